@@ -1,0 +1,1 @@
+"""Command and control: the fusion core, command nodes, alerts and response."""

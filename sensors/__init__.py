@@ -1,0 +1,1 @@
+"""Sensors: one module per sensor class, all behind the interface in `sensors.base`."""

@@ -1,0 +1,1 @@
+"""Pictures made from run directories; imports nothing of the simulation."""
