@@ -1,0 +1,153 @@
+"""Load scenario files: YAML → validated, typed `Scenario`, with ``--set`` overrides.
+
+One loader fills defaults and validates; components never read YAML or invent
+defaults of their own. Every problem becomes a `ScenarioError` whose message is one
+line naming the file, the field path and what was expected::
+
+    mixed.yaml: sensors.3.max_range_m: Input should be greater than 0, got -5
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from sim.specs import Scenario
+
+__all__ = ["Scenario", "ScenarioError", "apply_overrides", "dump_scenario", "json_schema",
+           "load_scenario", "parse_scenario"]
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be used; ``str(error)`` is the one-line message."""
+
+
+def _format_loc(loc: Iterable[Any]) -> str:
+    # Discriminated unions put the tag ("radar") into the path; users think in
+    # positions and field names, so drop it.
+    tags = {"fence", "camera", "radar", "seismic"}
+    parts = [str(p) for p in loc if not (isinstance(p, str) and p in tags)]
+    return ".".join(parts).replace("schema_", "schema") or "(top level)"
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def format_validation_error(source: str, error: ValidationError) -> str:
+    """The first problem of a pydantic error as ``source: path: reason, got value``."""
+    first = error.errors(include_url=False)[0]
+    message = first["msg"].removeprefix("Value error, ")
+    if first["type"] == "extra_forbidden":
+        message = "unknown field (check the spelling; `run_sim.py schema` lists the fields)"
+    where = _format_loc(first["loc"])
+    text = f"{source}: {where}: {message}"
+    if (first["type"] not in ("missing", "model_type", "extra_forbidden")
+            and "input" in first and ", got " not in message):
+        value = first["input"]
+        if not isinstance(value, dict | list):
+            text += f", got {_short(value)}"
+    more = error.error_count() - 1
+    if more:
+        text += f" (and {more} more problem{'s' if more > 1 else ''})"
+    return text
+
+
+def apply_overrides(data: dict[str, Any], overrides: Iterable[str],
+                    source: str = "--set") -> dict[str, Any]:
+    """Return a copy of ``data`` with ``path.to.field=value`` overrides applied.
+
+    Values are parsed as YAML (``3``, ``0.5``, ``true``, ``[1, 2]``); list items are
+    addressed by position (``sensors.0.pd=0.8``).
+
+    >>> apply_overrides({"command": {"operators": 2}}, ["command.operators=3"])
+    {'command': {'operators': 3}}
+    """
+    result = json.loads(json.dumps(data, default=str))
+    for item in overrides:
+        path, sep, raw = item.partition("=")
+        if not sep or not path.strip():
+            raise ScenarioError(f"{source}: {item!r}: expected PATH=VALUE, "
+                                "e.g. command.operators=3")
+        try:
+            value = yaml.safe_load(raw)
+        except yaml.YAMLError:
+            raise ScenarioError(f"{source}: {path}: cannot parse value {raw!r}") from None
+        keys = path.strip().split(".")
+        node: Any = result
+        for depth, key in enumerate(keys):
+            last = depth == len(keys) - 1
+            where = ".".join(keys[: depth + 1])
+            if isinstance(node, list):
+                if not key.isdigit() or int(key) >= len(node):
+                    raise ScenarioError(f"{source}: {where}: no list item {key!r} "
+                                        f"(the list has {len(node)})")
+                if last:
+                    node[int(key)] = value
+                else:
+                    node = node[int(key)]
+            elif isinstance(node, dict):
+                if last:
+                    node[key] = value
+                else:
+                    node = node.setdefault(key, {})
+            else:
+                raise ScenarioError(f"{source}: {where}: cannot set a field inside a value")
+    return result
+
+
+def parse_scenario(data: Any, source: str = "<scenario>",
+                   overrides: Iterable[str] = ()) -> Scenario:
+    """Validate already-parsed YAML data into a `Scenario`."""
+    if not isinstance(data, Mapping):
+        raise ScenarioError(f"{source}: expected a mapping of fields at the top level, "
+                            f"got {type(data).__name__}")
+    data = apply_overrides(dict(data), overrides)
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as error:
+        raise ScenarioError(format_validation_error(source, error)) from None
+
+
+def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
+    """Read, parse and validate a scenario file.
+
+    Raises
+    ------
+    ScenarioError
+        With a one-line message naming the file, the field path and what was expected.
+    """
+    path = Path(path)
+    name = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(f"{name}: no such file") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ScenarioError(f"{name}: cannot read: {error}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = f" line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(error, "problem", None) or "invalid YAML"
+        raise ScenarioError(f"{name}:{line}: {problem}") from None
+    return parse_scenario(data, name, overrides)
+
+
+def dump_scenario(scenario: Scenario) -> str:
+    """The resolved scenario (defaults filled in) as YAML, loadable again."""
+    data = scenario.model_dump(mode="json", by_alias=True)
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=None,
+                          width=100)
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of scenario files, for editors."""
+    return Scenario.model_json_schema(by_alias=True)

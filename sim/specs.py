@@ -1,0 +1,411 @@
+"""The scenario schema, version 1: frozen, validated specs for every component.
+
+A scenario file is data; these classes say what data is allowed. Each field has its
+default, its bounds and its unit next to it (units end the field names: ``_m``,
+``_s``, ``_mps``, ``_deg``, ``_per_day``). Defaults cite ``DOMAIN.md`` where a
+public source exists; ``[G]`` marks an engineering guess to be overridden.
+
+Frame: metres in a local Cartesian frame. The border is a polyline; the protected
+side (the surveillance zone, the destinations) lies to the LEFT of the direction in
+which the border's points are listed — for a border listed west to east, north.
+Times inside the simulation are float seconds from the scenario ``start``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    NonNegativeFloat,
+    PositiveFloat,
+    PositiveInt,
+    field_validator,
+    model_validator,
+)
+
+Point = tuple[float, float]
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(d|h|min|s)?\s*$")
+_UNIT_S = {"d": 86_400.0, "h": 3_600.0, "min": 60.0, "s": 1.0, None: 1.0}
+_CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+def parse_duration_s(value: object) -> float:
+    """Seconds from ``7d``, ``36h``, ``90min``, ``45s`` or a plain number of seconds.
+
+    Examples
+    --------
+    >>> parse_duration_s("36h"), parse_duration_s("90min"), parse_duration_s(30)
+    (129600.0, 5400.0, 30.0)
+    """
+    if isinstance(value, bool):
+        raise ValueError("expected a duration like '7d', '36h', '90min' or seconds")
+    if isinstance(value, int | float):
+        seconds = float(value)
+    else:
+        match = _DURATION.match(str(value))
+        if not match:
+            raise ValueError(f"expected a duration like '7d', '36h', '90min' or seconds, "
+                             f"got {value!r}")
+        seconds = float(match.group(1)) * _UNIT_S[match.group(2)]
+    if seconds <= 0:
+        raise ValueError(f"duration must be > 0, got {value!r}")
+    return seconds
+
+
+def clock_text(value: object) -> object:
+    """Undo YAML 1.1's reading of an unquoted ``21:30`` as the number 1290 (base 60)."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 24 * 60:
+        return f"{value // 60:02d}:{value % 60:02d}"
+    return value
+
+
+def parse_clock_h(value: object) -> float:
+    """Hours after midnight from ``HH:MM``. ``parse_clock_h("20:30")`` is 20.5."""
+    match = _CLOCK.match(str(value).strip())
+    if not match:
+        raise ValueError(f"expected a local time HH:MM, got {value!r}")
+    return int(match.group(1)) + int(match.group(2)) / 60.0
+
+
+class Spec(BaseModel):
+    """Base of every spec: immutable, unknown keys rejected."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+Duration = Annotated[float, Field(gt=0, description="seconds; files may say 7d, 36h, 90min")]
+Probability = Annotated[float, Field(ge=0, le=1)]
+
+
+# --------------------------------------------------------------------------- segment
+
+ZoneKind = Literal["forest", "field", "marsh", "water", "road", "settlement"]
+
+#: Walking speed factor and foliage density per terrain kind when the file gives none [G].
+ZONE_DEFAULTS: dict[str, tuple[float, float]] = {
+    "forest": (0.6, 0.8),
+    "field": (1.0, 0.0),
+    "marsh": (0.35, 0.1),
+    "water": (0.1, 0.0),
+    "road": (1.2, 0.0),
+    "settlement": (0.9, 0.3),
+}
+
+
+class ZoneSpec(Spec):
+    """A terrain zone: a polygon of one kind with a walking speed factor and foliage."""
+
+    kind: ZoneKind
+    polygon: list[Point] = Field(min_length=3, description="vertices, metres")
+    speed_factor: PositiveFloat | None = Field(
+        None, description="multiplies a group's walking speed; default by kind [G]")
+    foliage: Probability | None = Field(
+        None, description="0 open … 1 dense canopy; blocks line of sight; default by kind [G]")
+
+    @property
+    def effective_speed_factor(self) -> float:
+        return self.speed_factor if self.speed_factor is not None else ZONE_DEFAULTS[self.kind][0]
+
+    @property
+    def effective_foliage(self) -> float:
+        return self.foliage if self.foliage is not None else ZONE_DEFAULTS[self.kind][1]
+
+
+class SegmentSpec(Spec):
+    """The border segment: border line, depth of the surveillance zone, terrain."""
+
+    border: list[Point] = Field(min_length=2, description="polyline, metres")
+    depth_m: PositiveFloat = Field(5_000.0, description="depth of the surveillance zone")
+    zones: list[ZoneSpec] = Field(default_factory=list,
+                                  description="later zones win where zones overlap")
+    sunrise: str = Field("05:00", description="local time of sunrise, HH:MM (day/night)")
+    sunset: str = Field("21:00", description="local time of sunset, HH:MM")
+
+    @field_validator("border")
+    @classmethod
+    def _border_has_length(cls, border: list[Point]) -> list[Point]:
+        if all(p == border[0] for p in border):
+            raise ValueError("border must have at least two distinct points")
+        return border
+
+    @field_validator("sunrise", "sunset", mode="before")
+    @classmethod
+    def _clock(cls, value: object) -> object:
+        value = clock_text(value)
+        parse_clock_h(value)
+        return value
+
+
+# ------------------------------------------------------------------------- crossings
+
+#: Relative crossing intensity per local hour 0..23: most crossings at night [G].
+NIGHT_PROFILE = [3, 3, 3, 3, 2, 1, 0.5, 0.3, 0.2, 0.2, 0.2, 0.2,
+                 0.2, 0.2, 0.2, 0.2, 0.3, 0.5, 0.8, 1.5, 2.5, 3, 3, 3]
+
+
+class RangeSpec(Spec):
+    """A uniform integer range, inclusive."""
+
+    min: PositiveInt = 1
+    max: PositiveInt = 1
+
+    @model_validator(mode="after")
+    def _ordered(self) -> RangeSpec:
+        if self.max < self.min:
+            raise ValueError(f"max ({self.max}) must be >= min ({self.min})")
+        return self
+
+
+class SpeedSpec(Spec):
+    """A group's walking speed on open ground: normal, truncated below at ``min_mps``."""
+
+    mean_mps: PositiveFloat = 1.2
+    sd_mps: NonNegativeFloat = 0.2
+    min_mps: PositiveFloat = 0.4
+
+
+class EntrySpec(Spec):
+    """Where groups cross: arc length along the border polyline, metres from its start."""
+
+    from_m: NonNegativeFloat = 0.0
+    to_m: PositiveFloat | None = Field(None, description="default: the whole border")
+
+
+class CrossingsSpec(Spec):
+    """Groups arriving as a non-homogeneous Poisson process and walking inland."""
+
+    groups_per_day: PositiveFloat = 5.0
+    hourly_profile: list[NonNegativeFloat] = Field(
+        default_factory=lambda: list(NIGHT_PROFILE), min_length=24, max_length=24,
+        description="relative intensity per local hour 0..23; normalised")
+    group_size: RangeSpec = RangeSpec(min=1, max=6)
+    speed: SpeedSpec = SpeedSpec()
+    entry: EntrySpec = EntrySpec()
+    destinations: list[Point] = Field(
+        min_length=1, description="pick-up points behind the border (the vanishing line)")
+    waypoints: int = Field(2, ge=0, le=10,
+                           description="random intermediate waypoints on each route")
+    route_spread_m: NonNegativeFloat = Field(
+        800.0, description="lateral spread of waypoints around the straight route")
+    informed_fraction: Probability = Field(
+        0.0, description="share of groups that know where sensors stand and keep away")
+
+    @field_validator("hourly_profile")
+    @classmethod
+    def _profile_positive(cls, profile: list[float]) -> list[float]:
+        if sum(profile) <= 0:
+            raise ValueError("hourly_profile must have a positive sum")
+        return profile
+
+
+# --------------------------------------------------------------------------- sensors
+
+
+class SensorSpec(Spec):
+    """Fields every sensor has."""
+
+    id: str = Field(min_length=1, description="stable id with a kind prefix, e.g. radar-03")
+    nuisance_per_day: NonNegativeFloat = Field(
+        2.0, description="Poisson rate of nuisance alarms (animals, wind) [PSR-wiki] [G]")
+
+
+class FenceSpec(SensorSpec):
+    """A line sensor on a fence or buried fibre: alarms when a group crosses the line.
+
+    Localisation is a point on the line: long along it (zone length), tight across.
+    """
+
+    kind: Literal["fence"] = "fence"
+    line: list[Point] = Field(min_length=2, description="polyline, metres")
+    pd: Probability = Field(0.9, description="probability a crossing of the line alarms [G]")
+    sigma_along_m: PositiveFloat = Field(25.0, description="localisation along the line "
+                                         "(zoned systems ≤100 m zones) [FiberSenSys]")
+    sigma_across_m: PositiveFloat = Field(3.0, description="localisation across the line")
+    delay_s: NonNegativeFloat = Field(4.0, description="time to climb/cut [Fence-4s]")
+
+
+class CameraSpec(SensorSpec):
+    """A day/thermal camera on a pole or tower with video analytics.
+
+    Pd per look follows the Johnson/TTPF curve with ``r50_m`` the range of 50 %
+    detection [Johnson-Opgal]; looks are ``revisit_s`` apart (not every frame).
+    """
+
+    kind: Literal["camera"] = "camera"
+    position_m: Point
+    heading_deg: float = Field(90.0, description="centre of view, degrees CCW from +x")
+    fov_deg: float = Field(60.0, gt=0, le=360)
+    max_range_m: PositiveFloat = 3_000.0
+    r50_m: PositiveFloat = Field(2_000.0, description="range of 50 % Pd per look")
+    revisit_s: PositiveFloat = Field(5.0, description="seconds between independent looks")
+    thermal: bool = Field(True, description="thermal cameras see at night")
+    night_range_factor: PositiveFloat = Field(
+        0.3, le=1, description="range multiplier at night for a non-thermal camera [G]")
+    sigma_bearing_deg: PositiveFloat = 0.5
+    sigma_range_frac: PositiveFloat = Field(0.1, description="range estimate error / range")
+
+
+class RadarSpec(SensorSpec):
+    """Ground surveillance radar; parameter sources in DOMAIN.md §2.1."""
+
+    kind: Literal["radar"] = "radar"
+    position_m: Point
+    heading_deg: float = Field(90.0, description="centre of the sector, degrees CCW from +x")
+    fov_deg: float = Field(360.0, gt=0, le=360)
+    max_range_m: PositiveFloat = 8_000.0
+    revisit_s: PositiveFloat = 2.0
+    pd_at_1km: Probability = Field(0.9, description="per scan, clear line of sight [G]")
+    sigma_range_m: PositiveFloat = 15.0
+    sigma_bearing_deg: PositiveFloat = Field(1.0, description="azimuth ~1° [G]")
+
+
+class SeismicSpec(SensorSpec):
+    """An unattended seismic ground sensor: triggers on footsteps within its radius."""
+
+    kind: Literal["seismic"] = "seismic"
+    position_m: Point
+    radius_m: PositiveFloat = Field(30.0, description="10–50 m [Evans-2005] [G]")
+    revisit_s: PositiveFloat = Field(10.0, description="seconds between trigger chances")
+    pd: Probability = Field(0.7, description="per chance while in range [G]")
+
+
+SensorSpecs = Annotated[FenceSpec | CameraSpec | RadarSpec | SeismicSpec,
+                        Field(discriminator="kind")]
+
+
+# ----------------------------------------------------------------------------- comms
+
+
+class LinkSpec(Spec):
+    """A link from a sensor (or patrol) to the local command node."""
+
+    latency_s: NonNegativeFloat = Field(0.5, description="mean one-way delay [G]")
+    jitter_s: NonNegativeFloat = Field(0.2, description="exponential extra delay, mean")
+    loss: Probability = Field(0.01, description="probability a report is lost [G]")
+
+
+class LinkOverrideSpec(LinkSpec):
+    """A link for one named source."""
+
+    source: str = Field(min_length=1, description="sensor or patrol id")
+
+
+class CommsSpec(Spec):
+    default: LinkSpec = LinkSpec()
+    links: list[LinkOverrideSpec] = Field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- command
+
+
+class CommandSpec(Spec):
+    """The local command node: fusion, alerts and the operators' verification queue."""
+
+    fusion_interval_s: PositiveFloat = 5.0
+    operators: PositiveInt = 2
+    verification_time_s: PositiveFloat = Field(
+        90.0, description="mean time to verify an alert (camera slew-to-cue) [G]")
+    verification_pd: Probability = Field(
+        0.9, description="probability an operator confirms a real group on verification [G]")
+    alert_min_reports: PositiveInt = Field(
+        1, description="reports a confirmed track needs before it raises an alert")
+
+
+class TeamSpec(Spec):
+    """A reaction team waiting at its base."""
+
+    id: str = Field(min_length=1)
+    base_m: Point
+    readiness_s: NonNegativeFloat = Field(300.0, description="time from dispatch to leaving")
+    speed_mps: PositiveFloat = Field(8.0, description="mean speed to the scene [G]")
+    capture_radius_m: PositiveFloat = 100.0
+
+
+class ResponseSpec(Spec):
+    teams: list[TeamSpec] = Field(default_factory=list)
+
+
+class ShiftSpec(Spec):
+    """A daily patrol shift in local time; ``end`` before ``start`` crosses midnight."""
+
+    start: str = "20:00"
+    end: str = "04:00"
+
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _clock(cls, value: object) -> object:
+        value = clock_text(value)
+        parse_clock_h(value)
+        return value
+
+
+class PatrolSpec(Spec):
+    """A foot or vehicle patrol walking its route back and forth during its shifts."""
+
+    id: str = Field(min_length=1)
+    route: list[Point] = Field(min_length=2, description="polyline, metres")
+    speed_mps: PositiveFloat = Field(1.1, description="foot 3–5 km/h [G]")
+    shifts: list[ShiftSpec] = Field(default_factory=lambda: [ShiftSpec()])
+    detection_range_m: PositiveFloat = Field(
+        150.0, description="cookie-cutter range; W = 2 r [Koester-2014]")
+    night_range_factor: PositiveFloat = Field(0.5, le=1, description="[Koester-NZ] [G]")
+    sigma_m: PositiveFloat = Field(10.0, description="reported position error (GPS)")
+
+
+# -------------------------------------------------------------------------- scenario
+
+
+class Scenario(Spec):
+    """A whole scenario file, schema version 1."""
+
+    schema_: Literal[1] = Field(alias="schema", description="schema version; must be 1")
+    name: str = Field(min_length=1)
+    description: str = ""
+    duration: Duration = Field(description="7d, 36h, 90min or seconds")
+    start: dt.datetime = Field(description="local date and time at t = 0")
+    segment: SegmentSpec
+    crossings: CrossingsSpec
+    sensors: list[SensorSpecs] = Field(default_factory=list)
+    comms: CommsSpec = CommsSpec()
+    command: CommandSpec = CommandSpec()
+    response: ResponseSpec = ResponseSpec()
+    patrols: list[PatrolSpec] = Field(default_factory=list)
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    @field_validator("duration", mode="before")
+    @classmethod
+    def _duration(cls, value: object) -> float:
+        return parse_duration_s(value)
+
+    @model_validator(mode="after")
+    def _ids_unique_and_known(self) -> Scenario:
+        ids = [s.id for s in self.sensors] + [p.id for p in self.patrols]
+        ids += [t.id for t in self.response.teams]
+        seen: set[str] = set()
+        for i in ids:
+            if i in seen:
+                raise ValueError(f"id {i!r} is used twice")
+            seen.add(i)
+        sources = {s.id for s in self.sensors} | {p.id for p in self.patrols}
+        for link in self.comms.links:
+            if link.source not in sources:
+                raise ValueError(f"comms link source {link.source!r} is no sensor or patrol")
+        return self
+
+    @property
+    def duration_s(self) -> float:
+        return float(self.duration)
+
+    def link_for(self, source: str) -> LinkSpec:
+        """The link spec of a sensor or patrol: its own override, else the default."""
+        for link in self.comms.links:
+            if link.source == source:
+                return link
+        return self.comms.default

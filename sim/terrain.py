@@ -1,0 +1,95 @@
+"""The border segment's geography: border line, terrain zones, speeds, foliage.
+
+Simplifications (stated so users can judge them): terrain is flat (no elevation, so
+line of sight is blocked only by foliage, not by relief); each zone has one walking
+speed factor and one foliage density [G]; where zones overlap the later one in the
+file wins; outside every zone the ground is open field (factor 1, no foliage).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import shapely
+from numpy.typing import NDArray
+from shapely.geometry import LineString, Polygon
+
+from sim.specs import SegmentSpec
+
+FloatArray = NDArray[np.float64]
+
+
+class Terrain:
+    """Queries on the segment built once from its `SegmentSpec`."""
+
+    def __init__(self, spec: SegmentSpec) -> None:
+        self.spec = spec
+        self.border = LineString(spec.border)
+        self.zones = [Polygon(z.polygon) for z in spec.zones]
+        for zone in self.zones:
+            shapely.prepare(zone)
+        self.speed_factors = np.array([z.effective_speed_factor for z in spec.zones])
+        self.foliage = np.array([z.effective_foliage for z in spec.zones])
+        self.kinds = [z.kind for z in spec.zones]
+
+    @property
+    def border_length_m(self) -> float:
+        return float(self.border.length)
+
+    def border_point(self, arc_m: float | FloatArray) -> FloatArray:
+        """Point(s) on the border at arc length ``arc_m`` from its first point, (…, 2)."""
+        points = shapely.line_interpolate_point(self.border, np.asarray(arc_m, dtype=float))
+        return shapely.get_coordinates(points).reshape(np.shape(arc_m) + (2,))
+
+    def inland_normal(self, arc_m: float) -> FloatArray:
+        """Unit vector (2,) pointing into the protected side (left of the border's direction)."""
+        a = self.border_point(max(arc_m - 1.0, 0.0))
+        b = self.border_point(min(arc_m + 1.0, self.border_length_m))
+        d = (b - a) / np.hypot(*(b - a))
+        return np.array([-d[1], d[0]])
+
+    def speed_factor_at(self, xy: FloatArray) -> FloatArray:
+        """Walking speed factor at points ``xy`` (n, 2) → (n,)."""
+        xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+        factor = np.ones(len(xy))
+        for zone, f in zip(self.zones, self.speed_factors, strict=True):
+            factor[shapely.contains_xy(zone, xy[:, 0], xy[:, 1])] = f
+        return factor
+
+    def leg_pieces(self, p0: FloatArray, p1: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """Split the straight leg p0 → p1 where it crosses zone boundaries.
+
+        Returns
+        -------
+        cuts : (k + 1,) fractions of the leg from 0 to 1 at the piece ends
+        factors : (k,) speed factor on each piece
+        """
+        leg = LineString([p0, p1])
+        cuts = [0.0, 1.0]
+        if leg.length > 0:
+            for zone in self.zones:
+                hits = shapely.intersection(leg, zone.boundary)
+                if not hits.is_empty:
+                    pts = shapely.get_coordinates(hits)
+                    cuts.extend(shapely.line_locate_point(leg, shapely.points(pts),
+                                                          normalized=True).tolist())
+        cuts_arr = np.unique(np.clip(cuts, 0.0, 1.0))
+        mids = (cuts_arr[:-1] + cuts_arr[1:]) / 2
+        mid_xy = np.asarray(p0) + mids[:, None] * (np.asarray(p1) - np.asarray(p0))
+        return cuts_arr, self.speed_factor_at(mid_xy)
+
+    def foliage_m(self, origin: FloatArray, targets: FloatArray) -> FloatArray:
+        """Foliage-weighted path length (m) on the sight lines origin → each target.
+
+        ``origin`` (2,), ``targets`` (n, 2) → (n,): Σ over zones of length inside the
+        zone × its foliage density. Sensors turn it into a blocking probability.
+        """
+        targets = np.asarray(targets, dtype=float).reshape(-1, 2)
+        total = np.zeros(len(targets))
+        if not len(targets):
+            return total
+        lines = shapely.linestrings(
+            np.stack([np.broadcast_to(origin, targets.shape), targets], axis=1))
+        for zone, density in zip(self.zones, self.foliage, strict=True):
+            if density > 0:
+                total += density * shapely.length(shapely.intersection(lines, zone))
+        return total

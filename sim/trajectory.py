@@ -1,0 +1,81 @@
+"""Piecewise-linear trajectories in time: how every mover is described.
+
+A mover (crossing group, patrol) is a sequence of timed points; between two points
+it moves in a straight line at constant speed. Sensors compute exposure intervals
+from these legs in closed form instead of polling positions every second.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Trajectory:
+    """Timed waypoints of one mover.
+
+    Attributes
+    ----------
+    t_s : (k,) strictly increasing times, s (k >= 1; a single point is a mover
+        standing still for an instant)
+    xy : (k, 2) positions, m
+    """
+
+    t_s: FloatArray
+    xy: FloatArray
+
+    def __post_init__(self) -> None:
+        t = np.asarray(self.t_s, dtype=np.float64)
+        xy = np.asarray(self.xy, dtype=np.float64).reshape(-1, 2)
+        if t.ndim != 1 or len(t) != len(xy) or len(t) == 0:
+            raise ValueError("a trajectory needs k >= 1 times and k points")
+        if np.any(np.diff(t) <= 0):
+            raise ValueError("trajectory times must be strictly increasing")
+        object.__setattr__(self, "t_s", t)
+        object.__setattr__(self, "xy", xy)
+
+    @property
+    def start_s(self) -> float:
+        return float(self.t_s[0])
+
+    @property
+    def end_s(self) -> float:
+        return float(self.t_s[-1])
+
+    @property
+    def legs(self) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+        """Start time (l,), end time (l,), start point (l, 2) and velocity (l, 2) of each leg."""
+        t0, t1 = self.t_s[:-1], self.t_s[1:]
+        p0 = self.xy[:-1]
+        v = (self.xy[1:] - p0) / (t1 - t0)[:, None]
+        return t0, t1, p0, v
+
+    def position_at(self, t_s: float | FloatArray) -> FloatArray:
+        """Position at time(s) ``t_s``; clamped to the first and last point.
+
+        Returns (2,) for a scalar time, (n, 2) for an array of times.
+        """
+        t = np.asarray(t_s, dtype=np.float64)
+        x = np.interp(t, self.t_s, self.xy[:, 0])
+        y = np.interp(t, self.t_s, self.xy[:, 1])
+        return np.stack([x, y], axis=-1)
+
+    def until(self, t_end_s: float) -> Trajectory:
+        """The part of the trajectory up to ``t_end_s`` (the mover stops existing then)."""
+        if t_end_s >= self.end_s:
+            return self
+        if t_end_s <= self.start_s:
+            return Trajectory(self.t_s[:1], self.xy[:1])
+        keep = self.t_s < t_end_s
+        t = np.append(self.t_s[keep], t_end_s)
+        xy = np.vstack([self.xy[keep], self.position_at(t_end_s)])
+        return Trajectory(t, xy)
+
+    @property
+    def length_m(self) -> float:
+        return float(np.hypot(*np.diff(self.xy, axis=0).T).sum())
