@@ -32,7 +32,7 @@ def _format_loc(loc: Iterable[Any]) -> str:
     # positions and field names, so drop it.
     tags = {"fence", "camera", "radar", "seismic"}
     parts = [str(p) for p in loc if not (isinstance(p, str) and p in tags)]
-    return ".".join(parts).replace("schema_", "schema") or "(top level)"
+    return ".".join(parts).replace("schema_", "schema")
 
 
 def _short(value: Any) -> str:
@@ -47,7 +47,7 @@ def format_validation_error(source: str, error: ValidationError) -> str:
     if first["type"] == "extra_forbidden":
         message = "unknown field (check the spelling; `run_sim.py schema` lists the fields)"
     where = _format_loc(first["loc"])
-    text = f"{source}: {where}: {message}"
+    text = f"{source}: {where}: {message}" if where else f"{source}: {message}"
     if (first["type"] not in ("missing", "model_type", "extra_forbidden")
             and "input" in first and ", got " not in message):
         value = first["input"]

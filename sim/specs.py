@@ -386,17 +386,20 @@ class Scenario(Spec):
 
     @model_validator(mode="after")
     def _ids_unique_and_known(self) -> Scenario:
-        ids = [s.id for s in self.sensors] + [p.id for p in self.patrols]
-        ids += [t.id for t in self.response.teams]
+        # Messages carry the field path themselves: a model-level error has none.
+        places = ([(f"sensors.{i}.id", s.id) for i, s in enumerate(self.sensors)]
+                  + [(f"patrols.{i}.id", p.id) for i, p in enumerate(self.patrols)]
+                  + [(f"response.teams.{i}.id", t.id) for i, t in enumerate(self.response.teams)])
         seen: set[str] = set()
-        for i in ids:
-            if i in seen:
-                raise ValueError(f"id {i!r} is used twice")
-            seen.add(i)
+        for where, ident in places:
+            if ident in seen:
+                raise ValueError(f"{where}: id {ident!r} is used twice")
+            seen.add(ident)
         sources = {s.id for s in self.sensors} | {p.id for p in self.patrols}
-        for link in self.comms.links:
+        for i, link in enumerate(self.comms.links):
             if link.source not in sources:
-                raise ValueError(f"comms link source {link.source!r} is no sensor or patrol")
+                raise ValueError(f"comms.links.{i}.source: {link.source!r} is no sensor or "
+                                 "patrol id")
         return self
 
     @property

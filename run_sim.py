@@ -1,0 +1,221 @@
+"""greenborder command line: run | validate | schema | fuse.
+
+    python run_sim.py                                   # the default scenario into runs/default
+    python run_sim.py run SCENARIO [--out DIR] [--seed N] [--replications N] [--set PATH=VALUE]
+    python run_sim.py validate FILE...
+    python run_sim.py schema [-o FILE]
+    python run_sim.py fuse DETECTIONS.csv -o TRACKS.csv [--param NAME=VALUE]
+
+Thin by design: parse, load, call `sim.experiment`, write outputs. Bad input
+(scenario files, CSV logs, command-line values) ends with exit status 2 and one
+line on stderr naming the file, the field and what was expected; nothing is
+written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+DEFAULT_SCENARIO = Path(__file__).resolve().parent / "scenarios" / "default.yaml"
+EXIT_BAD_INPUT = 2
+
+
+class UsageError(Exception):
+    """A bad command-line value; the message is one line."""
+
+
+class BadInput(Exception):
+    """A bad scenario file or data file; the message is one line naming file and field."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors instead of usage dumps."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message} (see --help)")
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="run_sim.py", description=__doc__,
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    run = sub.add_parser("run", help="run a scenario and write its run directory")
+    run.add_argument("scenario", nargs="?", default=str(DEFAULT_SCENARIO),
+                     help="scenario YAML file (default: scenarios/default.yaml)")
+    run.add_argument("--out", "-o", help="run directory (default: runs/<scenario name>)")
+    run.add_argument("--seed", type=_non_negative_int, default=1, help="seed (default 1)")
+    run.add_argument("--replications", "-n", type=_positive_int, default=1,
+                     help="independent replications (default 1)")
+    run.add_argument("--workers", "-j", type=_positive_int, default=None,
+                     help="worker processes (default: one per core when replications > 1)")
+    run.add_argument("--set", dest="overrides", action="append", default=[],
+                     metavar="PATH=VALUE", help="override a scenario field, e.g. "
+                     "command.operators=3 or sensors.0.pd=0.8 (repeatable)")
+    run.add_argument("--no-plots", action="store_true", help="skip map.png")
+    run.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
+
+    validate = sub.add_parser("validate", help="check scenario files; exit 2 on the first bad one")
+    validate.add_argument("files", nargs="+", help="scenario YAML files")
+    validate.add_argument("--set", dest="overrides", action="append", default=[],
+                          metavar="PATH=VALUE", help="check with these overrides applied")
+
+    schema = sub.add_parser("schema", help="print the JSON Schema of scenario files")
+    schema.add_argument("--out", "-o", help="write it to this file instead of stdout")
+
+    fuse = sub.add_parser("fuse", help="replay the fusion core on a detections CSV")
+    fuse.add_argument("detections", help="CSV: time,sensor,x,y,var_x,var_y,cov_xy[,...]")
+    fuse.add_argument("--out", "-o", required=True, help="tracks CSV to write")
+    fuse.add_argument("--param", dest="params", action="append", default=[],
+                      metavar="NAME=VALUE", help="fusion parameter override (repeatable)")
+    fuse.add_argument("--extra-columns", action="store_true",
+                      help="also write vx, vy, status and class probabilities")
+    return parser
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from sim import __version__
+    from sim.experiment import default_workers, run_replications
+    from sim.results import write_run_dir
+
+    scenario = _load(args.scenario, args.overrides)
+    out = Path(args.out) if args.out else Path("runs") / scenario.name
+    workers = args.workers or (default_workers() if args.replications > 1 else 1)
+    started = time.perf_counter()
+    with tqdm(total=args.replications, desc=f"{scenario.name}", unit="rep",
+              disable=args.quiet or None, leave=False, file=sys.stderr) as bar:
+        results = run_replications(scenario, args.seed, args.replications, workers,
+                                   on_done=lambda n: bar.update(n - bar.n))
+    write_run_dir(out, scenario, args.seed, results, __version__)
+    if not args.no_plots:
+        from viz.map import draw_map
+
+        draw_map(out)
+    elapsed = time.perf_counter() - started
+    if not args.quiet:
+        summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+        print(format_summary(summary, out, elapsed))
+    return 0
+
+
+def format_summary(summary: dict, out: Path, elapsed_s: float) -> str:
+    """A short table of the KPIs of a summary.json."""
+    reps = summary["replications"]
+    lines = [f"{summary['scenario']}: {reps} replication{'s' if reps > 1 else ''}, "
+             f"seed {summary['seed']}, {elapsed_s:.1f} s wall  ->  {out}",
+             f"  {'KPI':<28}{'mean':>12}   95 % CI"]
+    for name, value in summary["kpis"].items():
+        mean, ci = value["mean"], value["ci95"]
+        ci_text = "" if ci is None else f"[{_num(ci[0])}, {_num(ci[1])}]"
+        lines.append(f"  {name:<28}{_num(mean):>12}   {ci_text}")
+    return "\n".join(lines)
+
+
+def _num(x: float | None) -> str:
+    if x is None:
+        return "-"
+    if float(x).is_integer() and abs(x) < 1e9:
+        return f"{int(x)}"
+    return f"{x:.3f}" if abs(x) < 100 else f"{x:.1f}"
+
+
+def _load(path: str, overrides: list[str]):  # -> Scenario, imported lazily
+    from sim.scenario import ScenarioError, load_scenario
+
+    try:
+        return load_scenario(path, overrides)
+    except ScenarioError as error:
+        raise BadInput(str(error)) from None
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    for name in args.files:
+        scenario = _load(name, args.overrides)
+        print(f"{name}: ok ({scenario.name}: {len(scenario.sensors)} sensors, "
+              f"{len(scenario.patrols)} patrols, {len(scenario.response.teams)} teams)")
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from sim.scenario import json_schema
+
+    text = json.dumps(json_schema(), indent=2) + "\n"
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_fuse(args: argparse.Namespace) -> int:
+    from command.fusion import FusionInputError, fuse_file
+
+    overrides = {}
+    for item in args.params:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise UsageError(f"run_sim.py fuse: --param {item!r}: expected NAME=VALUE")
+        overrides[name.strip()] = value.strip()
+    try:
+        stats = fuse_file(args.detections, args.out, overrides,
+                          extra_columns=args.extra_columns)
+    except FusionInputError as error:
+        raise BadInput(str(error)) from None
+    print(f"{args.detections}: {stats}", file=sys.stderr)
+    return 0
+
+
+COMMANDS = {"run": cmd_run, "validate": cmd_validate, "schema": cmd_schema, "fuse": cmd_fuse}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv:
+        argv = ["run"]
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command is None:
+            raise UsageError("run_sim.py: choose a command: run, validate, schema, fuse "
+                             "(see --help)")
+        return COMMANDS[args.command](args)
+    except UsageError as error:
+        print(error, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except BadInput as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

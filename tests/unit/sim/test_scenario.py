@@ -1,0 +1,129 @@
+"""The scenario loader: defaults, durations, overrides and one-line errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from sim.scenario import (
+    ScenarioError,
+    apply_overrides,
+    dump_scenario,
+    json_schema,
+    load_scenario,
+    parse_scenario,
+)
+from sim.specs import parse_duration_s
+
+ROOT = Path(__file__).resolve().parents[3]
+TINY = ROOT / "scenarios" / "tiny.yaml"
+
+
+def tiny_data() -> dict:
+    return yaml.safe_load(TINY.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "scenarios").glob("*.yaml")),
+                         ids=lambda p: p.name)
+def test_every_shipped_scenario_validates_and_opens_with_a_comment(path: Path) -> None:
+    load_scenario(path)
+    assert path.read_text(encoding="utf-8").startswith("#")
+
+
+@pytest.mark.parametrize(("text", "seconds"), [
+    ("7d", 604_800.0), ("36h", 129_600.0), ("90min", 5_400.0), ("45s", 45.0),
+    (3600, 3600.0), (0.5, 0.5), ("1.5h", 5_400.0)])
+def test_durations(text: object, seconds: float) -> None:
+    assert parse_duration_s(text) == seconds
+
+
+@pytest.mark.parametrize("bad", ["7 days", "-3h", "0", "h", True])
+def test_bad_durations(bad: object) -> None:
+    with pytest.raises(ValueError):
+        parse_duration_s(bad)
+
+
+def test_defaults_are_filled_and_round_trip() -> None:
+    scenario = load_scenario(TINY)
+    assert scenario.command.operators == 1
+    assert scenario.sensors[1].revisit_s == 2.0  # radar default
+    again = parse_scenario(yaml.safe_load(dump_scenario(scenario)))
+    assert again == scenario
+
+
+def test_override_changes_one_field() -> None:
+    scenario = load_scenario(TINY, ["command.operators=3", "sensors.0.pd=0.5"])
+    assert scenario.command.operators == 3
+    assert scenario.sensors[0].pd == 0.5
+
+
+def test_unquoted_clock_times_are_understood() -> None:
+    # YAML 1.1 reads an unquoted 21:30 as the base-60 number 1290.
+    data = tiny_data()
+    data["segment"]["sunset"] = 1290
+    assert parse_scenario(data).segment.sunset == "21:30"
+
+
+@pytest.mark.parametrize(("override", "expected"), [
+    ("command.operatorz=3", "tiny.yaml: command.operatorz: unknown field"),
+    ("command.operators=many", "tiny.yaml: command.operators: Input should be a valid integer"),
+    ("sensors.1.max_range_m=-5",
+     "tiny.yaml: sensors.1.max_range_m: Input should be greater than 0, got -5"),
+    ("segment.border=[]", "tiny.yaml: segment.border: List should have at least 2 items"),
+    ("segment.border=[[0, 0], [0, 0]]", "tiny.yaml: segment.border: border must have at least"),
+    ("sensors.0.kind=sonar", "tiny.yaml: sensors.0: Input tag 'sonar' found using 'kind'"),
+    ("duration=soon", "tiny.yaml: duration: expected a duration like"),
+    ("schema=2", "tiny.yaml: schema: Input should be 1"),
+    ("crossings.group_size.max=0", "tiny.yaml: crossings.group_size.max: Input should be greater"),
+    ("patrols.0.shifts.0.start=25:00", "tiny.yaml: patrols.0.shifts.0.start: expected a local"),
+])
+def test_bad_values_give_one_line_naming_file_and_field(override: str, expected: str) -> None:
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(TINY, [override])
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.startswith(str(TINY)), message
+    assert expected.split(": ", 1)[1] in message, message
+
+
+def test_duplicate_ids_are_rejected() -> None:
+    data = tiny_data()
+    data["sensors"][1]["id"] = data["sensors"][0]["id"]
+    with pytest.raises(ScenarioError, match="x.yaml: sensors.1.id: id 'fence-01' is used twice"):
+        parse_scenario(data, "x.yaml")
+
+
+def test_link_to_unknown_source_is_rejected() -> None:
+    data = tiny_data()
+    data["comms"] = {"links": [{"source": "radar-99"}]}
+    with pytest.raises(ScenarioError,
+                       match="x.yaml: comms.links.0.source: 'radar-99' is no sensor"):
+        parse_scenario(data, "x.yaml")
+
+
+def test_missing_file_and_broken_yaml(tmp_path: Path) -> None:
+    with pytest.raises(ScenarioError, match="no such file"):
+        load_scenario(tmp_path / "missing.yaml")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("name: [unclosed\n", encoding="utf-8")
+    with pytest.raises(ScenarioError, match=r"broken.yaml: line \d+"):
+        load_scenario(broken)
+    top = tmp_path / "list.yaml"
+    top.write_text("- 1\n- 2\n", encoding="utf-8")
+    with pytest.raises(ScenarioError, match="expected a mapping"):
+        load_scenario(top)
+
+
+def test_override_syntax_errors() -> None:
+    with pytest.raises(ScenarioError, match="expected PATH=VALUE"):
+        apply_overrides({}, ["command.operators"])
+    with pytest.raises(ScenarioError, match="no list item '7'"):
+        apply_overrides({"sensors": [{}]}, ["sensors.7.pd=1"])
+
+
+def test_json_schema_lists_sensor_kinds() -> None:
+    schema = json_schema()
+    assert {"RadarSpec", "FenceSpec", "CameraSpec", "SeismicSpec"} <= set(schema["$defs"])
+    assert schema["additionalProperties"] is False

@@ -1,0 +1,153 @@
+"""The map of a run: terrain, border, sensors and their coverage, crossing paths.
+
+Drawn from the run directory's files alone (``scenario.yaml``, ``trajectories.csv``,
+``crossings.csv``), so a map can be made again, or elsewhere, without re-running.
+Paths are coloured by outcome; interceptions are marked where they happened.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only; never needs a display
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import yaml  # noqa: E402
+from matplotlib.patches import Circle, Polygon, Wedge  # noqa: E402
+
+ZONE_COLOURS = {"forest": "#b5d6a7", "field": "#f3efc9", "marsh": "#c9dfe0",
+                "water": "#9cc3e6", "road": "#9e9e9e", "settlement": "#e0c9b8"}
+OUTCOME_COLOURS = {"intercepted": "#1a7f37", "got_away": "#d1242f",
+                   "undetected": "#6e40c9"}
+SENSOR_COLOURS = {"fence": "#0550ae", "radar": "#bc4c00", "camera": "#8250df",
+                  "seismic": "#953800"}
+
+
+def _read_csv(path: Path) -> list[dict[str, str]]:
+    if not path.exists():
+        return []
+    with path.open(newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def _sector(ax: Any, spec: dict, radius: float, colour: str) -> None:
+    x, y = spec["position_m"]
+    fov = float(spec.get("fov_deg", 360.0))
+    if fov >= 360:
+        ax.add_patch(Circle((x, y), radius, fc=colour, ec=colour, alpha=0.10, lw=0.8))
+    else:
+        heading = float(spec.get("heading_deg", 90.0))
+        ax.add_patch(Wedge((x, y), radius, heading - fov / 2, heading + fov / 2,
+                           fc=colour, ec=colour, alpha=0.12, lw=0.8))
+
+
+def _draw_sensors(ax: Any, sensors: list[dict]) -> None:
+    seen: set[str] = set()
+    for spec in sensors:
+        kind = spec["kind"]
+        colour = SENSOR_COLOURS.get(kind, "k")
+        label = kind if kind not in seen else None
+        seen.add(kind)
+        if kind == "fence":
+            line = np.asarray(spec["line"], dtype=float)
+            ax.plot(line[:, 0], line[:, 1], color=colour, lw=3, label=label, zorder=4)
+            continue
+        x, y = spec["position_m"]
+        if kind == "seismic":
+            ax.add_patch(Circle((x, y), float(spec["radius_m"]), fc=colour, ec=colour,
+                                alpha=0.4))
+            ax.plot([x], [y], "v", color=colour, ms=5, label=label, zorder=5)
+        else:
+            _sector(ax, spec, float(spec["max_range_m"]), colour)
+            ax.plot([x], [y], "^" if kind == "radar" else "s", color=colour, ms=7,
+                    label=label, zorder=5)
+
+
+def draw_map(run_dir: str | Path, out: str | Path | None = None,
+             replication: int = 0) -> Path:
+    """Draw ``map.png`` for one replication of a run directory; returns the file path."""
+    run_dir = Path(run_dir)
+    scenario = yaml.safe_load((run_dir / "scenario.yaml").read_text(encoding="utf-8"))
+    segment = scenario["segment"]
+    rep = str(replication)
+
+    fig, ax = plt.subplots(figsize=(12, 6.5), dpi=110)
+    for zone in segment.get("zones", []):
+        ax.add_patch(Polygon(zone["polygon"], closed=True, lw=0,
+                             fc=ZONE_COLOURS.get(zone["kind"], "#eeeeee"), zorder=0))
+    border = np.asarray(segment["border"], dtype=float)
+    ax.plot(border[:, 0], border[:, 1], color="k", lw=2.5, label="border", zorder=3)
+    _draw_sensors(ax, scenario.get("sensors", []))
+
+    paths: dict[str, list[tuple[float, float, float]]] = defaultdict(list)
+    kinds: dict[str, str] = {}
+    for row in _read_csv(run_dir / "trajectories.csv"):
+        if row.get("replication", "0") != rep:
+            continue
+        paths[row["mover"]].append((float(row["t_s"]), float(row["x"]), float(row["y"])))
+        kinds[row["mover"]] = row.get("kind", "group")
+    crossings = {row["id"]: row for row in _read_csv(run_dir / "crossings.csv")
+                 if row.get("replication", "0") == rep}
+
+    labelled: set[str] = set()
+    for mover, points in paths.items():
+        xy = np.asarray([(x, y) for _, x, y in points])
+        if kinds[mover] == "patrol":
+            label = "patrol route" if "patrol" not in labelled else None
+            labelled.add("patrol")
+            ax.plot(xy[:, 0], xy[:, 1], color="#0a3069", lw=1, ls="--", alpha=0.6,
+                    label=label, zorder=2)
+            continue
+        outcome = crossings.get(mover, {}).get("outcome", "undetected")
+        label = outcome.replace("_", " ") if outcome not in labelled else None
+        labelled.add(outcome)
+        ax.plot(xy[:, 0], xy[:, 1], color=OUTCOME_COLOURS.get(outcome, "k"), lw=1.2,
+                alpha=0.8, label=label, zorder=6)
+        ax.plot(xy[:1, 0], xy[:1, 1], "o", color=OUTCOME_COLOURS.get(outcome, "k"), ms=2.5,
+                zorder=6)
+        intercepted = crossings.get(mover, {}).get("intercepted_s", "")
+        if outcome == "intercepted" and intercepted not in ("", "nan"):
+            t = np.asarray([p[0] for p in points])
+            at = float(intercepted)
+            px, py = np.interp(at, t, xy[:, 0]), np.interp(at, t, xy[:, 1])
+            label = "interception" if "x" not in labelled else None
+            labelled.add("x")
+            ax.plot([px], [py], "X", color="#1a7f37", mec="k", ms=9, label=label, zorder=7)
+
+    for team in scenario.get("response", {}).get("teams", []):
+        bx, by = team["base_m"]
+        label = "team base" if "team" not in labelled else None
+        labelled.add("team")
+        ax.plot([bx], [by], "P", color="#cf222e", mec="k", ms=10, label=label, zorder=7)
+
+    depth = float(segment.get("depth_m", 0))
+    xmin, xmax = border[:, 0].min(), border[:, 0].max()
+    ymin, ymax = border[:, 1].min(), border[:, 1].max()
+    pad = max(200.0, 0.03 * (xmax - xmin))
+    ax.set_xlim(xmin - pad, xmax + pad)
+    ax.set_ylim(ymin - max(pad, 0.08 * depth), ymax + depth + pad)
+    ax.set_aspect("equal")
+    ax.set_xlabel("x (m)")
+    ax.set_ylabel("y (m)")
+    n = len(crossings)
+    counts = defaultdict(int)
+    for row in crossings.values():
+        counts[row.get("outcome", "?")] += 1
+    summary = ", ".join(f"{counts[k]} {k.replace('_', ' ')}" for k in
+                        ("intercepted", "got_away", "undetected") if counts[k])
+    ax.set_title(f"{scenario['name']} — replication {replication}: {n} crossings"
+                 + (f" ({summary})" if summary else ""))
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+    ax.ticklabel_format(style="plain", useOffset=False)
+    fig.tight_layout()
+    target = Path(out) if out is not None else run_dir / "map.png"
+    fig.savefig(target)
+    plt.close(fig)
+    return target
+
