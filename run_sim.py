@@ -100,13 +100,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    scenario = _load(args.scenario, args.overrides)  # fail fast, before heavy imports
+
     from tqdm import tqdm
 
     from sim import __version__
     from sim.experiment import default_workers, run_replications
     from sim.results import write_run_dir
 
-    scenario = _load(args.scenario, args.overrides)
     out = Path(args.out) if args.out else Path("runs") / scenario.name
     workers = args.workers or (default_workers() if args.replications > 1 else 1)
     started = time.perf_counter()
