@@ -1,0 +1,149 @@
+"""``fuse_batch``: one batch of reports through predict, gate, assign, update, manage.
+
+The pipeline, for a table of n tracks and a batch of m reports at time ``t_s``:
+
+1. **Canonical order.** Reports are sorted by (sensor, x, y, var_x, var_y, cov_xy), so
+   the order rows arrive in changes nothing; results are mapped back at the end.
+2. **Predict** every track to ``t_s`` (:func:`command.fusion.kalman.predict_cv`).
+3. **Gate** through a grid (:mod:`command.fusion.gating`): pairs with
+   ``d² <= gate²``.
+4. **Assign** by global nearest neighbour per cluster (:mod:`command.fusion.assign`),
+   cost ``d²`` for a confirmed track, ``d² + tentative_cost`` for a tentative one,
+   ``gate²`` (+ the same) for leaving the track unassigned.
+5. **Update** the assigned tracks (Joseph form), their scores and class probabilities.
+6. **Start** tentative tracks from the unassigned reports; **confirm** and **delete**
+   by the rules of :mod:`command.fusion.manage`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from command.fusion import manage
+from command.fusion.assign import assign
+from command.fusion.gating import gate_pairs
+from command.fusion.kalman import innovation, log_likelihood, predict_cv, update_joseph
+from command.fusion.params import FusionParams
+from command.fusion.tracks import FloatArray, FusionEvents, IntArray, TrackTable
+
+
+def canonical_order(z: FloatArray, R: FloatArray, sensor: IntArray) -> IntArray:
+    """(m,) permutation sorting reports by (sensor, x, y, var_x, var_y, cov_xy)."""
+    return np.lexsort((R[:, 0, 1], R[:, 1, 1], R[:, 0, 0], z[:, 1], z[:, 0], sensor))
+
+
+def check_batch(tracks: TrackTable, t_s: float, z: FloatArray, R: FloatArray,
+                sensor: IntArray, class_lik: FloatArray | None) -> None:
+    """Raise ValueError if the batch's shapes or time do not fit the table."""
+    m = len(z)
+    if z.shape != (m, 2) or R.shape != (m, 2, 2) or sensor.shape != (m,):
+        raise ValueError(f"batch shapes z {z.shape}, R {R.shape}, sensor {sensor.shape} "
+                         "do not match (m, 2), (m, 2, 2), (m,)")
+    if class_lik is not None and class_lik.shape != (m, 3):
+        raise ValueError(f"class_lik has shape {class_lik.shape}, expected ({m}, 3)")
+    if not t_s >= tracks.time_s:
+        raise ValueError(f"batch time {t_s} is before the table time {tracks.time_s}")
+
+
+def fuse_batch(tracks: TrackTable, t_s: float, z: FloatArray, R: FloatArray,
+               sensor: IntArray, class_lik: FloatArray | None,
+               params: FusionParams) -> tuple[TrackTable, FusionEvents]:
+    """Fuse one batch of position reports into the track table.
+
+    Parameters
+    ----------
+    tracks : the table after the previous batch (not modified)
+    t_s : batch time, s; not before ``tracks.time_s``
+    z : (m, 2) report positions, m
+    R : (m, 2, 2) report covariances, m², symmetric positive definite
+    sensor : (m,) integer sensor id of each report
+    class_lik : (m, 3) likelihood of each report under (person, vehicle, animal), or
+        None for reports without class evidence
+    params : tracker parameters
+
+    Returns
+    -------
+    tracks : the new table, every state at ``t_s``
+    events : which track each report went to, tracks started, confirmed, deleted
+
+    Raises
+    ------
+    ValueError
+        If the shapes do not match or ``t_s`` is before the table time.
+    """
+    z = np.asarray(z, np.float64)
+    R = np.asarray(R, np.float64)
+    sensor = np.asarray(sensor, np.int64)
+    class_lik = None if class_lik is None else np.asarray(class_lik, np.float64)
+    check_batch(tracks, t_s, z, R, sensor, class_lik)
+    m, n = len(z), len(tracks)
+    lam = tracks.clutter_per_m2
+    if not np.isfinite(lam):
+        lam = params.clutter_density_per_m2
+    lam = max(lam, params.clutter_floor_per_m2)
+
+    order = canonical_order(z, R, sensor)
+    zs, Rs = z[order], R[order]
+    lik = None if class_lik is None else class_lik[order]
+
+    dt = t_s - tracks.time_s if n else 0.0
+    x, P = predict_cv(tracks.x, tracks.P, dt, params.q_m2ps3)
+    score = tracks.score.copy()
+    class_prob = tracks.class_prob.copy()
+    last_update = tracks.last_update_s.copy()
+    n_updates = tracks.n_updates.copy()
+
+    ti, rj, d2 = gate_pairs(x, P, zs, Rs, params.gate)
+    penalty = np.where(tracks.is_confirmed, 0.0, params.tentative_cost)
+    got = assign(ti, rj, d2 + penalty[ti], params.gate**2 + penalty, n, m)
+
+    upd = np.flatnonzero(got >= 0)
+    r_upd = got[upd]
+    if len(upd):
+        _, S, d2u = innovation(x[upd], P[upd], zs[r_upd], Rs[r_upd])
+        score[upd] += manage.score_increment(log_likelihood(S, d2u), lam, params)
+        x[upd], P[upd] = update_joseph(x[upd], P[upd], zs[r_upd], Rs[r_upd])
+        last_update[upd] = t_s
+        n_updates[upd] += 1
+        if lik is not None:
+            class_prob[upd] = manage.bayes_class(class_prob[upd], lik[r_upd])
+
+    report_row = np.full(m, -1, np.int64)        # row of the new table, per sorted report
+    report_row[r_upd] = upd
+    new = np.flatnonzero(report_row < 0)
+    k = len(new)
+    report_row[new] = n + np.arange(k)
+    x_new = np.zeros((k, 4))
+    x_new[:, :2] = zs[new]
+    P_new = np.zeros((k, 4, 4))
+    P_new[:, :2, :2] = Rs[new]
+    P_new[:, 2, 2] = P_new[:, 3, 3] = params.v0_mps**2
+    cp_new = np.broadcast_to(manage.CLASS_PRIOR, (k, 3))
+    if lik is not None:
+        cp_new = manage.bayes_class(np.array(cp_new), lik[new])
+    new_ids = tracks.next_id + np.arange(k, dtype=np.int64)
+
+    ids = np.concatenate([tracks.ids, new_ids])
+    x = np.concatenate([x, x_new])
+    P = np.concatenate([P, P_new])
+    score = np.concatenate([score, np.full(k, manage.initial_score(lam, params))])
+    class_prob = np.concatenate([class_prob, cp_new])
+    last_update = np.concatenate([last_update, np.full(k, float(t_s))])
+    n_updates = np.concatenate([n_updates, np.ones(k, np.int64)])
+    was_confirmed = np.concatenate([tracks.is_confirmed, np.zeros(k, bool)])
+    is_confirmed = was_confirmed | (score >= params.confirm_score)
+    updated = np.zeros(n + k, bool)
+    updated[upd] = True
+    updated[n:] = True
+
+    table = TrackTable(ids=ids, x=x, P=P, is_confirmed=is_confirmed, class_prob=class_prob,
+                       last_update_s=last_update, n_updates=n_updates, score=score,
+                       time_s=float(t_s), next_id=tracks.next_id + k, clutter_per_m2=lam)
+    gone = manage.to_delete(is_confirmed, last_update, t_s, table.position_std_m, params)
+    keep = ~gone
+    report_track = np.full(m, -1, np.int64)
+    report_track[order] = np.where(keep[report_row], ids[report_row], -1)
+    events = FusionEvents(report_track=report_track, started_ids=new_ids[keep[n:]],
+                          confirmed_ids=ids[is_confirmed & ~was_confirmed & keep],
+                          deleted_ids=ids[gone], updated=updated[keep])
+    return table.select(keep), events

@@ -1,0 +1,198 @@
+"""Reading the detections CSV and writing the tracks CSV (formats in DESIGN.md).
+
+Detections: header ``time,sensor,x,y,var_x,var_y,cov_xy`` (columns found by name;
+other columns such as ``truth`` are never read), one report per line, sorted by time.
+Every problem is reported as one line naming the file and line, and is found before
+anything is written.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from command.fusion.errors import FusionInputError
+from command.fusion.tracks import FloatArray, IntArray
+
+REQUIRED = ("time", "sensor", "x", "y", "var_x", "var_y", "cov_xy")
+TRACK_COLUMNS = ("time", "track", "x", "y")
+EXTRA_COLUMNS = ("vx", "vy", "status", "p_person", "p_vehicle", "p_animal")
+
+
+@dataclass(frozen=True, eq=False)
+class Detections:
+    """A validated detections file as arrays of m rows, sorted by time.
+
+    Attributes
+    ----------
+    t_s : (m,) report times, s
+    sensor : (m,) int64 sensor ids
+    z : (m, 2) positions, m
+    R : (m, 2, 2) position covariances, m²
+    """
+
+    t_s: FloatArray
+    sensor: IntArray
+    z: FloatArray
+    R: FloatArray
+
+    def batches(self) -> tuple[IntArray, IntArray]:
+        """Return (starts, ends) row bounds of the batches (rows of equal time)."""
+        m = len(self.t_s)
+        if m == 0:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        cuts = np.flatnonzero(np.diff(self.t_s)) + 1
+        return np.r_[0, cuts].astype(np.int64), np.r_[cuts, m].astype(np.int64)
+
+
+def _locate_bad_value(name: str, lines: Sequence[str], cols: Sequence[int],
+                      n_fields: int) -> FusionInputError:
+    """Find the first line whose required fields do not parse (the slow path)."""
+    for i, line in enumerate(lines):
+        parts = line.split(",")
+        if len(parts) < n_fields:
+            return FusionInputError(f"{name}:{i + 2}: expected at least {n_fields} "
+                                    f"columns, got {len(parts)}")
+        for col, c in zip(REQUIRED, cols, strict=True):
+            text = parts[c].strip()
+            try:
+                value = float(text)
+            except ValueError:
+                return FusionInputError(f"{name}:{i + 2}: column '{col}': expected a "
+                                        f"number, got {text!r}")
+            if not np.isfinite(value):
+                return FusionInputError(f"{name}:{i + 2}: column '{col}': expected a "
+                                        f"finite number, got {text!r}")
+            if col == "sensor" and value != int(value):
+                return FusionInputError(f"{name}:{i + 2}: column 'sensor': expected an "
+                                        f"integer, got {text!r}")
+    return FusionInputError(f"{name}: could not parse the file")
+
+
+def read_detections(path: str | Path) -> Detections:
+    """Read and validate a detections CSV.
+
+    Parameters
+    ----------
+    path : file to read
+
+    Returns
+    -------
+    Detections
+
+    Raises
+    ------
+    FusionInputError
+        Missing or duplicated required column, a value that is not a finite number, a
+        non-integer sensor id, a blank line, times not sorted, a negative variance or a
+        covariance that is not positive definite. The message is one line,
+        ``FILE:LINE: ...`` (line 1 is the header).
+    """
+    name = str(path)
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except OSError as e:
+        raise FusionInputError(f"{name}: cannot read: {e.strerror}") from None
+    lines = text.splitlines()
+    if not lines:
+        raise FusionInputError(f"{name}: empty file, expected a header line")
+    header = [h.strip() for h in lines[0].split(",")]
+    cols = []
+    for col in REQUIRED:
+        found = [i for i, h in enumerate(header) if h == col]
+        if not found:
+            raise FusionInputError(f"{name}: missing column '{col}' in header")
+        if len(found) > 1:
+            raise FusionInputError(f"{name}: column '{col}' appears {len(found)} times "
+                                   "in header")
+        cols.append(found[0])
+    body = lines[1:]
+    while body and not body[-1].strip():
+        body.pop()
+    for i, line in enumerate(body):
+        if not line.strip():
+            raise FusionInputError(f"{name}:{i + 2}: blank line")
+    n_fields = max(cols) + 1
+    if body:
+        try:
+            data = np.loadtxt(body, delimiter=",", usecols=cols, ndmin=2, comments=None,
+                              dtype=np.float64)
+        except ValueError:
+            raise _locate_bad_value(name, body, cols, n_fields) from None
+        if not np.isfinite(data).all() or (data[:, 1] != np.round(data[:, 1])).any():
+            raise _locate_bad_value(name, body, cols, n_fields)
+    else:
+        data = np.zeros((0, 7))
+    t = data[:, 0]
+    back = np.flatnonzero(np.diff(t) < 0)
+    if len(back):
+        i = int(back[0]) + 1
+        raise FusionInputError(f"{name}:{i + 2}: time {body[i].split(',')[cols[0]].strip()}"
+                               f" is before the previous row's "
+                               f"{body[i - 1].split(',')[cols[0]].strip()} "
+                               "(rows must be sorted by time)")
+    vx, vy, cxy = data[:, 4], data[:, 5], data[:, 6]
+    for col, v in (("var_x", vx), ("var_y", vy)):
+        bad = np.flatnonzero(v < 0)
+        if len(bad):
+            i = int(bad[0])
+            raise FusionInputError(f"{name}:{i + 2}: column '{col}': variance must not "
+                                   f"be negative, got {v[i]:g}")
+    bad = np.flatnonzero(~((vx > 0) & (vx * vy - cxy * cxy > 0)))
+    if len(bad):
+        i = int(bad[0])
+        raise FusionInputError(f"{name}:{i + 2}: covariance var_x={vx[i]:g}, "
+                               f"var_y={vy[i]:g}, cov_xy={cxy[i]:g} is not positive "
+                               "definite (need var_x > 0 and var_x*var_y > cov_xy²)")
+    R = np.empty((len(t), 2, 2))
+    R[:, 0, 0], R[:, 1, 1] = vx, vy
+    R[:, 0, 1] = R[:, 1, 0] = cxy
+    return Detections(t_s=t.copy(), sensor=data[:, 1].astype(np.int64),
+                      z=data[:, 2:4].copy(), R=R)
+
+
+def format_tracks(t_s: FloatArray, track: IntArray, xy: FloatArray,
+                  extra: tuple[FloatArray, Sequence[str], FloatArray] | None) -> str:
+    """Return the tracks CSV text (header included).
+
+    Parameters
+    ----------
+    t_s : (k,) times, s; track : (k,) ids; xy : (k, 2) positions, m
+    extra : None, or ((k, 2) velocities m/s, (k,) status strings, (k, 3) class
+        probabilities) for the optional columns
+    """
+    header = ",".join(TRACK_COLUMNS + (EXTRA_COLUMNS if extra is not None else ()))
+    cols: list[Sequence[str]] = [
+        [f"{v:.6f}" for v in t_s.tolist()], [str(v) for v in track.tolist()],
+        [f"{v:.3f}" for v in xy[:, 0].tolist()], [f"{v:.3f}" for v in xy[:, 1].tolist()]]
+    if extra is not None:
+        v, status, prob = extra
+        cols += [[f"{a:.4f}" for a in v[:, 0].tolist()],
+                 [f"{a:.4f}" for a in v[:, 1].tolist()], list(status)]
+        cols += [[f"{a:.4f}" for a in prob[:, j].tolist()] for j in range(3)]
+    rows = [",".join(r) for r in zip(*cols, strict=True)]
+    return header + "\n" + "".join(r + "\n" for r in rows)
+
+
+def write_atomic(path: str | Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename.
+
+    The temporary file lives beside the target, so the rename is atomic: a reader
+    sees the old file or the complete new one, never a half-written one.
+    """
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.",
+                               suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise

@@ -1,0 +1,129 @@
+"""Tracker parameters: one frozen dataclass, every field with its unit and default.
+
+The defaults are tuned for people and small groups on foot (0.8-2 m/s, the anchor
+cases in ``shared/anchor``) seen by sensors that revisit about once a second with
+metre-to-tens-of-metres position noise. Every rule of the tracker that uses a
+parameter is described in :mod:`command.fusion.core` and :mod:`command.fusion.manage`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+
+from command.fusion.errors import FusionInputError
+
+
+@dataclass(frozen=True)
+class FusionParams:
+    """Parameters of the fusion core (all SI units; names carry the unit).
+
+    Attributes
+    ----------
+    q_m2ps3 : float, default 0.05
+        Continuous white-noise acceleration intensity of the constant-velocity model,
+        per axis, m² s⁻³. ``Q(dt) = q [[dt³/3, dt²/2], [dt²/2, dt]]`` per axis; 0.05 is
+        what the anchor cases simulate (a walker's velocity drifts ~0.22 m/s in 1 s).
+    gate : float, default 4.0
+        Gate on the Mahalanobis distance (not squared) of the innovation: a report is a
+        candidate for a track when ``d² = νᵀ S⁻¹ ν <= gate²`` (16 for 4; for 2 degrees of
+        freedom a true report falls outside with probability exp(-gate²/2) = 3.4e-4).
+    v0_mps : float, default 1.5
+        Standard deviation of each velocity component of a new track (its velocity
+        mean is 0), m/s.
+    pd : float, default 0.9
+        Probability that a sensor report a target it covers, in each batch; used by the
+        track score (a miss costs ``ln(1 - pd)``).
+    clutter_density_per_m2 : float, default 1e-6
+        Spatial density of false reports in one batch, m⁻² (1e-6 = 100 false alarms per
+        batch over 100 km²). A prior value: the core adapts it to the false reports it
+        sees, see ``clutter_adapt_batches``.
+    clutter_adapt_batches : float, default 20.0
+        Time constant, in batches, of the running estimate of the false-report density
+        (false reports = reports whose tentative track is deleted without being
+        confirmed). 0 keeps ``clutter_density_per_m2`` fixed.
+    clutter_floor_per_m2 : float, default 1e-9
+        Lower bound of the estimated false-report density, m⁻²; keeps the score finite
+        in clutter-free data.
+    birth_density_per_m2 : float, default 1e-7
+        Spatial density of reports from not-yet-tracked targets, m⁻²; with the clutter
+        density it sets the initial track score ``ln(birth / clutter)``.
+    confirm_score : float, default 8.0
+        A tentative track is confirmed when its log-likelihood-ratio score reaches this
+        value (dimensionless; see :func:`command.fusion.manage.score_update`).
+    tentative_cost : float, default 4.0
+        Added to the assignment cost (d²) of every pair with a tentative track, so that
+        a report between a confirmed and a tentative track goes to the confirmed one.
+    delete_after_s : float, default 4.5
+        A confirmed track is deleted when it has had no report for longer than this, s.
+    tentative_delete_after_s : float, default 1.5
+        A tentative track is deleted when it has had no report for longer than this, s.
+    max_position_std_m : float, default 500.0
+        Any track whose position standard deviation (sqrt of the larger eigenvalue of
+        its position covariance) exceeds this is deleted, m.
+    """
+
+    q_m2ps3: float = 0.05
+    gate: float = 4.0
+    v0_mps: float = 1.5
+    pd: float = 0.9
+    clutter_density_per_m2: float = 1e-6
+    clutter_adapt_batches: float = 20.0
+    clutter_floor_per_m2: float = 1e-9
+    birth_density_per_m2: float = 1e-7
+    confirm_score: float = 8.0
+    tentative_cost: float = 4.0
+    delete_after_s: float = 4.5
+    tentative_delete_after_s: float = 1.5
+    max_position_std_m: float = 500.0
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if not isinstance(value, int | float) or not math.isfinite(value):
+                raise FusionInputError(f"param '{f.name}': expected a finite number, "
+                                       f"got {value!r}")
+            if f.name in _NON_NEGATIVE:
+                if value < 0:
+                    raise FusionInputError(f"param '{f.name}': expected a non-negative "
+                                           f"number, got {value!r}")
+            elif f.name == "pd":
+                if not 0 < value < 1:
+                    raise FusionInputError(f"param 'pd': expected a number in (0, 1), "
+                                           f"got {value!r}")
+            elif f.name not in _ANY_SIGN and value <= 0:
+                raise FusionInputError(f"param '{f.name}': expected a positive number, "
+                                       f"got {value!r}")
+
+    def with_overrides(self, overrides: Mapping[str, str]) -> FusionParams:
+        """Return a copy with fields replaced by ``name=value`` strings.
+
+        Parameters
+        ----------
+        overrides : mapping of field name to its value as text, e.g. ``{"gate": "3.5"}``
+
+        Raises
+        ------
+        FusionInputError
+            For an unknown name or a value that is not a valid number for that field.
+        """
+        known = {f.name for f in fields(self)}
+        values: dict[str, float] = {}
+        for name, text in overrides.items():
+            if name not in known:
+                raise FusionInputError(f"param '{name}': unknown parameter "
+                                       f"(known: {', '.join(sorted(known))})")
+            try:
+                values[name] = float(text)
+            except (TypeError, ValueError):
+                kind = ("a number in (0, 1)" if name == "pd" else
+                        "a non-negative number" if name in _NON_NEGATIVE else
+                        "a number" if name in _ANY_SIGN else "a positive number")
+                raise FusionInputError(f"param '{name}': expected {kind}, "
+                                       f"got {text!r}") from None
+        return replace(self, **values)
+
+
+_NON_NEGATIVE = frozenset({"q_m2ps3", "clutter_adapt_batches", "tentative_cost"})
+_ANY_SIGN = frozenset({"confirm_score"})
