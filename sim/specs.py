@@ -228,6 +228,9 @@ class FenceSpec(SensorSpec):
                                          "(zoned systems ≤100 m zones) [FiberSenSys]")
     sigma_across_m: PositiveFloat = Field(3.0, description="localisation across the line")
     delay_s: NonNegativeFloat = Field(4.0, description="time to climb/cut [Fence-4s]")
+    class_accuracy: float = Field(
+        0.5, ge=1 / 3, le=1, description="probability the alarm's declared class "
+        "(person/vehicle/animal) is right; 1/3 says nothing [G]")
 
 
 class CameraSpec(SensorSpec):
@@ -249,6 +252,15 @@ class CameraSpec(SensorSpec):
         0.3, le=1, description="range multiplier at night for a non-thermal camera [G]")
     sigma_bearing_deg: PositiveFloat = 0.5
     sigma_range_frac: PositiveFloat = Field(0.1, description="range estimate error / range")
+    foliage_length_m: PositiveFloat = Field(
+        10.0, description="line of sight through foliage: P_LOS = exp(-foliage_m / L); "
+        "imagers do not see through canopy [G]")
+    class_accuracy: float = Field(
+        0.9, ge=1 / 3, le=1, description="video analytics: probability the declared "
+        "class is right [FI-2025] [AST-FCW] [G]")
+    phase_s: NonNegativeFloat | None = Field(
+        None, description="offset of the look clock (looks at phase + k·revisit_s); "
+        "default: a fixed fraction of revisit_s derived from the id")
 
 
 class RadarSpec(SensorSpec):
@@ -263,6 +275,15 @@ class RadarSpec(SensorSpec):
     pd_at_1km: Probability = Field(0.9, description="per scan, clear line of sight [G]")
     sigma_range_m: PositiveFloat = 15.0
     sigma_bearing_deg: PositiveFloat = Field(1.0, description="azimuth ~1° [G]")
+    foliage_length_m: PositiveFloat = Field(
+        30.0, description="line of sight through foliage: P_LOS = exp(-foliage_m / L); "
+        "100 m of forest (foliage 0.8) gives 0.07 [Forest-radar] [G]")
+    class_accuracy: float = Field(
+        0.7, ge=1 / 3, le=1, description="Doppler classification: probability the "
+        "declared class is right [G]")
+    phase_s: NonNegativeFloat | None = Field(
+        None, description="offset of the look clock (looks at phase + k·revisit_s); "
+        "default: a fixed fraction of revisit_s derived from the id")
 
 
 class SeismicSpec(SensorSpec):
@@ -273,6 +294,12 @@ class SeismicSpec(SensorSpec):
     radius_m: PositiveFloat = Field(30.0, description="10–50 m [Evans-2005] [G]")
     revisit_s: PositiveFloat = Field(10.0, description="seconds between trigger chances")
     pd: Probability = Field(0.7, description="per chance while in range [G]")
+    class_accuracy: float = Field(
+        0.6, ge=1 / 3, le=1, description="footstep classification: probability the "
+        "declared class is right [Succi-2001] [G]")
+    phase_s: NonNegativeFloat | None = Field(
+        None, description="offset of the look clock (looks at phase + k·revisit_s); "
+        "default: a fixed fraction of revisit_s derived from the id")
 
 
 SensorSpecs = Annotated[FenceSpec | CameraSpec | RadarSpec | SeismicSpec,
@@ -356,6 +383,16 @@ class PatrolSpec(Spec):
         150.0, description="cookie-cutter range; W = 2 r [Koester-2014]")
     night_range_factor: PositiveFloat = Field(0.5, le=1, description="[Koester-NZ] [G]")
     sigma_m: PositiveFloat = Field(10.0, description="reported position error (GPS)")
+    pd: Probability = Field(
+        1.0, description="definite range: probability a contact is detected, at its "
+        "first instant in range (used when glimpse_rate_per_s is not set)")
+    glimpse_rate_per_s: PositiveFloat | None = Field(
+        None, description="continuous hazard while in range: P = 1 - exp(-rate · "
+        "exposure) [SARBayes]; default: definite range with pd")
+    nuisance_per_day: NonNegativeFloat = Field(
+        0.0, description="false sightings per day on duty; patrols have very few [G]")
+    class_accuracy: float = Field(
+        0.98, ge=1 / 3, le=1, description="probability a patrol names what it saw [G]")
 
 
 # -------------------------------------------------------------------------- scenario

@@ -1,0 +1,146 @@
+"""Pieces every sensor model shares: look clocks, class evidence, measurement
+covariances, line of sight through foliage, night periods and nuisance timing.
+
+Class evidence. A sensor that classifies declares one class per report; with
+accuracy ``a`` it names the true class with probability ``a`` and each other class
+with ``(1 - a) / 2`` [G]. The report carries the likelihood of that declaration under
+each true class (a column of the confusion matrix), so fusion can multiply evidence
+without ever seeing the truth. Crossing groups are people; nuisance alarms are
+animals (wind and rain are lumped in with them) [OIG-06-15] [AZRep-2013].
+
+Covariances. Radar and camera measure range and bearing; their Cartesian covariance
+is the linearised ``J diag(σ_r², σ_b²) Jᵀ`` at the measured point. These mirror the
+conversions the fusion core is getting in ``command.fusion.measurements``; they are
+private stand-ins until that module lands, then the sensors call it instead.
+"""
+
+from __future__ import annotations
+
+import zlib
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sim.daylight import Daylight
+from sim.terrain import Terrain
+from sim.trajectory import Trajectory
+
+FloatArray = NDArray[np.float64]
+
+PERSON, VEHICLE, ANIMAL = 0, 1, 2
+
+#: Along-path spacing (m) at which line of sight through foliage is evaluated and
+#: then interpolated: shapely sight lines cost ~18 µs each (ECOSYSTEM.md) [G].
+LOS_STEP_M = 20.0
+
+
+def default_phase_s(sensor_id: str, period_s: float) -> float:
+    """A fixed look-clock offset in [0, period) derived from the sensor id.
+
+    crc32, not hash(): it must be the same in every process. Sensors of one kind
+    thus do not all scan in lock step, and a sensor's clock never depends on a draw.
+    """
+    return zlib.crc32(sensor_id.encode("utf-8")) / 2.0**32 * period_s
+
+
+def class_evidence(true_class: int, accuracy: float, u: FloatArray) -> FloatArray:
+    """Likelihood rows (n, 3) of the class each report declares.
+
+    Parameters
+    ----------
+    true_class : index in `sensors.base.CLASSES` of what was really seen
+    accuracy : probability the declared class is the true one, in [1/3, 1]
+    u : (n,) uniform draws, one per report (drawn for every look)
+    """
+    other = (1.0 - accuracy) / 2.0
+    p = np.full(3, other)
+    p[true_class] = accuracy
+    declared = np.minimum(np.searchsorted(np.cumsum(p), u, side="right"), 2)
+    lik = np.full((len(u), 3), other)
+    lik[np.arange(len(u)), declared] = accuracy
+    return lik
+
+
+def polar_cov(range_m: FloatArray, bearing_rad: FloatArray, sigma_range_m: FloatArray,
+              sigma_bearing_rad: float) -> FloatArray:
+    """Linearised Cartesian covariance (n, 2, 2), m², of range/bearing measurements.
+
+    ``J = [[cos b, -r sin b], [sin b, r cos b]]``, ``R = J diag(σ_r², σ_b²) Jᵀ``.
+    """
+    r = np.asarray(range_m, float)
+    b = np.asarray(bearing_rad, float)
+    sr = np.broadcast_to(np.asarray(sigma_range_m, float), r.shape)
+    c, s = np.cos(b), np.sin(b)
+    vr, vb = sr**2, (r * sigma_bearing_rad) ** 2
+    cov = np.empty((len(r), 2, 2))
+    cov[:, 0, 0] = vr * c * c + vb * s * s
+    cov[:, 1, 1] = vr * s * s + vb * c * c
+    cov[:, 0, 1] = cov[:, 1, 0] = (vr - vb) * c * s
+    return cov
+
+
+def line_cov(direction: FloatArray, sigma_along_m: float, sigma_across_m: float) -> FloatArray:
+    """Covariance (n, 2, 2), m², long along unit ``direction`` (n, 2), tight across it."""
+    d = np.asarray(direction, float).reshape(-1, 2)
+    c, s = d[:, 0], d[:, 1]
+    va, vc = sigma_along_m**2, sigma_across_m**2
+    cov = np.empty((len(d), 2, 2))
+    cov[:, 0, 0] = va * c * c + vc * s * s
+    cov[:, 1, 1] = va * s * s + vc * c * c
+    cov[:, 0, 1] = cov[:, 1, 0] = (va - vc) * c * s
+    return cov
+
+
+def disc_cov(radius_m: float, n: int) -> FloatArray:
+    """Covariance (n, 2, 2) of a point uniform on a disc of ``radius_m``: r²/4 per axis."""
+    return np.broadcast_to(np.eye(2) * radius_m**2 / 4.0, (n, 2, 2)).copy()
+
+
+def iso_cov(sigma_m: float, n: int) -> FloatArray:
+    """Isotropic covariance (n, 2, 2), σ² per axis."""
+    return np.broadcast_to(np.eye(2) * sigma_m**2, (n, 2, 2)).copy()
+
+
+def has_foliage(terrain: Terrain | None) -> bool:
+    return terrain is not None and bool(np.any(terrain.foliage > 0))
+
+
+def foliage_along(terrain: Terrain, origin: FloatArray, trajectory: Trajectory,
+                  t_s: FloatArray, step_m: float = LOS_STEP_M) -> FloatArray:
+    """Foliage on the sight line from ``origin`` to the mover at times ``t_s`` (n,), m.
+
+    Evaluated exactly every ``step_m`` of the mover's path and linearly interpolated
+    in between, so the cost grows with the path length, not with the looks.
+    """
+    cum = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(trajectory.xy, axis=0).T))])
+    s = np.interp(t_s, trajectory.t_s, cum)
+    k = np.floor(s / step_m)
+    knots = np.unique(np.concatenate([k, k + 1])) * step_m
+    knot_xy = np.column_stack([np.interp(knots, cum, trajectory.xy[:, 0]),
+                               np.interp(knots, cum, trajectory.xy[:, 1])])
+    f = terrain.foliage_m(np.asarray(origin, float), knot_xy)
+    return np.interp(s, knots, f)
+
+
+def night_intervals(daylight: Daylight, start_s: float, end_s: float) -> FloatArray:
+    """Night periods (n, 2), s, clipped to [start_s, end_s), sorted."""
+    day_s = 86_400.0
+    off = daylight.start_offset_s
+    length_s = ((daylight.sunrise_h - daylight.sunset_h) % 24.0) * 3600.0
+    if length_s <= 0 or end_s <= start_s:
+        return np.zeros((0, 2))
+    first = np.floor((start_s + off) / day_s) - 1
+    last = np.ceil((end_s + off) / day_s) + 1
+    starts = np.arange(first, last + 1) * day_s + daylight.sunset_h * 3600.0 - off
+    iv = np.column_stack([np.maximum(starts, start_s), np.minimum(starts + length_s, end_s)])
+    return iv[iv[:, 1] > iv[:, 0]]
+
+
+def nuisance_times(duration_s: float, per_day: float, rng: np.random.Generator) -> FloatArray:
+    """Sorted times of a homogeneous Poisson process on [0, duration_s).
+
+    A Poisson count with mean ``per_day · duration / 86400`` placed uniformly: the
+    same process as exponential gaps, with two draws per call instead of one per event.
+    """
+    n = rng.poisson(per_day * duration_s / 86_400.0)
+    return np.sort(rng.uniform(0.0, duration_s, n))

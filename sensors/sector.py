@@ -1,0 +1,127 @@
+"""What radars and cameras share: a sector watched by scans on a fixed clock.
+
+A sector sensor at ``position`` watches the sector of radius ``max_range_m``
+centred on ``heading_deg`` with width ``fov_deg``. It looks at fixed times
+``phase_s + k·revisit_s`` (a radar's antenna revolution, a camera's analytics
+cycle), whether or not anyone is there; a mover inside the sector at a look is
+detected with probability ``Pd(range, time) · P_LOS``, where
+``P_LOS = exp(-foliage_m / L)`` is the chance the sight line gets through the
+foliage it crosses (`sim.terrain.Terrain.foliage_m`, density-weighted metres)
+[Forest-radar] [G]. Looks are independent trials: ``revisit_s`` is meant to be long
+enough to decorrelate them (do not use the frame rate [G], DOMAIN §3.3 item 5).
+
+The measurement is range and bearing with Gaussian noise, turned into a Cartesian
+point with the covariance linearised at the measured point. Subclasses say how Pd
+falls with range and how large the range error is.
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+
+import numpy as np
+from shapely.geometry import Polygon
+
+from sensors.base import FloatArray, Reports, Sensor
+from sensors.common import (
+    ANIMAL,
+    PERSON,
+    class_evidence,
+    default_phase_s,
+    foliage_along,
+    has_foliage,
+    nuisance_times,
+    polar_cov,
+)
+from sensors.geometry import look_times, sector_intervals, sector_polygon_xy
+from sim.specs import CameraSpec, RadarSpec
+from sim.terrain import Terrain
+from sim.trajectory import Trajectory
+
+
+class SectorSensor(Sensor):
+    """Base of `sensors.radar.Radar` and `sensors.camera.Camera`."""
+
+    def __init__(self, spec: RadarSpec | CameraSpec, terrain: Terrain | None = None) -> None:
+        self.spec = spec
+        self.id = spec.id
+        self.terrain = terrain
+        self.position = np.asarray(spec.position_m, dtype=float)
+        self.phase_s = (spec.phase_s if spec.phase_s is not None
+                        else default_phase_s(spec.id, spec.revisit_s))
+        self._sees_foliage = has_foliage(terrain)
+
+    @abstractmethod
+    def pd(self, range_m: FloatArray, t_s: FloatArray) -> FloatArray:
+        """Pd per look in clear line of sight at ranges (n,), m, and times (n,), s."""
+
+    @abstractmethod
+    def sigma_range_m(self, range_m: FloatArray) -> FloatArray:
+        """Standard deviation (n,) of the range measurement, m."""
+
+    def p_los(self, foliage_m: FloatArray) -> FloatArray:
+        """Probability the sight line gets through ``foliage_m`` (n,) of foliage."""
+        return np.exp(-np.asarray(foliage_m, float) / self.spec.foliage_length_m)
+
+    def exposure(self, trajectory: Trajectory) -> FloatArray:
+        """Intervals (n, 2), s, when the mover is inside the sector."""
+        s = self.spec
+        return sector_intervals(trajectory, self.position, s.max_range_m, s.heading_deg,
+                                s.fov_deg)
+
+    def observe(self, trajectory: Trajectory, truth: int,
+                rng: np.random.Generator) -> Reports:
+        """One trial per look inside the sector. Draws, in order, for every look:
+        detection (n,), range/bearing noise (n, 2), declared class (n,)."""
+        spec = self.spec
+        t, _ = look_times(self.exposure(trajectory), spec.revisit_s, self.phase_s)
+        n = len(t)
+        u = rng.random(n)
+        z = rng.standard_normal((n, 2))
+        u_class = rng.random(n)
+        if n == 0:
+            return Reports.empty(self.id)
+        d = trajectory.position_at(t) - self.position
+        range_m = np.hypot(d[:, 0], d[:, 1])
+        p = self.pd(range_m, t)
+        # Line of sight only matters for looks the range law already passes
+        # (u < Pd·P_LOS implies u < Pd): the same decisions, far fewer sight lines.
+        candidate = u < p
+        if self._sees_foliage and candidate.any():
+            p = p.copy()
+            p[candidate] *= self.p_los(foliage_along(self.terrain, self.position, trajectory,
+                                                     t[candidate]))
+        detected = u < p
+        bearing = np.arctan2(d[:, 1], d[:, 0])
+        xy, cov = self._measure(range_m[detected], bearing[detected], z[detected])
+        return Reports(self.id, t[detected], xy, cov,
+                       np.full(len(xy), truth, dtype=np.int64),
+                       class_evidence(PERSON, spec.class_accuracy, u_class)[detected])
+
+    def _measure(self, range_m: FloatArray, bearing_rad: FloatArray,
+                 z: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """Noisy Cartesian points (n, 2) and their linearised covariances (n, 2, 2)."""
+        sb = np.radians(self.spec.sigma_bearing_deg)
+        r_m = np.abs(range_m + self.sigma_range_m(range_m) * z[:, 0])
+        b_m = bearing_rad + sb * z[:, 1]
+        xy = self.position + r_m[:, None] * np.column_stack([np.cos(b_m), np.sin(b_m)])
+        return xy, polar_cov(r_m, b_m, self.sigma_range_m(r_m), sb)
+
+    def nuisance(self, duration_s: float, rng: np.random.Generator) -> Reports:
+        """Poisson alarms at uniform times and points uniform over the sector's area,
+        reported with the covariance a measurement there would have. Draws: count,
+        times, radius (n,), angle (n,), class (n,)."""
+        spec = self.spec
+        t = nuisance_times(duration_s, spec.nuisance_per_day, rng)
+        n = len(t)
+        r = spec.max_range_m * np.sqrt(rng.random(n))
+        bearing = np.radians(spec.heading_deg + spec.fov_deg * (rng.random(n) - 0.5))
+        u_class = rng.random(n)
+        xy = self.position + r[:, None] * np.column_stack([np.cos(bearing), np.sin(bearing)])
+        cov = polar_cov(r, bearing, self.sigma_range_m(r), np.radians(spec.sigma_bearing_deg))
+        return Reports(self.id, t, xy, cov, np.full(n, -1, dtype=np.int64),
+                       class_evidence(ANIMAL, spec.class_accuracy, u_class))
+
+    def coverage(self) -> Polygon:
+        s = self.spec
+        return Polygon(sector_polygon_xy(self.position, s.max_range_m, s.heading_deg, s.fov_deg))

@@ -1,0 +1,191 @@
+"""Unit tests of the sensor models: behaviour, draws, determinism, registry."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sensors import CLASSES, build_sensor
+from sensors.camera import Camera, ttpf
+from sensors.fence import Fence
+from sensors.patrol import Patrol, back_and_forth, duty_periods
+from sensors.radar import Radar
+from sensors.seismic import Seismic
+from sim.specs import (
+    CameraSpec,
+    FenceSpec,
+    PatrolSpec,
+    RadarSpec,
+    SeismicSpec,
+    ShiftSpec,
+)
+from sim.trajectory import Trajectory
+
+
+def straight(p0, p1, speed_mps=1.0, t0_s=0.0) -> Trajectory:
+    p0, p1 = np.asarray(p0, float), np.asarray(p1, float)
+    return Trajectory(np.array([t0_s, t0_s + np.hypot(*(p1 - p0)) / speed_mps]),
+                      np.vstack([p0, p1]))
+
+
+def parked(xy, t0_s=0.0, t1_s=10_000.0) -> Trajectory:
+    return Trajectory(np.array([t0_s, t1_s]), np.vstack([xy, xy]).astype(float))
+
+
+SPECS = [
+    FenceSpec(id="fence-01", line=[(0, 0), (1000, 0), (2000, 100)]),
+    RadarSpec(id="radar-01", position_m=(500, 300), max_range_m=2000),
+    CameraSpec(id="camera-01", position_m=(500, -100), heading_deg=90, fov_deg=120),
+    SeismicSpec(id="seismic-01", position_m=(520, 200), radius_m=40, revisit_s=2),
+    PatrolSpec(id="patrol-01", route=[(0, 150), (2000, 150)],
+               shifts=[ShiftSpec(start="00:00", end="00:00")]),
+]
+
+
+def build(spec, terrain=None, daylight=None):
+    return build_sensor(spec, terrain, daylight, duration_s=2 * 86_400.0)
+
+
+def crossing() -> Trajectory:
+    """Walks north across y = 0 at x ≈ 500 past every sensor in SPECS, and back."""
+    return Trajectory(np.array([0.0, 600.0, 1200.0, 1800.0]),
+                      np.array([[500.0, -300], [520, 400], [700, 500], [560, -300]]))
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: getattr(s, "kind", "patrol"))
+def test_same_seed_same_reports_and_draws_for_every_look(spec, daylight):
+    sensor = build(spec, daylight=daylight)
+    a = sensor.observe(crossing(), 7, np.random.default_rng(1))
+    b = sensor.observe(crossing(), 7, np.random.default_rng(1))
+    assert len(a) > 0
+    for field in ("t_s", "xy", "cov", "truth", "class_lik"):
+        np.testing.assert_array_equal(getattr(a, field), getattr(b, field))
+    assert np.all(np.diff(a.t_s) >= 0) and np.all(a.truth == 7)
+    assert a.class_lik.shape == (len(a), len(CLASSES))
+    np.testing.assert_allclose(a.cov, a.cov.transpose(0, 2, 1))
+    assert np.all(np.linalg.eigvalsh(a.cov) > 0)
+    # common random numbers: Pd changes which looks detect, not how many draws are used
+    other = spec.model_copy(update={"pd": 0.05} if "pd" in type(spec).model_fields
+                            else {"pd_at_1km": 0.05} if spec.kind == "radar"
+                            else {"r50_m": 50.0})
+    rng1, rng2 = np.random.default_rng(5), np.random.default_rng(5)
+    sensor.observe(crossing(), 7, rng1)
+    build(other, daylight=daylight).observe(crossing(), 7, rng2)
+    assert rng1.random() == rng2.random()
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: getattr(s, "kind", "patrol"))
+def test_nuisance_is_deterministic_and_inside_coverage(spec, daylight):
+    spec = spec.model_copy(update={"nuisance_per_day": 50.0})
+    sensor = build(spec, daylight=daylight)
+    a = sensor.nuisance(86_400.0, np.random.default_rng(2))
+    b = sensor.nuisance(86_400.0, np.random.default_rng(2))
+    np.testing.assert_array_equal(a.xy, b.xy)
+    assert 20 < len(a) < 90 and np.all(a.truth == -1)
+    assert np.all((a.t_s >= 0) & (a.t_s < 86_400.0)) and np.all(np.diff(a.t_s) >= 0)
+    # mostly "animal": the declared class is animal with probability class_accuracy
+    assert np.mean(np.argmax(a.class_lik, axis=1) == 2) > 0.4
+    zone = sensor.coverage().buffer(1.0)
+    import shapely
+    assert np.all(shapely.contains_xy(zone, a.xy[:, 0], a.xy[:, 1]))
+
+
+def test_registry_builds_every_kind_and_needs_duration_for_patrols():
+    kinds = {build(s).kind for s in SPECS}
+    assert kinds == {"fence", "radar", "camera", "seismic", "patrol"}
+    with pytest.raises(ValueError):
+        build_sensor(SPECS[-1], None, None)
+    with pytest.raises(TypeError):
+        build_sensor(ShiftSpec(), None, None)
+
+
+def test_fence_alarms_at_each_crossing_with_rotated_covariance():
+    fence = Fence(FenceSpec(id="fence-01", line=[(0, 0), (1000, 1000)], pd=1.0,
+                            sigma_along_m=30, sigma_across_m=2))
+    there_and_back = Trajectory(np.array([0.0, 100.0, 200.0]),
+                                np.array([[0.0, 200], [400, 0], [0, 200]]))
+    r = fence.observe(there_and_back, 1, np.random.default_rng(0))
+    assert len(r) == 2
+    np.testing.assert_allclose(r.t_s, [50 + 50 / 3 * 0, 200 - 200 / 3], rtol=0.5)
+    d = np.array([1.0, 1.0]) / np.sqrt(2)
+    np.testing.assert_allclose(d @ r.cov[0] @ d, 900.0)
+    np.testing.assert_allclose(np.array([-d[1], d[0]]) @ r.cov[0] @ [-d[1], d[0]], 4.0)
+    never = Fence(FenceSpec(id="fence-02", line=[(0, 0), (1000, 1000)], pd=0.0))
+    assert len(never.observe(there_and_back, 1, np.random.default_rng(0))) == 0
+
+
+def test_radar_pd_law_and_range_limit():
+    radar = Radar(RadarSpec(id="radar-01", position_m=(0, 0), max_range_m=3000,
+                            pd_at_1km=0.9))
+    p = radar.pd(np.array([0.0, 1000.0, 2000.0, 3000.0, 3001.0]))
+    np.testing.assert_allclose(p, [1.0, 0.9, 0.9**16, 0.9**81, 0.0])
+    r = radar.observe(parked((1000.0, 0.0), 0, 2000), 3, np.random.default_rng(0))
+    assert 0.8 < len(r) / 1000 < 0.97
+    # measurement noise: range 15 m and 1° at 1 km → roughly 15 m by 17 m
+    assert np.allclose(r.xy.std(axis=0), [15, 17.5], rtol=0.25)
+    far = radar.observe(parked((5000.0, 0.0), 0, 2000), 3, np.random.default_rng(0))
+    assert len(far) == 0
+
+
+def test_radar_foliage_blocks_line_of_sight(forest_terrain):
+    spec = RadarSpec(id="radar-01", position_m=(900, 0), pd_at_1km=1.0, max_range_m=3000)
+    radar = Radar(spec, forest_terrain)
+    behind = radar.observe(parked((1200.0, 0.0), 0, 20_000), 0, np.random.default_rng(0))
+    # 100 m of foliage 0.8 → P_LOS = exp(-80 / 30) = 0.069
+    assert abs(len(behind) / 10_000 - np.exp(-80 / 30)) < 0.015
+
+
+def test_camera_ttpf_and_night(daylight):
+    np.testing.assert_allclose(ttpf(np.array([1.0])), 0.5)
+    assert ttpf(np.array([0.0]))[0] == 0.0 and ttpf(np.array([1e9]))[0] == 1.0
+    spec = CameraSpec(id="camera-01", position_m=(0, 0), r50_m=1000, thermal=False,
+                      night_range_factor=0.5)
+    cam = Camera(spec, None, daylight)
+    noon, midnight = 12 * 3600.0, 0.0
+    np.testing.assert_allclose(cam.pd(np.array([1000.0, 500.0]), np.array([noon, midnight])),
+                               [0.5, 0.5])
+    thermal = Camera(spec.model_copy(update={"thermal": True}), None, daylight)
+    assert thermal.pd(np.array([1000.0]), np.array([midnight]))[0] == pytest.approx(0.5)
+
+
+def test_seismic_reports_its_own_position_and_disc_covariance():
+    s = Seismic(SeismicSpec(id="seismic-01", position_m=(10, 20), radius_m=40, pd=1.0,
+                            revisit_s=10, phase_s=0))
+    r = s.observe(straight((-100, 20), (100, 20)), 4, np.random.default_rng(0))
+    # inside from t = 70 to t = 150 s (80 m at 1 m/s): looks at 70, 80, …, 140
+    np.testing.assert_allclose(r.t_s, np.arange(70.0, 150.0, 10.0))
+    assert np.all(r.xy == [10, 20]) and np.allclose(r.cov, np.eye(2) * 400)
+
+
+def test_patrol_duty_and_back_and_forth(daylight):
+    duty = duty_periods([ShiftSpec(start="20:00", end="04:00")], daylight, 2 * 86_400.0)
+    np.testing.assert_allclose(duty, [[0, 4 * 3600], [20 * 3600, 28 * 3600],
+                                      [44 * 3600, 48 * 3600]])
+    full = duty_periods([ShiftSpec(start="06:00", end="06:00")], daylight, 3 * 86_400.0)
+    np.testing.assert_allclose(full, [[0, 3 * 86_400.0]])
+    traj = back_and_forth(np.array([[0.0, 0], [100, 0], [100, 100]]), 2.0, 10.0, 400.0)
+    np.testing.assert_allclose(traj.position_at([10.0, 60.0, 110.0, 160.0, 210.0, 400.0]),
+                               [[0, 0], [100, 0], [100, 100], [100, 0], [0, 0], [20, 0]])
+
+
+def test_patrol_sees_a_crossing_group_within_its_range(daylight):
+    spec = PatrolSpec(id="patrol-01", route=[(0, 0), (10_000, 0)], speed_mps=1.0,
+                      detection_range_m=100, night_range_factor=0.5,
+                      shifts=[ShiftSpec(start="00:00", end="00:00")])
+    patrol = Patrol(spec, daylight, 86_400.0)
+    # by day (10:00) the patrol is at x = 36 000 mod 20 000 → 4 000 m, walking west;
+    # relative to it a group walking north at 1 m/s moves at √2 m/s at 45°, so a
+    # group crossing d metres ahead passes at d/√2: 300 m ahead → 212 m, missed
+    t_cross, x_patrol = 10 * 3600.0, 4_000.0
+    group = straight((x_patrol - 300.0, -1000.0), (x_patrol - 300.0, 1000.0), 1.0,
+                     t_cross - 1000.0)
+    assert len(patrol.contacts(group)) == 0
+    # 120 m ahead → 85 m: seen, from the instant the distance falls to 100 m
+    group = straight((x_patrol - 120.0, -1000.0), (x_patrol - 120.0, 1000.0), 1.0,
+                     t_cross - 1000.0)
+    iv = patrol.contacts(group)
+    assert len(iv) == 1
+    r = patrol.observe(group, 9, np.random.default_rng(0))
+    assert len(r) == 1 and r.t_s[0] == iv[0, 0]
+    at = group.position_at(r.t_s[0])
+    assert np.hypot(*(at - patrol.position_at(r.t_s[0]))) == pytest.approx(100.0)
