@@ -1,0 +1,88 @@
+"""fuse_batch on small hand-made scenes."""
+
+import numpy as np
+import pytest
+
+from command.fusion import FusionParams, TrackTable, fuse_batch
+
+
+def walk(rng, n_targets, n_steps, sigma=10.0, spacing=2000.0):
+    """Yield (t, z, R, truth xy) for targets walking at 1.5 m/s, all detected."""
+    start = np.stack([np.arange(n_targets) * spacing, np.zeros(n_targets)], -1)
+    vel = np.tile([0.5, 1.4], (n_targets, 1))
+    for k in range(n_steps):
+        truth = start + k * vel
+        z = truth + rng.normal(0, sigma, truth.shape)
+        R = np.tile(np.eye(2) * sigma**2, (n_targets, 1, 1))
+        yield float(k), z, R, truth
+
+
+def run(batches, params=None, class_lik=None):
+    params = params or FusionParams()
+    table, history = TrackTable.empty(), []
+    for t, z, R, _ in batches:
+        table, ev = fuse_batch(table, t, z, R, np.zeros(len(z), np.int64), class_lik, params)
+        history.append((table, ev))
+    return table, history
+
+
+def test_two_targets_give_two_confirmed_tracks_close_to_the_truth():
+    batches = list(walk(np.random.default_rng(0), 2, 30))
+    table, history = run(batches)
+    assert table.is_confirmed.sum() == 2 and len(table) == 2
+    truth = batches[-1][3]
+    err = np.linalg.norm(table.x[:, :2] - truth, axis=1)
+    assert (err < 20).all()
+    assert np.allclose(table.x[:, 2:], [0.5, 1.4], atol=0.4)
+    # every report went to the track of its own target, from the first batch on
+    ids0 = history[0][1].report_track
+    assert all((ev.report_track == ids0).all() for _, ev in history)
+
+
+def test_input_table_is_not_modified():
+    batches = list(walk(np.random.default_rng(1), 3, 5))
+    table, _ = run(batches[:4])
+    before = (table.x.copy(), table.P.copy(), table.score.copy())
+    t, z, R, _ = batches[4]
+    fuse_batch(table, t, z, R, np.zeros(3, np.int64), None, FusionParams())
+    assert np.array_equal(before[0], table.x) and np.array_equal(before[1], table.P)
+    assert np.array_equal(before[2], table.score)
+
+
+def test_a_silent_track_is_deleted_after_delete_after_s():
+    params = FusionParams(delete_after_s=3.0)
+    table, _ = run(list(walk(np.random.default_rng(2), 1, 10)), params)
+    assert table.is_confirmed.all()
+    empty = (np.zeros((0, 2)), np.zeros((0, 2, 2)), np.zeros(0, np.int64))
+    table, ev = fuse_batch(table, 12.0, *empty, None, params)       # 3 s silent: kept
+    assert len(table) == 1 and len(ev.deleted_ids) == 0
+    tid = table.ids[0]
+    table, ev = fuse_batch(table, 12.5, *empty, None, params)       # 3.5 s: deleted
+    assert len(table) == 0 and ev.deleted_ids.tolist() == [tid]
+
+
+def test_class_probabilities_follow_bayes_rule():
+    lik = np.array([[0.6, 0.1, 0.3]])
+    table, _ = run(list(walk(np.random.default_rng(3), 1, 3)), class_lik=lik)
+    expected = lik[0] ** 3 / (lik[0] ** 3).sum()
+    assert np.allclose(table.class_prob[0], expected)
+
+
+def test_batch_before_the_table_time_is_refused():
+    table, _ = run(list(walk(np.random.default_rng(4), 1, 3)))
+    with pytest.raises(ValueError, match="before the table time"):
+        fuse_batch(table, 1.0, np.zeros((1, 2)), np.eye(2)[None], np.zeros(1, np.int64),
+                   None, FusionParams())
+
+
+def test_clutter_alone_confirms_nothing_when_clutter_is_dense():
+    rng = np.random.default_rng(5)
+    table = TrackTable.empty()
+    confirmed = 0
+    for k in range(30):
+        z = rng.uniform(0, 10_000, (100, 2))
+        R = np.tile(np.eye(2) * 225.0, (100, 1, 1))
+        table, ev = fuse_batch(table, float(k), z, R, np.zeros(100, np.int64), None,
+                               FusionParams())
+        confirmed += len(ev.confirmed_ids)
+    assert confirmed <= 1
