@@ -1,0 +1,314 @@
+"""Command nodes: the local unit that fuses reports, and the layers above it.
+
+Local unit (`FusionNode`)
+    Reports reach the node over their links at arbitrary times (`sim.comms`); the node
+    collects them and, on a fixed clock of ``fusion_interval_s`` (ticks at
+    k × interval, k = 1, 2, …), fuses the reports that arrived **strictly before** the
+    tick. A report arriving exactly at a tick waits for the next one (STYLE §3: the
+    rule for equal times is written down and tested). Within a tick, reports are
+    sorted by measurement time and `command.fusion.fuse_batch` is called once per
+    distinct measurement time, in increasing order; each batch's rows are sorted by
+    (integer sensor id, arrival order).
+
+    Out of sequence: the fusion core keeps one table time and cannot go back. A report
+    measured **at or before** the last fused time (it was overtaken on its link, or
+    arrived after its batch was fused) is discarded and counted
+    (`sim.events.ReportOutOfSequence`). Discarding equal times too means every fused
+    measurement time forms exactly one batch, so replaying the fused reports
+    (``detections.csv``) with rows of equal time as one batch reproduces the tracks.
+
+    When nothing is pending the node sleeps instead of ticking (an empty tick changes
+    nothing: the core only predicts and deletes when it fuses a batch), so an idle week
+    costs no events; the ticks it does run are at the same k × interval as always.
+
+    Track truth: the node remembers which mover produced each fused report (the
+    ``truth`` every report carries for scoring) and calls a track's truth the most
+    frequent one among its reports (ties: the smaller id; -1 = nuisance). Only the
+    operators' verification (`command.alerts`), which models looking at the scene
+    through a camera, and the scorers use it; fusion never does.
+
+Regional centre and national coordination centre (`UpperNode`)
+    Thin in this version: the local unit reports every verified alert and every
+    interception up the chain; each layer logs the message when it arrives, after the
+    link latency (`sim.events.UpReport`), and forwards it up. The deep C2 (pictures per
+    layer, reporting obligations [IR581]) is a later issue.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+import simpy
+from numpy.typing import NDArray
+
+from command.fusion import FusionEvents, FusionParams, TrackTable, fuse_batch
+from sim.events import (
+    EventLog,
+    FusionTick,
+    ReportOutOfSequence,
+    TrackConfirmed,
+    TrackDeleted,
+    UpReport,
+)
+
+FloatArray = NDArray[np.float64]
+
+#: Fusion parameters for border sensors [G]: looks are seconds to tens of seconds
+#: apart (seismic 10 s, radar target data 0.1–1 Hz [PSR-wiki]) and a group can be out of
+#: sight for minutes between sensors, so tracks live longer than the core's defaults
+#: (tuned for ~1 s revisits) allow. ``run_sim.py fuse --param NAME=VALUE`` with these
+#: values replays a run's ``detections.csv`` exactly.
+BORDER_FUSION_OVERRIDES: dict[str, str] = {
+    "delete_after_s": "300",
+    "tentative_delete_after_s": "60",
+    "max_position_std_m": "1000",
+}
+
+
+def border_fusion_params() -> FusionParams:
+    """`FusionParams` defaults with `BORDER_FUSION_OVERRIDES` applied."""
+    return FusionParams().with_overrides(BORDER_FUSION_OVERRIDES)
+
+
+@dataclass(frozen=True, slots=True)
+class ArrivedReport:
+    """One report as the local node holds it.
+
+    Attributes
+    ----------
+    seq : arrival order at the node (0, 1, …), breaks ties deterministically
+    arrival_s : when it reached the node, s
+    meas_s : measurement time, s
+    sensor : integer sensor id (position in the run's sensor list)
+    sensor_name : ``radar-01``
+    z : (2,) position, m; R : (2, 2) covariance, m²; class_lik : (3,)
+    truth : mover id, -1 for a nuisance alarm (never read by fusion)
+    """
+
+    seq: int
+    arrival_s: float
+    meas_s: float
+    sensor: int
+    sensor_name: str
+    z: FloatArray
+    R: FloatArray
+    class_lik: FloatArray
+    truth: int
+
+
+@dataclass
+class FusedLog:
+    """What the node fused, in the order it fused it (for ``detections.csv``).
+
+    Columns of k fused reports and of the confirmed-track rows written after each batch.
+    """
+
+    det_t: list[float]
+    det_sensor: list[int]
+    det_z: list[FloatArray]
+    det_R: list[FloatArray]
+    det_truth: list[int]
+    det_track: list[int]
+    trk_t: list[FloatArray]
+    trk_id: list[NDArray[np.int64]]
+    trk_x: list[FloatArray]
+
+    @classmethod
+    def empty(cls) -> FusedLog:
+        return cls([], [], [], [], [], [], [], [], [])
+
+
+class TickListener(Protocol):
+    def evaluate(self, now_s: float, node: FusionNode) -> None: ...
+
+
+class FusionNode:
+    """The local unit: collects reports, fuses them on its clock, keeps the track table.
+
+    Parameters
+    ----------
+    env : the simulation environment
+    node_id : ``post-1``; log source
+    interval_s : fusion interval, s (`CommandSpec.fusion_interval_s`)
+    params : fusion parameters
+    log : the replication's event log
+    fuse : the fusion function (injectable for tests); `command.fusion.fuse_batch`
+    """
+
+    def __init__(self, env: simpy.Environment, node_id: str, interval_s: float,
+                 params: FusionParams, log: EventLog,
+                 fuse: Callable[..., tuple[TrackTable, FusionEvents]] = fuse_batch) -> None:
+        self.env = env
+        self.id = node_id
+        self.interval_s = float(interval_s)
+        self.params = params
+        self.log = log
+        self._fuse = fuse
+        self.tracks = TrackTable.empty()
+        self.last_fused_s = -np.inf
+        self.pending: list[ArrivedReport] = []
+        self.listeners: list[TickListener] = []
+        self.fused = FusedLog.empty()
+        self.out_of_sequence = 0
+        self._truths: dict[int, Counter[int]] = {}
+        self._sensors: dict[int, set[int]] = {}
+        self._seq = 0
+        self._wake: simpy.Event | None = None
+        self.process = env.process(self._run())
+
+    # ----------------------------------------------------------------- intake
+    def receive(self, meas_s: float, sensor: int, sensor_name: str, z: FloatArray,
+                R: FloatArray, class_lik: FloatArray, truth: int) -> None:
+        """Take a report that arrives now."""
+        self.pending.append(ArrivedReport(self._seq, self.env.now, float(meas_s), int(sensor),
+                                          sensor_name, z, R, class_lik, int(truth)))
+        self._seq += 1
+        if self._wake is not None and not self._wake.triggered:
+            self._wake.succeed()
+
+    def subscribe(self, listener: TickListener) -> None:
+        """``listener.evaluate(now, node)`` is called after every tick that fused."""
+        self.listeners.append(listener)
+
+    # ------------------------------------------------------------------ clock
+    def next_tick_after(self, t_s: float) -> float:
+        """The first tick k × interval strictly after ``t_s``."""
+        k = int(np.floor(t_s / self.interval_s)) + 1
+        tick = k * self.interval_s
+        return tick if tick > t_s else (k + 1) * self.interval_s
+
+    def _run(self):  # noqa: ANN202 - a SimPy process
+        while True:
+            if not self.pending:
+                self._wake = self.env.event()
+                yield self._wake
+                self._wake = None
+            first = min(r.arrival_s for r in self.pending)
+            tick = self.next_tick_after(first)
+            if tick > self.env.now:
+                yield self.env.timeout(tick - self.env.now)
+            self.tick(self.env.now)
+
+    # ----------------------------------------------------------------- fusion
+    def tick(self, now_s: float) -> None:
+        """Fuse the reports that arrived strictly before ``now_s``; notify listeners."""
+        ready = [r for r in self.pending if r.arrival_s < now_s]
+        if not ready:
+            return
+        self.pending = [r for r in self.pending if r.arrival_s >= now_s]
+        ready.sort(key=lambda r: (r.meas_s, r.sensor, r.seq))
+        n_fused = n_batches = 0
+        i = 0
+        while i < len(ready):
+            j = i
+            while j < len(ready) and ready[j].meas_s == ready[i].meas_s:
+                j += 1
+            batch = ready[i:j]
+            i = j
+            t_m = batch[0].meas_s
+            if t_m <= self.last_fused_s:
+                for r in batch:
+                    self.out_of_sequence += 1
+                    self.log.record(ReportOutOfSequence(now_s, r.sensor_name, r.meas_s,
+                                                        r.truth))
+                continue
+            self._fuse_one(now_s, t_m, batch)
+            n_fused += len(batch)
+            n_batches += 1
+        self.log.record(FusionTick(now_s, self.id, n_fused, n_batches, len(self.tracks),
+                                   int(self.tracks.is_confirmed.sum())))
+        for listener in self.listeners:
+            listener.evaluate(now_s, self)
+
+    def _fuse_one(self, now_s: float, t_m: float, batch: list[ArrivedReport]) -> None:
+        z = np.array([r.z for r in batch])
+        R = np.array([r.R for r in batch])
+        sensor = np.array([r.sensor for r in batch], dtype=np.int64)
+        lik = np.array([r.class_lik for r in batch])
+        self.tracks, events = self._fuse(self.tracks, t_m, z, R, sensor, lik, self.params)
+        self.last_fused_s = t_m
+        f = self.fused
+        for r, track in zip(batch, events.report_track.tolist(), strict=True):
+            f.det_t.append(t_m)
+            f.det_sensor.append(r.sensor)
+            f.det_z.append(r.z)
+            f.det_R.append(r.R)
+            f.det_truth.append(r.truth)
+            f.det_track.append(track)
+            if track >= 0:
+                self._truths.setdefault(track, Counter())[r.truth] += 1
+                self._sensors.setdefault(track, set()).add(r.sensor)
+        c = self.tracks.is_confirmed
+        f.trk_t.append(np.full(int(c.sum()), t_m))
+        f.trk_id.append(self.tracks.ids[c])
+        f.trk_x.append(self.tracks.x[c])
+        for tid in sorted(events.confirmed_ids.tolist()):
+            row = self.row_of(tid)
+            x, y = (self.tracks.x[row, :2].tolist() if row is not None
+                    else (float("nan"), float("nan")))
+            self.log.record(TrackConfirmed(now_s, tid, self.track_truth(tid), x, y))
+        for tid in sorted(events.deleted_ids.tolist()):
+            self.log.record(TrackDeleted(now_s, tid))
+
+    # ---------------------------------------------------------------- queries
+    def row_of(self, track: int) -> int | None:
+        """Row of ``track`` in the current table, None if it no longer exists."""
+        rows = np.flatnonzero(self.tracks.ids == track)
+        return int(rows[0]) if len(rows) else None
+
+    def track_truth(self, track: int) -> int:
+        """Most frequent truth among the track's reports (ties: smaller id); -1 if none."""
+        counts = self._truths.get(track)
+        if not counts:
+            return -1
+        best = max(counts.values())
+        return min(k for k, v in counts.items() if v == best)
+
+    def track_sensor_count(self, track: int) -> int:
+        """Number of distinct sensors that reported to ``track``."""
+        return len(self._sensors.get(track, ()))
+
+    def predicted_position(self, track: int, t_s: float) -> FloatArray | None:
+        """Constant-velocity prediction (2,) of ``track`` at ``t_s``; None if deleted."""
+        row = self.row_of(track)
+        if row is None:
+            return None
+        x = self.tracks.x[row]
+        return x[:2] + x[2:] * (t_s - self.tracks.time_s)
+
+
+class UpperNode:
+    """A regional centre or the national coordination centre (thin, see module doc).
+
+    Parameters
+    ----------
+    env, log : the simulation environment and event log
+    node_id : ``region-1``, ``ncc``
+    latency_s : delay of a message from the layer below, s [G] (DOMAIN.md §2.4)
+    parent : the next layer up, or None
+    """
+
+    def __init__(self, env: simpy.Environment, node_id: str, latency_s: float, log: EventLog,
+                 parent: UpperNode | None = None) -> None:
+        self.env, self.id, self.latency_s, self.log = env, node_id, latency_s, log
+        self.parent = parent
+        self.alerts = 0
+        self.intercepts = 0
+
+    def report(self, subject: str) -> None:
+        """Send a message (``verified alert-12``, ``intercept group-0003``) up to this node."""
+        self.env.process(self._deliver(subject))
+
+    def _deliver(self, subject: str):  # noqa: ANN202 - a SimPy process
+        yield self.env.timeout(self.latency_s)
+        if subject.startswith("intercept"):
+            self.intercepts += 1
+        else:
+            self.alerts += 1
+        self.log.record(UpReport(self.env.now, self.id, subject, self.alerts, self.intercepts))
+        if self.parent is not None:
+            self.parent.report(subject)

@@ -1,0 +1,222 @@
+"""Crossing groups: when they come, where they cross, which way they walk.
+
+Arrivals
+    A non-homogeneous Poisson process whose intensity is piecewise constant over the
+    local hours: ``rate(t) = groups_per_day / 86 400 s × w[hour(t)]`` with the hourly
+    profile normalised to mean 1 (``w = profile / mean(profile)``), so a day holds
+    ``groups_per_day`` groups on average whatever the profile's scale. Times are drawn
+    by *inversion* of the cumulative intensity Λ(t) (Çinlar): unit-rate exponential
+    gaps give the points u₁ < u₂ < … of a homogeneous process, and ``tᵢ = Λ⁻¹(uᵢ)``.
+    Inversion spends exactly one draw per arrival (thinning spends draws on rejected
+    candidates), and a longer run keeps the arrivals of a shorter one (a prefix).
+
+Groups
+    Each group's attributes are drawn when it is created, from streams of its own —
+    ``mover/group-0042/attributes`` (size, speed, informed) and
+    ``mover/group-0042/route`` (entry, destination, waypoints) — so nothing the
+    command layer does can shift them (common random numbers, STYLE §4). Every draw
+    is made whether used or not (e.g. ``informed`` when the fraction is 0).
+
+Routes
+    Entry uniform in arc length on the border within ``entry``; destination uniform
+    among ``destinations`` (the vanishing line); ``waypoints`` intermediate points
+    evenly spaced on the straight line entry → destination and shifted sideways by
+    N(0, ``route_spread_m``). Each straight leg is cut where it crosses terrain-zone
+    boundaries (`Terrain.leg_pieces`) and every piece is walked at the group's speed
+    times the zone's speed factor, so the `Trajectory` is piecewise linear in time
+    with zone-dependent speeds.
+
+Simplifications [G]: a group walks without stopping (no rest, no hiding, no waiting
+at the fence), does not react to patrols, and keeps together (one mover per group).
+``informed_fraction`` is drawn per group and logged but does not yet change the
+route: informed groups walk like the others (sensor avoidance is a later issue).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sim.daylight import Daylight
+from sim.rng import RandomStreams
+from sim.specs import CrossingsSpec
+from sim.terrain import Terrain
+from sim.trajectory import Trajectory
+
+FloatArray = NDArray[np.float64]
+
+_DAY_S = 86_400.0
+_HOUR_S = 3_600.0
+
+
+def group_name(index: int) -> str:
+    """Stable id of the ``index``-th group of a replication: ``group-0042``."""
+    return f"group-{index:04d}"
+
+
+def intensity_breaks(spec: CrossingsSpec, daylight: Daylight,
+                     duration_s: float) -> tuple[FloatArray, FloatArray]:
+    """Piece ends and arrival rates of the piecewise-constant intensity.
+
+    Returns
+    -------
+    breaks_s : (k + 1,) times 0 = b₀ < b₁ < … < b_k = duration_s at local hour boundaries
+    rate_per_s : (k,) arrival rate on each piece, groups s⁻¹
+    """
+    profile = np.asarray(spec.hourly_profile, dtype=float)
+    weights = profile / profile.mean()
+    phase_s = (daylight.start_offset_s % _HOUR_S)
+    first = _HOUR_S - phase_s if phase_s > 0 else _HOUR_S
+    inner = np.arange(first, duration_s, _HOUR_S)
+    breaks = np.concatenate([[0.0], inner[inner < duration_s], [duration_s]])
+    mids = (breaks[:-1] + breaks[1:]) / 2
+    hours = np.floor(daylight.hour_of_day(mids)).astype(int) % 24
+    rate = spec.groups_per_day / _DAY_S * weights[hours]
+    return breaks, rate
+
+
+def arrival_times(spec: CrossingsSpec, daylight: Daylight, duration_s: float,
+                  rng: np.random.Generator) -> FloatArray:
+    """Arrival times in [0, duration_s) of the non-homogeneous Poisson process, sorted.
+
+    ``rng`` is the stream ``crossings/arrivals``; one exponential draw per arrival plus
+    the one that overshoots the horizon.
+    """
+    breaks, rate = intensity_breaks(spec, daylight, duration_s)
+    cum = np.concatenate([[0.0], np.cumsum(rate * np.diff(breaks))])
+    total = cum[-1]
+    points: list[float] = []
+    u = 0.0
+    while True:
+        u += float(rng.exponential(1.0))
+        if u >= total:
+            break
+        points.append(u)
+    u_arr = np.asarray(points)
+    # Λ is piecewise linear; find the piece of each u (pieces of zero rate hold no u).
+    piece = np.searchsorted(cum, u_arr, side="right") - 1
+    piece = np.clip(piece, 0, len(rate) - 1)
+    t = breaks[piece] + (u_arr - cum[piece]) / rate[piece]
+    return np.minimum(t, np.nextafter(duration_s, 0.0))
+
+
+@dataclass(frozen=True)
+class CrossingGroup:
+    """One group of people crossing the border.
+
+    Attributes
+    ----------
+    index : 0-based number in order of arrival (its truth id in reports)
+    name : ``group-0042``
+    arrival_s : time it crosses the border, s
+    size : people in the group
+    speed_mps : walking speed on open ground, m/s
+    informed : knows the sensor positions (drawn; not yet used, see module docstring)
+    entry_arc_m : entry point as arc length along the border, m
+    destination : index into ``CrossingsSpec.destinations``
+    trajectory : its whole walk, entry to destination
+    """
+
+    index: int
+    name: str
+    arrival_s: float
+    size: int
+    speed_mps: float
+    informed: bool
+    entry_arc_m: float
+    destination: int
+    trajectory: Trajectory
+
+    @property
+    def entry_xy(self) -> FloatArray:
+        return self.trajectory.xy[0]
+
+    @property
+    def destination_xy(self) -> FloatArray:
+        return self.trajectory.xy[-1]
+
+    @property
+    def end_s(self) -> float:
+        """When it reaches its destination if nobody stops it, s."""
+        return self.trajectory.end_s
+
+
+def draw_speed_mps(spec: CrossingsSpec, rng: np.random.Generator) -> float:
+    """Normal(mean, sd) truncated below at ``min_mps`` (by rejection, 32 tries, then min)."""
+    s = spec.speed
+    draws = rng.normal(s.mean_mps, s.sd_mps, size=32)
+    ok = draws[draws >= s.min_mps]
+    return float(ok[0]) if len(ok) else float(s.min_mps)
+
+
+def route_points(entry_xy: FloatArray, dest_xy: FloatArray,
+                 offsets_m: FloatArray) -> FloatArray:
+    """Entry, waypoints and destination (w + 2, 2).
+
+    Waypoint i (1..w) lies at fraction i / (w + 1) of the way entry → destination,
+    shifted by ``offsets_m[i-1]`` along the left normal of that line.
+    """
+    entry_xy, dest_xy = np.asarray(entry_xy, float), np.asarray(dest_xy, float)
+    w = len(offsets_m)
+    d = dest_xy - entry_xy
+    length = float(np.hypot(*d))
+    normal = np.array([-d[1], d[0]]) / length if length > 0 else np.zeros(2)
+    frac = np.arange(1, w + 1) / (w + 1)
+    mids = entry_xy + frac[:, None] * d + np.asarray(offsets_m)[:, None] * normal
+    return np.vstack([entry_xy, mids, dest_xy])
+
+
+def timed_route(points: FloatArray, speed_mps: float, start_s: float,
+                terrain: Terrain) -> Trajectory:
+    """Walk the polyline ``points`` from ``start_s`` at ``speed_mps`` × zone factors."""
+    times = [start_s]
+    xy = [np.asarray(points[0], float)]
+    for p0, p1 in zip(points[:-1], points[1:], strict=True):
+        length = float(np.hypot(*(p1 - p0)))
+        if length <= 0:
+            continue
+        cuts, factors = terrain.leg_pieces(p0, p1)
+        for c1, dc, f in zip(cuts[1:], np.diff(cuts), factors, strict=True):
+            dt = length * dc / (speed_mps * f)
+            if dt <= 1e-9:
+                continue
+            times.append(times[-1] + dt)
+            xy.append(p0 + c1 * (p1 - p0))
+    if len(times) == 1:  # entry == destination: stand for a second
+        times.append(start_s + 1.0)
+        xy.append(xy[0])
+    return Trajectory(np.asarray(times), np.asarray(xy))
+
+
+def make_group(index: int, arrival_s: float, spec: CrossingsSpec, terrain: Terrain,
+               streams: RandomStreams) -> CrossingGroup:
+    """Create group ``index`` arriving at ``arrival_s``: draw its attributes and route."""
+    name = group_name(index)
+    attrs = streams.stream(f"mover/{name}/attributes")
+    size = int(attrs.integers(spec.group_size.min, spec.group_size.max + 1))
+    speed = draw_speed_mps(spec, attrs)
+    informed = bool(attrs.random() < spec.informed_fraction)
+
+    route = streams.stream(f"mover/{name}/route")
+    lo = spec.entry.from_m
+    hi = spec.entry.to_m if spec.entry.to_m is not None else terrain.border_length_m
+    lo, hi = min(lo, terrain.border_length_m), min(hi, terrain.border_length_m)
+    entry_arc = float(route.uniform(lo, hi)) if hi > lo else float(lo)
+    destination = int(route.integers(len(spec.destinations)))
+    offsets = route.normal(0.0, 1.0, size=spec.waypoints) * spec.route_spread_m
+
+    entry_xy = terrain.border_point(entry_arc)
+    dest_xy = np.asarray(spec.destinations[destination], dtype=float)
+    points = route_points(entry_xy, dest_xy, offsets)
+    trajectory = timed_route(points, speed, arrival_s, terrain)
+    return CrossingGroup(index, name, float(arrival_s), size, speed, informed,
+                         entry_arc, destination, trajectory)
+
+
+def make_groups(spec: CrossingsSpec, terrain: Terrain, daylight: Daylight,
+                duration_s: float, streams: RandomStreams) -> list[CrossingGroup]:
+    """All groups of a replication, in order of arrival."""
+    times = arrival_times(spec, daylight, duration_s, streams.stream("crossings/arrivals"))
+    return [make_group(i, float(t), spec, terrain, streams) for i, t in enumerate(times)]
