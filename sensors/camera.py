@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from command.fusion.measurements import camera_bearing
 from sensors.base import FloatArray
 from sensors.sector import SectorSensor
 from sim.daylight import Daylight
@@ -73,6 +74,13 @@ class Camera(SectorSensor):
         p = np.where(r > 0, p, 1.0)
         return np.where(r <= self.spec.max_range_m, p, 0.0)
 
-    def sigma_range_m(self, range_m: FloatArray) -> FloatArray:
-        """``sigma_range_frac · R``, at least 1 m so a covariance never degenerates."""
-        return np.maximum(self.spec.sigma_range_frac * np.asarray(range_m, float), 1.0)
+    def measured_range_m(self, range_m: FloatArray, z: FloatArray) -> FloatArray:
+        """Range estimate with a relative error: ``R (1 + sigma_range_frac · z)``."""
+        return range_m * (1.0 + self.spec.sigma_range_frac * z)
+
+    def convert(self, range_m: FloatArray,
+                bearing_rad: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """Bearing plus range estimate, `command.fusion.measurements.camera_bearing`."""
+        return camera_bearing(self.position, bearing_rad, range_m,
+                              np.radians(self.spec.sigma_bearing_deg),
+                              self.spec.sigma_range_frac)

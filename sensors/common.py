@@ -8,10 +8,10 @@ each true class (a column of the confusion matrix), so fusion can multiply evide
 without ever seeing the truth. Crossing groups are people; nuisance alarms are
 animals (wind and rain are lumped in with them) [OIG-06-15] [AZRep-2013].
 
-Covariances. Radar and camera measure range and bearing; their Cartesian covariance
-is the linearised ``J diag(σ_r², σ_b²) Jᵀ`` at the measured point. These mirror the
-conversions the fusion core is getting in ``command.fusion.measurements``; they are
-private stand-ins until that module lands, then the sensors call it instead.
+Measurement covariances are not computed here: every sensor turns its raw
+measurement (range and bearing, a point on a line, its own position) into a position
+and covariance with the conversions of ``command.fusion.measurements``, so the
+sensors and the fusion core agree on one measurement model.
 """
 
 from __future__ import annotations
@@ -59,46 +59,6 @@ def class_evidence(true_class: int, accuracy: float, u: FloatArray) -> FloatArra
     lik = np.full((len(u), 3), other)
     lik[np.arange(len(u)), declared] = accuracy
     return lik
-
-
-def polar_cov(range_m: FloatArray, bearing_rad: FloatArray, sigma_range_m: FloatArray,
-              sigma_bearing_rad: float) -> FloatArray:
-    """Linearised Cartesian covariance (n, 2, 2), m², of range/bearing measurements.
-
-    ``J = [[cos b, -r sin b], [sin b, r cos b]]``, ``R = J diag(σ_r², σ_b²) Jᵀ``.
-    """
-    r = np.asarray(range_m, float)
-    b = np.asarray(bearing_rad, float)
-    sr = np.broadcast_to(np.asarray(sigma_range_m, float), r.shape)
-    c, s = np.cos(b), np.sin(b)
-    vr, vb = sr**2, (r * sigma_bearing_rad) ** 2
-    cov = np.empty((len(r), 2, 2))
-    cov[:, 0, 0] = vr * c * c + vb * s * s
-    cov[:, 1, 1] = vr * s * s + vb * c * c
-    cov[:, 0, 1] = cov[:, 1, 0] = (vr - vb) * c * s
-    return cov
-
-
-def line_cov(direction: FloatArray, sigma_along_m: float, sigma_across_m: float) -> FloatArray:
-    """Covariance (n, 2, 2), m², long along unit ``direction`` (n, 2), tight across it."""
-    d = np.asarray(direction, float).reshape(-1, 2)
-    c, s = d[:, 0], d[:, 1]
-    va, vc = sigma_along_m**2, sigma_across_m**2
-    cov = np.empty((len(d), 2, 2))
-    cov[:, 0, 0] = va * c * c + vc * s * s
-    cov[:, 1, 1] = va * s * s + vc * c * c
-    cov[:, 0, 1] = cov[:, 1, 0] = (va - vc) * c * s
-    return cov
-
-
-def disc_cov(radius_m: float, n: int) -> FloatArray:
-    """Covariance (n, 2, 2) of a point uniform on a disc of ``radius_m``: r²/4 per axis."""
-    return np.broadcast_to(np.eye(2) * radius_m**2 / 4.0, (n, 2, 2)).copy()
-
-
-def iso_cov(sigma_m: float, n: int) -> FloatArray:
-    """Isotropic covariance (n, 2, 2), σ² per axis."""
-    return np.broadcast_to(np.eye(2) * sigma_m**2, (n, 2, 2)).copy()
 
 
 def has_foliage(terrain: Terrain | None) -> bool:

@@ -21,8 +21,9 @@ import numpy as np
 import shapely
 from shapely.geometry import LineString
 
+from command.fusion.measurements import line_sensor
 from sensors.base import Reports, Sensor
-from sensors.common import ANIMAL, PERSON, class_evidence, line_cov, nuisance_times
+from sensors.common import ANIMAL, PERSON, class_evidence, nuisance_times
 from sensors.geometry import line_crossings
 from sim.daylight import Daylight
 from sim.specs import FenceSpec
@@ -65,7 +66,8 @@ class Fence(Sensor):
         d = self._direction[segment]
         normal = np.column_stack([-d[:, 1], d[:, 0]])
         xy_m = xy + (spec.sigma_along_m * z[:, :1]) * d + (spec.sigma_across_m * z[:, 1:]) * normal
-        cov = line_cov(d, spec.sigma_along_m, spec.sigma_across_m)
+        _, cov = line_sensor(xy_m, np.arctan2(d[:, 1], d[:, 0]), spec.sigma_along_m,
+                             spec.sigma_across_m)
         lik = class_evidence(PERSON, spec.class_accuracy, u_class)
         return Reports(self.id, t[detected], xy_m[detected], cov[detected],
                        np.full(int(detected.sum()), truth, dtype=np.int64), lik[detected])
@@ -81,7 +83,9 @@ class Fence(Sensor):
         xy = shapely.get_coordinates(shapely.line_interpolate_point(self._line, arc))
         cum = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(self.line_xy, axis=0).T))])
         segment = np.clip(np.searchsorted(cum, arc, side="right") - 1, 0, len(cum) - 2)
-        cov = line_cov(self._direction[segment], spec.sigma_along_m, spec.sigma_across_m)
+        d = self._direction[segment]
+        _, cov = line_sensor(xy.reshape(-1, 2), np.arctan2(d[:, 1], d[:, 0]),
+                             spec.sigma_along_m, spec.sigma_across_m)
         lik = class_evidence(ANIMAL, spec.class_accuracy, u_class)
         return Reports(self.id, t, xy.reshape(-1, 2), cov, np.full(n, -1, dtype=np.int64), lik)
 

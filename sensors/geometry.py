@@ -35,7 +35,7 @@ def _cross(a: FloatArray, b: FloatArray) -> FloatArray:
 def _halfline(alpha: FloatArray, beta: FloatArray,
               dt: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Where ``alpha + beta τ >= 0`` for τ in [0, dt]; returns (lo, hi) in τ."""
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         root = -alpha / beta
     lo = np.where(beta > 0, root, 0.0)
     hi = np.where(beta < 0, root, dt)

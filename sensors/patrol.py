@@ -30,14 +30,9 @@ import numpy as np
 from shapely.geometry import LineString
 from shapely.geometry.base import BaseGeometry
 
+from command.fusion.measurements import position_fix
 from sensors.base import FloatArray, Reports, Sensor
-from sensors.common import (
-    ANIMAL,
-    PERSON,
-    class_evidence,
-    iso_cov,
-    night_intervals,
-)
+from sensors.common import ANIMAL, PERSON, class_evidence, night_intervals
 from sensors.geometry import intersect_intervals, merge_intervals, proximity_intervals
 from sim.daylight import Daylight
 from sim.specs import PatrolSpec, ShiftSpec, parse_clock_h
@@ -172,7 +167,9 @@ class Patrol(Sensor):
             detected = u < spec.pd
         xy = trajectory.position_at(t).reshape(-1, 2) + spec.sigma_m * z
         k = int(detected.sum())
-        return Reports(self.id, t[detected], xy[detected], iso_cov(spec.sigma_m, k),
+        var = spec.sigma_m**2
+        _, cov = position_fix(xy[detected, 0], xy[detected, 1], var, var)
+        return Reports(self.id, t[detected], xy[detected], cov,
                        np.full(k, truth, dtype=np.int64),
                        class_evidence(PERSON, spec.class_accuracy, u_class)[detected])
 
@@ -194,7 +191,9 @@ class Patrol(Sensor):
         u_class = rng.random(n)
         xy = self.position_at(t).reshape(-1, 2) + r[:, None] * np.column_stack(
             [np.cos(ang), np.sin(ang)])
-        return Reports(self.id, t, xy, iso_cov(spec.sigma_m, n), np.full(n, -1, dtype=np.int64),
+        var = spec.sigma_m**2
+        _, cov = position_fix(xy[:, 0], xy[:, 1], var, var)
+        return Reports(self.id, t, xy, cov, np.full(n, -1, dtype=np.int64),
                        class_evidence(ANIMAL, spec.class_accuracy, u_class))
 
     def coverage(self) -> BaseGeometry:

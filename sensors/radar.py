@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from command.fusion.measurements import range_bearing
 from sensors.base import FloatArray
 from sensors.sector import SectorSensor
 from sim.daylight import Daylight
@@ -49,5 +50,12 @@ class Radar(SectorSensor):
         p = np.power(self.spec.pd_at_1km, (r / 1_000.0) ** 4)
         return np.where(r <= self.spec.max_range_m, p, 0.0)
 
-    def sigma_range_m(self, range_m: FloatArray) -> FloatArray:
-        return np.full(np.shape(range_m), self.spec.sigma_range_m)
+    def measured_range_m(self, range_m: FloatArray, z: FloatArray) -> FloatArray:
+        """Range plus Gaussian noise of ``sigma_range_m``."""
+        return range_m + self.spec.sigma_range_m * z
+
+    def convert(self, range_m: FloatArray,
+                bearing_rad: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """The unbiased converted measurement of `command.fusion.measurements.range_bearing`."""
+        return range_bearing(self.position, range_m, bearing_rad, self.spec.sigma_range_m,
+                             np.radians(self.spec.sigma_bearing_deg))

@@ -11,8 +11,9 @@ foliage it crosses (`sim.terrain.Terrain.foliage_m`, density-weighted metres)
 enough to decorrelate them (do not use the frame rate [G], DOMAIN §3.3 item 5).
 
 The measurement is range and bearing with Gaussian noise, turned into a Cartesian
-point with the covariance linearised at the measured point. Subclasses say how Pd
-falls with range and how large the range error is.
+point and covariance by the fusion core's conversions
+(`command.fusion.measurements`). Subclasses say how Pd falls with range, how the
+range is measured and which conversion applies.
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ from sensors.common import (
     foliage_along,
     has_foliage,
     nuisance_times,
-    polar_cov,
 )
 from sensors.geometry import look_times, sector_intervals, sector_polygon_xy
 from sim.specs import CameraSpec, RadarSpec
@@ -56,8 +56,14 @@ class SectorSensor(Sensor):
         """Pd per look in clear line of sight at ranges (n,), m, and times (n,), s."""
 
     @abstractmethod
-    def sigma_range_m(self, range_m: FloatArray) -> FloatArray:
-        """Standard deviation (n,) of the range measurement, m."""
+    def measured_range_m(self, range_m: FloatArray, z: FloatArray) -> FloatArray:
+        """Measured ranges (n,), m, from true ranges (n,) and standard normals (n,)."""
+
+    @abstractmethod
+    def convert(self, range_m: FloatArray,
+                bearing_rad: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """Measured range and bearing (n,) → positions (n, 2), m, and covariances
+        (n, 2, 2), m²."""
 
     def p_los(self, foliage_m: FloatArray) -> FloatArray:
         """Probability the sight line gets through ``foliage_m`` (n,) of foliage."""
@@ -100,12 +106,11 @@ class SectorSensor(Sensor):
 
     def _measure(self, range_m: FloatArray, bearing_rad: FloatArray,
                  z: FloatArray) -> tuple[FloatArray, FloatArray]:
-        """Noisy Cartesian points (n, 2) and their linearised covariances (n, 2, 2)."""
-        sb = np.radians(self.spec.sigma_bearing_deg)
-        r_m = np.abs(range_m + self.sigma_range_m(range_m) * z[:, 0])
-        b_m = bearing_rad + sb * z[:, 1]
-        xy = self.position + r_m[:, None] * np.column_stack([np.cos(b_m), np.sin(b_m)])
-        return xy, polar_cov(r_m, b_m, self.sigma_range_m(r_m), sb)
+        """Noisy positions (n, 2) and their covariances (n, 2, 2) from true polar
+        coordinates and standard normals ``z`` (n, 2)."""
+        r_m = np.abs(self.measured_range_m(range_m, z[:, 0]))
+        b_m = bearing_rad + np.radians(self.spec.sigma_bearing_deg) * z[:, 1]
+        return self.convert(r_m, b_m)
 
     def nuisance(self, duration_s: float, rng: np.random.Generator) -> Reports:
         """Poisson alarms at uniform times and points uniform over the sector's area,
@@ -118,7 +123,7 @@ class SectorSensor(Sensor):
         bearing = np.radians(spec.heading_deg + spec.fov_deg * (rng.random(n) - 0.5))
         u_class = rng.random(n)
         xy = self.position + r[:, None] * np.column_stack([np.cos(bearing), np.sin(bearing)])
-        cov = polar_cov(r, bearing, self.sigma_range_m(r), np.radians(spec.sigma_bearing_deg))
+        _, cov = self.convert(r, bearing)
         return Reports(self.id, t, xy, cov, np.full(n, -1, dtype=np.int64),
                        class_evidence(ANIMAL, spec.class_accuracy, u_class))
 

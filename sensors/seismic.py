@@ -17,15 +17,9 @@ from __future__ import annotations
 import numpy as np
 from shapely.geometry import Point
 
+from command.fusion.measurements import proximity
 from sensors.base import Reports, Sensor
-from sensors.common import (
-    ANIMAL,
-    PERSON,
-    class_evidence,
-    default_phase_s,
-    disc_cov,
-    nuisance_times,
-)
+from sensors.common import ANIMAL, PERSON, class_evidence, default_phase_s, nuisance_times
 from sensors.geometry import circle_intervals, look_times
 from sim.daylight import Daylight
 from sim.specs import SeismicSpec
@@ -65,8 +59,8 @@ class Seismic(Sensor):
         u_class = rng.random(n)
         detected = u < spec.pd
         k = int(detected.sum())
-        return Reports(self.id, t[detected], np.broadcast_to(self.position, (k, 2)).copy(),
-                       disc_cov(spec.radius_m, k), np.full(k, truth, dtype=np.int64),
+        xy, cov = proximity(np.broadcast_to(self.position, (k, 2)), spec.radius_m)
+        return Reports(self.id, t[detected], xy, cov, np.full(k, truth, dtype=np.int64),
                        class_evidence(PERSON, spec.class_accuracy, u_class)[detected])
 
     def nuisance(self, duration_s: float, rng: np.random.Generator) -> Reports:
@@ -75,8 +69,8 @@ class Seismic(Sensor):
         t = nuisance_times(duration_s, spec.nuisance_per_day, rng)
         n = len(t)
         u_class = rng.random(n)
-        return Reports(self.id, t, np.broadcast_to(self.position, (n, 2)).copy(),
-                       disc_cov(spec.radius_m, n), np.full(n, -1, dtype=np.int64),
+        xy, cov = proximity(np.broadcast_to(self.position, (n, 2)), spec.radius_m)
+        return Reports(self.id, t, xy, cov, np.full(n, -1, dtype=np.int64),
                        class_evidence(ANIMAL, spec.class_accuracy, u_class))
 
     def coverage(self) -> Point:

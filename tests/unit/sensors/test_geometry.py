@@ -20,7 +20,8 @@ from sensors.geometry import (
 )
 from sim.trajectory import Trajectory
 
-coord = st.floats(-500, 500, allow_nan=False)
+# millimetre grid: no subnormal segment lengths (shapely itself divides by zero on those)
+coord = st.floats(-500, 500, allow_nan=False).map(lambda v: round(v, 3))
 
 
 @st.composite
@@ -38,22 +39,21 @@ def inside_intervals(t, iv):
     return np.any((t[:, None] >= iv[None, :, 0]) & (t[:, None] < iv[None, :, 1]), axis=1)
 
 
-def assert_matches(traj, iv, inside_fn, tol_s=1e-6, n=4001):
-    """Intervals and a direct membership test agree at dense samples, except within
-    ``tol_s`` of an interval end (float rounding at the boundary)."""
+def assert_matches(traj, iv, inside_fn, eps=1e-6, n=4001):
+    """At dense samples the intervals contain every point inside the shape shrunk by
+    ``eps`` and no point outside the shape grown by ``eps``: exact up to rounding at
+    the boundary (where a tangent touch may be dropped)."""
     assert np.all(np.diff(iv, axis=1) > 0)
     assert np.all(iv[1:, 0] > iv[:-1, 1])  # disjoint and sorted
-    t = np.linspace(traj.start_s, traj.end_s, n)
+    # intervals are [a, b): sample [start, end); the trajectories last >= 1 s
+    t = np.linspace(traj.start_s, traj.end_s, n, endpoint=False)
+    p = traj.position_at(t)
     got = inside_intervals(t, iv)
-    want = inside_fn(traj.position_at(t), t)
-    bad = got != want
-    if bad.any():
-        ends = iv.ravel()
-        near = np.min(np.abs(t[bad][:, None] - ends[None, :]), axis=1) if len(ends) else []
-        assert len(ends) and np.all(near < tol_s * max(1.0, traj.end_s)), t[bad][:5]
+    assert np.all(got[inside_fn(p, -eps)]), "a point well inside is missed"
+    assert not np.any(got[~inside_fn(p, eps)]), "a point well outside is included"
     mids = iv.mean(axis=1)  # every interval really is inside
     if len(mids):
-        assert np.all(inside_fn(traj.position_at(mids), mids))
+        assert np.all(inside_fn(traj.position_at(mids), eps))
 
 
 @settings(max_examples=150, deadline=None)
@@ -61,7 +61,7 @@ def assert_matches(traj, iv, inside_fn, tol_s=1e-6, n=4001):
 def test_circle_intervals_match_sampling(traj, cx, cy, r):
     c = np.array([cx, cy])
     iv = circle_intervals(traj, c, r)
-    assert_matches(traj, iv, lambda p, t: np.hypot(*(p - c).T) <= r)
+    assert_matches(traj, iv, lambda p, e: np.hypot(*(p - c).T) <= r + e)
 
 
 @settings(max_examples=150, deadline=None)
@@ -71,20 +71,16 @@ def test_sector_intervals_match_sampling(traj, cx, cy, r, heading, fov):
     c = np.array([cx, cy])
     iv = sector_intervals(traj, c, r, heading, fov)
 
-    def inside(p, t):
+    def inside(p, e):
         d = p - c
+        dist = np.hypot(*d.T)
         off = (np.degrees(np.arctan2(d[:, 1], d[:, 0])) - heading + 180.0) % 360.0 - 180.0
-        return (np.hypot(*d.T) <= r) & ((np.abs(off) <= fov / 2) | (fov >= 360))
+        # bearings are ill-conditioned at the apex: within 1 mm count as inside (grown)
+        # or outside (shrunk)
+        in_angle = (np.abs(off) <= fov / 2 + e) | (fov >= 360) | ((dist < 1e-3) & (e > 0))
+        return (dist <= r + e) & in_angle & ((dist >= 1e-3) | (e > 0))
 
-    # the bearing test is ill-conditioned right at the apex: skip samples within 1 mm
-    def robust(p, t):
-        return inside(p, t)
-
-    t = np.linspace(traj.start_s, traj.end_s, 4001)
-    p = traj.position_at(t)
-    near_apex = np.hypot(*(p - c).T) < 1e-3
-    if not near_apex.any():
-        assert_matches(traj, iv, robust)
+    assert_matches(traj, iv, inside)
 
 
 @settings(max_examples=100, deadline=None)
@@ -93,7 +89,7 @@ def test_polyline_distance_intervals_match_sampling(traj, line_traj, r):
     line = line_traj.xy
     iv = polyline_distance_intervals(traj, line, r)
     geom = LineString(line) if len(np.unique(line, axis=0)) > 1 else shapely.points(line[0])
-    assert_matches(traj, iv, lambda p, t: shapely.distance(geom, shapely.points(p)) <= r)
+    assert_matches(traj, iv, lambda p, e: shapely.distance(geom, shapely.points(p)) <= r + e)
 
 
 @settings(max_examples=100, deadline=None)
@@ -104,13 +100,13 @@ def test_proximity_intervals_match_sampling(a, b, r):
     if end <= start:
         assert len(iv) == 0
         return
-    t = np.linspace(start, end, 4001)
-    want = np.hypot(*(a.position_at(t) - b.position_at(t)).T) <= r
+    assert np.all((iv >= start) & (iv <= end))
+    if end - start < 1e-6:  # samples closer than an ulp would round onto the end
+        return
+    t = np.linspace(start, end, 4001, endpoint=False)
+    dist = np.hypot(*(a.position_at(t) - b.position_at(t)).T)
     got = inside_intervals(t, iv)
-    bad = got != want
-    if bad.any():
-        near = np.min(np.abs(t[bad][:, None] - iv.ravel()[None, :]), axis=1)
-        assert np.all(near < 1e-6 * end)
+    assert np.all(got[dist <= r - 1e-6]) and not np.any(got[dist > r + 1e-6])
 
 
 def test_line_crossings_counts_each_crossing():
