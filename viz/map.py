@@ -77,11 +77,14 @@ def draw_map(run_dir: str | Path, out: str | Path | None = None,
     segment = scenario["segment"]
     rep = str(replication)
 
-    fig, ax = plt.subplots(figsize=(12, 6.5), dpi=110)
+    border = np.asarray(segment["border"], dtype=float)
+    depth = float(segment.get("depth_m", 0))
+    span_x = np.ptp(border[:, 0]) or 1.0
+    aspect = (np.ptp(border[:, 1]) + 1.2 * depth) / span_x
+    fig, ax = plt.subplots(figsize=(13, float(np.clip(13 * aspect + 1.2, 4.0, 12.0))), dpi=110)
     for zone in segment.get("zones", []):
         ax.add_patch(Polygon(zone["polygon"], closed=True, lw=0,
                              fc=ZONE_COLOURS.get(zone["kind"], "#eeeeee"), zorder=0))
-    border = np.asarray(segment["border"], dtype=float)
     ax.plot(border[:, 0], border[:, 1], color="k", lw=2.5, label="border", zorder=3)
     _draw_sensors(ax, scenario.get("sensors", []))
 
@@ -126,7 +129,6 @@ def draw_map(run_dir: str | Path, out: str | Path | None = None,
         labelled.add("team")
         ax.plot([bx], [by], "P", color="#cf222e", mec="k", ms=10, label=label, zorder=7)
 
-    depth = float(segment.get("depth_m", 0))
     xmin, xmax = border[:, 0].min(), border[:, 0].max()
     ymin, ymax = border[:, 1].min(), border[:, 1].max()
     pad = max(200.0, 0.03 * (xmax - xmin))
@@ -147,7 +149,7 @@ def draw_map(run_dir: str | Path, out: str | Path | None = None,
     ax.ticklabel_format(style="plain", useOffset=False)
     fig.tight_layout()
     target = Path(out) if out is not None else run_dir / "map.png"
-    fig.savefig(target)
+    fig.savefig(target, bbox_inches="tight")
     plt.close(fig)
     return target
 
