@@ -202,7 +202,7 @@ def test_nuisance_counts_are_poisson_and_times_uniform(sensor):
     duration, reps, mean = 5 * 86_400.0, 2_000, 20.0
     counts, times = [], []
     for i in range(reps):
-        rep = sensor.nuisance(duration, np.random.default_rng([18, len(sensor.kind), i]))
+        rep = sensor.nuisance(duration, np.random.default_rng([18, sum(map(ord, sensor.kind)), i]))
         counts.append(len(rep))
         times.append(rep.t_s)
         assert np.all(rep.truth == -1)
