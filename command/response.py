@@ -92,7 +92,7 @@ def meeting_time(trajectory: Trajectory, base_xy: FloatArray, leave_s: float,
                 roots += [(-b - sq) / (2 * a), (-b + sq) / (2 * a)]
         good = [tau for tau in roots if 0.0 <= tau <= t1 - t0 and v * tau + c >= 0]
         if good:
-            return t0 + min(good)
+            return float(t0 + min(good))
     return None
 
 

@@ -1,0 +1,112 @@
+"""The local fusion node: tick clock, batching, out-of-sequence rule."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from command.fusion import FusionEvents, TrackTable
+from command.nodes import FusionNode, UpperNode, border_fusion_params
+from sim.events import ReportOutOfSequence, UpReport
+
+
+class RecordingFuse:
+    """A fuse_batch stand-in: remembers every call, makes no tracks."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[float, list[int]]] = []
+
+    def __call__(self, tracks, t_s, z, R, sensor, class_lik, params):  # noqa: ANN001, ANN204
+        self.calls.append((t_s, sensor.tolist()))
+        m = len(z)
+        empty = np.zeros(0, np.int64)
+        events = FusionEvents(np.full(m, -1, np.int64), empty, empty, empty,
+                              np.zeros(0, bool))
+        return tracks, events
+
+
+def _node(env, log, interval=5.0, fuse=None):  # noqa: ANN001, ANN202
+    return FusionNode(env, "post-1", interval, border_fusion_params(), log,
+                      fuse=fuse or RecordingFuse())
+
+
+def _send(env, node, at_s, meas_s, sensor=0, truth=0):  # noqa: ANN001, ANN202
+    def proc():  # noqa: ANN202
+        yield env.timeout(at_s)
+        node.receive(meas_s, sensor, f"s-{sensor}", np.array([0.0, 0.0]), np.eye(2),
+                     np.ones(3), truth)
+    env.process(proc())
+
+
+def test_a_tick_fuses_reports_that_arrived_strictly_before_it(env, log):
+    fuse = RecordingFuse()
+    node = _node(env, log, fuse=fuse)
+    _send(env, node, 4.0, 3.0)
+    _send(env, node, 5.0, 4.5)     # arrives exactly at the tick: waits for the next
+    env.run(until=11.0)
+    assert fuse.calls == [(3.0, [0]), (4.5, [0])]
+    ticks = [r.t_s for r in log.records if r.kind == "fusion"]
+    assert ticks == [5.0, 10.0]
+
+
+def test_one_call_per_measurement_time_in_time_order_sorted_by_sensor(env, log):
+    fuse = RecordingFuse()
+    node = _node(env, log, fuse=fuse)
+    _send(env, node, 1.0, 2.0, sensor=3)
+    _send(env, node, 2.0, 1.0, sensor=1)
+    _send(env, node, 3.0, 2.0, sensor=0)
+    env.run(until=6.0)
+    assert fuse.calls == [(1.0, [1]), (2.0, [0, 3])]
+
+
+def test_reports_at_or_before_the_last_fused_time_are_discarded_and_counted(env, log):
+    fuse = RecordingFuse()
+    node = _node(env, log, fuse=fuse)
+    _send(env, node, 1.0, 3.0)
+    _send(env, node, 6.0, 2.0, truth=4)   # older than the fused 3.0
+    _send(env, node, 7.0, 3.0, truth=5)   # equal to it
+    _send(env, node, 8.0, 3.5)
+    env.run(until=20.0)
+    assert fuse.calls == [(3.0, [0]), (3.5, [0])]
+    assert node.out_of_sequence == 2
+    late = [r for r in log.records if isinstance(r, ReportOutOfSequence)]
+    assert [r.truth for r in late] == [4, 5]
+    assert len(node.fused.det_t) == 2
+
+
+def test_an_idle_node_does_not_tick(env, log):
+    node = _node(env, log)
+    _send(env, node, 1000.0, 999.0)
+    env.run(until=2000.0)
+    assert [r.t_s for r in log.records if r.kind == "fusion"] == [1000.0 + 5.0]
+    assert node.next_tick_after(10.0) == 15.0
+    assert node.next_tick_after(12.5) == 15.0
+
+
+def test_with_the_real_core_a_walker_becomes_a_confirmed_track(env, log):
+    node = FusionNode(env, "post-1", 5.0, border_fusion_params(), log)
+    for k in range(10):
+        def proc(k=k):  # noqa: ANN202
+            yield env.timeout(2.0 * k + 0.5)
+            node.receive(2.0 * k, 0, "radar-01", np.array([1.2 * 2.0 * k, 0.0]),
+                         np.eye(2) * 25.0, np.array([0.8, 0.1, 0.1]), 7)
+        env.process(proc())
+    env.run(until=30.0)
+    assert isinstance(node.tracks, TrackTable)
+    assert node.tracks.is_confirmed.sum() == 1
+    track = int(node.tracks.ids[0])
+    assert node.track_truth(track) == 7
+    assert node.track_sensor_count(track) == 1
+    pos = node.predicted_position(track, 20.0)
+    assert pos is not None and pos[0] == pytest.approx(24.0, abs=5.0)
+    assert node.predicted_position(999, 20.0) is None
+    assert [r.kind for r in log.records].count("track_confirmed") == 1
+
+
+def test_messages_go_up_the_chain_with_latency(env, log):
+    ncc = UpperNode(env, "ncc", 1.0, log)
+    region = UpperNode(env, "region-1", 0.5, log, parent=ncc)
+    region.report("verified alert-0")
+    env.run(until=10.0)
+    ups = [r for r in log.records if isinstance(r, UpReport)]
+    assert [(r.t_s, r.node) for r in ups] == [(0.5, "region-1"), (1.5, "ncc")]

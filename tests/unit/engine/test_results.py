@@ -1,0 +1,75 @@
+"""The run directory: all files, byte-identical, written atomically."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from sim.engine import run_replication
+from sim.results import write_run_dir
+from sim.scenario import load_scenario
+
+TINY = Path(__file__).parents[3] / "scenarios" / "tiny.yaml"
+FILES = {"summary.json", "crossings.csv", "detections.csv", "tracks.csv", "alerts.csv",
+         "events.jsonl", "trajectories.csv", "sensors.csv", "scenario.yaml"}
+
+
+@pytest.fixture(scope="module")
+def results(fake_factory):  # noqa: ANN001, ANN201
+    scenario = load_scenario(TINY)
+    return scenario, [run_replication(scenario, 3, r, sensor_factory=fake_factory)
+                      for r in range(2)]
+
+
+def test_all_files_written_and_consistent(tmp_path, results):
+    scenario, res = results
+    out = write_run_dir(tmp_path / "run", scenario, 3, res, "9.9")
+    assert {p.name for p in out.iterdir()} == FILES
+    summary = json.loads((out / "summary.json").read_text())
+    assert (summary["scenario"], summary["seed"], summary["replications"]) == ("tiny", 3, 2)
+    assert summary["version"] == "9.9"
+    for name in ("crossings", "detected", "p_detect", "intercepted", "p_intercept",
+                 "got_away", "false_alarms_per_day", "mean_time_to_detect_s",
+                 "mean_time_to_intercept_s"):
+        assert set(summary["kpis"][name]) == {"mean", "ci95"}
+    with open(out / "crossings.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert {r["replication"] for r in rows} == {"0", "1"}
+    assert len(rows) == sum(r.kpis["crossings"] for r in res)
+    with open(out / "detections.csv") as f:
+        header = f.readline().strip().split(",")
+    assert header[:7] == ["time", "sensor", "x", "y", "var_x", "var_y", "cov_xy"]
+    assert "truth" in header and "replication" in header
+    assert (out / "sensors.csv").read_text().splitlines()[0] == "sensor,id,kind"
+
+
+def test_same_results_same_bytes_and_an_existing_run_is_replaced(tmp_path, results):
+    scenario, res = results
+    a = write_run_dir(tmp_path / "a", scenario, 3, res, "1")
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "stale.txt").write_text("old")
+    b = write_run_dir(tmp_path / "b", scenario, 3, res, "1")
+    assert not (b / "stale.txt").exists()
+    for name in FILES:
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "b"]   # no temp left
+
+
+def test_a_failed_write_leaves_the_old_run_untouched(tmp_path, results, monkeypatch):
+    scenario, res = results
+    out = write_run_dir(tmp_path / "run", scenario, 3, res, "1")
+    before = (out / "summary.json").read_bytes()
+
+    import sim.results as results_module
+
+    def boom(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(results_module, "events_jsonl", boom)
+    with pytest.raises(RuntimeError):
+        write_run_dir(out, scenario, 3, res, "1")
+    assert (out / "summary.json").read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
