@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
+from scipy.sparse import coo_matrix, csr_matrix
+from scipy.sparse.csgraph import connected_components, min_weight_full_bipartite_matching
 
 from command.fusion.tracks import FloatArray, IntArray
 
@@ -110,3 +110,38 @@ def assign(track_idx: IntArray, report_idx: IntArray, cost: FloatArray,
         ok = got >= 0
         out[tracks[ok]] = reports[got[ok]]
     return out
+
+
+def solve_sparse(track_idx: IntArray, report_idx: IntArray, cost: FloatArray,
+                 miss_cost: FloatArray) -> tuple[IntArray, IntArray]:
+    """Optimal assignment of one large cluster given as sparse pairs.
+
+    For the rare cluster of thousands of tracks (targets packed closer than their
+    gates): ``scipy.sparse.csgraph.min_weight_full_bipartite_matching`` on the gated
+    pairs plus one private miss column per track, whose cost grows with the pairs,
+    not with tracks × reports.
+
+    Parameters
+    ----------
+    track_idx, report_idx : (k,) pairs of the cluster (any ids)
+    cost : (k,) pair costs; miss_cost : (k,) miss cost of each pair's track
+
+    Returns
+    -------
+    tracks : (a,) the cluster's track ids, sorted
+    got : (a,) report id assigned to each, -1 if none
+    """
+    tracks, t_inv = np.unique(track_idx, return_inverse=True)
+    reports, r_inv = np.unique(report_idx, return_inverse=True)
+    a, b = len(tracks), len(reports)
+    miss = np.zeros(a)
+    miss[t_inv] = miss_cost
+    # every track is matched exactly once, so adding 1 to every entry changes no
+    # optimum and keeps zero costs from reading as missing edges
+    rows = np.concatenate([t_inv, np.arange(a)])
+    cols = np.concatenate([r_inv, b + np.arange(a)])
+    vals = np.concatenate([cost, miss]) + 1.0
+    match = min_weight_full_bipartite_matching(csr_matrix((vals, (rows, cols)),
+                                                          shape=(a, a + b)))
+    got = np.where(match < b, reports[np.minimum(match, b - 1)], -1)
+    return tracks, got.astype(np.int64)

@@ -13,14 +13,17 @@ The pipeline, for a table of n tracks and a batch of m reports at time ``t_s``:
 5. **Update** the assigned tracks (Joseph form), their scores and class probabilities.
 6. **Start** tentative tracks from the unassigned reports; **confirm** and **delete**
    by the rules of :mod:`command.fusion.manage`.
+
+:func:`fuse_batch` runs the compiled kernels of :mod:`command.fusion.kernels`;
+:func:`fuse_batch_numpy` is the same pipeline in numpy, kept as the reference.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from command.fusion import manage
-from command.fusion.assign import assign
+from command.fusion import kernels, manage
+from command.fusion.assign import assign, solve_sparse
 from command.fusion.gating import gate_pairs
 from command.fusion.kalman import innovation, log_likelihood, predict_cv, update_joseph
 from command.fusion.params import FusionParams
@@ -45,10 +48,14 @@ def check_batch(tracks: TrackTable, t_s: float, z: FloatArray, R: FloatArray,
         raise ValueError(f"batch time {t_s} is before the table time {tracks.time_s}")
 
 
-def fuse_batch(tracks: TrackTable, t_s: float, z: FloatArray, R: FloatArray,
-               sensor: IntArray, class_lik: FloatArray | None,
-               params: FusionParams) -> tuple[TrackTable, FusionEvents]:
-    """Fuse one batch of position reports into the track table.
+def fuse_batch_numpy(tracks: TrackTable, t_s: float, z: FloatArray, R: FloatArray,
+                     sensor: IntArray, class_lik: FloatArray | None,
+                     params: FusionParams) -> tuple[TrackTable, FusionEvents]:
+    """:func:`fuse_batch` in plain numpy and scipy: the readable reference.
+
+    Same parameters, results and rules as :func:`fuse_batch` (tests check that both
+    give the same tracks); about 15× slower on batches of ~100 reports, where numpy's
+    per-call overhead dominates.
 
     Parameters
     ----------
@@ -145,5 +152,71 @@ def fuse_batch(tracks: TrackTable, t_s: float, z: FloatArray, R: FloatArray,
     report_track[order] = np.where(keep[report_row], ids[report_row], -1)
     events = FusionEvents(report_track=report_track, started_ids=new_ids[keep[n:]],
                           confirmed_ids=ids[is_confirmed & ~was_confirmed & keep],
-                          deleted_ids=ids[gone], updated=updated[keep])
+                          deleted_ids=ids[:n][gone[:n]], updated=updated[keep])
     return table.select(keep), events
+
+
+def fuse_batch(tracks: TrackTable, t_s: float, z: FloatArray, R: FloatArray,
+               sensor: IntArray, class_lik: FloatArray | None,
+               params: FusionParams) -> tuple[TrackTable, FusionEvents]:
+    """Fuse one batch of position reports into the track table.
+
+    The pipeline of the module docstring, compiled: one call predicts, gates and
+    assigns (only clusters of thousands of tracks come back, for scipy's sparse
+    matching), a second updates and manages the tracks.
+
+    Parameters
+    ----------
+    tracks : the table after the previous batch (not modified)
+    t_s : batch time, s; not before ``tracks.time_s``
+    z : (m, 2) report positions, m
+    R : (m, 2, 2) report covariances, m², symmetric positive definite
+    sensor : (m,) integer sensor id of each report
+    class_lik : (m, 3) likelihood of each report under (person, vehicle, animal), or
+        None for reports without class evidence
+    params : tracker parameters
+
+    Returns
+    -------
+    tracks : the new table, every state at ``t_s``
+    events : which track each report went to, tracks started, confirmed, deleted
+
+    Raises
+    ------
+    ValueError
+        If the shapes do not match or ``t_s`` is before the table time.
+    """
+    z = np.ascontiguousarray(z, np.float64)
+    R = np.ascontiguousarray(R, np.float64)
+    sensor = np.ascontiguousarray(sensor, np.int64)
+    has_lik = class_lik is not None
+    lik = _NO_LIK if class_lik is None else np.ascontiguousarray(class_lik, np.float64)
+    check_batch(tracks, t_s, z, R, sensor, class_lik)
+    lam = tracks.clutter_per_m2
+    if not lam == lam:  # NaN: no batch yet
+        lam = params.clutter_density_per_m2
+    lam = max(lam, params.clutter_floor_per_m2)
+    dt = t_s - tracks.time_s if len(tracks) else 0.0
+    (order, zs, Rs, xp, Pp, got, big_ptr, big_t, big_r, big_c,
+     miss) = kernels.associate(tracks.x, tracks.P, tracks.is_confirmed, dt, z, R, sensor,
+                               params.q_m2ps3, params.gate, params.tentative_cost)
+    for c in range(len(big_ptr) - 1):
+        s, e = big_ptr[c], big_ptr[c + 1]
+        rows, best = solve_sparse(big_t[s:e], big_r[s:e], big_c[s:e], miss[big_t[s:e]])
+        got[rows] = best
+    (ids, x, P, conf, cp, lu, nu, score, report_track, started, confirmed, deleted, updated,
+     _n_false) = kernels.update_manage(
+        tracks.ids, xp, Pp, tracks.is_confirmed, tracks.class_prob, tracks.last_update_s,
+        tracks.n_updates, tracks.score, got, zs, Rs, lik, has_lik, order, float(t_s),
+        tracks.next_id, lam, params.pd, params.v0_mps, params.birth_density_per_m2,
+        params.confirm_score, params.delete_after_s, params.tentative_delete_after_s,
+        params.max_position_std_m)
+    table = TrackTable(ids=ids, x=x, P=P, is_confirmed=conf, class_prob=cp, last_update_s=lu,
+                       n_updates=nu, score=score, time_s=float(t_s),
+                       next_id=tracks.next_id + len(z) - int((got >= 0).sum()),
+                       clutter_per_m2=lam)
+    return table, FusionEvents(report_track=report_track, started_ids=started,
+                               confirmed_ids=confirmed, deleted_ids=deleted, updated=updated)
+
+
+_NO_LIK = np.zeros((0, 3))
