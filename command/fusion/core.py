@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from command.fusion import kernels, manage
+from command.fusion import manage
 from command.fusion.assign import assign, solve_sparse
 from command.fusion.gating import gate_pairs
 from command.fusion.kalman import innovation, log_likelihood, predict_cv, update_joseph
@@ -186,6 +186,7 @@ def fuse_batch(tracks: TrackTable, t_s: float, z: FloatArray, R: FloatArray,
     ValueError
         If the shapes do not match or ``t_s`` is before the table time.
     """
+    kernels = _kernels()
     z = np.ascontiguousarray(z, np.float64)
     R = np.ascontiguousarray(R, np.float64)
     sensor = np.ascontiguousarray(sensor, np.int64)
@@ -220,3 +221,17 @@ def fuse_batch(tracks: TrackTable, t_s: float, z: FloatArray, R: FloatArray,
 
 
 _NO_LIK = np.zeros((0, 3))
+_KERNELS = None
+
+
+def _kernels():
+    """The compiled kernels, imported on first use.
+
+    Importing numba takes ~0.2 s and pulls in PyYAML (numba's config reader), so
+    ``import command.fusion`` stays light and free of it until a batch is fused.
+    """
+    global _KERNELS
+    if _KERNELS is None:
+        from command.fusion import kernels
+        _KERNELS = kernels
+    return _KERNELS
