@@ -5,10 +5,17 @@ the alert (camera slew-to-cue) and only a confirmed alert leads to a dispatch
 [OIG-06-15] [PSR-wiki].
 
 Alert rule (`AlertRule`)
-    After every fusion tick, each confirmed track with at least ``alert_min_reports``
-    reports that has not raised an alert yet raises one — one alert per track, ever.
+    After every fusion tick, a track that has not raised an alert yet raises one — one
+    alert per track, ever — when
+
+    - it is confirmed and has at least ``alert_min_reports`` reports, or
+    - it holds a report of an *alarm sensor* (fence, seismic: sensors whose every
+      trigger sounds at the operator's console, confirmed track or not — the Arizona
+      control room heard "a sensor beep every 30–40 s" [AZRep-2013]; >90 % of such
+      alarms are not illegal activity [OIG-06-15]).
+
     Priority 1 (high) when reports from two or more distinct sensors corroborate the
-    track, else 2 [G]. Tracks are visited in id order.
+    track, else 2 [G]. Tracks are visited in table order (by id).
 
 Verification queue (`OperatorQueue`)
     ``operators`` operators (a `simpy.PriorityResource`: priority 1 before 2, then
@@ -46,6 +53,7 @@ class Alert:
     track : track id
     priority : 1 high, 2 normal
     truth : the track's truth (mover id, -1 nuisance), for verification and scoring
+    x_m, y_m : the track's position when the alert was raised, m
     """
 
     id: int
@@ -53,6 +61,8 @@ class Alert:
     track: int
     priority: int
     truth: int
+    x_m: float = float("nan")
+    y_m: float = float("nan")
 
 
 class AlertRule:
@@ -63,11 +73,13 @@ class AlertRule:
     min_reports : `CommandSpec.alert_min_reports`
     log : event log
     on_alert : called with each new alert (the verification queue's ``submit``)
+    alarm_sensors : integer ids of the alarm sensors (fence, seismic)
     """
 
-    def __init__(self, min_reports: int, log: EventLog,
-                 on_alert: Callable[[Alert], None]) -> None:
+    def __init__(self, min_reports: int, log: EventLog, on_alert: Callable[[Alert], None],
+                 alarm_sensors: frozenset[int] = frozenset()) -> None:
         self.min_reports = int(min_reports)
+        self.alarm_sensors = frozenset(alarm_sensors)
         self.log = log
         self.on_alert = on_alert
         self._alerted: set[int] = set()
@@ -77,15 +89,19 @@ class AlertRule:
         """Raise alerts for tracks that now qualify."""
         table = node.tracks
         ok = table.is_confirmed & (table.n_updates >= self.min_reports)
-        for row in np.flatnonzero(ok):
+        for row in range(len(table.ids)):
             track = int(table.ids[row])
             if track in self._alerted:
                 continue
+            if not ok[row] and not (self.alarm_sensors
+                                    and node.track_sensors(track) & self.alarm_sensors):
+                continue
             self._alerted.add(track)
             priority = 1 if node.track_sensor_count(track) >= 2 else 2
-            alert = Alert(len(self.alerts), now_s, track, priority, node.track_truth(track))
-            self.alerts.append(alert)
             x, y = table.x[row, :2].tolist()
+            alert = Alert(len(self.alerts), now_s, track, priority, node.track_truth(track),
+                          x, y)
+            self.alerts.append(alert)
             self.log.record(AlertRaised(now_s, alert.id, track, priority, alert.truth,
                                         int(table.n_updates[row]), x, y))
             self.on_alert(alert)

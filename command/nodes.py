@@ -272,6 +272,10 @@ class FusionNode:
         """Number of distinct sensors that reported to ``track``."""
         return len(self._sensors.get(track, ()))
 
+    def track_sensors(self, track: int) -> frozenset[int]:
+        """Integer ids of the sensors that reported to ``track``."""
+        return frozenset(self._sensors.get(track, ()))
+
     def predicted_position(self, track: int, t_s: float) -> FloatArray | None:
         """Constant-velocity prediction (2,) of ``track`` at ``t_s``; None if deleted."""
         row = self.row_of(track)

@@ -4,7 +4,8 @@ Dispatch (`Dispatcher.dispatch`)
     A confirmed alert goes to the nearest free team — straight-line distance from its
     base to the track's predicted position now (ties: the team listed first). With no
     team free, the alert waits (first come, first served) and is served when a team
-    returns, if its track still exists (else it is dropped: "track lost"). Operators
+    returns. The target is the track's prediction now; if the track has been deleted
+    meanwhile, the position where the alert was raised (last known position). Operators
     recognise a group they already sent a team after: an alert whose group has a team
     on it, or was intercepted, is not dispatched again ("already handled").
 
@@ -126,7 +127,7 @@ class Dispatcher:
     teams : the teams, in scenario order
     world : trajectories and interception scheduling (the engine)
     predict : ``predict(track, t_s)`` → predicted position (2,) or None if the track
-        is gone (`command.nodes.FusionNode.predicted_position`)
+        is gone (`command.nodes.FusionNode.predicted_position`); then the alert's position
     log : event log
     """
 
@@ -147,9 +148,8 @@ class Dispatcher:
             self.log.record(DispatchSkipped(now, alert.id, "already handled"))
             return
         target = self.predict(alert.track, now)
-        if target is None:
-            self.log.record(DispatchSkipped(now, alert.id, "track lost"))
-            return
+        if target is None:   # track deleted: go to the last known position
+            target = np.array([alert.x_m, alert.y_m])
         free = [t for t in self.teams if not t.busy]
         if not free:
             self.waiting.append(alert)

@@ -69,6 +69,9 @@ SensorFactory = Callable[..., Sensor]
 #: Id of the local command node (stream ``command/post-1/verify``).
 LOCAL_NODE = "post-1"
 
+#: Sensor kinds whose every trigger is an alarm at the console (`command.alerts`).
+ALARM_KINDS = frozenset({"fence", "seismic"})
+
 
 @dataclass(frozen=True)
 class MoverPath:
@@ -239,7 +242,9 @@ def run_replication(scenario: Scenario, seed: int, replication: int = 0, *,
 
     operators = OperatorQueue(env, scenario.command, streams.stream(f"command/{LOCAL_NODE}/verify"),
                               log, on_confirmed)
-    node.subscribe(AlertRule(scenario.command.alert_min_reports, log, operators.submit))
+    alarm_sensors = frozenset(i for i, s in enumerate(sources) if s.kind in ALARM_KINDS)
+    node.subscribe(AlertRule(scenario.command.alert_min_reports, log, operators.submit,
+                             alarm_sensors))
     deliveries = _Deliveries(env, node, world, log)
 
     for idx, sensor in enumerate(sources):

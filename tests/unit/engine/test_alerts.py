@@ -25,6 +25,9 @@ class FakeNode:
     def track_sensor_count(self, track: int) -> int:
         return self._sensors[track]
 
+    def track_sensors(self, track: int) -> frozenset[int]:
+        return frozenset(range(self._sensors[track]))
+
 
 def test_confirmed_tracks_with_enough_reports_alert_once(log):
     got: list[Alert] = []
@@ -38,6 +41,14 @@ def test_confirmed_tracks_with_enough_reports_alert_once(log):
     rule.evaluate(20.0, node)
     assert [(a.track, a.priority) for a in got] == [(4, 1), (5, 2)]
     assert [r.alert for r in log.records if isinstance(r, AlertRaised)] == [0, 1]
+
+
+def test_an_alarm_sensor_report_alerts_even_on_a_tentative_track(log):
+    got: list[Alert] = []
+    rule = AlertRule(3, log, got.append, alarm_sensors=frozenset({1}))
+    node = FakeNode([4, 5], [False, False], [1, 1], {4: -1, 5: 2}, {4: 1, 5: 2})
+    rule.evaluate(10.0, node)        # track 4: sensor 0 only; track 5: sensors 0 and 1
+    assert [(a.track, a.truth, a.priority) for a in got] == [(5, 2, 1)]
 
 
 def _queue(env, log, rng, operators=1, pd=1.0, mean=10.0):  # noqa: ANN001, ANN202

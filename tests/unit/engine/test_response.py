@@ -89,16 +89,17 @@ def test_the_nearest_free_team_goes_and_a_group_is_handled_once(env, log):
     assert world.intercepts and world.intercepts[0][2] == "team-b"
 
 
-def test_alerts_wait_for_a_free_team_and_lost_tracks_are_dropped(env, log):
+def test_alerts_wait_for_a_free_team_and_lost_tracks_use_the_last_known_position(env, log):
     world = FakeWorld({g: _walk() for g in range(4)})
     alive = {10, 11, 13}
     d = Dispatcher(env, TEAMS, world,
                    lambda track, t: np.array([500.0, 0.0]) if track in alive else None, log)
     for g, track in enumerate([10, 11, 12, 13]):
-        d.dispatch(Alert(g, 0.0, track=track, priority=1, truth=g))
-    assert len(d.waiting) == 1          # two teams busy; 12 was lost at once, 13 waits
+        d.dispatch(Alert(g, 0.0, track=track, priority=1, truth=g, x_m=42.0, y_m=7.0))
+    assert len(d.waiting) == 2          # two teams busy
     env.run()
     sent = [r for r in log.records if isinstance(r, Dispatched)]
-    assert [r.group for r in sent] == [0, 1, 3]
+    assert [r.group for r in sent] == [0, 1, 2, 3]
+    assert (sent[2].target_x, sent[2].target_y) == (42.0, 7.0)
     assert sent[2].t_s == min(r.busy_until_s for r in sent[:2])
-    assert len([r for r in log.records if isinstance(r, TeamBack)]) == 3
+    assert len([r for r in log.records if isinstance(r, TeamBack)]) == 4
