@@ -190,6 +190,7 @@ def write_run_dir(out_dir: str | Path, scenario: Scenario, seed: int,
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp-"))
     try:
+        tmp.chmod(0o755)   # mkdtemp makes it private; a run directory is for sharing
         for name, text in run_files(scenario, seed, results, version):
             with open(tmp / name, "w", encoding="utf-8", newline="\n") as f:
                 f.write(text)
