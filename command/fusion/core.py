@@ -8,8 +8,10 @@ The pipeline, for a table of n tracks and a batch of m reports at time ``t_s``:
 3. **Gate** through a grid (:mod:`command.fusion.gating`): pairs with
    ``d² <= gate²``.
 4. **Assign** by global nearest neighbour per cluster (:mod:`command.fusion.assign`),
-   cost ``d²`` for a confirmed track, ``d² + tentative_cost`` for a tentative one,
-   ``gate²`` (+ the same) for leaving the track unassigned.
+   pair cost ``d²``, ``gate²`` for leaving a track unassigned, in two stages as Stone
+   Soup's initiator does: confirmed tracks take their reports first, tentative tracks
+   compete only for the reports left, so a fresh tentative track on a manoeuvring
+   target never takes the report its confirmed track needs.
 5. **Update** the assigned tracks (Joseph form), their scores and class probabilities.
 6. **Start** tentative tracks from the unassigned reports; **confirm** and **delete**
    by the rules of :mod:`command.fusion.manage`.
@@ -100,9 +102,15 @@ def fuse_batch_numpy(tracks: TrackTable, t_s: float, z: FloatArray, R: FloatArra
     last_update = tracks.last_update_s.copy()
     n_updates = tracks.n_updates.copy()
 
-    ti, rj, d2 = gate_pairs(x, P, zs, Rs, params.gate)
-    penalty = np.where(tracks.is_confirmed, 0.0, params.tentative_cost)
-    got = assign(ti, rj, d2 + penalty[ti], params.gate**2 + penalty, n, m)
+    got = np.full(n, -1, np.int64)
+    free = np.ones(m, bool)
+    for stage in (np.flatnonzero(tracks.is_confirmed), np.flatnonzero(~tracks.is_confirmed)):
+        rep = np.flatnonzero(free)
+        ti, rj, d2 = gate_pairs(x[stage], P[stage], zs[rep], Rs[rep], params.gate)
+        sub = assign(ti, rj, d2, np.full(len(stage), params.gate**2), len(stage), len(rep))
+        ok = sub >= 0
+        got[stage[ok]] = rep[sub[ok]]
+        free[rep[sub[ok]]] = False
 
     upd = np.flatnonzero(got >= 0)
     r_upd = got[upd]
@@ -161,9 +169,9 @@ def fuse_batch(tracks: TrackTable, t_s: float, z: FloatArray, R: FloatArray,
                params: FusionParams) -> tuple[TrackTable, FusionEvents]:
     """Fuse one batch of position reports into the track table.
 
-    The pipeline of the module docstring, compiled: one call predicts, gates and
-    assigns (only clusters of thousands of tracks come back, for scipy's sparse
-    matching), a second updates and manages the tracks.
+    The pipeline of the module docstring, compiled: one call orders and predicts,
+    one per stage gates and assigns (only clusters of thousands of tracks come back,
+    for scipy's sparse matching), a last one updates and manages the tracks.
 
     Parameters
     ----------
@@ -198,13 +206,20 @@ def fuse_batch(tracks: TrackTable, t_s: float, z: FloatArray, R: FloatArray,
         lam = params.clutter_density_per_m2
     lam = max(lam, params.clutter_floor_per_m2)
     dt = t_s - tracks.time_s if len(tracks) else 0.0
-    (order, zs, Rs, xp, Pp, got, big_ptr, big_t, big_r, big_c,
-     miss) = kernels.associate(tracks.x, tracks.P, tracks.is_confirmed, dt, z, R, sensor,
-                               params.q_m2ps3, params.gate, params.tentative_cost)
-    for c in range(len(big_ptr) - 1):
-        s, e = big_ptr[c], big_ptr[c + 1]
-        rows, best = solve_sparse(big_t[s:e], big_r[s:e], big_c[s:e], miss[big_t[s:e]])
-        got[rows] = best
+    order, zs, Rs, xp, Pp = kernels.prepare(tracks.x, tracks.P, dt, z, R, sensor,
+                                            params.q_m2ps3)
+    got = np.full(len(tracks), -1, np.int64)
+    free = np.ones(len(z), np.bool_)
+    miss = params.gate**2
+    for stage in (tracks.is_confirmed, ~tracks.is_confirmed):
+        big_ptr, big_t, big_r, big_c = kernels.assign_stage(xp, Pp, stage, zs, Rs, free,
+                                                            params.gate, got)
+        for c in range(len(big_ptr) - 1):
+            s, e = big_ptr[c], big_ptr[c + 1]
+            rows, best = solve_sparse(big_t[s:e], big_r[s:e], big_c[s:e],
+                                      np.full(e - s, miss))
+            got[rows] = best
+            free[best[best >= 0]] = False
     (ids, x, P, conf, cp, lu, nu, score, report_track, started, confirmed, deleted, updated,
      _n_false) = kernels.update_manage(
         tracks.ids, xp, Pp, tracks.is_confirmed, tracks.class_prob, tracks.last_update_s,

@@ -4,12 +4,13 @@ The same pipeline as the numpy reference in :mod:`command.fusion.core`, written 
 loops over tracks and reports and compiled once (``cache=True`` keeps the machine code
 in ``__pycache__``, so later processes load it instead of compiling). Numpy pays a
 few microseconds per array operation, and a batch of ~100 reports needs about a
-hundred of them; these loops do the whole batch in two calls:
+hundred of them; these loops do the whole batch in four calls:
 
-* :func:`associate` — canonical report order, predict, grid gating, clusters, and the
-  assignment of each cluster (isolated pairs directly, others by :func:`solve_dense`,
-  scipy's own algorithm compiled). Only huge clusters are returned, for scipy's
-  sparse solver.
+* :func:`prepare` — canonical report order, predict.
+* :func:`assign_stage` (twice: confirmed tracks, then tentative ones) — grid gating,
+  clusters, and the assignment of each cluster (isolated pairs directly, others by
+  :func:`solve_dense`, scipy's own algorithm compiled). Only huge clusters are
+  returned, for scipy's sparse solver.
 * :func:`update_manage` — Joseph updates, scores, class probabilities, new tracks,
   confirmation, deletion, and the new table's arrays.
 
@@ -153,7 +154,7 @@ def _key(cx, cy):
 
 
 @njit(cache=True)
-def gate_grid(xp, Pp, z, R, gate):
+def gate_grid(xp, Pp, z, R, gate, track_on, report_on):
     """Gated pairs through a uniform grid (see :mod:`command.fusion.gating`).
 
     Reports are sorted by cell key ``(cx << 32) + cy``, so the cells of one grid
@@ -163,31 +164,41 @@ def gate_grid(xp, Pp, z, R, gate):
     Two passes (count, then fill arrays of exactly that size): growing arrays in the
     loop costs numba reference counting on every pair, about 5× slower.
 
+    Parameters
+    ----------
+    xp, Pp : (n, 4), (n, 4, 4) predicted tracks; z, R : (m, 2), (m, 2, 2) reports
+    gate : Mahalanobis gate (not squared)
+    track_on, report_on : (n,), (m,) bool: only these tracks and reports take part
+
     Returns
     -------
     pair_track, pair_report : (k,) int64; pair_d2 : (k,) squared distances <= gate²
     """
-    n, m = xp.shape[0], z.shape[0]
+    n_all, m_all = xp.shape[0], z.shape[0]
     g2 = gate * gate
-    if n == 0 or m == 0:
+    tracks = np.flatnonzero(track_on)
+    reports = np.flatnonzero(report_on)
+    n, m = tracks.shape[0], reports.shape[0]
+    if n == 0 or m == 0 or n_all == 0 or m_all == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
     rx, ry = 0.0, 0.0
-    for j in range(m):
+    for j in reports:
         rx = max(rx, R[j, 0, 0])
         ry = max(ry, R[j, 1, 1])
     hwx = np.empty(n)
     hwy = np.empty(n)
     hw = np.empty(n)
-    for i in range(n):
-        hwx[i] = gate * math.sqrt(Pp[i, 0, 0] + rx)
-        hwy[i] = gate * math.sqrt(Pp[i, 1, 1] + ry)
-        hw[i] = max(hwx[i], hwy[i])
+    for u in range(n):
+        i = tracks[u]
+        hwx[u] = gate * math.sqrt(Pp[i, 0, 0] + rx)
+        hwy[u] = gate * math.sqrt(Pp[i, 1, 1] + ry)
+        hw[u] = max(hwx[u], hwy[u])
     cell = max(np.median(hw), 1e-3)
     keys = np.empty(m, np.int64)
-    for j in range(m):
-        keys[j] = _key(_cell(z[j, 0], cell), _cell(z[j, 1], cell))
-    order = np.argsort(keys)
-    skeys = keys[order]
+    for v in range(m):
+        keys[v] = _key(_cell(z[reports[v], 0], cell), _cell(z[reports[v], 1], cell))
+    order = reports[np.argsort(keys)]
+    skeys = np.sort(keys)
     total = 0
     for sweep in range(2):
         if sweep == 1:
@@ -195,9 +206,10 @@ def gate_grid(xp, Pp, z, R, gate):
             pr = np.empty(total, np.int64)
             pd2 = np.empty(total)
             k = 0
-        for i in range(n):
-            x0, x1 = _cell(xp[i, 0] - hwx[i], cell), _cell(xp[i, 0] + hwx[i], cell)
-            y0, y1 = _cell(xp[i, 1] - hwy[i], cell), _cell(xp[i, 1] + hwy[i], cell)
+        for u in range(n):
+            i = tracks[u]
+            x0, x1 = _cell(xp[i, 0] - hwx[u], cell), _cell(xp[i, 0] + hwx[u], cell)
+            y0, y1 = _cell(xp[i, 1] - hwy[u], cell), _cell(xp[i, 1] + hwy[u], cell)
             wide = (x1 - x0 + 1) * (y1 - y0 + 1) > max(m, 16)
             for cx in range(x0, x0 + 1 if wide else x1 + 1):
                 if wide:                            # test every report
@@ -313,26 +325,15 @@ def solve_dense(cost, miss):
 
 
 @njit(cache=True)
-def associate(x, P, is_confirmed, dt, z, R, sensor, q, gate, tentative_cost):
-    """Predict, gate and assign one batch (all but the large clusters).
-
-    Parameters
-    ----------
-    x, P, is_confirmed : the table's (n, 4), (n, 4, 4), (n,) arrays
-    dt : time since the table time, s
-    z, R, sensor : the batch's (m, 2), (m, 2, 2), (m,) reports, in the caller's order
-    q, gate, tentative_cost : parameters (see FusionParams)
+def prepare(x, P, dt, z, R, sensor, q):
+    """Canonical report order and prediction of every track.
 
     Returns
     -------
-    order : (m,) canonical report order; zs, Rs : reports in that order
-    xp, Pp : predicted states and covariances
-    got : (n,) sorted-report index assigned to each track, -1 if none (or undecided)
-    big_ptr : (c + 1,) bounds of the large clusters in the three arrays below
-    big_track, big_report, big_cost : (k,) pairs of the large clusters
-    miss : (n,) cost of leaving each track unassigned
+    order : (m,) canonical order of the caller's reports; zs, Rs : reports in it
+    xp, Pp : (n, 4), (n, 4, 4) tracks predicted ``dt`` seconds ahead
     """
-    n, m = x.shape[0], z.shape[0]
+    m = z.shape[0]
     order = canonical_order(z, R, sensor)
     zs = np.empty((m, 2))
     Rs = np.empty((m, 2, 2))
@@ -340,15 +341,26 @@ def associate(x, P, is_confirmed, dt, z, R, sensor, q, gate, tentative_cost):
         zs[j] = z[order[j]]
         Rs[j] = R[order[j]]
     xp, Pp = predict(x, P, dt, q)
-    pt, pr, pd2 = gate_grid(xp, Pp, zs, Rs, gate)
+    return order, zs, Rs, xp, Pp
+
+
+@njit(cache=True)
+def assign_stage(xp, Pp, track_on, zs, Rs, free, gate, got):
+    """Gate and assign one stage: the tracks ``track_on`` against the ``free`` reports.
+
+    Pair cost ``d²``, miss cost ``gate²``. Isolated pairs are taken at once, other
+    clusters solved by :func:`solve_dense`; ``got`` (n,) and ``free`` (m,) are
+    updated in place.
+
+    Returns
+    -------
+    big_ptr : (c + 1,) bounds of the clusters too large for here, in the arrays below
+    big_track, big_report, big_cost : (k,) their pairs (``got``/``free`` not updated)
+    """
+    n, m = xp.shape[0], zs.shape[0]
+    pt, pr, cost = gate_grid(xp, Pp, zs, Rs, gate, track_on, free)
     k = pt.shape[0]
-    miss = np.empty(n)
-    cost = np.empty(k)
-    for i in range(n):
-        miss[i] = gate * gate + (0.0 if is_confirmed[i] else tentative_cost)
-    for p in range(k):
-        cost[p] = pd2[p] + (0.0 if is_confirmed[pt[p]] else tentative_cost)
-    got = np.full(n, -1, np.int64)
+    miss = np.full(n, gate * gate)
     t_deg = np.zeros(n, np.int64)
     r_deg = np.zeros(m, np.int64)
     for p in range(k):
@@ -359,6 +371,7 @@ def associate(x, P, is_confirmed, dt, z, R, sensor, q, gate, tentative_cost):
     for p in range(k):
         if t_deg[pt[p]] == 1 and r_deg[pr[p]] == 1:
             got[pt[p]] = pr[p]                  # an isolated pair: take it
+            free[pr[p]] = False
         else:
             n_multi += 1
             a, b = _find(parent, pt[p]), _find(parent, n + pr[p])
@@ -366,8 +379,7 @@ def associate(x, P, is_confirmed, dt, z, R, sensor, q, gate, tentative_cost):
                 parent[max(a, b)] = min(a, b)
     empty_i = np.zeros(0, np.int64)
     if n_multi == 0:
-        return (order, zs, Rs, xp, Pp, got, np.zeros(1, np.int64), empty_i, empty_i,
-                np.zeros(0), miss)
+        return np.zeros(1, np.int64), empty_i, empty_i, np.zeros(0)
     multi = np.empty(n_multi, np.int64)
     root = np.empty(n_multi, np.int64)
     c = 0
@@ -415,6 +427,7 @@ def associate(x, P, is_confirmed, dt, z, R, sensor, q, gate, tentative_cost):
             for a in range(na):
                 if best[a] >= 0:
                     got[tracks[a]] = reports[best[a]]
+                    free[reports[best[a]]] = False
         else:
             for u in range(s, e):
                 p = multi[u]
@@ -427,8 +440,7 @@ def associate(x, P, is_confirmed, dt, z, R, sensor, q, gate, tentative_cost):
         for b in range(nb):
             local_r[reports[b]] = -1
         s = e
-    return (order, zs, Rs, xp, Pp, got, big_ptr[: n_big + 1], big_t[:kb], big_r[:kb],
-            big_c[:kb], miss)
+    return big_ptr[: n_big + 1], big_t[:kb], big_r[:kb], big_c[:kb]
 
 
 @njit(cache=True)

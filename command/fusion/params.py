@@ -52,9 +52,6 @@ class FusionParams:
     confirm_score : float, default 8.0
         A tentative track is confirmed when its log-likelihood-ratio score reaches this
         value (dimensionless; see :func:`command.fusion.manage.score_update`).
-    tentative_cost : float, default 4.0
-        Added to the assignment cost (d²) of every pair with a tentative track, so that
-        a report between a confirmed and a tentative track goes to the confirmed one.
     delete_after_s : float, default 4.5
         A confirmed track is deleted when it has had no report for longer than this, s.
     tentative_delete_after_s : float, default 1.5
@@ -73,7 +70,6 @@ class FusionParams:
     clutter_floor_per_m2: float = 1e-9
     birth_density_per_m2: float = 1e-7
     confirm_score: float = 8.0
-    tentative_cost: float = 4.0
     delete_after_s: float = 4.5
     tentative_delete_after_s: float = 1.5
     max_position_std_m: float = 500.0
@@ -125,5 +121,5 @@ class FusionParams:
         return replace(self, **values)
 
 
-_NON_NEGATIVE = frozenset({"q_m2ps3", "clutter_adapt_batches", "tentative_cost"})
+_NON_NEGATIVE = frozenset({"q_m2ps3", "clutter_adapt_batches"})
 _ANY_SIGN = frozenset({"confirm_score"})

@@ -19,7 +19,7 @@ def test_kernel_gate_returns_the_reference_pairs():
         z = np.ascontiguousarray(rng.uniform(0, extent, (m, 2)))
         R = np.tile(np.eye(2) * 225.0, (m, 1, 1))
         R[:, 0, 0] = rng.uniform(10, 900, m)
-        ti, rj, d2 = K.gate_grid(x, P, z, R, 4.0)
+        ti, rj, d2 = K.gate_grid(x, P, z, R, 4.0, np.ones(n, bool), np.ones(m, bool))
         ref_t, ref_r, ref_d2 = gate_pairs(x, P, z, R, 4.0)
         got = sorted(zip(ti.tolist(), rj.tolist(), strict=True))
         assert got == sorted(zip(ref_t.tolist(), ref_r.tolist(), strict=True))
