@@ -49,4 +49,6 @@ def build_sensor(spec: Spec, terrain: Terrain | None, daylight: Daylight | None,
         cls = SENSOR_CLASSES[type(spec)]
     except KeyError:
         raise TypeError(f"no sensor class for {type(spec).__name__}") from None
-    return cls.from_spec(spec, terrain=terrain, daylight=daylight, duration_s=duration_s)
+    # The dict pairs each spec class with its sensor class; mypy cannot see the pairing.
+    return cls.from_spec(spec, terrain=terrain, daylight=daylight,  # type: ignore[arg-type]
+                         duration_s=duration_s)

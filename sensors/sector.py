@@ -93,7 +93,7 @@ class SectorSensor(Sensor):
         # Line of sight only matters for looks the range law already passes
         # (u < Pd·P_LOS implies u < Pd): the same decisions, far fewer sight lines.
         candidate = u < p
-        if self._sees_foliage and candidate.any():
+        if self._sees_foliage and self.terrain is not None and candidate.any():
             p = p.copy()
             p[candidate] *= self.p_los(foliage_along(self.terrain, self.position, trajectory,
                                                      t[candidate]))

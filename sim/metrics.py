@@ -168,11 +168,15 @@ def replication_kpis(records: Sequence[Record], duration_s: float, horizon_s: fl
         "alerts": len(alerts),
         "true_alerts": true_alerts,
         "alert_precision": _ratio(true_alerts, len(alerts)),
-        "mean_time_to_detect_s": _mean([v.first_detection_s - v.entry_s for v in detected]),
+        "mean_time_to_detect_s": _mean([v.first_detection_s - v.entry_s for v in detected
+                                        if v.first_detection_s is not None]),
         "mean_time_to_alert_s": _mean([v.first_alert_s - v.first_detection_s for v in detected
-                                       if v.first_alert_s is not None]),
-        "mean_time_to_intercept_s": _mean([v.intercepted_s - v.entry_s for v in intercepted]),
-        "mean_alert_wait_s": _mean([v.operator_start_s - raised_s[v.alert] for v in verified]),
+                                       if v.first_alert_s is not None
+                                       and v.first_detection_s is not None]),
+        "mean_time_to_intercept_s": _mean([v.intercepted_s - v.entry_s for v in intercepted
+                                           if v.intercepted_s is not None]),
+        "mean_alert_wait_s": _mean([v.operator_start_s - raised_s[v.alert] for v in verified
+                                    if v.operator_start_s is not None]),
         "operator_utilisation": busy_s / (operators * horizon_s) if horizon_s > 0 else None,
         "reports_received": n_received,
         "reports_lost": n_lost,
@@ -219,7 +223,7 @@ def summarize(per_replication: Sequence[dict[str, float | None]]
         return {}
     out: dict[str, dict[str, float | list[float] | None]] = {}
     for name in per_replication[0]:
-        values = [float(k[name]) for k in per_replication if k.get(name) is not None]
+        values = [float(v) for k in per_replication if (v := k.get(name)) is not None]
         mean = _mean(values)
         if len(per_replication) == 1:
             ci = None

@@ -138,7 +138,7 @@ def draw_map(run_dir: str | Path, out: str | Path | None = None,
     ax.set_xlabel("x (m)")
     ax.set_ylabel("y (m)")
     n = len(crossings)
-    counts = defaultdict(int)
+    counts: dict[str, int] = defaultdict(int)
     for row in crossings.values():
         counts[row.get("outcome", "?")] += 1
     summary = ", ".join(f"{counts[k]} {k.replace('_', ' ')}" for k in
