@@ -141,7 +141,9 @@ def solve_sparse(track_idx: IntArray, report_idx: IntArray, cost: FloatArray,
     rows = np.concatenate([t_inv, np.arange(a)])
     cols = np.concatenate([r_inv, b + np.arange(a)])
     vals = np.concatenate([cost, miss]) + 1.0
-    match = min_weight_full_bipartite_matching(csr_matrix((vals, (rows, cols)),
-                                                          shape=(a, a + b)))
+    row_ind, col_ind = min_weight_full_bipartite_matching(
+        csr_matrix((vals, (rows, cols)), shape=(a, a + b)))
+    match = np.full(a, a + b)
+    match[row_ind] = col_ind
     got = np.where(match < b, reports[np.minimum(match, b - 1)], -1)
     return tracks, got.astype(np.int64)

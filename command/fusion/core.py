@@ -206,33 +206,47 @@ def fuse_batch(tracks: TrackTable, t_s: float, z: FloatArray, R: FloatArray,
         lam = params.clutter_density_per_m2
     lam = max(lam, params.clutter_floor_per_m2)
     dt = t_s - tracks.time_s if len(tracks) else 0.0
-    order, zs, Rs, xp, Pp = kernels.prepare(tracks.x, tracks.P, dt, z, R, sensor,
-                                            params.q_m2ps3)
-    got = np.full(len(tracks), -1, np.int64)
-    free = np.ones(len(z), np.bool_)
+    done, out, partial = kernels.fuse(
+        tracks.ids, tracks.x, tracks.P, tracks.is_confirmed, tracks.class_prob,
+        tracks.last_update_s, tracks.n_updates, tracks.score, dt, z, R, sensor, lik, has_lik,
+        float(t_s), tracks.next_id, lam, params.as_vector())
+    if not done:
+        out = _finish_with_scipy(kernels, tracks, partial, lik, has_lik, float(t_s), lam,
+                                 params)
+    (ids, x, P, conf, cp, lu, nu, score, report_track, started, confirmed, deleted, updated,
+     _n_false, next_id) = out
+    table = TrackTable(ids=ids, x=x, P=P, is_confirmed=conf, class_prob=cp, last_update_s=lu,
+                       n_updates=nu, score=score, time_s=float(t_s),
+                       next_id=int(next_id),
+                       clutter_per_m2=lam)
+    return table, FusionEvents(report_track=report_track, started_ids=started,
+                               confirmed_ids=confirmed, deleted_ids=deleted, updated=updated)
+
+
+def _finish_with_scipy(kernels, tracks: TrackTable, partial: tuple, lik: FloatArray,
+                       has_lik: bool, t_s: float, lam: float, params: FusionParams) -> tuple:
+    """Complete a batch whose association met a cluster too large for the kernel."""
+    order, zs, Rs, xp, Pp, got, free, stage, big_ptr, big_t, big_r, big_c = partial
     miss = params.gate**2
-    for stage in (tracks.is_confirmed, ~tracks.is_confirmed):
-        big_ptr, big_t, big_r, big_c = kernels.assign_stage(xp, Pp, stage, zs, Rs, free,
-                                                            params.gate, got)
+    masks = (tracks.is_confirmed, ~tracks.is_confirmed)
+    while True:
         for c in range(len(big_ptr) - 1):
             s, e = big_ptr[c], big_ptr[c + 1]
             rows, best = solve_sparse(big_t[s:e], big_r[s:e], big_c[s:e],
                                       np.full(e - s, miss))
             got[rows] = best
             free[best[best >= 0]] = False
-    (ids, x, P, conf, cp, lu, nu, score, report_track, started, confirmed, deleted, updated,
-     _n_false) = kernels.update_manage(
+        stage += 1
+        if stage == 2:
+            break
+        big_ptr, big_t, big_r, big_c = kernels.assign_stage(xp, Pp, masks[stage], zs, Rs,
+                                                            free, params.gate, got)
+    return kernels.update_manage(
         tracks.ids, xp, Pp, tracks.is_confirmed, tracks.class_prob, tracks.last_update_s,
-        tracks.n_updates, tracks.score, got, zs, Rs, lik, has_lik, order, float(t_s),
+        tracks.n_updates, tracks.score, got, zs, Rs, lik, has_lik, order, t_s,
         tracks.next_id, lam, params.pd, params.v0_mps, params.birth_density_per_m2,
         params.confirm_score, params.delete_after_s, params.tentative_delete_after_s,
         params.max_position_std_m)
-    table = TrackTable(ids=ids, x=x, P=P, is_confirmed=conf, class_prob=cp, last_update_s=lu,
-                       n_updates=nu, score=score, time_s=float(t_s),
-                       next_id=tracks.next_id + len(z) - int((got >= 0).sum()),
-                       clutter_per_m2=lam)
-    return table, FusionEvents(report_track=report_track, started_ids=started,
-                               confirmed_ids=confirmed, deleted_ids=deleted, updated=updated)
 
 
 _NO_LIK = np.zeros((0, 3))

@@ -457,6 +457,7 @@ def update_manage(ids, xp, Pp, is_confirmed, class_prob, last_update, n_updates,
     started, confirmed, deleted : ids started, newly confirmed, deleted
     updated : (rows,) True for tracks that got or were started by a report
     n_false : reports that went only to tentative tracks deleted now
+    next_id : the id the next new track will get
     """
     n, m = xp.shape[0], zs.shape[0]
     x = xp.copy()
@@ -630,4 +631,40 @@ def update_manage(ids, xp, Pp, is_confirmed, class_prob, last_update, n_updates,
             confirmed[b] = out_ids[r]
             b += 1
     return (out_ids, out_x, out_P, out_conf, out_cp, out_lu, out_nu, out_sc, report_track,
-            started, confirmed, deleted, updated, n_false)
+            started, confirmed, deleted, updated, n_false, next_id + n_new)
+
+
+@njit(cache=True)
+def fuse(ids, x, P, is_confirmed, class_prob, last_update, n_updates, score, dt, z, R,
+         sensor, lik, has_lik, t_s, next_id, lam, prm):
+    """The whole batch in one call, when no cluster needs scipy (nearly always).
+
+    ``prm`` holds the parameters in ``params.PARAM_ORDER``. Returns ``(done, table_and_events,
+    partial)``: with ``done`` False, a cluster was too large and ``partial`` = (order,
+    zs, Rs, xp, Pp, got, free, stage, big_ptr, big_track, big_report, big_cost) lets
+    the caller finish with scipy, :func:`assign_stage` and :func:`update_manage`.
+    """
+    order, zs, Rs, xp, Pp = prepare(x, P, dt, z, R, sensor, prm[0])
+    n, m = x.shape[0], z.shape[0]
+    got = np.full(n, -1, np.int64)
+    free = np.ones(m, np.bool_)
+    tentative = ~is_confirmed
+    stage = 0
+    big_ptr, big_t, big_r, big_c = assign_stage(xp, Pp, is_confirmed, zs, Rs, free, prm[1],
+                                                got)
+    if big_ptr.shape[0] == 1:
+        stage = 1
+        big_ptr, big_t, big_r, big_c = assign_stage(xp, Pp, tentative, zs, Rs, free,
+                                                    prm[1], got)
+    done = big_ptr.shape[0] == 1
+    if done:
+        out = update_manage(ids, xp, Pp, is_confirmed, class_prob, last_update, n_updates,
+                            score, got, zs, Rs, lik, has_lik, order, t_s, next_id, lam,
+                            prm[3], prm[2], prm[4], prm[5], prm[6], prm[7], prm[8])
+    else:
+        e_i = np.zeros(0, np.int64)
+        e_b = np.zeros(0, np.bool_)
+        out = (e_i, np.zeros((0, 4)), np.zeros((0, 4, 4)), e_b, np.zeros((0, 3)),
+               np.zeros(0), e_i, np.zeros(0), e_i, e_i, e_i, e_i, e_b, 0, 0)
+    return done, out, (order, zs, Rs, xp, Pp, got, free, stage, big_ptr, big_t, big_r,
+                       big_c)

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
+
+import numpy as np
 
 from command.fusion.errors import FusionInputError
 
@@ -73,9 +75,12 @@ class FusionParams:
     delete_after_s: float = 4.5
     tentative_delete_after_s: float = 1.5
     max_position_std_m: float = 500.0
+    _vector: np.ndarray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for f in fields(self):
+            if not f.init:
+                continue
             value = getattr(self, f.name)
             if not isinstance(value, int | float) or not math.isfinite(value):
                 raise FusionInputError(f"param '{f.name}': expected a finite number, "
@@ -91,6 +96,14 @@ class FusionParams:
             elif f.name not in _ANY_SIGN and value <= 0:
                 raise FusionInputError(f"param '{f.name}': expected a positive number, "
                                        f"got {value!r}")
+        # the compiled kernel takes its parameters as one vector; built once here
+        vector = np.array([float(getattr(self, name)) for name in PARAM_ORDER])
+        vector.flags.writeable = False
+        object.__setattr__(self, "_vector", vector)
+
+    def as_vector(self) -> np.ndarray:
+        """(9,) the parameters the compiled kernel uses, in the order of ``PARAM_ORDER``."""
+        return self._vector
 
     def with_overrides(self, overrides: Mapping[str, str]) -> FusionParams:
         """Return a copy with fields replaced by ``name=value`` strings.
@@ -104,7 +117,7 @@ class FusionParams:
         FusionInputError
             For an unknown name or a value that is not a valid number for that field.
         """
-        known = {f.name for f in fields(self)}
+        known = {f.name for f in fields(self) if f.init}
         values: dict[str, float] = {}
         for name, text in overrides.items():
             if name not in known:
@@ -121,5 +134,9 @@ class FusionParams:
         return replace(self, **values)
 
 
+#: Parameters of :meth:`FusionParams.as_vector`, in order (:func:`kernels.fuse` reads
+#: them by position).
+PARAM_ORDER = ("q_m2ps3", "gate", "v0_mps", "pd", "birth_density_per_m2", "confirm_score",
+               "delete_after_s", "tentative_delete_after_s", "max_position_std_m")
 _NON_NEGATIVE = frozenset({"q_m2ps3", "clutter_adapt_batches"})
 _ANY_SIGN = frozenset({"confirm_score"})

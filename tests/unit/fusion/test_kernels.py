@@ -69,3 +69,22 @@ def test_compiled_and_numpy_pipelines_give_the_same_tracks():
         for name in ("x", "P", "score", "class_prob", "last_update_s"):
             assert np.allclose(getattr(a, name), getattr(b, name), rtol=1e-9, atol=1e-9), name
     assert a.is_confirmed.sum() > 20
+
+
+def test_a_cluster_too_large_for_the_kernel_goes_to_scipy_with_the_same_result():
+    # 600 targets packed into 600 × 600 m: one gate cluster of hundreds of tracks,
+    # beyond kernels.DENSE_LIMIT, solved by scipy's sparse matching in fuse_batch
+    rng = np.random.default_rng(12)
+    n = 600
+    start = rng.uniform(0, 600, (n, 2))
+    vel = rng.uniform(-1, 1, (n, 2))
+    params = FusionParams(clutter_density_per_m2=1e-9)
+    a = b = TrackTable.empty()
+    for k in range(3):
+        z = start + k * vel + rng.normal(0, 15, (n, 2))
+        R = np.tile(np.eye(2) * 225.0, (n, 1, 1))
+        a, ev_a = fuse_batch(a, float(k), z, R, np.zeros(n, np.int64), None, params)
+        b, ev_b = fuse_batch_numpy(b, float(k), z, R, np.zeros(n, np.int64), None, params)
+        assert np.array_equal(ev_a.report_track, ev_b.report_track)
+        assert np.allclose(a.x, b.x) and np.array_equal(a.ids, b.ids)
+    assert K.DENSE_LIMIT < n * n
