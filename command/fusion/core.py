@@ -211,8 +211,8 @@ def fuse_batch(tracks: TrackTable, t_s: float, z: FloatArray, R: FloatArray,
         tracks.last_update_s, tracks.n_updates, tracks.score, dt, z, R, sensor, lik, has_lik,
         float(t_s), tracks.next_id, lam, params.as_vector())
     if not done:
-        out = _finish_with_scipy(kernels, tracks, partial, lik, has_lik, float(t_s), lam,
-                                 params)
+        out = _finish_with_scipy(kernels, tracks, partial, z, R, sensor, lik, has_lik,
+                                 float(t_s), lam, params)
     (ids, x, P, conf, cp, lu, nu, score, report_track, started, confirmed, deleted, updated,
      _n_false, next_id) = out
     table = TrackTable(ids=ids, x=x, P=P, is_confirmed=conf, class_prob=cp, last_update_s=lu,
@@ -223,10 +223,11 @@ def fuse_batch(tracks: TrackTable, t_s: float, z: FloatArray, R: FloatArray,
                                confirmed_ids=confirmed, deleted_ids=deleted, updated=updated)
 
 
-def _finish_with_scipy(kernels, tracks: TrackTable, partial: tuple, lik: FloatArray,
-                       has_lik: bool, t_s: float, lam: float, params: FusionParams) -> tuple:
+def _finish_with_scipy(kernels, tracks: TrackTable, partial: tuple, z: FloatArray,
+                       R: FloatArray, sensor: IntArray, lik: FloatArray, has_lik: bool,
+                       t_s: float, lam: float, params: FusionParams) -> tuple:
     """Complete a batch whose association met a cluster too large for the kernel."""
-    order, zs, Rs, xp, Pp, got, free, stage, big_ptr, big_t, big_r, big_c = partial
+    xp, Pp, got, free, stage, big_ptr, big_t, big_r, big_c = partial
     miss = params.gate**2
     masks = (tracks.is_confirmed, ~tracks.is_confirmed)
     while True:
@@ -239,11 +240,11 @@ def _finish_with_scipy(kernels, tracks: TrackTable, partial: tuple, lik: FloatAr
         stage += 1
         if stage == 2:
             break
-        big_ptr, big_t, big_r, big_c = kernels.assign_stage(xp, Pp, masks[stage], zs, Rs,
-                                                            free, params.gate, got)
+        big_ptr, big_t, big_r, big_c = kernels.assign_stage(xp, Pp, masks[stage], z, R,
+                                                            sensor, free, params.gate, got)
     return kernels.update_manage(
         tracks.ids, xp, Pp, tracks.is_confirmed, tracks.class_prob, tracks.last_update_s,
-        tracks.n_updates, tracks.score, got, zs, Rs, lik, has_lik, order, t_s,
+        tracks.n_updates, tracks.score, got, z, R, sensor, lik, has_lik, t_s,
         tracks.next_id, lam, params.pd, params.v0_mps, params.birth_density_per_m2,
         params.confirm_score, params.delete_after_s, params.tentative_delete_after_s,
         params.max_position_std_m)

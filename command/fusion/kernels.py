@@ -6,7 +6,7 @@ in ``__pycache__``, so later processes load it instead of compiling). Numpy pays
 few microseconds per array operation, and a batch of ~100 reports needs about a
 hundred of them; these loops do the whole batch in four calls:
 
-* :func:`prepare` — canonical report order, predict.
+* :func:`predict` — every track to the batch time.
 * :func:`assign_stage` (twice: confirmed tracks, then tentative ones) — grid gating,
   clusters, and the assignment of each cluster (isolated pairs directly, others by
   :func:`solve_dense`, scipy's own algorithm compiled). Only huge clusters are
@@ -50,14 +50,43 @@ def _report_less(i, j, sensor, z, R):
 
 
 @njit(cache=True)
-def canonical_order(z, R, sensor):
-    """(m,) permutation sorting reports by (sensor, x, y, var_x, var_y, cov_xy).
+def _insertion_sort_ints(a, k):
+    """Sort ``a[:k]`` in place (clusters are small: no allocation, no call overhead)."""
+    for i in range(1, k):
+        v = a[i]
+        j = i - 1
+        while j >= 0 and a[j] > v:
+            a[j + 1] = a[j]
+            j -= 1
+        a[j + 1] = v
 
-    A bottom-up merge sort with a tuple comparison; equal reports keep their order
-    (they are interchangeable, so that order cannot change a track).
+
+@njit(cache=True)
+def _insertion_sort_reports(a, k, z, R, sensor):
+    """Sort report indices ``a[:k]`` in place by the canonical report key."""
+    for i in range(1, k):
+        v = a[i]
+        j = i - 1
+        while j >= 0 and _report_less(v, a[j], sensor, z, R):
+            a[j + 1] = a[j]
+            j -= 1
+        a[j + 1] = v
+
+
+@njit(cache=True)
+def canonical_sort(idx, z, R, sensor):
+    """Return ``idx`` (report indices) sorted by (sensor, x, y, var_x, var_y, cov_xy).
+
+    A bottom-up merge sort with a tuple comparison (insertion sort when short).
+    Only the reports whose order could matter are sorted: those that start tracks
+    (their ids follow this order) and those of one cluster (the solver breaks exact
+    ties by column order). Equal reports are interchangeable.
     """
-    m = z.shape[0]
-    a = np.arange(m)
+    m = idx.shape[0]
+    a = idx.copy()
+    if m <= 16:
+        _insertion_sort_reports(a, m, z, R, sensor)
+        return a
     b = np.empty(m, np.int64)
     width = 1
     while width < m:
@@ -131,38 +160,18 @@ def _d2(xp, Pp, i, z, R, j):
 
 
 @njit(cache=True)
-def _lower_bound(a, v):
-    # numba's np.searchsorted on a scalar costs ~50 ns a call; this is ~10 ns
-    lo, hi = 0, a.shape[0]
-    while lo < hi:
-        mid = (lo + hi) >> 1
-        if a[mid] < v:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
-
-
-@njit(cache=True)
-def _cell(v, cell):
-    return np.int64(math.floor(v / cell))
-
-
-@njit(cache=True)
-def _key(cx, cy):
-    return (cx << 32) + cy + (1 << 31)
-
-
-@njit(cache=True)
 def gate_grid(xp, Pp, z, R, gate, track_on, report_on):
     """Gated pairs through a uniform grid (see :mod:`command.fusion.gating`).
 
-    Reports are sorted by cell key ``(cx << 32) + cy``, so the cells of one grid
-    column inside a track's gate box are one run of the sorted keys, found by two
-    binary searches. The cell side is the median box half-width: a typical box spans
-    2-3 cells per axis; a box wider than the whole batch's grid tests every report.
-    Two passes (count, then fill arrays of exactly that size): growing arrays in the
-    loop costs numba reference counting on every pair, about 5× slower.
+    The reports are binned by counting sort into a dense grid over their bounding
+    box; the cells of one grid column inside a track's gate box are then one run of
+    the binned order, found by two array reads (no search, no hashing). The cell side
+    is the median gate-box half-width, but at least ``sqrt(box area / 2m)`` so the
+    grid never has more than ~2 cells per report. A gate box is
+    ``± gate·sqrt(P_xx + max R_xx)``, ``± gate·sqrt(P_yy + max R_yy)``: it holds the
+    gate ellipse for every report of the batch. Two passes (count, then fill arrays
+    of exactly that size): growing arrays inside the loop costs numba reference
+    counting on every pair, about 5× slower.
 
     Parameters
     ----------
@@ -174,17 +183,19 @@ def gate_grid(xp, Pp, z, R, gate, track_on, report_on):
     -------
     pair_track, pair_report : (k,) int64; pair_d2 : (k,) squared distances <= gate²
     """
-    n_all, m_all = xp.shape[0], z.shape[0]
     g2 = gate * gate
     tracks = np.flatnonzero(track_on)
     reports = np.flatnonzero(report_on)
     n, m = tracks.shape[0], reports.shape[0]
-    if n == 0 or m == 0 or n_all == 0 or m_all == 0:
+    if n == 0 or m == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
     rx, ry = 0.0, 0.0
+    x_lo, x_hi, y_lo, y_hi = np.inf, -np.inf, np.inf, -np.inf
     for j in reports:
         rx = max(rx, R[j, 0, 0])
         ry = max(ry, R[j, 1, 1])
+        x_lo, x_hi = min(x_lo, z[j, 0]), max(x_hi, z[j, 0])
+        y_lo, y_hi = min(y_lo, z[j, 1]), max(y_hi, z[j, 1])
     hwx = np.empty(n)
     hwy = np.empty(n)
     hw = np.empty(n)
@@ -193,12 +204,24 @@ def gate_grid(xp, Pp, z, R, gate, track_on, report_on):
         hwx[u] = gate * math.sqrt(Pp[i, 0, 0] + rx)
         hwy[u] = gate * math.sqrt(Pp[i, 1, 1] + ry)
         hw[u] = max(hwx[u], hwy[u])
-    cell = max(np.median(hw), 1e-3)
-    keys = np.empty(m, np.int64)
+    area = (x_hi - x_lo + 1.0) * (y_hi - y_lo + 1.0)
+    cell = max(np.median(hw), math.sqrt(area / (2.0 * m)), 1e-3)
+    nx = int((x_hi - x_lo) / cell) + 1
+    ny = int((y_hi - y_lo) / cell) + 1
+    start = np.zeros(nx * ny + 1, np.int64)     # counting sort of reports by cell
+    cell_of = np.empty(m, np.int64)
     for v in range(m):
-        keys[v] = _key(_cell(z[reports[v], 0], cell), _cell(z[reports[v], 1], cell))
-    order = reports[np.argsort(keys)]
-    skeys = np.sort(keys)
+        j = reports[v]
+        c = int((z[j, 0] - x_lo) / cell) * ny + int((z[j, 1] - y_lo) / cell)
+        cell_of[v] = c
+        start[c + 1] += 1
+    for c in range(nx * ny):
+        start[c + 1] += start[c]
+    fill = start[:-1].copy()
+    binned = np.empty(m, np.int64)
+    for v in range(m):
+        binned[fill[cell_of[v]]] = reports[v]
+        fill[cell_of[v]] += 1
     total = 0
     for sweep in range(2):
         if sweep == 1:
@@ -208,20 +231,20 @@ def gate_grid(xp, Pp, z, R, gate, track_on, report_on):
             k = 0
         for u in range(n):
             i = tracks[u]
-            x0, x1 = _cell(xp[i, 0] - hwx[u], cell), _cell(xp[i, 0] + hwx[u], cell)
-            y0, y1 = _cell(xp[i, 1] - hwy[u], cell), _cell(xp[i, 1] + hwy[u], cell)
-            wide = (x1 - x0 + 1) * (y1 - y0 + 1) > max(m, 16)
-            for cx in range(x0, x0 + 1 if wide else x1 + 1):
-                if wide:                            # test every report
-                    lo, hi = 0, m
-                else:
-                    lo = _lower_bound(skeys, _key(cx, y0))
-                    hi = _lower_bound(skeys, _key(cx, y1 + 1))
+            x0 = max(math.floor((xp[i, 0] - hwx[u] - x_lo) / cell), 0.0)
+            x1 = min(math.floor((xp[i, 0] + hwx[u] - x_lo) / cell), nx - 1.0)
+            y0 = max(math.floor((xp[i, 1] - hwy[u] - y_lo) / cell), 0.0)
+            y1 = min(math.floor((xp[i, 1] + hwy[u] - y_lo) / cell), ny - 1.0)
+            if x0 > x1 or y0 > y1:
+                continue
+            for cx in range(int(x0), int(x1) + 1):
+                lo = start[cx * ny + int(y0)]
+                hi = start[cx * ny + int(y1) + 1]
                 if sweep == 0:
                     total += hi - lo
                     continue
                 for s in range(lo, hi):
-                    j = order[s]
+                    j = binned[s]
                     d2 = _d2(xp, Pp, i, z, R, j)
                     if d2 <= g2:
                         pt[k], pr[k], pd2[k] = i, j, d2
@@ -238,14 +261,8 @@ def _find(parent, a):
 
 
 @njit(cache=True)
-def solve_dense(cost, miss):
-    """Optimal assignment of one cluster: shortest augmenting paths (dense).
-
-    The algorithm of ``scipy.optimize.linear_sum_assignment`` (Crouse 2016, the
-    rectangular Jonker-Volgenant variant), compiled here because a call into scipy
-    costs ~10 µs of Python and numpy around it, and dense scenes have thousands of
-    small clusters per batch. The matrix is augmented with one private "miss" column
-    per track, as in :mod:`command.fusion.assign`.
+def solve_cluster(cost, miss):
+    """Optimal assignment of one cluster given as a dense matrix (for tests and tools).
 
     Parameters
     ----------
@@ -256,60 +273,119 @@ def solve_dense(cost, miss):
     -------
     (a,) column (report) assigned to each track, -1 for a miss
     """
-    nr, nb = cost.shape
+    a, b = cost.shape
+    row_ptr = np.zeros(a + 1, np.int64)
+    col = np.empty(a * b, np.int64)
+    cst = np.empty(a * b)
+    k = 0
+    for i in range(a):
+        for j in range(b):
+            if cost[i, j] < _BIG:
+                col[k], cst[k] = j, cost[i, j]
+                k += 1
+        row_ptr[i + 1] = k
+    out = np.empty(a, np.int64)
+    _solve_sparse(row_ptr, col, cst, a, b, miss, _workspace(a, b), out)
+    return out
+
+
+@njit(cache=True)
+def _workspace(nr, nb):
+    nc = nr + nb
+    return (np.empty(nr), np.empty(nc), np.empty(nc), np.empty(nc, np.int64),
+            np.empty(nr, np.int64), np.empty(nc, np.int64), np.empty(nr, np.bool_),
+            np.empty(nc, np.bool_), np.empty(nc, np.int64), np.empty(nr, np.int64),
+            np.empty(nc, np.int64))
+
+
+@njit(cache=True)
+def _solve_sparse(row_ptr, col, cst, nr, nb, miss, ws, out):
+    """Shortest augmenting paths on a sparse cluster (gated pairs only).
+
+    The algorithm of ``scipy.optimize.linear_sum_assignment`` (Crouse 2016, the
+    rectangular Jonker-Volgenant variant: Dijkstra over reduced costs, then augment),
+    compiled here because a call into scipy costs ~10 µs of Python and numpy around
+    it and dense scenes have thousands of small clusters per batch. The matrix is the
+    one of :mod:`command.fusion.assign`, reports plus one private miss column per
+    track, but kept sparse: each step relaxes only the row's gated pairs and its miss
+    column, and picks the next column among those reached so far, so a cluster of a
+    tracks costs about a × (pairs per track) × (path length), not a² (a + b) as the
+    dense form does (that was 60 % of a batch at 10,000 targets). Rows are the local
+    tracks, columns ``0..nb-1`` the reports and ``nb + i`` the miss column of row i.
+
+    Parameters
+    ----------
+    row_ptr : (nr + 1,) CSR row bounds into ``col`` and ``cst``
+    col, cst : (k,) local report column and cost of each pair
+    miss : (nr,) miss costs; ws : workspace from :func:`_workspace`
+    out : (>= nr,) written with the column of each row, -1 for a miss
+    """
+    u, v, spc, path, col4row, row4col, in_sr, in_sc, touched, rows_seen, cols_seen = ws
     nc = nb + nr
-    u = np.zeros(nr)
-    v = np.zeros(nc)
-    spc = np.empty(nc)
-    path = np.full(nc, -1, np.int64)
-    col4row = np.full(nr, -1, np.int64)
-    row4col = np.full(nc, -1, np.int64)
-    in_sr = np.zeros(nr, np.bool_)
-    in_sc = np.zeros(nc, np.bool_)
-    remaining = np.empty(nc, np.int64)
+    for i in range(nr):
+        u[i] = 0.0
+        col4row[i] = -1
+        in_sr[i] = False
+    for j in range(nc):
+        v[j] = 0.0
+        spc[j] = np.inf
+        row4col[j] = -1
+        in_sc[j] = False
     for cur in range(nr):
         min_val = 0.0
         i = cur
-        n_rem = nc
-        for it in range(nc):
-            remaining[it] = nc - it - 1
-        in_sr[:] = False
-        in_sc[:] = False
-        spc[:] = np.inf
+        n_t = 0          # touched, not yet scanned columns: touched[:n_t]
+        n_rs, n_cs = 0, 0
         sink = -1
         while sink == -1:
-            index = -1
-            lowest = np.inf
             in_sr[i] = True
-            for it in range(n_rem):
-                j = remaining[it]
-                if j < nb:
-                    cij = cost[i, j]
+            rows_seen[n_rs] = i
+            n_rs += 1
+            for e in range(row_ptr[i], row_ptr[i + 1] + 1):
+                if e == row_ptr[i + 1]:
+                    j, cij = nb + i, miss[i]
                 else:
-                    cij = miss[i] if j - nb == i else _BIG
+                    j, cij = col[e], cst[e]
+                if in_sc[j]:
+                    continue
                 r = min_val + cij - u[i] - v[j]
                 if r < spc[j]:
-                    path[j] = i
+                    if spc[j] == np.inf:
+                        touched[n_t] = j
+                        n_t += 1
                     spc[j] = r
+                    path[j] = i
+            index = -1
+            lowest = np.inf
+            for t in range(n_t):
+                j = touched[t]
                 if spc[j] < lowest or (spc[j] == lowest and row4col[j] == -1):
                     lowest = spc[j]
-                    index = it
+                    index = t
             min_val = lowest
-            j = remaining[index]
+            j = touched[index]
+            n_t -= 1
+            touched[index] = touched[n_t]
+            in_sc[j] = True
+            cols_seen[n_cs] = j
+            n_cs += 1
             if row4col[j] == -1:
                 sink = j
             else:
                 i = row4col[j]
-            in_sc[j] = True
-            n_rem -= 1
-            remaining[index] = remaining[n_rem]
         u[cur] += min_val
-        for i in range(nr):
-            if in_sr[i] and i != cur:
+        for t in range(n_rs):
+            i = rows_seen[t]
+            if i != cur:
                 u[i] += min_val - spc[col4row[i]]
-        for j in range(nc):
-            if in_sc[j]:
-                v[j] -= min_val - spc[j]
+            in_sr[i] = False
+        for t in range(n_cs):
+            j = cols_seen[t]
+            v[j] -= min_val - spc[j]
+            in_sc[j] = False
+            spc[j] = np.inf
+        for t in range(n_t):
+            spc[touched[t]] = np.inf
         j = sink
         while True:
             i = path[j]
@@ -317,39 +393,17 @@ def solve_dense(cost, miss):
             j, col4row[i] = col4row[i], j
             if i == cur:
                 break
-    out = np.full(nr, -1, np.int64)
     for i in range(nr):
-        if col4row[i] < nb and cost[i, col4row[i]] < _BIG:
-            out[i] = col4row[i]
-    return out
+        c = col4row[i]
+        out[i] = c if c < nb else -1
 
 
 @njit(cache=True)
-def prepare(x, P, dt, z, R, sensor, q):
-    """Canonical report order and prediction of every track.
-
-    Returns
-    -------
-    order : (m,) canonical order of the caller's reports; zs, Rs : reports in it
-    xp, Pp : (n, 4), (n, 4, 4) tracks predicted ``dt`` seconds ahead
-    """
-    m = z.shape[0]
-    order = canonical_order(z, R, sensor)
-    zs = np.empty((m, 2))
-    Rs = np.empty((m, 2, 2))
-    for j in range(m):
-        zs[j] = z[order[j]]
-        Rs[j] = R[order[j]]
-    xp, Pp = predict(x, P, dt, q)
-    return order, zs, Rs, xp, Pp
-
-
-@njit(cache=True)
-def assign_stage(xp, Pp, track_on, zs, Rs, free, gate, got):
+def assign_stage(xp, Pp, track_on, zs, Rs, sensor, free, gate, got):
     """Gate and assign one stage: the tracks ``track_on`` against the ``free`` reports.
 
     Pair cost ``d²``, miss cost ``gate²``. Isolated pairs are taken at once, other
-    clusters solved by :func:`solve_dense`; ``got`` (n,) and ``free`` (m,) are
+    clusters solved by :func:`_solve_sparse`; ``got`` (n,) and ``free`` (m,) are
     updated in place.
 
     Returns
@@ -388,7 +442,16 @@ def assign_stage(xp, Pp, track_on, zs, Rs, free, gate, got):
             multi[c] = p
             root[c] = _find(parent, pt[p])
             c += 1
-    srt = np.argsort(root, kind="mergesort")
+    # group the pairs by cluster: a counting sort on the root (O(n + m), stable)
+    cnt = np.zeros(n + m + 1, np.int64)
+    for c in range(n_multi):
+        cnt[root[c] + 1] += 1
+    for c in range(n + m):
+        cnt[c + 1] += cnt[c]
+    srt = np.empty(n_multi, np.int64)
+    for c in range(n_multi):
+        srt[cnt[root[c]]] = c
+        cnt[root[c]] += 1
     multi, root = multi[srt], root[srt]
     big_ptr = np.zeros(n_multi + 1, np.int64)
     big_t = np.empty(n_multi, np.int64)
@@ -397,13 +460,21 @@ def assign_stage(xp, Pp, track_on, zs, Rs, free, gate, got):
     n_big, kb = 0, 0
     local_t = np.full(n, -1, np.int64)
     local_r = np.full(m, -1, np.int64)
+    # buffers reused by every cluster (allocating per cluster dominated dense scenes)
+    tracks = np.empty(n_multi, np.int64)
+    reports = np.empty(n_multi, np.int64)
+    csr_col = np.empty(64, np.int64)
+    csr_cst = np.empty(64)
+    row_ptr = np.empty(9, np.int64)
+    sub_miss = np.empty(8)
+    best = np.empty(8, np.int64)
+    ws = _workspace(8, 8)
+    ws_r, ws_c = 8, 8
     s = 0
     while s < n_multi:
         e = s
         while e < n_multi and root[e] == root[s]:
             e += 1
-        tracks = np.empty(e - s, np.int64)
-        reports = np.empty(e - s, np.int64)
         na, nb = 0, 0
         for u in range(s, e):
             p = multi[u]
@@ -416,14 +487,39 @@ def assign_stage(xp, Pp, track_on, zs, Rs, free, gate, got):
                 reports[nb] = pr[p]
                 nb += 1
         if na * (na + nb) <= DENSE_LIMIT:
-            sub = np.full((na, nb), _BIG)
+            # a canonical row and column order: exact ties then break the same way
+            # whatever order the reports came in
+            _insertion_sort_ints(tracks, na)
+            _insertion_sort_reports(reports, nb, zs, Rs, sensor)
+            for a in range(na):
+                local_t[tracks[a]] = a
+            for b in range(nb):
+                local_r[reports[b]] = b
+            if na > ws_r or nb > ws_c:
+                ws_r, ws_c = max(na, ws_r), max(nb, ws_c)
+                ws = _workspace(ws_r, ws_c)
+                sub_miss = np.empty(ws_r)
+                best = np.empty(ws_r, np.int64)
+                row_ptr = np.empty(ws_r + 1, np.int64)
+            if e - s > csr_col.shape[0]:
+                csr_col = np.empty(2 * (e - s), np.int64)
+                csr_cst = np.empty(2 * (e - s))
+            row_ptr[: na + 1] = 0                  # CSR of the cluster, rows = tracks
+            for u in range(s, e):
+                row_ptr[local_t[pt[multi[u]]] + 1] += 1
+            for a in range(na):
+                row_ptr[a + 1] += row_ptr[a]
+                sub_miss[a] = miss[tracks[a]]
             for u in range(s, e):
                 p = multi[u]
-                sub[local_t[pt[p]], local_r[pr[p]]] = cost[p]
-            sub_miss = np.empty(na)
-            for a in range(na):
-                sub_miss[a] = miss[tracks[a]]
-            best = solve_dense(sub, sub_miss)
+                a = local_t[pt[p]]
+                csr_col[row_ptr[a]] = local_r[pr[p]]
+                csr_cst[row_ptr[a]] = cost[p]
+                row_ptr[a] += 1
+            for a in range(na, 0, -1):
+                row_ptr[a] = row_ptr[a - 1]
+            row_ptr[0] = 0
+            _solve_sparse(row_ptr, csr_col, csr_cst, na, nb, sub_miss, ws, best)
             for a in range(na):
                 if best[a] >= 0:
                     got[tracks[a]] = reports[best[a]]
@@ -445,7 +541,7 @@ def assign_stage(xp, Pp, track_on, zs, Rs, free, gate, got):
 
 @njit(cache=True)
 def update_manage(ids, xp, Pp, is_confirmed, class_prob, last_update, n_updates, score,
-                  got, zs, Rs, lik, has_lik, order, t_s, next_id, lam, pd, v0, birth,
+                  got, zs, Rs, sensor, lik, has_lik, t_s, next_id, lam, pd, v0, birth,
                   confirm_score, delete_after, tentative_delete_after, max_std):
     """Update assigned tracks, start, confirm and delete; build the new table.
 
@@ -508,16 +604,18 @@ def update_manage(ids, xp, Pp, is_confirmed, class_prob, last_update, n_updates,
         if has_lik:
             tot = 0.0
             for h in range(3):
-                tot += cp[i, h] * lik[order[j], h]
+                tot += cp[i, h] * lik[j, h]
             if tot > 0.0:
                 for h in range(3):
-                    cp[i, h] = cp[i, h] * lik[order[j], h] / tot
+                    cp[i, h] = cp[i, h] * lik[j, h] / tot
     n_new = 0
     new_report = np.empty(m, np.int64)
     for j in range(m):
         if row_of[j] < 0:
             new_report[n_new] = j
             n_new += 1
+    # new tracks take ids in the canonical order of their reports
+    new_report = canonical_sort(new_report[:n_new], zs, Rs, sensor)
     rows = n + n_new
     init_score = math.log(birth / lam)
     all_ids = np.empty(rows, np.int64)
@@ -579,18 +677,17 @@ def update_manage(ids, xp, Pp, is_confirmed, class_prob, last_update, n_updates,
     started = np.empty(n_started, np.int64)
     report_track = np.full(m, -1, np.int64)
     v02 = v0 * v0
-    nn, ns = 0, 0
     for j in range(m):
         i = row_of[j]
-        if i >= 0:
-            if keep[i]:
-                report_track[order[j]] = ids[i]
+        if i >= 0 and keep[i]:
+            report_track[j] = ids[i]
+    ns = 0
+    for u in range(n_new):
+        j = new_report[u]
+        tid = next_id + u
+        if not keep[n + u]:
             continue
-        tid = next_id + nn
-        nn += 1
-        if not keep[n + nn - 1]:
-            continue
-        r = new_row[n + nn - 1]
+        r = new_row[n + u]
         started[ns] = tid
         ns += 1
         out_ids[r] = tid
@@ -601,7 +698,7 @@ def update_manage(ids, xp, Pp, is_confirmed, class_prob, last_update, n_updates,
         out_P[r, 2, 2] = out_P[r, 3, 3] = v02
         tot = 0.0
         for h in range(3):
-            out_cp[r, h] = lik[order[j], h] if has_lik else 1.0
+            out_cp[r, h] = lik[j, h] if has_lik else 1.0
             tot += out_cp[r, h]
         for h in range(3):
             out_cp[r, h] = out_cp[r, h] / tot if tot > 0.0 else 1.0 / 3.0
@@ -610,7 +707,7 @@ def update_manage(ids, xp, Pp, is_confirmed, class_prob, last_update, n_updates,
         out_sc[r] = init_score
         out_conf[r] = init_score >= confirm_score
         updated[r] = True
-        report_track[order[j]] = tid
+        report_track[j] = tid
         if out_conf[r]:
             n_conf += 1
     deleted = np.empty(n_del, np.int64)
@@ -640,31 +737,31 @@ def fuse(ids, x, P, is_confirmed, class_prob, last_update, n_updates, score, dt,
     """The whole batch in one call, when no cluster needs scipy (nearly always).
 
     ``prm`` holds the parameters in ``params.PARAM_ORDER``. Returns ``(done, table_and_events,
-    partial)``: with ``done`` False, a cluster was too large and ``partial`` = (order,
-    zs, Rs, xp, Pp, got, free, stage, big_ptr, big_track, big_report, big_cost) lets
+    partial)``: with ``done`` False, a cluster was too large and ``partial`` = (xp,
+    Pp, got, free, stage, big_ptr, big_track, big_report, big_cost) lets
     the caller finish with scipy, :func:`assign_stage` and :func:`update_manage`.
     """
-    order, zs, Rs, xp, Pp = prepare(x, P, dt, z, R, sensor, prm[0])
+    xp, Pp = predict(x, P, dt, prm[0])
+    zs, Rs = z, R
     n, m = x.shape[0], z.shape[0]
     got = np.full(n, -1, np.int64)
     free = np.ones(m, np.bool_)
     tentative = ~is_confirmed
     stage = 0
-    big_ptr, big_t, big_r, big_c = assign_stage(xp, Pp, is_confirmed, zs, Rs, free, prm[1],
-                                                got)
+    big_ptr, big_t, big_r, big_c = assign_stage(xp, Pp, is_confirmed, zs, Rs, sensor, free,
+                                                prm[1], got)
     if big_ptr.shape[0] == 1:
         stage = 1
-        big_ptr, big_t, big_r, big_c = assign_stage(xp, Pp, tentative, zs, Rs, free,
-                                                    prm[1], got)
+        big_ptr, big_t, big_r, big_c = assign_stage(xp, Pp, tentative, zs, Rs, sensor,
+                                                    free, prm[1], got)
     done = big_ptr.shape[0] == 1
     if done:
         out = update_manage(ids, xp, Pp, is_confirmed, class_prob, last_update, n_updates,
-                            score, got, zs, Rs, lik, has_lik, order, t_s, next_id, lam,
+                            score, got, zs, Rs, sensor, lik, has_lik, t_s, next_id, lam,
                             prm[3], prm[2], prm[4], prm[5], prm[6], prm[7], prm[8])
     else:
         e_i = np.zeros(0, np.int64)
         e_b = np.zeros(0, np.bool_)
         out = (e_i, np.zeros((0, 4)), np.zeros((0, 4, 4)), e_b, np.zeros((0, 3)),
                np.zeros(0), e_i, np.zeros(0), e_i, e_i, e_i, e_i, e_b, 0, 0)
-    return done, out, (order, zs, Rs, xp, Pp, got, free, stage, big_ptr, big_t, big_r,
-                       big_c)
+    return done, out, (xp, Pp, got, free, stage, big_ptr, big_t, big_r, big_c)

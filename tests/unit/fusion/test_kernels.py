@@ -26,13 +26,13 @@ def test_kernel_gate_returns_the_reference_pairs():
         assert np.allclose(np.sort(d2), np.sort(ref_d2))
 
 
-def test_dense_solver_matches_scipy():
+def test_cluster_solver_matches_scipy():
     rng = np.random.default_rng(9)
     for _ in range(300):
         a, b = rng.integers(1, 9, 2)
         cost = np.where(rng.random((a, b)) < 0.6, rng.uniform(0, 16, (a, b)), K._BIG)
         miss = np.full(a, 16.0)
-        got = K.solve_dense(cost, miss)
+        got = K.solve_cluster(cost, miss)
         full = np.full((a, b + a), 1e12)
         full[:, :b] = np.minimum(cost, 1e12)
         full[np.arange(a), b + np.arange(a)] = miss
