@@ -86,10 +86,7 @@ def fuse_batch_numpy(tracks: TrackTable, t_s: float, z: FloatArray, R: FloatArra
     class_lik = None if class_lik is None else np.asarray(class_lik, np.float64)
     check_batch(tracks, t_s, z, R, sensor, class_lik)
     m, n = len(z), len(tracks)
-    lam = tracks.clutter_per_m2
-    if not np.isfinite(lam):
-        lam = params.clutter_density_per_m2
-    lam = max(lam, params.clutter_floor_per_m2)
+    lam = params.clutter_density_per_m2
 
     order = canonical_order(z, R, sensor)
     zs, Rs = z[order], R[order]
@@ -153,7 +150,7 @@ def fuse_batch_numpy(tracks: TrackTable, t_s: float, z: FloatArray, R: FloatArra
 
     table = TrackTable(ids=ids, x=x, P=P, is_confirmed=is_confirmed, class_prob=class_prob,
                        last_update_s=last_update, n_updates=n_updates, score=score,
-                       time_s=float(t_s), next_id=tracks.next_id + k, clutter_per_m2=lam)
+                       time_s=float(t_s), next_id=tracks.next_id + k)
     gone = manage.to_delete(is_confirmed, last_update, t_s, table.position_std_m, params)
     keep = ~gone
     report_track = np.full(m, -1, np.int64)
@@ -201,53 +198,50 @@ def fuse_batch(tracks: TrackTable, t_s: float, z: FloatArray, R: FloatArray,
     has_lik = class_lik is not None
     lik = _NO_LIK if class_lik is None else np.ascontiguousarray(class_lik, np.float64)
     check_batch(tracks, t_s, z, R, sensor, class_lik)
-    lam = tracks.clutter_per_m2
-    if not lam == lam:  # NaN: no batch yet
-        lam = params.clutter_density_per_m2
-    lam = max(lam, params.clutter_floor_per_m2)
+    lam = params.clutter_density_per_m2
     dt = t_s - tracks.time_s if len(tracks) else 0.0
-    done, out, partial = kernels.fuse(
+    done, out = kernels.fuse(
         tracks.ids, tracks.x, tracks.P, tracks.is_confirmed, tracks.class_prob,
         tracks.last_update_s, tracks.n_updates, tracks.score, dt, z, R, sensor, lik, has_lik,
         float(t_s), tracks.next_id, lam, params.as_vector())
     if not done:
-        out = _finish_with_scipy(kernels, tracks, partial, z, R, sensor, lik, has_lik,
-                                 float(t_s), lam, params)
+        out = _finish_with_scipy(kernels, tracks, dt, z, R, sensor, lik, has_lik, float(t_s),
+                                 params)
     (ids, x, P, conf, cp, lu, nu, score, report_track, started, confirmed, deleted, updated,
-     _n_false, next_id) = out
+     next_id) = out
     table = TrackTable(ids=ids, x=x, P=P, is_confirmed=conf, class_prob=cp, last_update_s=lu,
                        n_updates=nu, score=score, time_s=float(t_s),
-                       next_id=int(next_id),
-                       clutter_per_m2=lam)
+                       next_id=int(next_id))
     return table, FusionEvents(report_track=report_track, started_ids=started,
                                confirmed_ids=confirmed, deleted_ids=deleted, updated=updated)
 
 
-def _finish_with_scipy(kernels, tracks: TrackTable, partial: tuple, z: FloatArray,
+def _finish_with_scipy(kernels, tracks: TrackTable, dt: float, z: FloatArray,
                        R: FloatArray, sensor: IntArray, lik: FloatArray, has_lik: bool,
-                       t_s: float, lam: float, params: FusionParams) -> tuple:
-    """Complete a batch whose association met a cluster too large for the kernel."""
-    xp, Pp, got, free, stage, big_ptr, big_t, big_r, big_c = partial
-    miss = params.gate**2
-    masks = (tracks.is_confirmed, ~tracks.is_confirmed)
-    while True:
+                       t_s: float, params: FusionParams) -> tuple:
+    """Redo a batch whose association met a cluster too large for the kernel.
+
+    The same steps as ``kernels.fuse``, stage by stage, with the large clusters
+    solved by :func:`command.fusion.assign.solve_sparse`.
+    """
+    xp, Pp = kernels.predict(tracks.x, tracks.P, dt, params.q_m2ps3)
+    got = np.full(len(tracks), -1, np.int64)
+    free = np.ones(len(z), np.bool_)
+    for stage in (tracks.is_confirmed, ~tracks.is_confirmed):
+        big_ptr, big_t, big_r, big_c = kernels.assign_stage(xp, Pp, stage, z, R, sensor,
+                                                            free, params.gate, got)
         for c in range(len(big_ptr) - 1):
             s, e = big_ptr[c], big_ptr[c + 1]
             rows, best = solve_sparse(big_t[s:e], big_r[s:e], big_c[s:e],
-                                      np.full(e - s, miss))
+                                      np.full(e - s, params.gate**2))
             got[rows] = best
             free[best[best >= 0]] = False
-        stage += 1
-        if stage == 2:
-            break
-        big_ptr, big_t, big_r, big_c = kernels.assign_stage(xp, Pp, masks[stage], z, R,
-                                                            sensor, free, params.gate, got)
     return kernels.update_manage(
         tracks.ids, xp, Pp, tracks.is_confirmed, tracks.class_prob, tracks.last_update_s,
         tracks.n_updates, tracks.score, got, z, R, sensor, lik, has_lik, t_s,
-        tracks.next_id, lam, params.pd, params.v0_mps, params.birth_density_per_m2,
-        params.confirm_score, params.delete_after_s, params.tentative_delete_after_s,
-        params.max_position_std_m)
+        tracks.next_id, params.clutter_density_per_m2, params.pd, params.v0_mps,
+        params.birth_density_per_m2, params.confirm_score, params.delete_after_s,
+        params.tentative_delete_after_s, params.max_position_std_m)
 
 
 _NO_LIK = np.zeros((0, 3))

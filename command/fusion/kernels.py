@@ -552,7 +552,6 @@ def update_manage(ids, xp, Pp, is_confirmed, class_prob, last_update, n_updates,
     report_track : (m,) track id per report in the caller's order, -1 if none
     started, confirmed, deleted : ids started, newly confirmed, deleted
     updated : (rows,) True for tracks that got or were started by a report
-    n_false : reports that went only to tentative tracks deleted now
     next_id : the id the next new track will get
     """
     n, m = xp.shape[0], zs.shape[0]
@@ -651,12 +650,10 @@ def update_manage(ids, xp, Pp, is_confirmed, class_prob, last_update, n_updates,
     out_nu = np.empty(kept, np.int64)
     out_sc = np.empty(kept)
     updated = np.zeros(kept, np.bool_)
-    n_del, n_conf, n_false = 0, 0, 0
+    n_del, n_conf = 0, 0
     for i in range(n):
         if not keep[i]:
             n_del += 1
-            if not all_conf[i]:
-                n_false += nu[i]
             continue
         r = new_row[i]
         out_ids[r] = ids[i]
@@ -728,7 +725,7 @@ def update_manage(ids, xp, Pp, is_confirmed, class_prob, last_update, n_updates,
             confirmed[b] = out_ids[r]
             b += 1
     return (out_ids, out_x, out_P, out_conf, out_cp, out_lu, out_nu, out_sc, report_track,
-            started, confirmed, deleted, updated, n_false, next_id + n_new)
+            started, confirmed, deleted, updated, next_id + n_new)
 
 
 @njit(cache=True)
@@ -736,10 +733,11 @@ def fuse(ids, x, P, is_confirmed, class_prob, last_update, n_updates, score, dt,
          sensor, lik, has_lik, t_s, next_id, lam, prm):
     """The whole batch in one call, when no cluster needs scipy (nearly always).
 
-    ``prm`` holds the parameters in ``params.PARAM_ORDER``. Returns ``(done, table_and_events,
-    partial)``: with ``done`` False, a cluster was too large and ``partial`` = (xp,
-    Pp, got, free, stage, big_ptr, big_track, big_report, big_cost) lets
-    the caller finish with scipy, :func:`assign_stage` and :func:`update_manage`.
+    ``prm`` holds the parameters in ``params.PARAM_ORDER``. Returns ``(done, out)``,
+    ``out`` as :func:`update_manage` returns it. With ``done`` False a cluster was too
+    large: the caller redoes the batch with :func:`predict`, :func:`assign_stage`,
+    scipy and :func:`update_manage` (rare, so recomputing costs nothing; returning the
+    partial state on every batch cost microseconds of boxing).
     """
     xp, Pp = predict(x, P, dt, prm[0])
     zs, Rs = z, R
@@ -747,11 +745,9 @@ def fuse(ids, x, P, is_confirmed, class_prob, last_update, n_updates, score, dt,
     got = np.full(n, -1, np.int64)
     free = np.ones(m, np.bool_)
     tentative = ~is_confirmed
-    stage = 0
     big_ptr, big_t, big_r, big_c = assign_stage(xp, Pp, is_confirmed, zs, Rs, sensor, free,
                                                 prm[1], got)
     if big_ptr.shape[0] == 1:
-        stage = 1
         big_ptr, big_t, big_r, big_c = assign_stage(xp, Pp, tentative, zs, Rs, sensor,
                                                     free, prm[1], got)
     done = big_ptr.shape[0] == 1
@@ -763,5 +759,5 @@ def fuse(ids, x, P, is_confirmed, class_prob, last_update, n_updates, score, dt,
         e_i = np.zeros(0, np.int64)
         e_b = np.zeros(0, np.bool_)
         out = (e_i, np.zeros((0, 4)), np.zeros((0, 4, 4)), e_b, np.zeros((0, 3)),
-               np.zeros(0), e_i, np.zeros(0), e_i, e_i, e_i, e_i, e_b, 0, 0)
-    return done, out, (xp, Pp, got, free, stage, big_ptr, big_t, big_r, big_c)
+               np.zeros(0), e_i, np.zeros(0), e_i, e_i, e_i, e_i, e_b, 0)
+    return done, out

@@ -39,15 +39,9 @@ class FusionParams:
         track score (a miss costs ``ln(1 - pd)``).
     clutter_density_per_m2 : float, default 1e-6
         Spatial density of false reports in one batch, m⁻² (1e-6 = 100 false alarms per
-        batch over 100 km²). A prior value: the core adapts it to the false reports it
-        sees, see ``clutter_adapt_batches``.
-    clutter_adapt_batches : float, default 20.0
-        Time constant, in batches, of the running estimate of the false-report density
-        (false reports = reports whose tentative track is deleted without being
-        confirmed). 0 keeps ``clutter_density_per_m2`` fixed.
-    clutter_floor_per_m2 : float, default 1e-9
-        Lower bound of the estimated false-report density, m⁻²; keeps the score finite
-        in clutter-free data.
+        batch over 100 km², the densest anchor case). Sets how much a report near a
+        tentative track counts as evidence of a target; a lower value confirms tracks
+        sooner but lets clutter make false tracks where it is that dense.
     birth_density_per_m2 : float, default 1e-7
         Spatial density of reports from not-yet-tracked targets, m⁻²; with the clutter
         density it sets the initial track score ``ln(birth / clutter)``.
@@ -68,8 +62,6 @@ class FusionParams:
     v0_mps: float = 1.5
     pd: float = 0.9
     clutter_density_per_m2: float = 1e-6
-    clutter_adapt_batches: float = 20.0
-    clutter_floor_per_m2: float = 1e-9
     birth_density_per_m2: float = 1e-7
     confirm_score: float = 8.0
     delete_after_s: float = 4.5
@@ -138,5 +130,5 @@ class FusionParams:
 #: them by position).
 PARAM_ORDER = ("q_m2ps3", "gate", "v0_mps", "pd", "birth_density_per_m2", "confirm_score",
                "delete_after_s", "tentative_delete_after_s", "max_position_std_m")
-_NON_NEGATIVE = frozenset({"q_m2ps3", "clutter_adapt_batches"})
+_NON_NEGATIVE = frozenset({"q_m2ps3"})
 _ANY_SIGN = frozenset({"confirm_score"})

@@ -47,9 +47,6 @@ class TrackTable:
         Time of all states, s (``-inf`` for a table that has never seen a batch).
     next_id : int
         Id the next new track gets.
-    clutter_per_m2 : float
-        Current estimate of the false-report density per batch, m⁻² (NaN before the
-        first batch: the parameter's prior is used).
     """
 
     ids: IntArray
@@ -62,7 +59,6 @@ class TrackTable:
     score: FloatArray
     time_s: float = -np.inf
     next_id: int = 0
-    clutter_per_m2: float = np.nan
 
     @classmethod
     def empty(cls) -> TrackTable:
@@ -82,8 +78,7 @@ class TrackTable:
                           class_prob=self.class_prob[keep],
                           last_update_s=self.last_update_s[keep],
                           n_updates=self.n_updates[keep], score=self.score[keep],
-                          time_s=self.time_s, next_id=self.next_id,
-                          clutter_per_m2=self.clutter_per_m2)
+                          time_s=self.time_s, next_id=self.next_id)
 
     @property
     def position_std_m(self) -> FloatArray:
