@@ -25,8 +25,6 @@ from __future__ import annotations
 import numpy as np
 
 from command.fusion import manage
-from command.fusion.assign import assign, solve_sparse
-from command.fusion.gating import gate_pairs
 from command.fusion.kalman import innovation, log_likelihood, predict_cv, update_joseph
 from command.fusion.params import FusionParams
 from command.fusion.tracks import FloatArray, FusionEvents, IntArray, TrackTable
@@ -80,6 +78,9 @@ def fuse_batch_numpy(tracks: TrackTable, t_s: float, z: FloatArray, R: FloatArra
     ValueError
         If the shapes do not match or ``t_s`` is before the table time.
     """
+    from command.fusion.assign import assign  # scipy: imported when first needed
+    from command.fusion.gating import gate_pairs
+
     z = np.asarray(z, np.float64)
     R = np.asarray(R, np.float64)
     sensor = np.asarray(sensor, np.int64)
@@ -224,6 +225,8 @@ def _finish_with_scipy(kernels, tracks: TrackTable, dt: float, z: FloatArray,
     The same steps as ``kernels.fuse``, stage by stage, with the large clusters
     solved by :func:`command.fusion.assign.solve_sparse`.
     """
+    from command.fusion.assign import solve_sparse  # scipy: imported when first needed
+
     xp, Pp = kernels.predict(tracks.x, tracks.P, dt, params.q_m2ps3)
     got = np.full(len(tracks), -1, np.int64)
     free = np.ones(len(z), np.bool_)
