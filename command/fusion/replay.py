@@ -15,12 +15,12 @@ from pathlib import Path
 import numpy as np
 
 from command.fusion.core import fuse_batch
-from command.fusion.csvio import format_tracks, read_detections, write_atomic
+from command.fusion.csvio import Detections, format_tracks, read_detections, write_atomic
 from command.fusion.errors import FusionInputError
 from command.fusion.params import FusionParams
-from command.fusion.tracks import TrackTable
+from command.fusion.tracks import FloatArray, IntArray, TrackTable
 
-__all__ = ["FusionInputError", "ReplayStats", "fuse_file"]
+__all__ = ["FusionInputError", "ReplayStats", "fuse_file", "track_detections"]
 
 
 @dataclass(frozen=True)
@@ -81,6 +81,43 @@ def fuse_file(detections_path: str | Path, tracks_path: str | Path,
     t_jit = time.perf_counter()
     warm_up()
     t1 = time.perf_counter()
+    cat_t, cat_id, cat_x, extra = track_detections(det, params, extra_columns)
+    t2 = time.perf_counter()
+    write_atomic(tracks_path, format_tracks(cat_t, cat_id, cat_x[:, :2], extra))
+    t3 = time.perf_counter()
+    rows = len(det.t_s)
+    return ReplayStats(rows=rows, batches=len(det.batches()[0]),
+                       tracks_confirmed=int(len(np.unique(cat_id))),
+                       output_rows=int(len(cat_t)), parse_s=t_jit - t0, tracking_s=t2 - t1,
+                       write_s=t3 - t2, detections_per_s=rows / max(t2 - t1, 1e-12),
+                       jit_s=t1 - t_jit)
+
+
+def warm_up() -> None:
+    """Load (or compile) the kernels with one tiny batch, so no timed batch pays it."""
+    z = np.zeros((1, 2))
+    R = np.eye(2)[None] * 1.0
+    table, _ = fuse_batch(TrackTable.empty(), 0.0, z, R, np.zeros(1, np.int64), None,
+                          FusionParams())
+    fuse_batch(table, 1.0, z, R, np.zeros(1, np.int64), np.ones((1, 3)), FusionParams())
+
+
+def track_detections(det: Detections, params: FusionParams, extra_columns: bool = False
+                     ) -> tuple[FloatArray, IntArray, FloatArray, tuple | None]:
+    """Fuse every batch of ``det`` in time order; the rows of the tracks file.
+
+    Parameters
+    ----------
+    det : validated detections (:func:`command.fusion.csvio.read_detections`)
+    params : tracker parameters
+    extra_columns : also collect velocities, status and class probabilities
+
+    Returns
+    -------
+    t_s : (k,) batch time of each row, s; track : (k,) ids; x : (k, 4) states
+    extra : None, or ((k, 2) velocities, (k,) status strings, (k, 3) class
+        probabilities) for the optional columns
+    """
     starts, ends = det.batches()
     table = TrackTable.empty()
     out_t, out_id, out_x = [], [], []
@@ -96,7 +133,6 @@ def fuse_file(detections_path: str | Path, tracks_path: str | Path,
         if extra_columns:
             out_status.append(events.updated[c])
             out_prob.append(table.class_prob[c])
-    t2 = time.perf_counter()
     cat_t = np.concatenate(out_t) if out_t else np.zeros(0)
     cat_id = np.concatenate(out_id) if out_id else np.zeros(0, np.int64)
     cat_x = np.concatenate(out_x) if out_x else np.zeros((0, 4))
@@ -106,20 +142,4 @@ def fuse_file(detections_path: str | Path, tracks_path: str | Path,
                           "updated", "coasted")
         prob = np.concatenate(out_prob) if out_prob else np.zeros((0, 3))
         extra = (cat_x[:, 2:4], status.tolist(), prob)
-    write_atomic(tracks_path, format_tracks(cat_t, cat_id, cat_x[:, :2], extra))
-    t3 = time.perf_counter()
-    rows = len(det.t_s)
-    return ReplayStats(rows=rows, batches=len(starts),
-                       tracks_confirmed=int(len(np.unique(cat_id))),
-                       output_rows=int(len(cat_t)), parse_s=t_jit - t0, tracking_s=t2 - t1,
-                       write_s=t3 - t2, detections_per_s=rows / max(t2 - t1, 1e-12),
-                       jit_s=t1 - t_jit)
-
-
-def warm_up() -> None:
-    """Load (or compile) the kernels with one tiny batch, so no timed batch pays it."""
-    z = np.zeros((1, 2))
-    R = np.eye(2)[None] * 1.0
-    table, _ = fuse_batch(TrackTable.empty(), 0.0, z, R, np.zeros(1, np.int64), None,
-                          FusionParams())
-    fuse_batch(table, 1.0, z, R, np.zeros(1, np.int64), np.ones((1, 3)), FusionParams())
+    return cat_t, cat_id, cat_x, extra
