@@ -64,3 +64,39 @@ def test_schema_is_json(tmp_path: Path) -> None:
     result = run_cli("schema")
     assert result.returncode == 0
     assert json.loads(result.stdout)["title"] == "Scenario"
+
+
+RUN_FILES = ["summary.json", "crossings.csv", "detections.csv", "tracks.csv", "alerts.csv",
+             "events.jsonl", "scenario.yaml", "trajectories.csv", "sensors.csv"]
+REQUIRED_KPIS = ["crossings", "detected", "p_detect", "intercepted", "p_intercept", "got_away",
+                 "false_alarms_per_day", "mean_time_to_detect_s", "mean_time_to_intercept_s"]
+
+
+def test_run_writes_the_run_directory_and_prints_a_summary(tmp_path: Path) -> None:
+    out = tmp_path / "tiny"
+    result = run_cli("run", str(TINY), "--out", str(out), "--seed", "3")
+    assert result.returncode == 0, result.stderr
+    for name in RUN_FILES + ["map.png"]:
+        assert (out / name).stat().st_size > 0, name
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["scenario"] == "tiny" and summary["seed"] == 3
+    assert summary["replications"] == 1 and summary["version"]
+    for kpi in REQUIRED_KPIS:
+        assert set(summary["kpis"][kpi]) == {"mean", "ci95"}
+        assert kpi in result.stdout
+    assert (out / "detections.csv").read_text(encoding="utf-8").startswith(
+        "time,sensor,x,y,var_x,var_y,cov_xy,truth")
+    assert (out / "tracks.csv").read_text(encoding="utf-8").startswith("time,track,x,y")
+
+
+def test_parallel_replications_give_the_same_bytes_as_serial(tmp_path: Path) -> None:
+    serial, parallel = tmp_path / "serial", tmp_path / "parallel"
+    for out, workers in ((serial, "1"), (parallel, "2")):
+        result = run_cli("run", str(TINY), "--out", str(out), "-n", "2", "-j", workers,
+                         "--no-plots", "--quiet")
+        assert result.returncode == 0, result.stderr
+    for name in RUN_FILES:
+        assert (serial / name).read_bytes() == (parallel / name).read_bytes(), name
+    summary = json.loads((serial / "summary.json").read_text(encoding="utf-8"))
+    assert summary["replications"] == 2
+    assert summary["kpis"]["crossings"]["ci95"] is not None
