@@ -193,6 +193,8 @@ def fuse_batch(tracks: TrackTable, t_s: float, z: FloatArray, R: FloatArray,
         If the shapes do not match or ``t_s`` is before the table time.
     """
     kernels = _kernels()
+    if kernels is None:  # numba not installed: the numpy pipeline, same results
+        return fuse_batch_numpy(tracks, t_s, z, R, sensor, class_lik, params)
     z = np.ascontiguousarray(z, np.float64)
     R = np.ascontiguousarray(R, np.float64)
     sensor = np.ascontiguousarray(sensor, np.int64)
@@ -252,13 +254,18 @@ _KERNELS = None
 
 
 def _kernels():
-    """The compiled kernels, imported on first use.
+    """The compiled kernels, imported on first use; None if numba is not installed.
 
     Importing numba takes ~0.2 s and pulls in PyYAML (numba's config reader), so
     ``import command.fusion`` stays light and free of it until a batch is fused.
+    Without numba, :func:`fuse_batch` falls back to :func:`fuse_batch_numpy` (same
+    tracks, ~20× slower).
     """
     global _KERNELS
     if _KERNELS is None:
-        from command.fusion import kernels
+        try:
+            from command.fusion import kernels
+        except ImportError:
+            kernels = False
         _KERNELS = kernels
-    return _KERNELS
+    return _KERNELS or None

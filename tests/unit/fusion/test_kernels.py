@@ -1,12 +1,14 @@
 """The compiled kernels against the numpy reference and scipy."""
 
 import numpy as np
+import pytest
 from scipy.optimize import linear_sum_assignment
 
 from command.fusion import FusionParams, TrackTable, fuse_batch
-from command.fusion import kernels as K
 from command.fusion.core import fuse_batch_numpy
 from command.fusion.gating import gate_pairs
+
+K = pytest.importorskip("command.fusion.kernels", reason="numba is not installed")
 
 
 def test_kernel_gate_returns_the_reference_pairs():
