@@ -2,8 +2,11 @@
 
 The pipeline, for a table of n tracks and a batch of m reports at time ``t_s``:
 
-1. **Canonical order.** Reports are sorted by (sensor, x, y, var_x, var_y, cov_xy), so
-   the order rows arrive in changes nothing; results are mapped back at the end.
+1. **Order independence.** Nothing depends on the order rows arrive in: new tracks
+   take ids in the canonical order of their reports (sensor, x, y, var_x, var_y,
+   cov_xy), and each cluster is solved with its tracks by id and its reports in that
+   order, so even exact ties break the same way. (The numpy reference simply sorts
+   the whole batch.)
 2. **Predict** every track to ``t_s`` (:func:`command.fusion.kalman.predict_cv`).
 3. **Gate** through a grid (:mod:`command.fusion.gating`): pairs with
    ``d² <= gate²``.
