@@ -120,26 +120,27 @@ def track_detections(det: Detections, params: FusionParams, extra_columns: bool 
     """
     starts, ends = det.batches()
     table = TrackTable.empty()
-    out_t, out_id, out_x = [], [], []
-    out_status, out_prob = [], []
+    # keep each batch's output arrays (new ones every batch) and select the confirmed
+    # rows once at the end: per-batch numpy calls cost more than a small batch's fusion
+    ids, xs, conf, probs, updated = [], [], [], [], []
     for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
-        t_s = float(det.t_s[s])
-        table, events = fuse_batch(table, t_s, det.z[s:e], det.R[s:e], det.sensor[s:e],
-                                   None, params)
-        c = table.is_confirmed
-        out_t.append(np.full(int(c.sum()), t_s))
-        out_id.append(table.ids[c])
-        out_x.append(table.x[c])
+        table, events = fuse_batch(table, float(det.t_s[s]), det.z[s:e], det.R[s:e],
+                                   det.sensor[s:e], None, params)
+        ids.append(table.ids)
+        xs.append(table.x)
+        conf.append(table.is_confirmed)
         if extra_columns:
-            out_status.append(events.updated[c])
-            out_prob.append(table.class_prob[c])
-    cat_t = np.concatenate(out_t) if out_t else np.zeros(0)
-    cat_id = np.concatenate(out_id) if out_id else np.zeros(0, np.int64)
-    cat_x = np.concatenate(out_x) if out_x else np.zeros((0, 4))
+            probs.append(table.class_prob)
+            updated.append(events.updated)
+    if not ids:
+        return np.zeros(0), np.zeros(0, np.int64), np.zeros((0, 4)), (
+            (np.zeros((0, 2)), [], np.zeros((0, 3))) if extra_columns else None)
+    keep = np.concatenate(conf)
+    cat_t = np.repeat(det.t_s[starts], [len(a) for a in ids])[keep]
+    cat_id = np.concatenate(ids)[keep]
+    cat_x = np.concatenate(xs)[keep]
     extra = None
     if extra_columns:
-        status = np.where(np.concatenate(out_status) if out_status else np.zeros(0, bool),
-                          "updated", "coasted")
-        prob = np.concatenate(out_prob) if out_prob else np.zeros((0, 3))
-        extra = (cat_x[:, 2:4], status.tolist(), prob)
+        status = np.where(np.concatenate(updated)[keep], "updated", "coasted")
+        extra = (cat_x[:, 2:4], status.tolist(), np.concatenate(probs)[keep])
     return cat_t, cat_id, cat_x, extra
