@@ -199,8 +199,8 @@ COMMANDS = {"run": cmd_run, "validate": cmd_validate, "schema": cmd_schema, "fus
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv:
-        argv = ["run"]
+    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
+        argv = ["run", *argv]  # `run_sim.py --seed 3` runs the default scenario
     try:
         args = build_parser().parse_args(argv)
         if args.command is None:

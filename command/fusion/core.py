@@ -51,6 +51,21 @@ def check_batch(tracks: TrackTable, t_s: float, z: FloatArray, R: FloatArray,
         raise ValueError(f"batch time {t_s} is before the table time {tracks.time_s}")
 
 
+_NO_IDS = np.zeros(0, np.int64)
+
+
+def drop_stale(tracks: TrackTable, t_s: float,
+               params: FusionParams) -> tuple[TrackTable, IntArray]:
+    """Delete, before association, the tracks silent for too long at ``t_s``.
+
+    Returns the remaining table and the (k,) ids deleted (see :mod:`manage`).
+    """
+    gone = manage.stale(tracks.is_confirmed, tracks.last_update_s, t_s, params)
+    if not gone.any():
+        return tracks, _NO_IDS
+    return tracks.select(~gone), tracks.ids[gone]
+
+
 def fuse_batch_numpy(tracks: TrackTable, t_s: float, z: FloatArray, R: FloatArray,
                      sensor: IntArray, class_lik: FloatArray | None,
                      params: FusionParams) -> tuple[TrackTable, FusionEvents]:
@@ -89,6 +104,7 @@ def fuse_batch_numpy(tracks: TrackTable, t_s: float, z: FloatArray, R: FloatArra
     sensor = np.asarray(sensor, np.int64)
     class_lik = None if class_lik is None else np.asarray(class_lik, np.float64)
     check_batch(tracks, t_s, z, R, sensor, class_lik)
+    tracks, stale_ids = drop_stale(tracks, t_s, params)
     m, n = len(z), len(tracks)
     lam = params.clutter_density_per_m2
 
@@ -161,7 +177,8 @@ def fuse_batch_numpy(tracks: TrackTable, t_s: float, z: FloatArray, R: FloatArra
     report_track[order] = np.where(keep[report_row], ids[report_row], -1)
     events = FusionEvents(report_track=report_track, started_ids=new_ids[keep[n:]],
                           confirmed_ids=ids[is_confirmed & ~was_confirmed & keep],
-                          deleted_ids=ids[:n][gone[:n]], updated=updated[keep])
+                          deleted_ids=np.concatenate([stale_ids, ids[:n][gone[:n]]]),
+                          updated=updated[keep])
     return table.select(keep), events
 
 
@@ -204,6 +221,7 @@ def fuse_batch(tracks: TrackTable, t_s: float, z: FloatArray, R: FloatArray,
     has_lik = class_lik is not None
     lik = _NO_LIK if class_lik is None else np.ascontiguousarray(class_lik, np.float64)
     check_batch(tracks, t_s, z, R, sensor, class_lik)
+    tracks, stale_ids = drop_stale(tracks, t_s, params)
     lam = params.clutter_density_per_m2
     dt = t_s - tracks.time_s if len(tracks) else 0.0
     done, out = kernels.fuse(
@@ -218,6 +236,8 @@ def fuse_batch(tracks: TrackTable, t_s: float, z: FloatArray, R: FloatArray,
     table = TrackTable(ids=ids, x=x, P=P, is_confirmed=conf, class_prob=cp, last_update_s=lu,
                        n_updates=nu, score=score, time_s=float(t_s),
                        next_id=int(next_id))
+    if len(stale_ids):
+        deleted = np.concatenate([stale_ids, deleted])
     return table, FusionEvents(report_track=report_track, started_ids=started,
                                confirmed_ids=confirmed, deleted_ids=deleted, updated=updated)
 

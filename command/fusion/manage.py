@@ -14,7 +14,11 @@ Rules (parameters in :class:`command.fusion.params.FusionParams`):
   four or five). Confirmation is never withdrawn.
 * **Deletion.** A confirmed track with no report for more than ``delete_after_s``,
   a tentative one after ``tentative_delete_after_s``, and any track whose position
-  standard deviation exceeds ``max_position_std_m``.
+  standard deviation exceeds ``max_position_std_m``, checked after the update: a
+  report at the first batch past the limit can still save a track. Before
+  association (:func:`stale`) a track silent for longer than its limit plus
+  ``revive_window_s`` is deleted: after hours without batches its predicted
+  covariance would otherwise let it win a report anywhere.
 * **Class.** Class probabilities (person, vehicle, animal) start uniform and are
   multiplied by each assigned report's class likelihoods, then renormalised (Bayes'
   rule, reports conditionally independent given the class).
@@ -65,6 +69,16 @@ def bayes_class(prob: FloatArray, lik: FloatArray) -> FloatArray:
     bad = ~(total[:, 0] > 0)
     post[bad], total[bad] = prob[bad], 1.0
     return post / total
+
+
+def stale(is_confirmed: BoolArray, last_update_s: FloatArray, t_s: float,
+          params: FusionParams) -> BoolArray:
+    """Return (n,) True for tracks too long silent at ``t_s`` to take a report.
+
+    Silent for longer than their deletion limit plus ``revive_window_s``.
+    """
+    limit = np.where(is_confirmed, params.delete_after_s, params.tentative_delete_after_s)
+    return (t_s - last_update_s) > limit + params.revive_window_s
 
 
 def to_delete(is_confirmed: BoolArray, last_update_s: FloatArray, t_s: float,

@@ -62,6 +62,13 @@ class FusionParams:
     max_position_std_m : float, default 500.0
         Any track whose position standard deviation (sqrt of the larger eigenvalue of
         its position covariance) exceeds this is deleted, m.
+    revive_window_s : float, default 1.0
+        A track past its silence limit is deleted at the first batch that does not
+        update it, but only within this window after the limit, s: a track silent for
+        longer than its limit plus this window is deleted before association, so
+        after a long gap without batches (a quiet night in the simulator) a stale
+        track, its predicted covariance grown huge, cannot take a report from anywhere.
+        One second is one anchor scan: on regular 1 s scans nothing changes.
     """
 
     q_m2ps3: float = 0.03
@@ -74,6 +81,7 @@ class FusionParams:
     delete_after_s: float = 4.5
     tentative_delete_after_s: float = 1.5
     max_position_std_m: float = 500.0
+    revive_window_s: float = 1.0
     _vector: np.ndarray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -137,5 +145,5 @@ class FusionParams:
 #: them by position).
 PARAM_ORDER = ("q_m2ps3", "gate", "v0_mps", "pd", "birth_density_per_m2", "confirm_score",
                "delete_after_s", "tentative_delete_after_s", "max_position_std_m")
-_NON_NEGATIVE = frozenset({"q_m2ps3"})
+_NON_NEGATIVE = frozenset({"q_m2ps3", "revive_window_s"})
 _ANY_SIGN = frozenset({"confirm_score"})

@@ -61,6 +61,29 @@ def test_a_silent_track_is_deleted_after_delete_after_s():
     assert len(table) == 0 and ev.deleted_ids.tolist() == [tid]
 
 
+@pytest.mark.parametrize("numpy_path", [False, True])
+def test_a_stale_track_cannot_take_a_report_after_a_long_quiet_gap(numpy_path):
+    from command.fusion.core import fuse_batch_numpy
+
+    fuse = fuse_batch_numpy if numpy_path else fuse_batch
+    params = FusionParams(delete_after_s=300.0, max_position_std_m=1e9)
+    table, _ = run(list(walk(np.random.default_rng(4), 1, 10)), params)
+    old = table.ids[0]
+    # Three hours later a report 2 km away: within the stale track's grown gate, but
+    # the track has been silent far longer than its limit and must not take it.
+    t = 9.0 + 3 * 3600.0
+    z, R = np.array([[2000.0, 2000.0]]), np.eye(2)[None] * 100.0
+    table, ev = fuse(table, t, z, R, np.zeros(1, np.int64), None, params)
+    assert old in ev.deleted_ids.tolist()
+    assert ev.report_track[0] != old and old not in table.ids.tolist()
+    # ...whereas a report within the revive window after the limit still saves it.
+    table, _ = run(list(walk(np.random.default_rng(4), 1, 10)), params)
+    near = table.x[0, :2] + 300.0 * table.x[0, 2:]
+    t = 9.0 + 300.0 + 0.5 * params.revive_window_s
+    table, ev = fuse(table, t, near[None], R, np.zeros(1, np.int64), None, params)
+    assert ev.report_track[0] == old and len(ev.deleted_ids) == 0
+
+
 def test_class_probabilities_follow_bayes_rule():
     lik = np.array([[0.6, 0.1, 0.3]])
     table, _ = run(list(walk(np.random.default_rng(3), 1, 3)), class_lik=lik)
