@@ -94,6 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     fuse.add_argument("--out", "-o", required=True, help="tracks CSV to write")
     fuse.add_argument("--param", dest="params", action="append", default=[],
                       metavar="NAME=VALUE", help="fusion parameter override (repeatable)")
+    fuse.add_argument("--params-from", metavar="SUMMARY.json",
+                      help="start from the fusion parameters a run used (its summary.json); "
+                      "--param values still win")
     fuse.add_argument("--extra-columns", action="store_true",
                       help="also write vx, vy, status and class probabilities")
     return parser
@@ -179,7 +182,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
 def cmd_fuse(args: argparse.Namespace) -> int:
     from command.fusion import FusionInputError, fuse_file
 
-    overrides = {}
+    overrides = _params_from(args.params_from) if args.params_from else {}
     for item in args.params:
         name, sep, value = item.partition("=")
         if not sep or not name:
@@ -190,8 +193,26 @@ def cmd_fuse(args: argparse.Namespace) -> int:
                           extra_columns=args.extra_columns)
     except FusionInputError as error:
         raise BadInput(str(error)) from None
-    print(f"{args.detections}: {stats}", file=sys.stderr)
+    print(f"{args.detections}: {stats.rows:,} reports in {stats.batches:,} batches -> "
+          f"{stats.tracks_confirmed:,} confirmed tracks, {stats.output_rows:,} rows in "
+          f"{args.out} (tracking {stats.tracking_s:.2f} s, "
+          f"{stats.detections_per_s:,.0f} reports/s)", file=sys.stderr)
     return 0
+
+
+def _params_from(path: str) -> dict[str, str]:
+    """The ``fusion_params`` of a run's summary.json, as NAME -> text."""
+    try:
+        summary = json.loads(Path(path).read_text(encoding="utf-8"))
+        params = summary["fusion_params"]
+        if not isinstance(params, dict):
+            raise TypeError
+    except FileNotFoundError:
+        raise BadInput(f"{path}: no such file") from None
+    except (OSError, ValueError, KeyError, TypeError):
+        raise BadInput(f"{path}: fusion_params: expected a run's summary.json with a "
+                       "'fusion_params' mapping") from None
+    return {str(k): str(v) for k, v in params.items()}
 
 
 COMMANDS = {"run": cmd_run, "validate": cmd_validate, "schema": cmd_schema, "fuse": cmd_fuse}

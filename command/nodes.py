@@ -37,7 +37,7 @@ Regional centre and national coordination centre (`UpperNode`)
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -69,9 +69,17 @@ BORDER_FUSION_OVERRIDES: dict[str, str] = {
 }
 
 
-def border_fusion_params() -> FusionParams:
-    """`FusionParams` defaults with `BORDER_FUSION_OVERRIDES` applied."""
-    return FusionParams().with_overrides(BORDER_FUSION_OVERRIDES)
+def border_fusion_overrides(scenario_values: Mapping[str, float] | None = None
+                            ) -> dict[str, str]:
+    """`BORDER_FUSION_OVERRIDES` with a scenario's ``command.fusion`` values on top."""
+    overrides = dict(BORDER_FUSION_OVERRIDES)
+    overrides.update({k: repr(float(v)) for k, v in sorted((scenario_values or {}).items())})
+    return overrides
+
+
+def border_fusion_params(scenario_values: Mapping[str, float] | None = None) -> FusionParams:
+    """`FusionParams` defaults with the border overrides (and the scenario's) applied."""
+    return FusionParams().with_overrides(border_fusion_overrides(scenario_values))
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,7 +42,7 @@ import simpy
 from numpy.typing import NDArray
 
 from command.alerts import AlertRule, OperatorQueue
-from command.nodes import BORDER_FUSION_OVERRIDES, FusionNode, UpperNode, border_fusion_params
+from command.nodes import FusionNode, UpperNode, border_fusion_overrides, border_fusion_params
 from command.response import Dispatcher
 from sensors.base import Reports, Sensor
 from sim.comms import Link
@@ -230,7 +230,7 @@ def run_replication(scenario: Scenario, seed: int, replication: int = 0, *,
     log = EventLog()
     world = _World(env, groups, log)
     node = FusionNode(env, LOCAL_NODE, scenario.command.fusion_interval_s,
-                      border_fusion_params(), log)
+                      border_fusion_params(scenario.command.fusion), log)
     up_latency = scenario.comms.default.latency_s
     national = UpperNode(env, "ncc", up_latency, log)
     regional = UpperNode(env, "region-1", up_latency, log, parent=national)
@@ -297,7 +297,7 @@ def run_replication(scenario: Scenario, seed: int, replication: int = 0, *,
                             operators=scenario.command.operators)
     return ReplicationResult(scenario.name, int(seed), int(replication), duration_s, horizon_s,
                              records, sensors_table, detections, tracks, tuple(paths),
-                             dict(BORDER_FUSION_OVERRIDES), kpis)
+                             border_fusion_overrides(scenario.command.fusion), kpis)
 
 
 def _walked(group: CrossingGroup, intercepted_s: float) -> tuple[FloatArray, FloatArray]:

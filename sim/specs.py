@@ -342,6 +342,21 @@ class CommandSpec(Spec):
         0.9, description="probability an operator confirms a real group on verification [G]")
     alert_min_reports: PositiveInt = Field(
         1, description="reports a confirmed track needs before it raises an alert")
+    fusion: dict[str, float] = Field(
+        default_factory=dict,
+        description="fusion core parameters (command.fusion.FusionParams) over the border "
+                    "defaults of command.nodes, e.g. {gate: 3.5, delete_after_s: 600}")
+
+    @field_validator("fusion")
+    @classmethod
+    def _fusion_params_exist(cls, values: dict[str, float]) -> dict[str, float]:
+        from command.fusion.params import FusionParams  # pure numpy; no simulation
+
+        try:
+            FusionParams().with_overrides({k: repr(v) for k, v in values.items()})
+        except ValueError as error:
+            raise ValueError(str(error)) from None
+        return values
 
 
 class TeamSpec(Spec):

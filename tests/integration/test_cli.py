@@ -88,6 +88,30 @@ def test_run_writes_the_run_directory_and_prints_a_summary(tmp_path: Path) -> No
         "time,sensor,x,y,var_x,var_y,cov_xy,truth")
     assert (out / "tracks.csv").read_text(encoding="utf-8").startswith("time,track,x,y")
 
+    # The run's detections replayed through `fuse` with the run's parameters give its tracks.
+    replay = tmp_path / "replay.csv"
+    result = run_cli("fuse", str(out / "detections.csv"), "-o", str(replay),
+                     "--params-from", str(out / "summary.json"))
+    assert result.returncode == 0, result.stderr
+    tracks = (out / "tracks.csv").read_text(encoding="utf-8").splitlines()
+    assert replay.read_text(encoding="utf-8").splitlines() == [
+        ",".join(line.split(",")[:4]) for line in tracks]
+
+
+@pytest.mark.parametrize(("rows", "expected"), [
+    ("0,1,10,abc,1,1,0", "bad.csv:2: column 'y': expected a number, got 'abc'"),
+    ("0,1,10,5,-1,1,0", "bad.csv:2"),
+])
+def test_fuse_rejects_a_bad_file_in_one_line_and_writes_nothing(
+        tmp_path: Path, rows: str, expected: str) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("time,sensor,x,y,var_x,var_y,cov_xy\n" + rows + "\n", encoding="utf-8")
+    out = tmp_path / "tracks.csv"
+    result = run_cli("fuse", str(bad), "-o", str(out))
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1 and expected in result.stderr
+    assert not out.exists()
+
 
 def test_parallel_replications_give_the_same_bytes_as_serial(tmp_path: Path) -> None:
     serial, parallel = tmp_path / "serial", tmp_path / "parallel"

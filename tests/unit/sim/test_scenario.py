@@ -78,6 +78,8 @@ def test_unquoted_clock_times_are_understood() -> None:
     ("schema=2", "tiny.yaml: schema: Input should be 1"),
     ("crossings.group_size.max=0", "tiny.yaml: crossings.group_size.max: Input should be greater"),
     ("patrols.0.shifts.0.start=25:00", "tiny.yaml: patrols.0.shifts.0.start: expected a local"),
+    ("command.fusion.gaet=3", "tiny.yaml: command.fusion: param 'gaet': unknown parameter"),
+    ("command.fusion.gate=-1", "tiny.yaml: command.fusion: param 'gate': expected a positive"),
 ])
 def test_bad_values_give_one_line_naming_file_and_field(override: str, expected: str) -> None:
     with pytest.raises(ScenarioError) as caught:
