@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
@@ -138,7 +138,8 @@ class FusionParams:
                         "a number" if name in _ANY_SIGN else "a positive number")
                 raise FusionInputError(f"param '{name}': expected {kind}, "
                                        f"got {text!r}") from None
-        return replace(self, **values)
+        current = {f.name: getattr(self, f.name) for f in fields(self) if f.init}
+        return FusionParams(**{**current, **values})
 
 
 #: Parameters of :meth:`FusionParams.as_vector`, in order (:func:`kernels.fuse` reads
