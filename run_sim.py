@@ -15,6 +15,7 @@ written.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import time
@@ -97,6 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
     fuse.add_argument("--params-from", metavar="SUMMARY.json",
                       help="start from the fusion parameters a run used (its summary.json); "
                       "--param values still win")
+    fuse.add_argument("--stats", metavar="FILE",
+                      help="also write the replay's figures (rows, batches, seconds) as JSON")
     fuse.add_argument("--extra-columns", action="store_true",
                       help="also write vx, vy, status and class probabilities")
     return parser
@@ -193,6 +196,9 @@ def cmd_fuse(args: argparse.Namespace) -> int:
                           extra_columns=args.extra_columns)
     except FusionInputError as error:
         raise BadInput(str(error)) from None
+    if args.stats:
+        Path(args.stats).write_text(json.dumps(dataclasses.asdict(stats)) + "\n",
+                                    encoding="utf-8")
     print(f"{args.detections}: {stats.rows:,} reports in {stats.batches:,} batches -> "
           f"{stats.tracks_confirmed:,} confirmed tracks, {stats.output_rows:,} rows in "
           f"{args.out} (tracking {stats.tracking_s:.2f} s, "

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import subprocess
 import sys
 import time
@@ -66,12 +65,13 @@ def score(d: Path, tracks: Path) -> tuple[float, float]:
 
 def run_greenborder(d: Path, out: Path) -> dict:
     tracks = out / f"gb_{d.name}.csv"
+    stats_file = out / f"gb_{d.name}.json"
     t0 = time.perf_counter()
-    p = subprocess.run([sys.executable, str(ROOT / "run_sim.py"), "fuse",
-                        str(d / "detections.csv"), "-o", str(tracks)],
-                       check=True, capture_output=True, text=True)
+    subprocess.run([sys.executable, str(ROOT / "run_sim.py"), "fuse",
+                    str(d / "detections.csv"), "-o", str(tracks), "--stats", str(stats_file)],
+                   check=True, capture_output=True, text=True)
     wall = time.perf_counter() - t0
-    stats = dict(re.findall(r"(\w+)=([0-9.e+-]+)", p.stderr))
+    stats = json.loads(stats_file.read_text(encoding="utf-8"))
     return dict(tracks=tracks, wall_s=wall, rows=int(stats["rows"]),
                 track_s=float(stats["tracking_s"]), jit_s=float(stats.get("jit_s", "nan")))
 

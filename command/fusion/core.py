@@ -60,6 +60,9 @@ def drop_stale(tracks: TrackTable, t_s: float,
 
     Returns the remaining table and the (k,) ids deleted (see :mod:`manage`).
     """
+    shortest = min(params.delete_after_s, params.tentative_delete_after_s)
+    if not len(tracks) or t_s - tracks.last_update_s.min() <= shortest + params.revive_window_s:
+        return tracks, _NO_IDS  # the common case, in one reduction: the hot path
     gone = manage.stale(tracks.is_confirmed, tracks.last_update_s, t_s, params)
     if not gone.any():
         return tracks, _NO_IDS
