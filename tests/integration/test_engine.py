@@ -45,6 +45,18 @@ def test_same_seed_same_bytes_other_seed_other_bytes(tiny, run):
     assert events_jsonl([replication_1]) != events_jsonl([run])
 
 
+@pytest.fixture(scope="module")
+def default_run():  # noqa: ANN201
+    return run_replication(load_scenario(ROOT / "scenarios" / "default.yaml"), 1)
+
+
+def test_the_default_run_shows_every_outcome_and_stays_consistent(default_run):
+    outcomes = {v.outcome for v in crossing_verdicts(default_run.records)}
+    assert outcomes == {"undetected", "got_away", "intercepted"}
+    assert 20 <= default_run.kpis["crossings"] <= 80  # tens of groups in 7 days
+    test_log_is_in_time_order_and_consistent_with_the_crossings(default_run)
+
+
 def test_log_is_in_time_order_and_consistent_with_the_crossings(run):
     times = [r.t_s for r in run.records]
     assert times == sorted(times)
