@@ -19,7 +19,7 @@ import dataclasses
 import json
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
@@ -42,24 +42,20 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message} (see --help)")
 
 
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
-    return value
+def _int_at_least(minimum: int) -> Callable[[str], int]:
+    """An argparse type: a whole number no smaller than ``minimum``."""
 
+    def convert(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = minimum - 1
+        if value < minimum:
+            raise argparse.ArgumentTypeError(
+                f"expected a whole number >= {minimum}, got {text!r}")
+        return value
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
-    return value
+    return convert
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -71,10 +67,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("scenario", nargs="?", default=str(DEFAULT_SCENARIO),
                      help="scenario YAML file (default: scenarios/default.yaml)")
     run.add_argument("--out", "-o", help="run directory (default: runs/<scenario name>)")
-    run.add_argument("--seed", type=_non_negative_int, default=1, help="seed (default 1)")
-    run.add_argument("--replications", "-n", type=_positive_int, default=1,
+    run.add_argument("--seed", type=_int_at_least(0), default=1, help="seed (default 1)")
+    run.add_argument("--replications", "-n", type=_int_at_least(1), default=1,
                      help="independent replications (default 1)")
-    run.add_argument("--workers", "-j", type=_positive_int, default=None,
+    run.add_argument("--workers", "-j", type=_int_at_least(1), default=None,
                      help="worker processes (default: one per core when replications > 1)")
     run.add_argument("--set", dest="overrides", action="append", default=[],
                      metavar="PATH=VALUE", help="override a scenario field, e.g. "

@@ -74,30 +74,9 @@ def fuse_batch_numpy(tracks: TrackTable, t_s: float, z: FloatArray, R: FloatArra
                      params: FusionParams) -> tuple[TrackTable, FusionEvents]:
     """:func:`fuse_batch` in plain numpy and scipy: the readable reference.
 
-    Same parameters, results and rules as :func:`fuse_batch` (tests check that both
-    give the same tracks); about 15× slower on batches of ~100 reports, where numpy's
-    per-call overhead dominates.
-
-    Parameters
-    ----------
-    tracks : the table after the previous batch (not modified)
-    t_s : batch time, s; not before ``tracks.time_s``
-    z : (m, 2) report positions, m
-    R : (m, 2, 2) report covariances, m², symmetric positive definite
-    sensor : (m,) integer sensor id of each report
-    class_lik : (m, 3) likelihood of each report under (person, vehicle, animal), or
-        None for reports without class evidence
-    params : tracker parameters
-
-    Returns
-    -------
-    tracks : the new table, every state at ``t_s``
-    events : which track each report went to, tracks started, confirmed, deleted
-
-    Raises
-    ------
-    ValueError
-        If the shapes do not match or ``t_s`` is before the table time.
+    Same parameters, returns, errors and rules as :func:`fuse_batch` (tests check that
+    both give the same tracks); about 15× slower on batches of ~100 reports, where
+    numpy's per-call overhead dominates.
     """
     from command.fusion.assign import assign  # scipy: imported when first needed
     from command.fusion.gating import gate_pairs
