@@ -57,9 +57,9 @@ from sim.events import (
     ReportReceived,
 )
 from sim.metrics import replication_kpis
-from sim.movers import CrossingGroup, make_groups
+from sim.movers import CrossingGroup, KnownSensors, make_groups
 from sim.rng import RandomStreams
-from sim.specs import Scenario, Spec
+from sim.specs import CameraSpec, RadarSpec, Scenario, SeismicSpec, Spec
 from sim.terrain import Terrain
 from sim.trajectory import Trajectory
 
@@ -214,7 +214,8 @@ def run_replication(scenario: Scenario, seed: int, replication: int = 0, *,
     terrain = Terrain(scenario.segment)
     daylight = Daylight(scenario.start, scenario.segment.sunrise, scenario.segment.sunset)
     duration_s = scenario.duration_s
-    groups = make_groups(scenario.crossings, terrain, daylight, duration_s, streams)
+    groups = make_groups(scenario.crossings, terrain, daylight, duration_s, streams,
+                         known_sensors(scenario))
     last_end = max((g.end_s for g in groups), default=0.0)
     horizon_s = max(duration_s, last_end) + scenario.command.fusion_interval_s
 
@@ -298,6 +299,20 @@ def run_replication(scenario: Scenario, seed: int, replication: int = 0, *,
     return ReplicationResult(scenario.name, int(seed), int(replication), duration_s, horizon_s,
                              records, sensors_table, detections, tracks, tuple(paths),
                              border_fusion_overrides(scenario.command.fusion), kpis)
+
+
+def known_sensors(scenario: Scenario) -> KnownSensors:
+    """The fixed point sensors and their reach, as informed groups know them."""
+    xy, reach = [], []
+    for spec in scenario.sensors:
+        if isinstance(spec, SeismicSpec):
+            xy.append(spec.position_m)
+            reach.append(spec.radius_m)
+        elif isinstance(spec, CameraSpec | RadarSpec):
+            xy.append(spec.position_m)
+            reach.append(spec.max_range_m)
+    return KnownSensors(np.asarray(xy, dtype=float).reshape(-1, 2),
+                        np.asarray(reach, dtype=float))
 
 
 def _walked(group: CrossingGroup, intercepted_s: float) -> tuple[FloatArray, FloatArray]:

@@ -26,10 +26,19 @@ Routes
     times the zone's speed factor, so the `Trajectory` is piecewise linear in time
     with zone-dependent speeds.
 
+Informed groups
+    A share ``informed_fraction`` of groups knows where the fixed sensors stand (from
+    smugglers' scouting, say). Such a group weighs ``AVOIDANCE_CANDIDATES`` routes —
+    its plain route and alternatives whose waypoint offsets come from its own stream
+    ``mover/group-0042/informed`` — and walks the one least exposed to the known
+    sensors: exposure = Σ over sensors of (1 − d / reach)₊, with d the route's closest
+    approach to the sensor and reach its range (seismic radius, camera or radar
+    range). Entry and destination stay; fences cannot be walked round. Simplification
+    [G]: a handful of random alternatives, not an optimal path (Sandia's
+    most-vulnerable path [ASSESS] would be the worst case).
+
 Simplifications [G]: a group walks without stopping (no rest, no hiding, no waiting
 at the fence), does not react to patrols, and keeps together (one mover per group).
-``informed_fraction`` is drawn per group and logged but does not yet change the
-route: informed groups walk like the others (sensor avoidance is a later issue).
 """
 
 from __future__ import annotations
@@ -37,6 +46,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import shapely
 from numpy.typing import NDArray
 
 from sim.daylight import Daylight
@@ -49,6 +59,24 @@ FloatArray = NDArray[np.float64]
 
 _DAY_S = 86_400.0
 _HOUR_S = 3_600.0
+
+#: Routes an informed group weighs: its plain route and this many minus one others.
+AVOIDANCE_CANDIDATES = 8
+
+
+@dataclass(frozen=True)
+class KnownSensors:
+    """Fixed sensors an informed group knows of: positions (k, 2) and reaches (k,), m."""
+
+    xy: FloatArray
+    reach_m: FloatArray
+
+    def exposure(self, points: FloatArray) -> float:
+        """Σ (1 − d / reach)₊ over the sensors, d the polyline's closest approach."""
+        if not len(self.xy):
+            return 0.0
+        d = shapely.distance(shapely.LineString(points), shapely.points(self.xy))
+        return float(np.clip(1.0 - d / self.reach_m, 0.0, None).sum())
 
 
 def group_name(index: int) -> str:
@@ -113,7 +141,7 @@ class CrossingGroup:
     arrival_s : time it crosses the border, s
     size : people in the group
     speed_mps : walking speed on open ground, m/s
-    informed : knows the sensor positions (drawn; not yet used, see module docstring)
+    informed : knows the sensor positions and keeps away (see module docstring)
     entry_arc_m : entry point as arc length along the border, m
     destination : index into ``CrossingsSpec.destinations``
     trajectory : its whole walk, entry to destination
@@ -191,8 +219,11 @@ def timed_route(points: FloatArray, speed_mps: float, start_s: float,
 
 
 def make_group(index: int, arrival_s: float, spec: CrossingsSpec, terrain: Terrain,
-               streams: RandomStreams) -> CrossingGroup:
-    """Create group ``index`` arriving at ``arrival_s``: draw its attributes and route."""
+               streams: RandomStreams, known: KnownSensors | None = None) -> CrossingGroup:
+    """Create group ``index`` arriving at ``arrival_s``: draw its attributes and route.
+
+    ``known``: the sensors an informed group avoids (none: informed groups walk plainly).
+    """
     name = group_name(index)
     attrs = streams.stream(f"mover/{name}/attributes")
     size = int(attrs.integers(spec.group_size.min, spec.group_size.max + 1))
@@ -210,13 +241,32 @@ def make_group(index: int, arrival_s: float, spec: CrossingsSpec, terrain: Terra
     entry_xy = terrain.border_point(entry_arc)
     dest_xy = np.asarray(spec.destinations[destination], dtype=float)
     points = route_points(entry_xy, dest_xy, offsets)
+    if informed and known is not None and spec.waypoints > 0:
+        points = least_exposed_route(points, entry_xy, dest_xy, known, spec,
+                                     streams.stream(f"mover/{name}/informed"))
     trajectory = timed_route(points, speed, arrival_s, terrain)
     return CrossingGroup(index, name, float(arrival_s), size, speed, informed,
                          entry_arc, destination, trajectory)
 
 
+def least_exposed_route(plain: FloatArray, entry_xy: FloatArray, dest_xy: FloatArray,
+                        known: KnownSensors, spec: CrossingsSpec,
+                        rng: np.random.Generator) -> FloatArray:
+    """The least exposed of the plain route and ``AVOIDANCE_CANDIDATES - 1`` others.
+
+    Ties go to the earlier candidate, so a group that gains nothing walks its plain route.
+    """
+    offsets = rng.normal(0.0, 1.0, size=(AVOIDANCE_CANDIDATES - 1, spec.waypoints))
+    candidates = [plain] + [route_points(entry_xy, dest_xy, o * spec.route_spread_m)
+                            for o in offsets]
+    costs = [known.exposure(c) for c in candidates]
+    return candidates[int(np.argmin(costs))]
+
+
 def make_groups(spec: CrossingsSpec, terrain: Terrain, daylight: Daylight,
-                duration_s: float, streams: RandomStreams) -> list[CrossingGroup]:
+                duration_s: float, streams: RandomStreams,
+                known: KnownSensors | None = None) -> list[CrossingGroup]:
     """All groups of a replication, in order of arrival."""
     times = arrival_times(spec, daylight, duration_s, streams.stream("crossings/arrivals"))
-    return [make_group(i, float(t), spec, terrain, streams) for i, t in enumerate(times)]
+    return [make_group(i, float(t), spec, terrain, streams, known)
+            for i, t in enumerate(times)]

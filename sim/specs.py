@@ -194,7 +194,8 @@ class CrossingsSpec(Spec):
     route_spread_m: NonNegativeFloat = Field(
         800.0, description="lateral spread of waypoints around the straight route")
     informed_fraction: Probability = Field(
-        0.0, description="share of groups that know where sensors stand and keep away")
+        0.0, description="share of groups that know where the fixed sensors stand and "
+                         "pick the least exposed of several routes")
 
     @field_validator("hourly_profile")
     @classmethod

@@ -9,6 +9,7 @@ import pytest
 
 from sim.daylight import Daylight
 from sim.movers import (
+    KnownSensors,
     arrival_times,
     group_name,
     intensity_breaks,
@@ -18,7 +19,7 @@ from sim.movers import (
     timed_route,
 )
 from sim.rng import RandomStreams
-from sim.specs import CrossingsSpec, SegmentSpec
+from sim.specs import CrossingsSpec, EntrySpec, SegmentSpec
 from sim.terrain import Terrain
 
 FLAT = [1.0] * 24
@@ -127,3 +128,33 @@ def test_make_groups_numbers_groups_in_order_of_arrival(open_terrain):
     assert [g.index for g in groups] == list(range(len(groups)))
     assert all(a.arrival_s <= b.arrival_s for a, b in zip(groups, groups[1:], strict=False))
     assert all(0 <= g.arrival_s < 86_400.0 for g in groups)
+
+
+def test_informed_groups_walk_the_least_exposed_route(open_terrain):
+    spec = CrossingsSpec(groups_per_day=10, destinations=[(500.0, 2000.0)],
+                         entry=EntrySpec(from_m=400.0, to_m=600.0), route_spread_m=400.0,
+                         informed_fraction=1.0)
+    # A seismic sensor right on the straight line to the pick-up point.
+    known = KnownSensors(np.array([[500.0, 1000.0]]), np.array([300.0]))
+    plain_cost, informed_cost = [], []
+    for i in range(60):
+        streams = RandomStreams(3, 0)
+        plain = make_group(i, 0.0, spec, open_terrain, streams)
+        informed = make_group(i, 0.0, spec, open_terrain, streams, known)
+        assert informed.informed
+        plain_cost.append(known.exposure(plain.trajectory.xy))
+        informed_cost.append(known.exposure(informed.trajectory.xy))
+        # the same group otherwise: entry, destination, speed and size
+        assert np.allclose(plain.entry_xy, informed.entry_xy)
+        assert (plain.size, plain.speed_mps) == (informed.size, informed.speed_mps)
+    plain_cost, informed_cost = np.array(plain_cost), np.array(informed_cost)
+    assert (informed_cost <= plain_cost + 1e-12).all()
+    assert informed_cost.mean() < 0.5 * plain_cost.mean()
+
+
+def test_uninformed_groups_ignore_known_sensors(open_terrain):
+    spec = CrossingsSpec(groups_per_day=10, destinations=[(500.0, 2000.0)])
+    known = KnownSensors(np.array([[500.0, 1000.0]]), np.array([300.0]))
+    a = make_group(0, 0.0, spec, open_terrain, RandomStreams(3, 0))
+    b = make_group(0, 0.0, spec, open_terrain, RandomStreams(3, 0), known)
+    assert np.array_equal(a.trajectory.xy, b.trajectory.xy)
