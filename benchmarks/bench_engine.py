@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 
 from sensors.registry import build_sensor
-from sim.daylight import Daylight
 from sim.engine import build_sources, run_replication
+from sim.ground.daylight import Daylight
+from sim.ground.terrain import Terrain
 from sim.movers import make_groups
 from sim.rng import RandomStreams
 from sim.scenario import load_scenario
-from sim.terrain import Terrain
 
 DEFAULT = Path(__file__).parents[1] / "scenarios" / "default.yaml"
 

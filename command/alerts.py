@@ -38,8 +38,8 @@ import numpy as np
 import simpy
 
 from command.nodes import FusionNode
-from sim.events import AlertRaised, AlertVerified, EventLog
-from sim.specs import CommandSpec
+from sim.ground.events import AlertRaised, AlertVerified, EventLog
+from sim.ground.specs import CommandSpec
 
 
 @dataclass(frozen=True, slots=True)

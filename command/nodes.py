@@ -13,7 +13,7 @@ Local unit (`FusionNode`)
     Out of sequence: the fusion core keeps one table time and cannot go back. A report
     measured **at or before** the last fused time (it was overtaken on its link, or
     arrived after its batch was fused) is discarded and counted
-    (`sim.events.ReportOutOfSequence`). Discarding equal times too means every fused
+    (`sim.ground.events.ReportOutOfSequence`). Discarding equal times too means every fused
     measurement time forms exactly one batch, so replaying the fused reports
     (``detections.csv``) with rows of equal time as one batch reproduces the tracks.
 
@@ -30,7 +30,7 @@ Local unit (`FusionNode`)
 Regional centre and national coordination centre (`UpperNode`)
     Thin in this version: the local unit reports every verified alert and every
     interception up the chain; each layer logs the message when it arrives, after the
-    link latency (`sim.events.UpReport`), and forwards it up. The deep C2 (pictures per
+    link latency (`sim.ground.events.UpReport`), and forwards it up. The deep C2 (pictures per
     layer, reporting obligations [IR581]) is a later issue.
 """
 
@@ -46,7 +46,7 @@ import simpy
 from numpy.typing import NDArray
 
 from command.fusion import FusionEvents, FusionParams, TrackTable, fuse_batch
-from sim.events import (
+from sim.ground.events import (
     EventLog,
     FusionTick,
     ReportOutOfSequence,

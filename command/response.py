@@ -38,9 +38,9 @@ import simpy
 from numpy.typing import NDArray
 
 from command.alerts import Alert
-from sim.events import Dispatched, DispatchSkipped, EventLog, TeamBack
-from sim.specs import TeamSpec
-from sim.trajectory import Trajectory
+from sim.ground.events import Dispatched, DispatchSkipped, EventLog, TeamBack
+from sim.ground.specs import TeamSpec
+from sim.ground.trajectory import Trajectory
 
 FloatArray = NDArray[np.float64]
 

@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
 
-from sim.trajectory import Trajectory
+from sim.ground.trajectory import Trajectory
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]

@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from command.fusion.measurements import camera_bearing
 from sensors.base import FloatArray
 from sensors.sector import SectorSensor
-from sim.daylight import Daylight
-from sim.specs import CameraSpec
-from sim.terrain import Terrain
+from sim.ground.daylight import Daylight
+from sim.ground.measurements import camera_bearing
+from sim.ground.specs import CameraSpec
+from sim.ground.terrain import Terrain
 
 
 def ttpf(x: FloatArray) -> FloatArray:
@@ -80,7 +80,7 @@ class Camera(SectorSensor):
 
     def convert(self, range_m: FloatArray,
                 bearing_rad: FloatArray) -> tuple[FloatArray, FloatArray]:
-        """Bearing plus range estimate, `command.fusion.measurements.camera_bearing`."""
+        """Bearing plus range estimate, `sim.ground.measurements.camera_bearing`."""
         return camera_bearing(self.position, bearing_rad, range_m,
                               np.radians(self.spec.sigma_bearing_deg),
                               self.spec.sigma_range_frac)

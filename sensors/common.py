@@ -10,7 +10,7 @@ animals (wind and rain are lumped in with them) [OIG-06-15] [AZRep-2013].
 
 Measurement covariances are not computed here: every sensor turns its raw
 measurement (range and bearing, a point on a line, its own position) into a position
-and covariance with the conversions of ``command.fusion.measurements``, so the
+and covariance with the conversions of ``sim.ground.measurements``, so the
 sensors and the fusion core agree on one measurement model.
 """
 
@@ -21,9 +21,9 @@ import zlib
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.daylight import Daylight
-from sim.terrain import Terrain
-from sim.trajectory import Trajectory
+from sim.ground.daylight import Daylight
+from sim.ground.terrain import Terrain
+from sim.ground.trajectory import Trajectory
 
 FloatArray = NDArray[np.float64]
 

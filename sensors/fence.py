@@ -21,14 +21,14 @@ import numpy as np
 import shapely
 from shapely.geometry import LineString
 
-from command.fusion.measurements import line_sensor
 from sensors.base import Reports, Sensor
 from sensors.common import ANIMAL, PERSON, class_evidence, nuisance_times
 from sensors.geometry import line_crossings
-from sim.daylight import Daylight
-from sim.specs import FenceSpec
-from sim.terrain import Terrain
-from sim.trajectory import Trajectory
+from sim.ground.daylight import Daylight
+from sim.ground.measurements import line_sensor
+from sim.ground.specs import FenceSpec
+from sim.ground.terrain import Terrain
+from sim.ground.trajectory import Trajectory
 
 
 class Fence(Sensor):

@@ -1,6 +1,6 @@
 """Closed-form exposure geometry: when a straight, timed leg is inside a shape.
 
-A mover is piecewise linear in time (`sim.trajectory.Trajectory`): on leg ``i`` its
+A mover is piecewise linear in time (`sim.ground.trajectory.Trajectory`): on leg ``i`` its
 position is ``p0[i] + v[i] (t - t0[i])`` for ``t0[i] <= t <= t1[i]``. Every shape a
 sensor watches — a disc (seismic, patrol), an annulus sector (radar, camera), the
 band within distance r of a polyline — is cut by such a leg along at most a few
@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.trajectory import Trajectory
+from sim.ground.trajectory import Trajectory
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]

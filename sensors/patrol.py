@@ -30,14 +30,14 @@ import numpy as np
 from shapely.geometry import LineString
 from shapely.geometry.base import BaseGeometry
 
-from command.fusion.measurements import position_fix
 from sensors.base import FloatArray, Reports, Sensor
 from sensors.common import ANIMAL, PERSON, class_evidence, night_intervals
 from sensors.geometry import intersect_intervals, merge_intervals, proximity_intervals
-from sim.daylight import Daylight
-from sim.specs import PatrolSpec, ShiftSpec, parse_clock_h
-from sim.terrain import Terrain
-from sim.trajectory import Trajectory
+from sim.ground.daylight import Daylight
+from sim.ground.measurements import position_fix
+from sim.ground.specs import PatrolSpec, ShiftSpec, parse_clock_h
+from sim.ground.terrain import Terrain
+from sim.ground.trajectory import Trajectory
 
 
 def duty_periods(shifts: list[ShiftSpec], daylight: Daylight | None,

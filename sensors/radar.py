@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from command.fusion.measurements import range_bearing
 from sensors.base import FloatArray
 from sensors.sector import SectorSensor
-from sim.daylight import Daylight
-from sim.specs import RadarSpec
-from sim.terrain import Terrain
+from sim.ground.daylight import Daylight
+from sim.ground.measurements import range_bearing
+from sim.ground.specs import RadarSpec
+from sim.ground.terrain import Terrain
 
 
 class Radar(SectorSensor):
@@ -56,6 +56,6 @@ class Radar(SectorSensor):
 
     def convert(self, range_m: FloatArray,
                 bearing_rad: FloatArray) -> tuple[FloatArray, FloatArray]:
-        """The unbiased converted measurement of `command.fusion.measurements.range_bearing`."""
+        """The unbiased converted measurement of `sim.ground.measurements.range_bearing`."""
         return range_bearing(self.position, range_m, bearing_rad, self.spec.sigma_range_m,
                              np.radians(self.spec.sigma_bearing_deg))

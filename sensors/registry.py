@@ -14,9 +14,9 @@ from sensors.fence import Fence
 from sensors.patrol import Patrol
 from sensors.radar import Radar
 from sensors.seismic import Seismic
-from sim.daylight import Daylight
-from sim.specs import CameraSpec, FenceSpec, PatrolSpec, RadarSpec, SeismicSpec, Spec
-from sim.terrain import Terrain
+from sim.ground.daylight import Daylight
+from sim.ground.specs import CameraSpec, FenceSpec, PatrolSpec, RadarSpec, SeismicSpec, Spec
+from sim.ground.terrain import Terrain
 
 SENSOR_CLASSES: dict[type[Spec], type[Fence | Camera | Radar | Seismic | Patrol]] = {
     FenceSpec: Fence,

@@ -6,13 +6,13 @@ centred on ``heading_deg`` with width ``fov_deg``. It looks at fixed times
 cycle), whether or not anyone is there; a mover inside the sector at a look is
 detected with probability ``Pd(range, time) · P_LOS``, where
 ``P_LOS = exp(-foliage_m / L)`` is the chance the sight line gets through the
-foliage it crosses (`sim.terrain.Terrain.foliage_m`, density-weighted metres)
+foliage it crosses (`sim.ground.terrain.Terrain.foliage_m`, density-weighted metres)
 [Forest-radar] [G]. Looks are independent trials: ``revisit_s`` is meant to be long
 enough to decorrelate them (do not use the frame rate [G], DOMAIN §3.3 item 5).
 
 The measurement is range and bearing with Gaussian noise, turned into a Cartesian
 point and covariance by the fusion core's conversions
-(`command.fusion.measurements`). Subclasses say how Pd falls with range, how the
+(`sim.ground.measurements`). Subclasses say how Pd falls with range, how the
 range is measured and which conversion applies.
 """
 
@@ -34,9 +34,9 @@ from sensors.common import (
     nuisance_times,
 )
 from sensors.geometry import look_times, sector_intervals, sector_polygon_xy
-from sim.specs import CameraSpec, RadarSpec
-from sim.terrain import Terrain
-from sim.trajectory import Trajectory
+from sim.ground.specs import CameraSpec, RadarSpec
+from sim.ground.terrain import Terrain
+from sim.ground.trajectory import Trajectory
 
 
 class SectorSensor(Sensor):

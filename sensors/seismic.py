@@ -17,14 +17,14 @@ from __future__ import annotations
 import numpy as np
 from shapely.geometry import Point
 
-from command.fusion.measurements import proximity
 from sensors.base import Reports, Sensor
 from sensors.common import ANIMAL, PERSON, class_evidence, default_phase_s, nuisance_times
 from sensors.geometry import circle_intervals, look_times
-from sim.daylight import Daylight
-from sim.specs import SeismicSpec
-from sim.terrain import Terrain
-from sim.trajectory import Trajectory
+from sim.ground.daylight import Daylight
+from sim.ground.measurements import proximity
+from sim.ground.specs import SeismicSpec
+from sim.ground.terrain import Terrain
+from sim.ground.trajectory import Trajectory
 
 
 class Seismic(Sensor):

@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.specs import LinkSpec
+from sim.ground.specs import LinkSpec
 
 FloatArray = NDArray[np.float64]
 
@@ -54,7 +54,7 @@ class Link:
 
         Examples
         --------
-        >>> from sim.specs import LinkSpec
+        >>> from sim.ground.specs import LinkSpec
         >>> rng = np.random.default_rng(0)
         >>> link = Link(LinkSpec(latency_s=1.0, jitter_s=0.0, loss=0.0), "x", rng, rng)
         >>> link.send(np.array([0.0, 5.0])).tolist()

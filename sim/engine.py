@@ -46,8 +46,8 @@ from command.nodes import FusionNode, UpperNode, border_fusion_overrides, border
 from command.response import Dispatcher
 from sensors.base import Reports, Sensor
 from sim.comms import Link
-from sim.daylight import Daylight
-from sim.events import (
+from sim.ground.daylight import Daylight
+from sim.ground.events import (
     CrossingEnded,
     CrossingStarted,
     EventLog,
@@ -56,12 +56,12 @@ from sim.events import (
     ReportLost,
     ReportReceived,
 )
+from sim.ground.specs import CameraSpec, RadarSpec, Scenario, SeismicSpec, Spec
+from sim.ground.terrain import Terrain
+from sim.ground.trajectory import Trajectory
 from sim.metrics import replication_kpis
 from sim.movers import CrossingGroup, KnownSensors, make_groups
 from sim.rng import RandomStreams
-from sim.specs import CameraSpec, RadarSpec, Scenario, SeismicSpec, Spec
-from sim.terrain import Terrain
-from sim.trajectory import Trajectory
 
 FloatArray = NDArray[np.float64]
 SensorFactory = Callable[..., Sensor]
@@ -93,7 +93,7 @@ class ReplicationResult:
     seed, replication : what the streams were derived from
     duration_s : the scenario's duration (crossings start within it), s
     horizon_s : when the run ended (every crossing finished), s
-    records : the event log, in time order (`sim.events`)
+    records : the event log, in time order (`sim.ground.events`)
     sensors : (integer id, id, kind) of every source, scenario order, patrols last
     detections : the reports the node fused, in the order fused: ``t_s`` (k,),
         ``sensor`` (k,), ``z`` (k, 2), ``R`` (k, 2, 2), ``truth`` (k,), ``track`` (k,)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
 from sim.engine import ReplicationResult, run_replication
-from sim.specs import Scenario
+from sim.ground.specs import Scenario
 
 Progress = Callable[[int], None]
 

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 from scipy import stats
 
-from sim.events import (
+from sim.ground.events import (
     AlertRaised,
     AlertVerified,
     CrossingEnded,

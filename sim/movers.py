@@ -49,11 +49,11 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
-from sim.daylight import Daylight
+from sim.ground.daylight import Daylight
+from sim.ground.specs import CrossingsSpec
+from sim.ground.terrain import Terrain
+from sim.ground.trajectory import Trajectory
 from sim.rng import RandomStreams
-from sim.specs import CrossingsSpec
-from sim.terrain import Terrain
-from sim.trajectory import Trajectory
 
 FloatArray = NDArray[np.float64]
 

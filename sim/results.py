@@ -51,11 +51,11 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from sim.engine import ReplicationResult
-from sim.events import AlertRaised, AlertVerified, Dispatched, record_json
+from sim.ground.events import AlertRaised, AlertVerified, Dispatched, record_json
+from sim.ground.specs import Scenario
 from sim.metrics import crossing_verdicts, summarize
 from sim.movers import group_name
 from sim.scenario import dump_scenario
-from sim.specs import Scenario
 
 
 def _f3(value: float | None) -> str:

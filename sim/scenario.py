@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from sim.specs import Scenario
+from sim.ground.specs import Scenario
 
 __all__ = ["Scenario", "ScenarioError", "apply_overrides", "dump_scenario", "json_schema",
            "load_scenario", "parse_scenario"]
@@ -110,9 +110,26 @@ def parse_scenario(data: Any, source: str = "<scenario>",
                             f"got {type(data).__name__}")
     data = apply_overrides(dict(data), overrides)
     try:
-        return Scenario.model_validate(data)
+        scenario = Scenario.model_validate(data)
     except ValidationError as error:
         raise ScenarioError(format_validation_error(source, error)) from None
+    _check_fusion_params(scenario, source)
+    return scenario
+
+
+def _check_fusion_params(scenario: Scenario, source: str) -> None:
+    """``command.fusion`` names must be `FusionParams` fields with valid values.
+
+    Checked here, not in the spec: the ground layer (`sim.ground.specs`) imports
+    nothing above it, and the fusion core's parameters live in `command.fusion`.
+    """
+    from command.fusion.params import FusionParams  # pure numpy leaf of the core
+
+    values = scenario.command.fusion
+    try:
+        FusionParams().with_overrides({k: repr(v) for k, v in values.items()})
+    except ValueError as error:
+        raise ScenarioError(f"{source}: command.fusion: {error}") from None
 
 
 def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:

@@ -1,7 +1,7 @@
 """The fusion core: numpy arrays in, numpy arrays out (numpy and scipy only).
 
 Reports of every kind become 2-D positions with covariances
-(:mod:`command.fusion.measurements`); :func:`fuse_batch` fuses one batch of them into a
+(:mod:`sim.ground.measurements`); :func:`fuse_batch` fuses one batch of them into a
 :class:`TrackTable` (predict, gate, assign, update, manage); :func:`fuse_file` replays a
 detections CSV into a tracks CSV with the same function.
 """

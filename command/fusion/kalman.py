@@ -8,7 +8,7 @@ the discretisation Stone Soup's ``ConstantVelocity`` uses::
     Q = q [[dt³/3 I, dt²/2 I], [dt²/2 I, dt I]]
 
 Measurement model: a 2-D position, ``z = H x + v``, ``H = [I 0]``, ``v ~ N(0, R)``.
-Every report kind is turned into this form first (:mod:`command.fusion.measurements`).
+Every report kind is turned into this form first (:mod:`sim.ground.measurements`).
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ import pytest
 
 from command.fusion import fuse_file
 from sim.engine import run_replication
-from sim.events import Intercepted, ReportReceived
+from sim.ground.events import Intercepted, ReportReceived
 from sim.metrics import crossing_verdicts
 from sim.results import events_jsonl, write_run_dir
 from sim.scenario import load_scenario

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim.daylight import Daylight
+from sim.ground.daylight import Daylight
+from sim.ground.specs import NIGHT_PROFILE, CrossingsSpec
 from sim.movers import arrival_times
 from sim.rng import RandomStreams
-from sim.specs import NIGHT_PROFILE, CrossingsSpec
 
 pytestmark = pytest.mark.slow
 

@@ -20,8 +20,8 @@ from sensors.fence import Fence
 from sensors.patrol import Patrol
 from sensors.radar import Radar
 from sensors.seismic import Seismic
-from sim.daylight import Daylight
-from sim.specs import (
+from sim.ground.daylight import Daylight
+from sim.ground.specs import (
     CameraSpec,
     FenceSpec,
     PatrolSpec,
@@ -30,8 +30,8 @@ from sim.specs import (
     SeismicSpec,
     ShiftSpec,
 )
-from sim.terrain import Terrain
-from sim.trajectory import Trajectory
+from sim.ground.terrain import Terrain
+from sim.ground.trajectory import Trajectory
 
 pytestmark = pytest.mark.slow
 Z = 4.5

@@ -15,7 +15,7 @@ def loaded_after(code: str) -> str:
 
 
 def test_fusion_imports_nothing_of_the_simulation():
-    assert loaded_after("import command.fusion, command.fusion.measurements") == "[]"
+    assert loaded_after("import command.fusion") == "[]"
 
 
 def test_fusing_a_batch_loads_nothing_of_the_simulation():

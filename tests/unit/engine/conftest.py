@@ -8,9 +8,9 @@ import simpy
 from shapely.geometry import Point
 
 from sensors.base import Reports, Sensor
-from sim.events import EventLog
+from sim.ground.events import EventLog
+from sim.ground.trajectory import Trajectory
 from sim.rng import RandomStreams
-from sim.trajectory import Trajectory
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from command.alerts import Alert, AlertRule, OperatorQueue
-from sim.events import AlertRaised, AlertVerified
-from sim.specs import CommandSpec
+from sim.ground.events import AlertRaised, AlertVerified
+from sim.ground.specs import CommandSpec
 
 
 class FakeNode:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.comms import Link
-from sim.specs import LinkSpec
+from sim.ground.specs import LinkSpec
 
 
 def _link(seed: int = 0, **kw) -> Link:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sim.events import (
+from sim.ground.events import (
     AlertRaised,
     AlertVerified,
     CrossingEnded,

@@ -7,7 +7,9 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from sim.daylight import Daylight
+from sim.ground.daylight import Daylight
+from sim.ground.specs import CrossingsSpec, EntrySpec, SegmentSpec
+from sim.ground.terrain import Terrain
 from sim.movers import (
     KnownSensors,
     arrival_times,
@@ -19,8 +21,6 @@ from sim.movers import (
     timed_route,
 )
 from sim.rng import RandomStreams
-from sim.specs import CrossingsSpec, EntrySpec, SegmentSpec
-from sim.terrain import Terrain
 
 FLAT = [1.0] * 24
 

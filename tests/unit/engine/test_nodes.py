@@ -7,7 +7,7 @@ import pytest
 
 from command.fusion import FusionEvents, TrackTable
 from command.nodes import FusionNode, UpperNode, border_fusion_params
-from sim.events import ReportOutOfSequence, UpReport
+from sim.ground.events import ReportOutOfSequence, UpReport
 
 
 class RecordingFuse:

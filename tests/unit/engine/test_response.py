@@ -7,9 +7,9 @@ import pytest
 
 from command.alerts import Alert
 from command.response import Dispatcher, meeting_time
-from sim.events import Dispatched, DispatchSkipped, TeamBack
-from sim.specs import TeamSpec
-from sim.trajectory import Trajectory
+from sim.ground.events import Dispatched, DispatchSkipped, TeamBack
+from sim.ground.specs import TeamSpec
+from sim.ground.trajectory import Trajectory
 
 
 def _walk(t0=0.0, t1=1000.0, p0=(0.0, 0.0), p1=(1000.0, 0.0)) -> Trajectory:  # noqa: ANN001

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from command.fusion.measurements import (
+from sim.ground.measurements import (
     camera_bearing,
     line_sensor,
     position_fix,

@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from sim.daylight import Daylight
-from sim.specs import SegmentSpec
-from sim.terrain import Terrain
+from sim.ground.daylight import Daylight
+from sim.ground.specs import SegmentSpec
+from sim.ground.terrain import Terrain
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from sensors.geometry import (
     proximity_intervals,
     sector_intervals,
 )
-from sim.trajectory import Trajectory
+from sim.ground.trajectory import Trajectory
 
 # millimetre grid: no subnormal segment lengths (shapely itself divides by zero on those)
 coord = st.floats(-500, 500, allow_nan=False).map(lambda v: round(v, 3))

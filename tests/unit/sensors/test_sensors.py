@@ -11,7 +11,7 @@ from sensors.fence import Fence
 from sensors.patrol import Patrol, back_and_forth, duty_periods
 from sensors.radar import Radar
 from sensors.seismic import Seismic
-from sim.specs import (
+from sim.ground.specs import (
     CameraSpec,
     FenceSpec,
     PatrolSpec,
@@ -19,7 +19,7 @@ from sim.specs import (
     SeismicSpec,
     ShiftSpec,
 )
-from sim.trajectory import Trajectory
+from sim.ground.trajectory import Trajectory
 
 
 def straight(p0, p1, speed_mps=1.0, t0_s=0.0) -> Trajectory:

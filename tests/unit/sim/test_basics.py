@@ -7,11 +7,11 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from sim.daylight import Daylight
+from sim.ground.daylight import Daylight
+from sim.ground.specs import SegmentSpec
+from sim.ground.terrain import Terrain
+from sim.ground.trajectory import Trajectory
 from sim.rng import RandomStreams
-from sim.specs import SegmentSpec
-from sim.terrain import Terrain
-from sim.trajectory import Trajectory
 
 
 def test_streams_depend_on_name_seed_and_replication_only() -> None:

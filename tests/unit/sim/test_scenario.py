@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from sim.ground.specs import parse_duration_s
 from sim.scenario import (
     ScenarioError,
     apply_overrides,
@@ -15,7 +16,6 @@ from sim.scenario import (
     load_scenario,
     parse_scenario,
 )
-from sim.specs import parse_duration_s
 
 ROOT = Path(__file__).resolve().parents[3]
 TINY = ROOT / "scenarios" / "tiny.yaml"

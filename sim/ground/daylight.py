@@ -11,7 +11,7 @@ import datetime as dt
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.specs import parse_clock_h
+from sim.ground.specs import parse_clock_h
 
 
 class Daylight:

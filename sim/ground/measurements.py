@@ -11,9 +11,9 @@ the +x axis (east, when x is east and y is north); a bearing θ points along
 from __future__ import annotations
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
-from command.fusion.tracks import FloatArray
+FloatArray = NDArray[np.float64]
 
 
 def _pack(x: FloatArray, y: FloatArray, rxx: FloatArray, ryy: FloatArray,

@@ -13,7 +13,7 @@ import shapely
 from numpy.typing import NDArray
 from shapely.geometry import LineString, Polygon
 
-from sim.specs import SegmentSpec
+from sim.ground.specs import SegmentSpec
 
 FloatArray = NDArray[np.float64]
 
