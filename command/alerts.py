@@ -1,8 +1,9 @@
 """Alert rules and the operators' verification queue.
 
 Alarm ≠ detection (DOMAIN.md §1.7.2): a track becomes an alert, an operator assesses
-the alert (camera slew-to-cue) and only a confirmed alert leads to a dispatch
-[OIG-06-15] [PSR-wiki].
+the alert (camera slew-to-cue) and only a decided alert leads to a dispatch
+[OIG-06-15] [PSR-wiki]. Everything here is decided on the command's picture: the
+track table, its fused class, what a camera shows an operator.
 
 Alert rule (`AlertRule`)
     After every fusion tick, a track that has not raised an alert yet raises one — one
@@ -12,74 +13,108 @@ Alert rule (`AlertRule`)
     - it holds a report of an *alarm sensor* (fence, seismic: sensors whose every
       trigger sounds at the operator's console, confirmed track or not — the Arizona
       control room heard "a sensor beep every 30–40 s" [AZRep-2013]; >90 % of such
-      alarms are not illegal activity [OIG-06-15]).
+      alarms are not illegal activity [OIG-06-15]), or
+    - it holds a patrol's report: a guard saw the group — the alert is verified at
+      once (``source`` = the patrol) and goes straight to dispatch.
 
-    Priority 1 (high) when reports from two or more distinct sensors corroborate the
-    track, else 2 [G]. Tracks are visited in table order (by id).
+    Priority [G]: 1 (high) for a patrol's sighting, for reports from two or more
+    distinct sensors, or a fused P(person or vehicle) of at least 0.8; 3 (low) when
+    the fused P(animal) is at least 0.6; else 2. Tracks are visited by id.
 
 Verification queue (`OperatorQueue`)
-    ``operators`` operators (a `simpy.PriorityResource`: priority 1 before 2, then
-    first come first served). An operator holds an alert for an exponential time of
-    mean ``verification_time_s`` [G] (a memoryless stand-in: slew, look, decide; the
-    real distribution is unknown). Outcome: a track of a real group is confirmed with
-    probability ``verification_pd`` (the operator may miss the group in the picture);
-    a nuisance track (truth -1: animals, wind) is always rejected [G].
+    ``operators`` operators (a `simpy.PriorityResource`: priority 1 before 2 before 3,
+    then first come first served). The operator takes the track's position now and
+    looks for a camera that covers it (`CameraView.covers`: within its sector):
 
-Streams: ``command/<node>/verify`` — per verification, in the order verifications
-start: the time, then the confirmation draw (drawn for every alert, real or not).
+    - **camera**: slew (the camera's ``slew_s``), then look for an exponential time of
+      mean ``verification_time_s`` at the track's predicted position then; what the
+      camera shows (`Look.look`: the world decides, by the camera's recognition
+      probability at that range, day or night) is the verdict: persons seen →
+      *confirmed*; nothing seen → *check* (send a team to look) if the fused
+      P(person or vehicle) ≥ ``check_unseen_above``, else *rejected*;
+    - **no camera**: assess for an exponential time of mean ``assess_time_s``, then
+      *dismissed* if the fused P(animal) ≥ ``dismiss_animal_above``, else *check*:
+      where no camera sees, only a team or patrol can look — nuisance alarms then
+      cost team time, the central trade-off between sensors and patrols.
+
+Stream: ``command/<node>/verify`` — per verification, in the order verifications
+start: one exponential time. The command's own draws; no world draw depends on them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import simpy
+from numpy.typing import NDArray
 
-from command.nodes import FusionNode
+from command.nodes import FusionNode, TrackEstimate
 from sim.ground.events import AlertRaised, AlertVerified, EventLog
-from sim.ground.specs import CommandSpec
+from sim.ground.specs import CameraSpec, CommandSpec
+
+FloatArray = NDArray[np.float64]
+
+PERSON, VEHICLE, ANIMAL = 0, 1, 2
 
 
 @dataclass(frozen=True, slots=True)
 class Alert:
-    """An alert raised for a confirmed track.
+    """An alert raised for a track.
 
     Attributes
     ----------
     id : 0, 1, … in order of raising
     t_s : when raised, s
     track : track id
-    priority : 1 high, 2 normal
-    truth : the track's truth (mover id, -1 nuisance), for verification and scoring
+    priority : 1 high, 2 normal, 3 low
     x_m, y_m : the track's position when the alert was raised, m
+    class_prob : fused P(person), P(vehicle), P(animal) then
+    source : the patrol that saw the group ('' for sensors)
     """
 
     id: int
     t_s: float
     track: int
     priority: int
-    truth: int
-    x_m: float = float("nan")
-    y_m: float = float("nan")
+    x_m: float
+    y_m: float
+    class_prob: tuple[float, float, float] = (1 / 3, 1 / 3, 1 / 3)
+    source: str = ""
+
+    @property
+    def p_threat(self) -> float:
+        """Fused P(person or vehicle)."""
+        return self.class_prob[PERSON] + self.class_prob[VEHICLE]
+
+
+def alert_priority(class_prob: FloatArray, n_sensors: int, patrol_seen: bool) -> int:
+    """Priority 1, 2 or 3 by the rule in the module docstring."""
+    if patrol_seen or n_sensors >= 2 or class_prob[PERSON] + class_prob[VEHICLE] >= 0.8:
+        return 1
+    return 3 if class_prob[ANIMAL] >= 0.6 else 2
 
 
 class AlertRule:
-    """Turns confirmed tracks into alerts (rule in the module docstring).
+    """Turns tracks into alerts (rule in the module docstring).
 
     Parameters
     ----------
     min_reports : `CommandSpec.alert_min_reports`
     log : event log
-    on_alert : called with each new alert (the verification queue's ``submit``)
+    on_alert : called with each new alert
     alarm_sensors : integer ids of the alarm sensors (fence, seismic)
+    patrols : integer id → id of each patrol
     """
 
     def __init__(self, min_reports: int, log: EventLog, on_alert: Callable[[Alert], None],
-                 alarm_sensors: frozenset[int] = frozenset()) -> None:
+                 alarm_sensors: frozenset[int] = frozenset(),
+                 patrols: dict[int, str] | None = None) -> None:
         self.min_reports = int(min_reports)
         self.alarm_sensors = frozenset(alarm_sensors)
+        self.patrols = dict(patrols or {})
         self.log = log
         self.on_alert = on_alert
         self._alerted: set[int] = set()
@@ -89,22 +124,61 @@ class AlertRule:
         """Raise alerts for tracks that now qualify."""
         table = node.tracks
         ok = table.is_confirmed & (table.n_updates >= self.min_reports)
+        patrol_ids = frozenset(self.patrols)
         for row in range(len(table.ids)):
             track = int(table.ids[row])
             if track in self._alerted:
                 continue
-            if not ok[row] and not (self.alarm_sensors
-                                    and node.track_sensors(track) & self.alarm_sensors):
+            sensors = node.track_sensors(track)
+            seen_by = sorted(sensors & patrol_ids)
+            if not (ok[row] or sensors & self.alarm_sensors or seen_by):
                 continue
             self._alerted.add(track)
-            priority = 1 if node.track_sensor_count(track) >= 2 else 2
+            p = table.class_prob[row]
+            priority = alert_priority(p, len(sensors), bool(seen_by))
             x, y = table.x[row, :2].tolist()
-            alert = Alert(len(self.alerts), now_s, track, priority, node.track_truth(track),
-                          x, y)
+            source = self.patrols[seen_by[0]] if seen_by else ""
+            alert = Alert(len(self.alerts), now_s, track, priority, x, y,
+                          (float(p[0]), float(p[1]), float(p[2])), source)
             self.alerts.append(alert)
-            self.log.record(AlertRaised(now_s, alert.id, track, priority, alert.truth,
-                                        int(table.n_updates[row]), x, y))
+            self.log.record(AlertRaised(now_s, alert.id, track, priority,
+                                        int(table.n_updates[row]), x, y, float(p[PERSON]),
+                                        float(p[ANIMAL]), source))
             self.on_alert(alert)
+
+
+@dataclass(frozen=True)
+class CameraView:
+    """What the command knows of a camera: where it stands and looks (its spec).
+
+    ``index`` is its integer sensor id in the run.
+    """
+
+    index: int
+    spec: CameraSpec
+
+    def range_m(self, xy: FloatArray) -> float:
+        return float(np.hypot(*(np.asarray(xy, float) - self.spec.position_m)))
+
+    def covers(self, xy: FloatArray) -> bool:
+        """Within the camera's range and field of view."""
+        d = np.asarray(xy, float) - np.asarray(self.spec.position_m, float)
+        if float(np.hypot(*d)) > self.spec.max_range_m:
+            return False
+        if self.spec.fov_deg >= 360:
+            return True
+        off = (np.degrees(np.arctan2(d[1], d[0])) - self.spec.heading_deg + 180) % 360 - 180
+        return abs(off) <= self.spec.fov_deg / 2
+
+
+class Look(Protocol):
+    """A camera shows the operator the scene (implemented by `sim.world.World`)."""
+
+    def look(self, camera: int, xy: FloatArray, t_s: float, radius_m: float) -> int:
+        """Persons the operator recognises within ``radius_m`` of ``xy`` now."""
+
+
+Decided = Callable[[Alert, str], None]
 
 
 class OperatorQueue:
@@ -113,33 +187,63 @@ class OperatorQueue:
     Parameters
     ----------
     env : simulation environment
-    spec : operators, verification time and Pd
+    spec : operators, times and thresholds
+    cameras : the cameras the operators can slew
+    camera : the world's answer to a look through a camera
+    picture : the local node's ``track_estimate``
     rng : stream ``command/<node>/verify``
     log : event log
-    on_confirmed : called with each alert an operator confirms (the dispatcher)
+    on_decided : called with each alert and its decision (confirmed, check, rejected,
+        dismissed)
     """
 
-    def __init__(self, env: simpy.Environment, spec: CommandSpec, rng: np.random.Generator,
-                 log: EventLog, on_confirmed: Callable[[Alert], None]) -> None:
+    def __init__(self, env: simpy.Environment, spec: CommandSpec,
+                 cameras: Sequence[CameraView], camera: Look,
+                 picture: Callable[[int], TrackEstimate | None], rng: np.random.Generator,
+                 log: EventLog, on_decided: Decided) -> None:
         self.env = env
         self.spec = spec
+        self.cameras = list(cameras)
+        self.camera = camera
+        self.picture = picture
         self.rng = rng
         self.log = log
-        self.on_confirmed = on_confirmed
+        self.on_decided = on_decided
         self.operators = simpy.PriorityResource(env, capacity=spec.operators)
 
     def submit(self, alert: Alert) -> None:
         """Queue ``alert`` for verification."""
         self.env.process(self._verify(alert))
 
+    def _where(self, alert: Alert) -> FloatArray:
+        est = self.picture(alert.track)
+        if est is None:
+            return np.array([alert.x_m, alert.y_m])
+        return est.predict(self.env.now, self.spec.predict_max_s)
+
     def _verify(self, alert: Alert):  # noqa: ANN202 - a SimPy process
+        spec = self.spec
         with self.operators.request(priority=alert.priority) as req:
             yield req
             start = self.env.now
-            duration = float(self.rng.exponential(self.spec.verification_time_s))
-            u = float(self.rng.random())
-            yield self.env.timeout(duration)
-        confirmed = alert.truth >= 0 and u < self.spec.verification_pd
-        self.log.record(AlertVerified(self.env.now, alert.id, start, confirmed, alert.truth))
-        if confirmed:
-            self.on_confirmed(alert)
+            xy = self._where(alert)
+            views = [c for c in self.cameras if c.covers(xy)]
+            if views:
+                view = min(views, key=lambda c: c.range_m(xy))
+                wait = view.spec.slew_s + float(self.rng.exponential(spec.verification_time_s))
+                yield self.env.timeout(wait)
+                persons = self.camera.look(view.index, self._where(alert), self.env.now,
+                                           spec.verify_radius_m)
+                camera = view.spec.id
+                if persons > 0:
+                    decision = "confirmed"
+                else:
+                    decision = ("check" if alert.p_threat >= spec.check_unseen_above
+                                else "rejected")
+            else:
+                yield self.env.timeout(float(self.rng.exponential(spec.assess_time_s)))
+                persons, camera = 0, ""
+                decision = ("dismissed" if alert.class_prob[ANIMAL] >= spec.dismiss_animal_above
+                            else "check")
+        self.log.record(AlertVerified(self.env.now, alert.id, start, camera, decision, persons))
+        self.on_decided(alert, decision)

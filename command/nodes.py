@@ -21,22 +21,24 @@ Local unit (`FusionNode`)
     nothing: the core only predicts and deletes when it fuses a batch), so an idle week
     costs no events; the ticks it does run are at the same k × interval as always.
 
-    Track truth: the node remembers which mover produced each fused report (the
-    ``truth`` every report carries for scoring) and calls a track's truth the most
-    frequent one among its reports (ties: the smaller id; -1 = nuisance). Only the
-    operators' verification (`command.alerts`), which models looking at the scene
-    through a camera, and the scorers use it; fusion never does.
+    The node knows no truth. A report reaches it with an opaque ``report`` number;
+    after every batch the node tells its ``on_fused`` listeners which track each
+    report joined, and the engine's scorer (`sim.scoring`) keeps the truth of tracks
+    from that — for KPIs and files only.
+
+    What the rest of the command may ask (`track_estimate`): a track's state, its
+    covariance, its class probabilities, when it was last updated and which sensors
+    reported to it — the command's picture, nothing else.
 
 Regional centre and national coordination centre (`UpperNode`)
-    Thin in this version: the local unit reports every verified alert and every
-    interception up the chain; each layer logs the message when it arrives, after the
-    link latency (`sim.ground.events.UpReport`), and forwards it up. The deep C2 (pictures per
-    layer, reporting obligations [IR581]) is a later issue.
+    Thin in this version: the local unit reports every decided alert and every
+    apprehension up the chain; each layer logs the message when it arrives, after the
+    link latency (`sim.ground.events.UpReport`), and forwards it up. The deep C2
+    (pictures per layer, reporting obligations [IR581]) is a later issue.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
@@ -94,7 +96,7 @@ class ArrivedReport:
     sensor : integer sensor id (position in the run's sensor list)
     sensor_name : ``radar-01``
     z : (2,) position, m; R : (2, 2) covariance, m²; class_lik : (3,)
-    truth : mover id, -1 for a nuisance alarm (never read by fusion)
+    report : the engine's number for the report (opaque to the command)
     """
 
     seq: int
@@ -105,7 +107,43 @@ class ArrivedReport:
     z: FloatArray
     R: FloatArray
     class_lik: FloatArray
-    truth: int
+    report: int
+
+
+@dataclass(frozen=True)
+class TrackEstimate:
+    """What the local node knows of one track (the command's picture).
+
+    Attributes
+    ----------
+    track : id
+    time_s : time of the estimate (the last fused batch), s
+    x : (4,) state [x, y, vx, vy], m and m/s
+    P : (4, 4) covariance
+    class_prob : (3,) P(person), P(vehicle), P(animal)
+    last_update_s : when a report last updated it, s
+    confirmed : confirmed by the core's rules
+    sensors : integer ids of the sensors that reported to it
+    """
+
+    track: int
+    time_s: float
+    x: FloatArray
+    P: FloatArray
+    class_prob: FloatArray
+    last_update_s: float
+    confirmed: bool
+    sensors: frozenset[int]
+
+    def predict(self, t_s: float, max_ahead_s: float = np.inf) -> FloatArray:
+        """Constant-velocity position (2,) at ``t_s``, extrapolating at most
+        ``max_ahead_s`` past the last update (then the track is held where it got)."""
+        dt = min(t_s, self.last_update_s + max_ahead_s) - self.time_s
+        return self.x[:2] + self.x[2:] * max(dt, 0.0)
+
+    def position_std_m(self) -> float:
+        """Root of the mean of the position variances, m."""
+        return float(np.sqrt(max((self.P[0, 0] + self.P[1, 1]) / 2.0, 0.0)))
 
 
 @dataclass
@@ -119,7 +157,7 @@ class FusedLog:
     det_sensor: list[int]
     det_z: list[FloatArray]
     det_R: list[FloatArray]
-    det_truth: list[int]
+    det_report: list[int]
     det_track: list[int]
     trk_t: list[FloatArray]
     trk_id: list[NDArray[np.int64]]
@@ -162,18 +200,19 @@ class FusionNode:
         self.listeners: list[TickListener] = []
         self.fused = FusedLog.empty()
         self.out_of_sequence = 0
-        self._truths: dict[int, Counter[int]] = {}
+        self.on_fused: list[Callable[[list[int], list[int]], None]] = []
         self._sensors: dict[int, set[int]] = {}
+        self._last_update: dict[int, float] = {}
         self._seq = 0
         self._wake: simpy.Event | None = None
         self.process = env.process(self._run())
 
     # ----------------------------------------------------------------- intake
     def receive(self, meas_s: float, sensor: int, sensor_name: str, z: FloatArray,
-                R: FloatArray, class_lik: FloatArray, truth: int) -> None:
+                R: FloatArray, class_lik: FloatArray, report: int) -> None:
         """Take a report that arrives now."""
         self.pending.append(ArrivedReport(self._seq, self.env.now, float(meas_s), int(sensor),
-                                          sensor_name, z, R, class_lik, int(truth)))
+                                          sensor_name, z, R, class_lik, int(report)))
         self._seq += 1
         if self._wake is not None and not self._wake.triggered:
             self._wake.succeed()
@@ -222,7 +261,7 @@ class FusionNode:
                 for r in batch:
                     self.out_of_sequence += 1
                     self.log.record(ReportOutOfSequence(now_s, r.sensor_name, r.meas_s,
-                                                        r.truth))
+                                                        r.report))
                 continue
             self._fuse_one(now_s, t_m, batch)
             n_fused += len(batch)
@@ -240,16 +279,19 @@ class FusionNode:
         self.tracks, events = self._fuse(self.tracks, t_m, z, R, sensor, lik, self.params)
         self.last_fused_s = t_m
         f = self.fused
-        for r, track in zip(batch, events.report_track.tolist(), strict=True):
+        tracks = events.report_track.tolist()
+        for r, track in zip(batch, tracks, strict=True):
             f.det_t.append(t_m)
             f.det_sensor.append(r.sensor)
             f.det_z.append(r.z)
             f.det_R.append(r.R)
-            f.det_truth.append(r.truth)
+            f.det_report.append(r.report)
             f.det_track.append(track)
             if track >= 0:
-                self._truths.setdefault(track, Counter())[r.truth] += 1
                 self._sensors.setdefault(track, set()).add(r.sensor)
+                self._last_update[track] = t_m
+        for listener in self.on_fused:
+            listener([r.report for r in batch], tracks)
         c = self.tracks.is_confirmed
         f.trk_t.append(np.full(int(c.sum()), t_m))
         f.trk_id.append(self.tracks.ids[c])
@@ -258,7 +300,7 @@ class FusionNode:
             row = self.row_of(tid)
             x, y = (self.tracks.x[row, :2].tolist() if row is not None
                     else (float("nan"), float("nan")))
-            self.log.record(TrackConfirmed(now_s, tid, self.track_truth(tid), x, y))
+            self.log.record(TrackConfirmed(now_s, tid, x, y))
         for tid in sorted(events.deleted_ids.tolist()):
             self.log.record(TrackDeleted(now_s, tid))
 
@@ -268,14 +310,6 @@ class FusionNode:
         rows = np.flatnonzero(self.tracks.ids == track)
         return int(rows[0]) if len(rows) else None
 
-    def track_truth(self, track: int) -> int:
-        """Most frequent truth among the track's reports (ties: smaller id); -1 if none."""
-        counts = self._truths.get(track)
-        if not counts:
-            return -1
-        best = max(counts.values())
-        return min(k for k, v in counts.items() if v == best)
-
     def track_sensor_count(self, track: int) -> int:
         """Number of distinct sensors that reported to ``track``."""
         return len(self._sensors.get(track, ()))
@@ -284,13 +318,16 @@ class FusionNode:
         """Integer ids of the sensors that reported to ``track``."""
         return frozenset(self._sensors.get(track, ()))
 
-    def predicted_position(self, track: int, t_s: float) -> FloatArray | None:
-        """Constant-velocity prediction (2,) of ``track`` at ``t_s``; None if deleted."""
+    def track_estimate(self, track: int) -> TrackEstimate | None:
+        """The node's estimate of ``track`` now; None once the track is deleted."""
         row = self.row_of(track)
         if row is None:
             return None
-        x = self.tracks.x[row]
-        return x[:2] + x[2:] * (t_s - self.tracks.time_s)
+        t = self.tracks
+        return TrackEstimate(track, float(t.time_s), t.x[row].copy(), t.P[row].copy(),
+                             t.class_prob[row].copy(),
+                             self._last_update.get(track, float(t.time_s)),
+                             bool(t.is_confirmed[row]), self.track_sensors(track))
 
 
 class UpperNode:
@@ -309,18 +346,19 @@ class UpperNode:
         self.env, self.id, self.latency_s, self.log = env, node_id, latency_s, log
         self.parent = parent
         self.alerts = 0
-        self.intercepts = 0
+        self.apprehensions = 0
 
     def report(self, subject: str) -> None:
-        """Send a message (``verified alert-12``, ``intercept group-0003``) up to this node."""
+        """Send a message (``alert-12 confirmed``, ``apprehension by team-01``) up."""
         self.env.process(self._deliver(subject))
 
     def _deliver(self, subject: str):  # noqa: ANN202 - a SimPy process
         yield self.env.timeout(self.latency_s)
-        if subject.startswith("intercept"):
-            self.intercepts += 1
+        if subject.startswith("apprehension"):
+            self.apprehensions += 1
         else:
             self.alerts += 1
-        self.log.record(UpReport(self.env.now, self.id, subject, self.alerts, self.intercepts))
+        self.log.record(UpReport(self.env.now, self.id, subject, self.alerts,
+                                 self.apprehensions))
         if self.parent is not None:
             self.parent.report(subject)

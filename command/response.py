@@ -1,30 +1,37 @@
-"""Reaction teams: dispatch, interception, return to base.
+"""Reaction teams: dispatch on what the command knows, intercept, search, return.
 
-Dispatch (`Dispatcher.dispatch`)
-    A confirmed alert goes to the nearest free team — straight-line distance from its
-    base to the track's predicted position now (ties: the team listed first). With no
-    team free, the alert waits (first come, first served) and is served when a team
-    returns. The target is the track's prediction now; if the track has been deleted
-    meanwhile, the position where the alert was raised (last known position). Operators
-    recognise a group they already sent a team after: an alert whose group has a team
-    on it, or was intercepted, is not dispatched again ("already handled").
+A team knows only the alert's track — its estimate, covariance, class and age, read
+from the local node's picture at every re-plan (`command.nodes.TrackEstimate`) —
+the map, and what it sees itself. The true position of a group decides what a team
+*sees* (the world tells it of a sighting); it never steers the team.
 
-Interception (`meeting_time`)
-    The team leaves ``readiness_s`` after the dispatch and then moves at
-    ``speed_mps`` in a straight line; it is vectored onto the group by the node's
-    track updates, so we take the earliest time ``t`` at which the group's **true**
-    piecewise-linear position is within the team's reach:
+Dispatch (`Dispatcher`)
+    A decided alert (persons confirmed by a camera or a patrol: *intercept*; or
+    unseen and worth a look: *check*) goes to the free team that the planner says
+    gets soonest to the track's predicted position (ties: the team listed first).
+    With no team free, alerts wait in order of priority then time, and are served
+    as teams come free. An alert whose track already has a team on it is not sent
+    again ("already handled").
 
-        |G(t) − base| ≤ speed × (t − leave) + capture_radius,   leave ≤ t ≤ end
+A mission (`Team`)
+    1. **Readiness**: the team leaves after ``readiness_s`` (normal with spread
+       ``readiness_sd_s``, truncated at 0; draws from the command's stream
+       ``command/team/<id>/readiness`` keyed by the dispatch time).
+    2. **Intercept**: it heads for the earliest point where the track's prediction
+       can be met (`command.travel.plan_intercept`): by vehicle on roads, then on
+       foot. Every ``replan_s`` it reads the track again; if the track was updated
+       since, it re-plans from where it is.
+    3. **Search**: on arrival it walks an expanding square around the predicted
+       position for ``search_s``; a track update sends it to the new intercept point.
+       If the track is lost (deleted), it goes on to the last predicted point and
+       searches there for ``search_s``.
+    4. **Sighting**: when the world tells it that it sees a group, it gives chase
+       (``chase_speed_mps`` for at most ``pursuit_max_s``). An apprehension takes at
+       most ``capacity`` persons; the team then hands them over (``escort_s``).
+    5. **Return**: it drives back to base and is free again.
 
-    (``end``: the group reaches its destination, the vanishing line). This is the
-    best pursuit the team can make — optimistic: perfect guidance, straight roads
-    everywhere [G]. If no such ``t`` exists, the group gets away.
-
-Busy time
-    After an interception the team drives back to base from the meeting point. After a
-    miss it gives up when the group vanishes, having driven towards the destination for
-    at most the time available, and drives back as far as it went [G].
+Busy time: from the dispatch until the team is back at base (`TeamBack`); the
+scorer splits it by what the alert really was (nuisance or real) for KPIs.
 """
 
 from __future__ import annotations
@@ -38,157 +45,227 @@ import simpy
 from numpy.typing import NDArray
 
 from command.alerts import Alert
-from sim.ground.events import Dispatched, DispatchSkipped, EventLog, TeamBack
+from command.nodes import TrackEstimate
+from command.travel import TravelPlanner, plan_intercept
+from sim.ground.daylight import Daylight
+from sim.ground.events import (
+    DispatchSkipped,
+    EventLog,
+    TeamBack,
+    TeamOnScene,
+    TeamReturning,
+    TeamTasked,
+)
+from sim.ground.field import Contact, Pursuit
+from sim.ground.keyed import Draws, time_index
 from sim.ground.specs import TeamSpec
 from sim.ground.trajectory import Trajectory
 
 FloatArray = NDArray[np.float64]
 
 
-def meeting_time(trajectory: Trajectory, base_xy: FloatArray, leave_s: float,
-                 speed_mps: float, capture_radius_m: float) -> float | None:
-    """Earliest t in [leave_s, trajectory end] with |G(t) − base| ≤ v (t − leave) + r.
+class FieldWorld(Protocol):
+    """What a team may do in the true world (implemented by `sim.world.World`)."""
 
-    Returns None if the group reaches the end of its trajectory first.
+    def move(self, mover: str, trajectory: Trajectory) -> None:
+        """``mover`` follows ``trajectory`` from now on."""
 
-    Examples
-    --------
-    A group walking east at 1 m/s from (0, 0); a team at (100, 0) that leaves at
-    t = 0 at 1 m/s with a 10 m radius meets it when 2t + 10 = 100:
+    def park(self, mover: str) -> None:
+        """``mover`` is back at base, out of the field."""
 
-    >>> traj = Trajectory(np.array([0.0, 1000.0]), np.array([[0.0, 0.0], [1000.0, 0.0]]))
-    >>> meeting_time(traj, np.array([100.0, 0.0]), 0.0, 1.0, 10.0)
-    45.0
-    """
-    base = np.asarray(base_xy, dtype=float)
-    t_pts, xy = trajectory.t_s, trajectory.xy
-    if leave_s >= t_pts[-1]:
-        return None
-    if leave_s > t_pts[0]:  # only the part after the team leaves matters
-        keep = t_pts > leave_s
-        t_pts = np.concatenate([[leave_s], t_pts[keep]])
-        xy = np.vstack([trajectory.position_at(leave_s), xy[keep]])
-    v, r = float(speed_mps), float(capture_radius_m)
-    for k in range(len(t_pts) - 1):
-        t0, t1 = float(t_pts[k]), float(t_pts[k + 1])
-        if t1 <= t0:
-            continue
-        u = (xy[k + 1] - xy[k]) / (t1 - t0)
-        d0 = xy[k] - base
-        c = v * (t0 - leave_s) + r            # reach at t0
-        if float(np.hypot(*d0)) <= c:
-            return t0
-        # |d0 + u τ|² = (v τ + c)²  →  a τ² + b τ + q = 0
-        a = float(u @ u) - v * v
-        b = 2.0 * (float(d0 @ u) - v * c)
-        q = float(d0 @ d0) - c * c           # > 0 here
-        roots: list[float] = []
-        if abs(a) < 1e-12:
-            if b < 0:
-                roots.append(-q / b)
-        else:
-            disc = b * b - 4 * a * q
-            if disc >= 0:
-                sq = np.sqrt(disc)
-                roots += [(-b - sq) / (2 * a), (-b + sq) / (2 * a)]
-        good = [tau for tau in roots if 0.0 <= tau <= t1 - t0 and v * tau + c >= 0]
-        if good:
-            return float(t0 + min(good))
-    return None
+    def pursue(self, mover: str, contact: Contact, speed_mps: float, max_s: float,
+               capture_radius_m: float, capacity: int) -> Pursuit:
+        """Chase the group of ``contact``; the world decides how it ends."""
 
 
-class World(Protocol):
-    """What the dispatcher needs of the simulated world (implemented by the engine)."""
-
-    def trajectory_of(self, group: int) -> Trajectory: ...
-
-    def intercept(self, group: int, t_s: float, team: str) -> None:
-        """Schedule the interception of ``group`` at ``t_s`` by ``team``."""
+Picture = Callable[[int], TrackEstimate | None]
 
 
-@dataclass
+@dataclass(frozen=True)
+class Task:
+    """A decided alert for a team: ``kind`` intercept or check."""
+
+    alert: Alert
+    kind: str
+
+
 class Team:
-    """A reaction team's state; ``busy`` until it is back at base."""
+    """One reaction team and its missions (rules in the module docstring)."""
 
-    spec: TeamSpec
-    busy: bool = False
+    def __init__(self, env: simpy.Environment, spec: TeamSpec, planner: TravelPlanner,
+                 world: FieldWorld, picture: Picture, daylight: Daylight | None,
+                 predict_max_s: float, draws: Draws, log: EventLog,
+                 on_free: Callable[[Team], None]) -> None:
+        self.env, self.spec, self.planner, self.world = env, spec, planner, world
+        self.picture, self.daylight, self.predict_max_s = picture, daylight, predict_max_s
+        self.draws, self.log, self.on_free = draws, log, on_free
+        self.base = np.asarray(spec.base_m, float)
+        self.task: Task | None = None
+        self.trajectory: Trajectory | None = None
+        self._contact: simpy.Event | None = None
+        self._pending: Contact | None = None
+        self.busy = False
 
     @property
     def id(self) -> str:
         return self.spec.id
 
+    # --------------------------------------------------------------- the world
+    def see(self, contact: Contact) -> None:
+        """The world: this team now sees a group."""
+        self._pending = contact
+        if self._contact is not None and not self._contact.triggered:
+            self._contact.succeed()
+
+    def position(self) -> FloatArray:
+        if self.trajectory is None:
+            return self.base
+        return self.trajectory.position_at(self.env.now)
+
+    def _go(self, trajectory: Trajectory) -> None:
+        self.trajectory = trajectory
+        self.world.move(self.id, trajectory)
+
+    # ----------------------------------------------------------------- mission
+    def start(self, task: Task) -> None:
+        self.busy, self.task = True, task
+        self.env.process(self._mission(task))
+
+    def _readiness_s(self) -> float:
+        z = float(self.draws.normal(time_index([self.env.now]), 1)[0, 0])
+        return max(self.spec.readiness_s + self.spec.readiness_sd_s * z, 0.0)
+
+    def _mission(self, task: Task):  # noqa: ANN202 - a SimPy process
+        env, spec = self.env, self.spec
+        alert = task.alert
+        leave = env.now + self._readiness_s()
+        est = self.picture(alert.track)
+        aim = self._aim(est, alert, leave)
+        self.log.record(TeamTasked(env.now, alert.id, spec.id, task.kind, float(aim[0]),
+                                   float(aim[1]), leave))
+        yield env.timeout(leave - env.now)
+        reason = yield from self._hunt(alert, est)
+        self.log.record(TeamReturning(env.now, spec.id, alert.id, reason))
+        home = self.planner.route(self.position(), self.base, env.now)
+        self._go(home)
+        yield env.timeout(max(home.end_s - env.now, 0.0))
+        self.world.park(self.id)
+        self.trajectory = None
+        self.busy, self.task = False, None
+        self.log.record(TeamBack(env.now, spec.id))
+        self.on_free(self)
+
+    def _aim(self, est: TrackEstimate | None, alert: Alert, leave_s: float) -> FloatArray:
+        """Where to head for: the intercept point of the track, or its last position."""
+        if est is None:
+            return np.array([alert.x_m, alert.y_m])
+        return plan_intercept(self.planner,
+                              lambda t: est.predict(t, self.predict_max_s),
+                              self.position(), leave_s, self.predict_max_s)
+
+    def _sweep_range_m(self) -> float:
+        night = self.daylight is not None and bool(self.daylight.is_night(self.env.now))
+        return self.spec.detection_range_m * (self.spec.night_range_factor if night else 1.0)
+
+    def _hunt(self, alert: Alert, est: TrackEstimate | None):  # noqa: ANN202
+        """Intercept, search, chase; returns why the team goes home."""
+        env, spec = self.env, self.spec
+        used = est.last_update_s if est is not None else -np.inf
+        aim = self._aim(est, alert, env.now)
+        self._go(self.planner.route(self.position(), aim, env.now))
+        searching_since: float | None = None
+        lost = est is None
+        while True:
+            assert self.trajectory is not None
+            if self._pending is not None:
+                contact, self._pending = self._pending, None
+                caught = yield from self._chase(contact)
+                if caught:
+                    return "apprehended"
+                aim = self.position()
+                searching_since = None
+            now = env.now
+            if searching_since is None and now >= self.trajectory.end_s - 1e-9:
+                searching_since = now
+                self.log.record(TeamOnScene(now, alert.id, spec.id, float(aim[0]),
+                                            float(aim[1])))
+                self._go(self.planner.search_pattern(self.position(), now, spec.search_s,
+                                                     self._sweep_range_m()))
+            if searching_since is not None and now >= searching_since + spec.search_s - 1e-9:
+                return "lost" if lost else "searched"
+            latest = None if lost else self.picture(alert.track)
+            if latest is None and not lost:
+                lost = True
+            if latest is not None and latest.last_update_s > used:
+                used = latest.last_update_s
+                aim = self._aim(latest, alert, now)
+                self._go(self.planner.route(self.position(), aim, now))
+                searching_since = None
+            # sleep until the next re-plan, the end of this leg, or a sighting
+            wake_at = now + spec.replan_s
+            if searching_since is None:
+                wake_at = min(wake_at, self.trajectory.end_s)
+            else:
+                wake_at = min(wake_at, searching_since + spec.search_s)
+            self._contact = env.event()
+            yield env.timeout(max(wake_at - now, 0.0)) | self._contact
+            self._contact = None
+
+    def _chase(self, contact: Contact):  # noqa: ANN202
+        spec = self.spec
+        result = self.world.pursue(self.id, contact, spec.chase_speed_mps, spec.pursuit_max_s,
+                                   spec.capture_radius_m, spec.capacity)
+        self.trajectory = result.trajectory
+        yield self.env.timeout(max(result.end_s - self.env.now, 0.0))
+        if result.apprehended > 0:
+            self.trajectory = self.trajectory.until(self.env.now)
+            yield self.env.timeout(spec.escort_s)
+            return True
+        return False
+
 
 class Dispatcher:
-    """Sends reaction teams after confirmed alerts.
+    """Sends reaction teams after decided alerts (rules in the module docstring).
 
     Parameters
     ----------
     env : simulation environment
     teams : the teams, in scenario order
-    world : trajectories and interception scheduling (the engine)
-    predict : ``predict(track, t_s)`` → predicted position (2,) or None if the track
-        is gone (`command.nodes.FusionNode.predicted_position`); then the alert's position
+    picture : the local node's ``track_estimate``
     log : event log
     """
 
-    def __init__(self, env: simpy.Environment, teams: Sequence[TeamSpec], world: World,
-                 predict: Callable[[int, float], FloatArray | None], log: EventLog) -> None:
+    def __init__(self, env: simpy.Environment, teams: Sequence[Team], picture: Picture,
+                 log: EventLog) -> None:
         self.env = env
-        self.teams = [Team(t) for t in teams]
-        self.world = world
-        self.predict = predict
+        self.teams = list(teams)
+        self.picture = picture
         self.log = log
-        self.waiting: list[Alert] = []
-        self.handled: set[int] = set()   # groups with a team sent after them
+        self.waiting: list[Task] = []
 
-    def dispatch(self, alert: Alert) -> None:
-        """Send the nearest free team after ``alert`` (or queue it)."""
-        now = self.env.now
-        if alert.truth >= 0 and alert.truth in self.handled:
-            self.log.record(DispatchSkipped(now, alert.id, "already handled"))
-            return
-        target = self.predict(alert.track, now)
-        if target is None:   # track deleted: go to the last known position
-            target = np.array([alert.x_m, alert.y_m])
-        free = [t for t in self.teams if not t.busy]
-        if not free:
-            self.waiting.append(alert)
-            return
-        dist = [float(np.hypot(*(np.asarray(t.spec.base_m) - target))) for t in free]
-        team = free[int(np.argmin(dist))]
-        self._send(team, alert, target)
-
-    def _send(self, team: Team, alert: Alert, target: FloatArray) -> None:
-        now = self.env.now
-        spec = team.spec
-        base = np.asarray(spec.base_m, dtype=float)
-        leave = now + spec.readiness_s
-        group = alert.truth
-        meet: float | None = None
-        if group >= 0:
-            self.handled.add(group)
-            traj = self.world.trajectory_of(group)
-            meet = meeting_time(traj, base, leave, spec.speed_mps, spec.capture_radius_m)
-            if meet is not None:
-                back = float(np.hypot(*(traj.position_at(meet) - base))) / spec.speed_mps
-                busy_until = meet + back
-                self.world.intercept(group, meet, spec.id)
-            else:
-                end = traj.end_s
-                dest = float(np.hypot(*(traj.xy[-1] - base)))
-                out = min(max(end - leave, 0.0), dest / spec.speed_mps)
-                busy_until = max(end, leave) + out
-        else:  # nothing real to find (not reached: operators reject nuisance)
-            out = float(np.hypot(*(target - base))) / spec.speed_mps
-            busy_until = leave + 2 * out
-        team.busy = True
-        self.log.record(Dispatched(now, alert.id, spec.id, group, float(target[0]),
-                                   float(target[1]), leave, meet, busy_until))
-        self.env.process(self._return(team, busy_until))
-
-    def _return(self, team: Team, at_s: float):  # noqa: ANN202 - a SimPy process
-        yield self.env.timeout(max(at_s - self.env.now, 0.0))
-        team.busy = False
-        self.log.record(TeamBack(self.env.now, team.id))
+    def team_free(self, team: Team) -> None:
+        """A team is back: serve the waiting alerts, most urgent first."""
         while self.waiting and any(not t.busy for t in self.teams):
+            self.waiting.sort(key=lambda k: (k.alert.priority, k.alert.t_s, k.alert.id))
             self.dispatch(self.waiting.pop(0))
+
+    def dispatch(self, task: Task) -> None:
+        """Send the soonest free team after ``task`` (or queue it)."""
+        alert = task.alert
+        if any(t.busy and t.task is not None and t.task.alert.track == alert.track
+               for t in self.teams):
+            self.log.record(DispatchSkipped(self.env.now, alert.id, "already handled"))
+            return
+        free = [t for t in self.teams if not t.busy]
+        if not self.teams:
+            self.log.record(DispatchSkipped(self.env.now, alert.id, "no teams"))
+            return
+        if not free:
+            self.waiting.append(task)
+            return
+        est = self.picture(alert.track)
+        where = (est.predict(self.env.now) if est is not None
+                 else np.array([alert.x_m, alert.y_m]))
+        eta = [float(t.planner.estimate_s(t.base, where[None, :])[0]) + t.spec.readiness_s
+               for t in free]
+        free[int(np.argmin(eta))].start(task)

@@ -8,7 +8,12 @@ alarms (animals, wind, rain) are a Poisson process per sensor.
 
 Each report is already a 2-D position measurement with a covariance (what the
 fusion core takes), plus class evidence (likelihoods of person, vehicle, animal).
-Randomness comes only from the generators passed in: a sensor owns no stream.
+Randomness comes only from the draws passed in: a sensor owns no stream. Detection
+draws are *keyed* (`sim.ground.keyed.Draws`): a look's draws depend on the stream
+(sensor, mover) and the look's index (its number on the sensor's clock, or its time
+in microseconds), never on how many looks came before. So a sensor can observe a
+revised trajectory from a time on (``start_s``) and every earlier look keeps its
+outcome (DESIGN.md, "Plans change").
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import numpy as np
 from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
 
+from sim.ground.keyed import Draws
 from sim.ground.trajectory import Trajectory
 
 FloatArray = NDArray[np.float64]
@@ -80,17 +86,26 @@ class Sensor(ABC):
     kind: str
 
     @abstractmethod
-    def observe(self, trajectory: Trajectory, truth: int,
-                rng: np.random.Generator) -> Reports:
-        """All reports this sensor makes of one mover over the mover's whole trajectory.
+    def observe(self, trajectory: Trajectory, truth: int, draws: Draws,
+                start_s: float = -np.inf, size: int = 1) -> Reports:
+        """The reports this sensor makes of one mover at its looks after ``start_s``.
 
-        ``rng`` is the stream ``sensor/<id>/detect/<mover id>``: every look gets its
-        draw whether it detects or not, so one mover's changes shift no other's draws.
+        Parameters
+        ----------
+        trajectory : the mover's (current) trajectory
+        truth : the mover's id, carried for scoring only
+        draws : keyed stream ``sensor/<id>/detect/<mover id>``
+        start_s : only looks strictly after this time, s (-inf: all)
+        size : persons in the group (a larger group is easier to detect where the
+            sensor's physics says so; see each sensor)
         """
 
     @abstractmethod
-    def nuisance(self, duration_s: float, rng: np.random.Generator) -> Reports:
-        """Nuisance alarms over [0, duration_s), from stream ``sensor/<id>/nuisance``."""
+    def nuisance(self, end_s: float, rng: np.random.Generator,
+                 start_s: float = 0.0) -> Reports:
+        """Nuisance alarms over [start_s, end_s), from one of the sensor's nuisance
+        streams (the engine uses one stream per day, so alarm times never depend on
+        when the run ends)."""
 
     @abstractmethod
     def coverage(self) -> BaseGeometry:

@@ -66,11 +66,29 @@ class Camera(SectorSensor):
             r50 = np.where(self.daylight.is_night(t), r50 * self.spec.night_range_factor, r50)
         return r50
 
-    def pd(self, range_m: FloatArray, t_s: FloatArray) -> FloatArray:
-        """Pd per look in clear line of sight: TTPF of ``r50(t) / R``; 0 beyond max range."""
+    def pd(self, range_m: FloatArray, t_s: FloatArray, size: int = 1) -> FloatArray:
+        """Pd per look in clear line of sight: TTPF of ``r50(t) / R``; 0 beyond max range.
+
+        The group's size does not change it: the Johnson criterion counts cycles across
+        one person's critical dimension, and a group is seen when one of its members is
+        (simplification [G])."""
         r = np.asarray(range_m, float)
         with np.errstate(divide="ignore"):
             p = ttpf(self.r50_m(t_s) / r)
+        p = np.where(r > 0, p, 1.0)
+        return np.where(r <= self.spec.max_range_m, p, 0.0)
+
+    def recognition_p(self, range_m: FloatArray, t_s: FloatArray) -> FloatArray:
+        """Probability an operator looking through the slewed, zoomed camera recognises
+        persons at ``range_m`` (n,): TTPF of ``recognition_r50(t) / R`` (shorter at
+        night unless thermal, like detection); 0 beyond max range."""
+        r = np.asarray(range_m, float)
+        r50 = np.full(np.shape(r), self.spec.recognition_r50_m)
+        if not self.spec.thermal and self.daylight is not None:
+            r50 = np.where(self.daylight.is_night(np.asarray(t_s, float)),
+                           r50 * self.spec.night_range_factor, r50)
+        with np.errstate(divide="ignore"):
+            p = ttpf(r50 / r)
         p = np.where(r > 0, p, 1.0)
         return np.where(r <= self.spec.max_range_m, p, 0.0)
 

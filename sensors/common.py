@@ -96,11 +96,14 @@ def night_intervals(daylight: Daylight, start_s: float, end_s: float) -> FloatAr
     return iv[iv[:, 1] > iv[:, 0]]
 
 
-def nuisance_times(duration_s: float, per_day: float, rng: np.random.Generator) -> FloatArray:
-    """Sorted times of a homogeneous Poisson process on [0, duration_s).
+def nuisance_times(end_s: float, per_day: float, rng: np.random.Generator,
+                   start_s: float = 0.0) -> FloatArray:
+    """Sorted times of a homogeneous Poisson process on [start_s, end_s).
 
-    A Poisson count with mean ``per_day · duration / 86400`` placed uniformly: the
-    same process as exponential gaps, with two draws per call instead of one per event.
+    A Poisson count with mean ``per_day · (end - start) / 86400`` placed uniformly:
+    the same process as exponential gaps, with two draws per call instead of one per
+    event.
     """
-    n = rng.poisson(per_day * duration_s / 86_400.0)
-    return np.sort(rng.uniform(0.0, duration_s, n))
+    span = max(end_s - start_s, 0.0)
+    n = rng.poisson(per_day * span / 86_400.0)
+    return np.sort(rng.uniform(start_s, start_s + span, n))

@@ -4,9 +4,10 @@ Model (a documented simplification). Each time a mover's trajectory crosses the
 sensor's polyline the sensor alarms with probability ``pd`` [G], at the crossing
 time: a fence-mounted or buried sensor fires when the climb, cut or footsteps start,
 so the alarm does not wait for the climb to end. The climb itself (``delay_s``,
-~4 s for a well-designed fence [Fence-4s]) delays the *group*, which is the route's
-business; the alarm time is the crossing time. A route crossing the line twice gets
-two independent chances.
+~4 s for a well-designed fence [Fence-4s]) delays the *group*: its route stops
+``delay_s`` at the line (`sim.ground.routes.Barrier`); the alarm time is the crossing
+time, the start of the delay (EASI's detection at the start of a delay element). A
+route crossing the line twice gets two independent chances.
 
 The reported position is the crossing point plus Gaussian noise, σ_along along the
 line (zoned systems localise to their zone [FiberSenSys], DAS to metres
@@ -25,6 +26,7 @@ from sensors.base import Reports, Sensor
 from sensors.common import ANIMAL, PERSON, class_evidence, nuisance_times
 from sensors.geometry import line_crossings
 from sim.ground.daylight import Daylight
+from sim.ground.keyed import Draws, time_index
 from sim.ground.measurements import line_sensor
 from sim.ground.specs import FenceSpec
 from sim.ground.terrain import Terrain
@@ -52,31 +54,35 @@ class Fence(Sensor):
             self._direction = np.nan_to_num(seg / length[:, None])
         self._line = LineString(self.line_xy)
 
-    def observe(self, trajectory: Trajectory, truth: int,
-                rng: np.random.Generator) -> Reports:
-        """One alarm chance per crossing. Draws, in order: detection (n,), noise
-        (n, 2) along/across, declared class (n,) — for every crossing."""
+    def observe(self, trajectory: Trajectory, truth: int, draws: Draws,
+                start_s: float = -np.inf, size: int = 1) -> Reports:
+        """One alarm chance per crossing after ``start_s`` (whatever the group's size:
+        the sensor fires on the first climber [G]). Keyed draws per crossing time (µs):
+        detection and class (uniforms), noise along/across (normals)."""
         spec = self.spec
         t, xy, segment = line_crossings(trajectory, self.line_xy)
-        n = len(t)
-        u = rng.random(n)
-        z = rng.standard_normal((n, 2))
-        u_class = rng.random(n)
-        detected = u < spec.pd
+        later = t > start_s
+        t, xy, segment = t[later], xy[later], segment[later]
+        key = time_index(t)
+        u2 = draws.uniform(key, 2)
+        z = draws.normal(key, 2)
+        detected = u2[:, 0] < spec.pd
         d = self._direction[segment]
         normal = np.column_stack([-d[:, 1], d[:, 0]])
         xy_m = xy + (spec.sigma_along_m * z[:, :1]) * d + (spec.sigma_across_m * z[:, 1:]) * normal
         _, cov = line_sensor(xy_m, np.arctan2(d[:, 1], d[:, 0]), spec.sigma_along_m,
                              spec.sigma_across_m)
-        lik = class_evidence(PERSON, spec.class_accuracy, u_class)
+        lik = class_evidence(PERSON, spec.class_accuracy, u2[:, 1])
         return Reports(self.id, t[detected], xy_m[detected], cov[detected],
                        np.full(int(detected.sum()), truth, dtype=np.int64), lik[detected])
 
-    def nuisance(self, duration_s: float, rng: np.random.Generator) -> Reports:
-        """Poisson alarms at uniform times and uniform points along the line (no noise:
-        the point is already arbitrary). Draws: count, times, arc positions, classes."""
+    def nuisance(self, end_s: float, rng: np.random.Generator,
+                 start_s: float = 0.0) -> Reports:
+        """Poisson alarms at uniform times of [start_s, end_s) and uniform points along
+        the line (no noise: the point is already arbitrary). Draws: count, times, arc
+        positions, classes."""
         spec = self.spec
-        t = nuisance_times(duration_s, spec.nuisance_per_day, rng)
+        t = nuisance_times(end_s, spec.nuisance_per_day, rng, start_s)
         n = len(t)
         arc = rng.uniform(0.0, self._line.length, n)
         u_class = rng.random(n)

@@ -314,3 +314,36 @@ def sector_polygon_xy(center: FloatArray, r_max: float, heading_deg: float,
     if fov_deg >= 360.0:
         return outer
     return np.vstack([c, outer])
+
+
+def complement_intervals(iv: FloatArray, start_s: float, end_s: float) -> FloatArray:
+    """The parts of [start_s, end_s) not covered by the interval list ``iv``."""
+    iv = np.asarray(iv, float).reshape(-1, 2)
+    iv = iv[(iv[:, 1] > start_s) & (iv[:, 0] < end_s)]
+    edges = np.concatenate([[start_s], np.clip(iv, start_s, end_s).ravel(), [end_s]])
+    edges = edges.reshape(-1, 2)
+    return edges[edges[:, 1] > edges[:, 0]]
+
+
+def sight_intervals(observer: Trajectory, target: Trajectory,
+                    pieces: list[tuple[FloatArray, float]]) -> FloatArray:
+    """When ``observer`` can see ``target``, with a sight range that changes in time.
+
+    ``pieces``: (interval list, radius m) pairs covering the times of interest, e.g.
+    day and night, or the zones the target walks through. The result is the union
+    over pieces of (within radius) ∩ (piece's intervals): exact, in closed form, since
+    on each piece the range is constant.
+    """
+    parts: list[FloatArray] = []
+    cache: dict[float, FloatArray] = {}
+    for iv, radius in pieces:
+        if not len(iv) or radius <= 0:
+            continue
+        if radius not in cache:
+            cache[radius] = proximity_intervals(observer, target, radius)
+        parts.append(intersect_intervals(cache[radius], iv))
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return np.zeros((0, 2))
+    stacked = np.vstack(parts)
+    return merge_intervals(stacked[:, 0], stacked[:, 1])

@@ -1,27 +1,29 @@
-"""Patrols: a mobile sensor walking its route back and forth during its shifts.
+"""Patrols: guards walking a route back and forth during their shifts.
 
 Movement. Each duty period (the daily shifts, contiguous ones joined, clipped to the
-run) the patrol starts at the first point of its route and walks it back and forth
-at ``speed_mps`` until the period ends; off duty it is nowhere. Its movement is
-therefore a list of piecewise-linear `Trajectory` objects, one per duty period
-(`Patrol.trajectories`), for maps and for the engine.
+run) the patrol starts at a point of its route drawn uniformly along it, heading out
+or back with equal chance (keyed draws ``patrol/<id>/shift`` per period start, so a
+night's start does not depend on other nights), and paces the route at
+``speed_mps`` until the period ends; off duty it is nowhere. `Patrol.trajectories`
+are these *planned* walks; the engine revises them when the patrol pursues a group.
 
-Detection (DOMAIN §3.1, §3.3 item 1/3). The patrol sees a group while their distance
-is at most ``detection_range_m`` by day, ``night_range_factor`` times that at night
-[Koester-2014] [Koester-NZ]. The contact intervals come in closed form: between the
-union of both movers' knots the relative position is linear, so each piece is one
-quadratic inequality (`sensors.geometry.proximity_intervals`). Each contact (a
-maximal interval in range) is one detection opportunity:
+Detection (DOMAIN §3.1, §3.3 items 1 and 3). The patrol sees a group while their
+distance is at most ``detection_range_m`` by day and ``night_range_factor`` times
+that at night [Koester-2014] [Koester-NZ], times the scenario's
+``hidden_range_factor`` while the group hides. The contact intervals come in closed
+form (`sensors.geometry.sight_intervals`). Each contact is one opportunity:
 
 - definite range (default; cookie-cutter, sweep width W = 2 r): detected at the
-  first instant in range with probability ``pd`` (1 by default);
+  first instant in range with probability ``1 − (1 − pd)^size`` (each member of the
+  group can be noticed [G]);
 - continuous hazard (``glimpse_rate_per_s`` = λ set): the detection time is
-  ``entry + Exp(λ)``, detected if that falls before the contact ends, so
-  ``P = 1 - exp(-λ · exposure)`` [SARBayes] — the memoryless glimpse process.
+  ``entry + Exp(λ · size)``, detected if that falls before the contact ends, so
+  ``P = 1 − exp(−λ · size · exposure)`` [SARBayes] — the memoryless glimpse process.
 
-Foliage is ignored for patrols (the range is an average detection range that
-already reflects the terrain [Koester-2014]). The report is the group's position at
-detection plus GPS/estimation noise ``sigma_m`` per axis; a contact gives one report.
+Draws are keyed by the contact's start time (µs). Foliage is ignored for patrols
+(the range is an average detection range that already reflects the terrain
+[Koester-2014]). The report is the group's position plus GPS/estimation noise
+``sigma_m`` per axis; a contact gives one report.
 """
 
 from __future__ import annotations
@@ -32,8 +34,14 @@ from shapely.geometry.base import BaseGeometry
 
 from sensors.base import FloatArray, Reports, Sensor
 from sensors.common import ANIMAL, PERSON, class_evidence, night_intervals
-from sensors.geometry import intersect_intervals, merge_intervals, proximity_intervals
+from sensors.geometry import (
+    complement_intervals,
+    intersect_intervals,
+    merge_intervals,
+    sight_intervals,
+)
 from sim.ground.daylight import Daylight
+from sim.ground.keyed import Draws, time_index
 from sim.ground.measurements import position_fix
 from sim.ground.specs import PatrolSpec, ShiftSpec, parse_clock_h
 from sim.ground.terrain import Terrain
@@ -58,10 +66,11 @@ def duty_periods(shifts: list[ShiftSpec], daylight: Daylight | None,
     return merge_intervals(iv[:, 0], iv[:, 1])
 
 
-def back_and_forth(route: FloatArray, speed_mps: float, start_s: float,
-                   end_s: float) -> Trajectory:
-    """The trajectory of a walker leaving ``route[0]`` at ``start_s`` and pacing the
-    polyline ``route`` (m, 2) end to end and back at ``speed_mps`` until ``end_s``."""
+def back_and_forth(route: FloatArray, speed_mps: float, start_s: float, end_s: float,
+                   start_arc_m: float = 0.0, outbound: bool = True) -> Trajectory:
+    """A walker pacing the polyline ``route`` (m, 2) end to end and back at
+    ``speed_mps`` from ``start_s`` to ``end_s``, starting ``start_arc_m`` along it and
+    heading towards its last point (``outbound``) or its first."""
     route = np.asarray(route, float)
     keep = np.ones(len(route), dtype=bool)
     keep[1:] = np.any(np.diff(route, axis=0) != 0, axis=1)
@@ -71,24 +80,39 @@ def back_and_forth(route: FloatArray, speed_mps: float, start_s: float,
     if length <= 0 or end_s <= start_s:
         return Trajectory(np.array([start_s, max(end_s, np.nextafter(start_s, np.inf))]),
                           np.vstack([route[:1], route[:1]]))
-    # unfolded arc of the vertex passes in one round trip: out, then back
+    # position on the unfolded round trip (0 … 2L): out along arc, back along 2L − arc
+    s0 = float(np.clip(start_arc_m, 0.0, length))
+    s0 = s0 if outbound else 2 * length - s0
     cycle = np.concatenate([arc, 2 * length - arc[-2:0:-1]])
-    n_cycles = int(np.ceil(speed_mps * (end_s - start_s) / (2 * length))) + 1
+    n_cycles = int(np.ceil((speed_mps * (end_s - start_s) + s0) / (2 * length))) + 1
     unfolded = (cycle[None, :] + 2 * length * np.arange(n_cycles)[:, None]).ravel()
+    unfolded = unfolded[unfolded > s0] - s0
     t = start_s + unfolded / speed_mps
-    t = np.concatenate([t[t < end_s], [end_s]])
-    folded = np.mod(speed_mps * (t - start_s), 2 * length)
+    t = np.concatenate([[start_s], t[t < end_s], [end_s]])
+    folded = np.mod(s0 + speed_mps * (t - start_s), 2 * length)
     folded = np.where(folded > length, 2 * length - folded, folded)
-    # vertex passes land on vertices exactly (float noise aside); interpolate the route
     xy = np.column_stack([np.interp(folded, arc, route[:, 0]),
                           np.interp(folded, arc, route[:, 1])])
-    return Trajectory(t, xy)
+    keep_t = np.concatenate([[True], np.diff(t) > 0])
+    return Trajectory(t[keep_t], xy[keep_t])
 
 
-def _complement(iv: FloatArray, start_s: float, end_s: float) -> FloatArray:
-    """The parts of [start_s, end_s) not covered by the interval list ``iv``."""
-    edges = np.concatenate([[start_s], iv.ravel(), [end_s]]).reshape(-1, 2)
-    return edges[edges[:, 1] > edges[:, 0]]
+def observer_pieces(daylight: Daylight | None, start_s: float, end_s: float, r_day_m: float,
+                    night_factor: float, hidden: FloatArray,
+                    hidden_factor: float) -> list[tuple[FloatArray, float]]:
+    """(intervals, radius) pieces over [start_s, end_s) for an observer who sees
+    ``r_day_m`` by day, ``night_factor`` × that at night, and ``hidden_factor`` × that
+    while the target hides (``hidden``: interval list)."""
+    nights = (night_intervals(daylight, start_s, end_s) if daylight is not None
+              else np.zeros((0, 2)))
+    days = complement_intervals(nights, start_s, end_s)
+    hid = np.asarray(hidden, float).reshape(-1, 2)
+    seen = complement_intervals(hid, start_s, end_s)
+    pieces = []
+    for when, radius in ((days, r_day_m), (nights, r_day_m * night_factor)):
+        pieces.append((intersect_intervals(when, seen), radius))
+        pieces.append((intersect_intervals(when, hid), radius * hidden_factor))
+    return pieces
 
 
 class Patrol(Sensor):
@@ -98,25 +122,34 @@ class Patrol(Sensor):
 
     @classmethod
     def from_spec(cls, spec: PatrolSpec, terrain: Terrain | None = None,
-                  daylight: Daylight | None = None, duration_s: float | None = None) -> Patrol:
+                  daylight: Daylight | None = None, duration_s: float | None = None,
+                  shift_draws: Draws | None = None) -> Patrol:
         """Build from the spec and the run's collaborators (see `sensors.registry`)."""
         if duration_s is None:
             raise ValueError(f"patrol {spec.id!r} needs the run's duration_s")
-        return cls(spec, daylight, duration_s)
+        return cls(spec, daylight, duration_s, shift_draws)
 
-    def __init__(self, spec: PatrolSpec, daylight: Daylight | None,
-                 duration_s: float) -> None:
+    def __init__(self, spec: PatrolSpec, daylight: Daylight | None, duration_s: float,
+                 shift_draws: Draws | None = None) -> None:
         self.spec = spec
         self.id = spec.id
         self.daylight = daylight
         self.duration_s = float(duration_s)
         self.route_xy = np.asarray(spec.route, float)
+        self.route_length_m = float(LineString(self.route_xy).length)
         self.duty_s = duty_periods(spec.shifts, daylight, self.duration_s)
-        self.trajectories = tuple(back_and_forth(self.route_xy, spec.speed_mps, a, b)
-                                  for a, b in self.duty_s)
+        if shift_draws is None:     # no stream: every period from the first point
+            starts = np.zeros((len(self.duty_s), 2)) + [0.0, 0.0]
+        else:
+            starts = shift_draws.uniform(time_index(self.duty_s[:, 0]), 2)
+        self.trajectories = tuple(
+            back_and_forth(self.route_xy, spec.speed_mps, a, b,
+                           start_arc_m=float(u[0]) * self.route_length_m,
+                           outbound=bool(u[1] < 0.5) or shift_draws is None)
+            for (a, b), u in zip(self.duty_s, starts, strict=True))
 
     def position_at(self, t_s: float | FloatArray) -> FloatArray:
-        """Patrol position(s) at ``t_s``: (2,) or (n, 2); NaN while off duty."""
+        """Planned position(s) at ``t_s``: (2,) or (n, 2); NaN while off duty."""
         t = np.atleast_1d(np.asarray(t_s, float))
         out = np.full((len(t), 2), np.nan)
         for traj, (a, b) in zip(self.trajectories, self.duty_s, strict=True):
@@ -125,60 +158,78 @@ class Patrol(Sensor):
                 out[on] = traj.position_at(t[on])
         return out[0] if np.ndim(t_s) == 0 else out
 
-    def contacts(self, trajectory: Trajectory) -> FloatArray:
-        """Intervals (n, 2), s, when the mover is within the patrol's detection range."""
-        spec = self.spec
-        r_day = spec.detection_range_m
-        r_night = r_day * spec.night_range_factor
+    def range_pieces(self, start_s: float, end_s: float, hidden: FloatArray,
+                     hidden_factor: float) -> list[tuple[FloatArray, float]]:
+        """(intervals, radius) over [start_s, end_s): day or night, hidden or not."""
+        return observer_pieces(self.daylight, start_s, end_s, self.spec.detection_range_m,
+                               self.spec.night_range_factor, hidden, hidden_factor)
+
+    def contacts(self, trajectory: Trajectory, observer: Trajectory | None = None,
+                 hidden: FloatArray | None = None, hidden_factor: float = 1.0) -> FloatArray:
+        """Intervals (n, 2), s, when the mover is within the patrol's detection range.
+
+        ``observer``: the patrol's actual trajectory (default: each planned duty walk);
+        ``hidden``: intervals when the mover hides (range × ``hidden_factor``).
+        """
+        hid = np.zeros((0, 2)) if hidden is None else hidden
+        walks = self.trajectories if observer is None else (observer,)
         parts = []
-        for traj in self.trajectories:
-            if traj.end_s <= trajectory.start_s or traj.start_s >= trajectory.end_s:
+        for walk in walks:
+            start = max(walk.start_s, trajectory.start_s)
+            end = min(walk.end_s, trajectory.end_s)
+            if end <= start:
                 continue
-            start = max(traj.start_s, trajectory.start_s)
-            end = min(traj.end_s, trajectory.end_s)
-            nights = (night_intervals(self.daylight, start, end) if self.daylight is not None
-                      else np.zeros((0, 2)))
-            day_iv = proximity_intervals(trajectory, traj, r_day)
-            parts.append(intersect_intervals(day_iv, _complement(nights, start, end)))
-            if len(nights):
-                night_iv = (day_iv if r_night >= r_day
-                            else proximity_intervals(trajectory, traj, r_night))
-                parts.append(intersect_intervals(night_iv, nights))
+            parts.append(sight_intervals(walk, trajectory,
+                                         self.range_pieces(start, end, hid, hidden_factor)))
+        parts = [p for p in parts if len(p)]
         if not parts:
             return np.zeros((0, 2))
         iv = np.vstack(parts)
         return merge_intervals(iv[:, 0], iv[:, 1])
 
-    def observe(self, trajectory: Trajectory, truth: int,
-                rng: np.random.Generator) -> Reports:
-        """One opportunity per contact. Draws, in order, for every contact: detection
-        (n,), position noise (n, 2), declared class (n,)."""
+    def detect(self, contacts: FloatArray, draws: Draws, size: int = 1
+               ) -> tuple[FloatArray, np.ndarray]:
+        """Detection time (n,) and outcome (n,) of each contact (n, 2); keyed by the
+        contact's start. Rules in the module docstring."""
         spec = self.spec
-        iv = self.contacts(trajectory)
-        n = len(iv)
-        u = rng.random(n)
-        z = rng.standard_normal((n, 2))
-        u_class = rng.random(n)
+        n_persons = max(int(size), 1)
+        u = draws.uniform(time_index(contacts[:, 0]), 1)[:, 0]
         if spec.glimpse_rate_per_s is not None:
-            t = iv[:, 0] - np.log1p(-u) / spec.glimpse_rate_per_s
-            detected = t < iv[:, 1]
-        else:
-            t = iv[:, 0].copy()
-            detected = u < spec.pd
-        xy = trajectory.position_at(t).reshape(-1, 2) + spec.sigma_m * z
-        k = int(detected.sum())
-        var = spec.sigma_m**2
-        _, cov = position_fix(xy[detected, 0], xy[detected, 1], var, var)
-        return Reports(self.id, t[detected], xy[detected], cov,
-                       np.full(k, truth, dtype=np.int64),
-                       class_evidence(PERSON, spec.class_accuracy, u_class)[detected])
+            t = contacts[:, 0] - np.log(u) / (spec.glimpse_rate_per_s * n_persons)
+            return t, t < contacts[:, 1]
+        return contacts[:, 0].copy(), u < 1.0 - (1.0 - spec.pd) ** n_persons
 
-    def nuisance(self, duration_s: float, rng: np.random.Generator) -> Reports:
-        """False sightings: Poisson over the time on duty within [0, duration_s),
+    def sighting_report(self, t_s: FloatArray, true_xy: FloatArray, truth: int,
+                        draws: Draws) -> Reports:
+        """The reports (n,) of sightings at ``t_s`` of a mover at ``true_xy`` (n, 2):
+        GPS noise and the declared class from keyed draws per sighting time."""
+        spec = self.spec
+        key = time_index(t_s)
+        xy = np.asarray(true_xy, float).reshape(-1, 2) + spec.sigma_m * draws.normal(key, 2)
+        var = spec.sigma_m**2
+        _, cov = position_fix(xy[:, 0], xy[:, 1], var, var)
+        lik = class_evidence(PERSON, spec.class_accuracy,
+                             draws.uniform(key, 2)[:, 1])
+        return Reports(self.id, np.asarray(t_s, float), xy, cov,
+                       np.full(len(xy), truth, dtype=np.int64), lik)
+
+    def observe(self, trajectory: Trajectory, truth: int, draws: Draws,
+                start_s: float = -np.inf, size: int = 1) -> Reports:
+        """Sightings on the planned walks: one opportunity per contact starting after
+        ``start_s`` (the engine uses the same rules on revised walks)."""
+        iv = self.contacts(trajectory)
+        iv = iv[iv[:, 0] > start_s]
+        t, detected = self.detect(iv, draws, size)
+        t = t[detected]
+        return self.sighting_report(t, trajectory.position_at(t).reshape(-1, 2), truth, draws)
+
+    def nuisance(self, end_s: float, rng: np.random.Generator,
+                 start_s: float = 0.0) -> Reports:
+        """False sightings: Poisson over the time on duty within [start_s, end_s),
         uniform in time on duty and uniform on the disc of detection range around the
         patrol. Draws: count, duty-time positions, radius, angle, class."""
         spec = self.spec
-        duty = intersect_intervals(self.duty_s, np.array([[0.0, duration_s]]))
+        duty = intersect_intervals(self.duty_s, np.array([[start_s, end_s]]))
         lengths = duty[:, 1] - duty[:, 0]
         total = float(lengths.sum())
         n = rng.poisson(spec.nuisance_per_day * total / 86_400.0)

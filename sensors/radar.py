@@ -44,11 +44,21 @@ class Radar(SectorSensor):
     def __init__(self, spec: RadarSpec, terrain: Terrain | None = None) -> None:
         super().__init__(spec, terrain)
 
-    def pd(self, range_m: FloatArray, t_s: FloatArray | None = None) -> FloatArray:
-        """Pd per scan in clear line of sight, ``pd_at_1km ** ((R / 1 km) ** 4)``."""
+    def pd(self, range_m: FloatArray, t_s: FloatArray | None = None,
+           size: int = 1) -> FloatArray:
+        """Pd per scan in clear line of sight of a group of ``size`` persons:
+        ``pd_at_1km ** ((R / 1 km) ** 4 / size)``.
+
+        −ln Pd grows as 1 / SNR and the radar equation gives SNR ∝ σ / R⁴; a group's
+        radar cross-section is the sum of its members' (incoherent), σ ∝ size [G].
+        """
         r = np.asarray(range_m, float)
-        p = np.power(self.spec.pd_at_1km, (r / 1_000.0) ** 4)
+        p = np.power(self.spec.pd_at_1km, (r / 1_000.0) ** 4 / max(int(size), 1))
         return np.where(r <= self.spec.max_range_m, p, 0.0)
+
+    def motion_factor(self, speed_mps: FloatArray) -> FloatArray:
+        """Doppler processing rejects still targets: 0 below ``min_speed_mps``, else 1."""
+        return (np.asarray(speed_mps, float) >= self.spec.min_speed_mps).astype(float)
 
     def measured_range_m(self, range_m: FloatArray, z: FloatArray) -> FloatArray:
         """Range plus Gaussian noise of ``sigma_range_m``."""

@@ -15,6 +15,7 @@ from sensors.patrol import Patrol
 from sensors.radar import Radar
 from sensors.seismic import Seismic
 from sim.ground.daylight import Daylight
+from sim.ground.keyed import Draws
 from sim.ground.specs import CameraSpec, FenceSpec, PatrolSpec, RadarSpec, SeismicSpec, Spec
 from sim.ground.terrain import Terrain
 
@@ -28,7 +29,7 @@ SENSOR_CLASSES: dict[type[Spec], type[Fence | Camera | Radar | Seismic | Patrol]
 
 
 def build_sensor(spec: Spec, terrain: Terrain | None, daylight: Daylight | None, *,
-                 duration_s: float | None = None) -> Sensor:
+                 duration_s: float | None = None, shift_draws: Draws | None = None) -> Sensor:
     """The sensor for ``spec``: a fence, camera, radar, seismic sensor or patrol.
 
     Parameters
@@ -37,6 +38,7 @@ def build_sensor(spec: Spec, terrain: Terrain | None, daylight: Daylight | None,
     terrain : the segment's terrain (line of sight through foliage); None: open ground
     daylight : the run's clock (night for cameras and patrols); None: always day
     duration_s : run length, s; required for a patrol (its shifts over the run)
+    shift_draws : a patrol's keyed stream for where each shift starts on its route
 
     Raises
     ------
@@ -45,6 +47,8 @@ def build_sensor(spec: Spec, terrain: Terrain | None, daylight: Daylight | None,
 
     Each sensor class takes what it needs through its ``from_spec`` classmethod.
     """
+    if isinstance(spec, PatrolSpec):
+        return Patrol.from_spec(spec, terrain, daylight, duration_s, shift_draws)
     try:
         cls = SENSOR_CLASSES[type(spec)]
     except KeyError:

@@ -34,9 +34,21 @@ from sensors.common import (
     nuisance_times,
 )
 from sensors.geometry import look_times, sector_intervals, sector_polygon_xy
+from sim.ground.keyed import Draws
 from sim.ground.specs import CameraSpec, RadarSpec
 from sim.ground.terrain import Terrain
 from sim.ground.trajectory import Trajectory
+
+#: Nuisance animals: walking speed, m/s, and mean time in view, s [G].
+ANIMAL_SPEED_MPS = 0.5
+ANIMAL_DWELL_S = 180.0
+
+
+def _animal_evidence(person_lik: FloatArray, accuracy: float) -> FloatArray:
+    """Class likelihood rows of an animal from rows drawn as if it were a person: the
+    same declarations with the person and animal columns swapped (the draw that named
+    'person' for a person names 'animal' for an animal)."""
+    return person_lik[:, [ANIMAL, 1, PERSON]]
 
 
 class SectorSensor(Sensor):
@@ -52,8 +64,9 @@ class SectorSensor(Sensor):
         self._sees_foliage = has_foliage(terrain)
 
     @abstractmethod
-    def pd(self, range_m: FloatArray, t_s: FloatArray) -> FloatArray:
-        """Pd per look in clear line of sight at ranges (n,), m, and times (n,), s."""
+    def pd(self, range_m: FloatArray, t_s: FloatArray, size: int = 1) -> FloatArray:
+        """Pd per look in clear line of sight at ranges (n,), m, and times (n,), s, of
+        a group of ``size`` persons."""
 
     @abstractmethod
     def measured_range_m(self, range_m: FloatArray, z: FloatArray) -> FloatArray:
@@ -75,21 +88,22 @@ class SectorSensor(Sensor):
         return sector_intervals(trajectory, self.position, s.max_range_m, s.heading_deg,
                                 s.fov_deg)
 
-    def observe(self, trajectory: Trajectory, truth: int,
-                rng: np.random.Generator) -> Reports:
-        """One trial per look inside the sector. Draws, in order, for every look:
-        detection (n,), range/bearing noise (n, 2), declared class (n,)."""
+    def observe(self, trajectory: Trajectory, truth: int, draws: Draws,
+                start_s: float = -np.inf, size: int = 1) -> Reports:
+        """One trial per look inside the sector after ``start_s``. Keyed draws per look
+        number k: detection and class (uniforms), range/bearing noise (normals)."""
         spec = self.spec
         t, _ = look_times(self.exposure(trajectory), spec.revisit_s, self.phase_s)
-        n = len(t)
-        u = rng.random(n)
-        z = rng.standard_normal((n, 2))
-        u_class = rng.random(n)
-        if n == 0:
+        t = t[t > start_s]
+        if len(t) == 0:
             return Reports.empty(self.id)
+        k = np.round((t - self.phase_s) / spec.revisit_s).astype(np.int64)
+        u2 = draws.uniform(k, 2)
+        u, u_class = u2[:, 0], u2[:, 1]
+        z = draws.normal(k, 2)
         d = trajectory.position_at(t) - self.position
         range_m = np.hypot(d[:, 0], d[:, 1])
-        p = self.pd(range_m, t)
+        p = self.pd(range_m, t, size) * self.motion_factor(trajectory.speed_at(t))
         # Line of sight only matters for looks the range law already passes
         # (u < Pd·P_LOS implies u < Pd): the same decisions, far fewer sight lines.
         candidate = u < p
@@ -104,6 +118,11 @@ class SectorSensor(Sensor):
                        np.full(len(xy), truth, dtype=np.int64),
                        class_evidence(PERSON, spec.class_accuracy, u_class)[detected])
 
+    def motion_factor(self, speed_mps: FloatArray) -> FloatArray:
+        """Multiplier of Pd for a mover at ``speed_mps`` (n,): 1 (imagers see a still
+        target); radars override it (Doppler)."""
+        return np.ones(np.shape(speed_mps))
+
     def _measure(self, range_m: FloatArray, bearing_rad: FloatArray,
                  z: FloatArray) -> tuple[FloatArray, FloatArray]:
         """Noisy positions (n, 2) and their covariances (n, 2, 2) from true polar
@@ -112,20 +131,39 @@ class SectorSensor(Sensor):
         b_m = bearing_rad + np.radians(self.spec.sigma_bearing_deg) * z[:, 1]
         return self.convert(r_m, b_m)
 
-    def nuisance(self, duration_s: float, rng: np.random.Generator) -> Reports:
-        """Poisson alarms at uniform times and points uniform over the sector's area,
-        reported with the covariance a measurement there would have. Draws: count,
-        times, radius (n,), angle (n,), class (n,)."""
+    def nuisance(self, end_s: float, rng: np.random.Generator,
+                 start_s: float = 0.0) -> Reports:
+        """Animals wandering through the sector, seen look by look like any mover.
+
+        ``nuisance_per_day`` animals (deer, boar, elk [OIG-06-15]) enter the sector per
+        day: each appears at a uniform time of [start_s, end_s) at a point uniform over
+        the sector's area and walks a straight line in a uniform direction at
+        `ANIMAL_SPEED_MPS` for an exponential time of mean `ANIMAL_DWELL_S` [G]. The
+        sensor observes it with its own Pd, line of sight and look clock, so an animal
+        seen on several looks makes a track — false tracks at the rate the clutter
+        implies. Draws: count, times, radius, angle, heading, dwell; then each
+        animal's looks from a keyed stream derived from ``rng``.
+        """
         spec = self.spec
-        t = nuisance_times(duration_s, spec.nuisance_per_day, rng)
+        t = nuisance_times(end_s, spec.nuisance_per_day, rng, start_s)
         n = len(t)
         r = spec.max_range_m * np.sqrt(rng.random(n))
         bearing = np.radians(spec.heading_deg + spec.fov_deg * (rng.random(n) - 0.5))
-        u_class = rng.random(n)
-        xy = self.position + r[:, None] * np.column_stack([np.cos(bearing), np.sin(bearing)])
-        _, cov = self.convert(r, bearing)
-        return Reports(self.id, t, xy, cov, np.full(n, -1, dtype=np.int64),
-                       class_evidence(ANIMAL, spec.class_accuracy, u_class))
+        heading = 2 * np.pi * rng.random(n)
+        dwell = rng.exponential(ANIMAL_DWELL_S, n) + 1.0
+        keys = rng.integers(0, 2**63 - 1, n)
+        xy0 = self.position + r[:, None] * np.column_stack([np.cos(bearing), np.sin(bearing)])
+        step = ANIMAL_SPEED_MPS * dwell[:, None] * np.column_stack([np.cos(heading),
+                                                                     np.sin(heading)])
+        parts = []
+        for i in range(n):
+            walk = Trajectory(np.array([t[i], t[i] + dwell[i]]),
+                              np.vstack([xy0[i], xy0[i] + step[i]]))
+            seen = self.observe(walk, -1, Draws(int(keys[i])))
+            if len(seen):
+                parts.append(Reports(self.id, seen.t_s, seen.xy, seen.cov, seen.truth,
+                                     _animal_evidence(seen.class_lik, spec.class_accuracy)))
+        return Reports.concat(self.id, parts)
 
     def coverage(self) -> Polygon:
         s = self.spec

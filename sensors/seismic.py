@@ -21,6 +21,7 @@ from sensors.base import Reports, Sensor
 from sensors.common import ANIMAL, PERSON, class_evidence, default_phase_s, nuisance_times
 from sensors.geometry import circle_intervals, look_times
 from sim.ground.daylight import Daylight
+from sim.ground.keyed import Draws
 from sim.ground.measurements import proximity
 from sim.ground.specs import SeismicSpec
 from sim.ground.terrain import Terrain
@@ -49,24 +50,30 @@ class Seismic(Sensor):
         """Intervals (n, 2), s, when the mover is within the detection radius."""
         return circle_intervals(trajectory, self.position, self.spec.radius_m)
 
-    def observe(self, trajectory: Trajectory, truth: int,
-                rng: np.random.Generator) -> Reports:
-        """One chance per clock tick inside the radius. Draws: detection (n,), class (n,)."""
+    def observe(self, trajectory: Trajectory, truth: int, draws: Draws,
+                start_s: float = -np.inf, size: int = 1) -> Reports:
+        """One chance per clock tick inside the radius after ``start_s``, while the
+        mover walks (a group standing still makes no footsteps). A group of ``size``
+        is that many independent footstep sources: ``1 − (1 − pd)^size`` per tick [G].
+        Keyed draws per tick number k: detection, class."""
         spec = self.spec
         t, _ = look_times(self.exposure(trajectory), spec.revisit_s, self.phase_s)
-        n = len(t)
-        u = rng.random(n)
-        u_class = rng.random(n)
-        detected = u < spec.pd
-        k = int(detected.sum())
-        xy, cov = proximity(np.broadcast_to(self.position, (k, 2)), spec.radius_m)
-        return Reports(self.id, t[detected], xy, cov, np.full(k, truth, dtype=np.int64),
-                       class_evidence(PERSON, spec.class_accuracy, u_class)[detected])
+        t = t[t > start_s]
+        k = np.round((t - self.phase_s) / spec.revisit_s).astype(np.int64)
+        u2 = draws.uniform(k, 2)
+        p_group = 1.0 - (1.0 - spec.pd) ** max(int(size), 1)
+        detected = (u2[:, 0] < p_group) & (trajectory.speed_at(t) > 0)
+        n = int(detected.sum())
+        xy, cov = proximity(np.broadcast_to(self.position, (n, 2)), spec.radius_m)
+        return Reports(self.id, t[detected], xy, cov, np.full(n, truth, dtype=np.int64),
+                       class_evidence(PERSON, spec.class_accuracy, u2[:, 1])[detected])
 
-    def nuisance(self, duration_s: float, rng: np.random.Generator) -> Reports:
-        """Poisson triggers at uniform times. Draws: count, times, classes."""
+    def nuisance(self, end_s: float, rng: np.random.Generator,
+                 start_s: float = 0.0) -> Reports:
+        """Poisson triggers at uniform times of [start_s, end_s). Draws: count, times,
+        classes."""
         spec = self.spec
-        t = nuisance_times(duration_s, spec.nuisance_per_day, rng)
+        t = nuisance_times(end_s, spec.nuisance_per_day, rng, start_s)
         n = len(t)
         u_class = rng.random(n)
         xy, cov = proximity(np.broadcast_to(self.position, (n, 2)), spec.radius_m)

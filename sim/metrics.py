@@ -1,28 +1,49 @@
 """Per-crossing verdicts and KPIs, computed from the event log by pure functions.
 
-Definitions (DOMAIN.md §5):
+Outcomes, as border services count them (DOMAIN.md §5, [DHS-Metrics-2018]); every
+crossing gets exactly one:
 
-- **detected**: at least one report of the group reached the local node (a report
-  lost on its link does not count; a detection is what the command can know of).
-  ``time to detect`` = measurement time of the first such report − entry time.
-- **intercepted**: a reaction team reached the group before its destination;
-  ``time to intercept`` = interception − entry ("time to interdict").
-- **got away**: detected, not intercepted; **undetected**: no report arrived.
-  ``p_detect`` and ``p_intercept`` are over all crossings (the true rates, known in
-  simulation); ``interdiction_rate`` = intercepted / detected (the observable IER
-  [DHS-Metrics-2018]).
-- **false_alarms_per_day**: alerts whose track's truth is a nuisance (-1) per day of
-  the run horizon; ``alert_precision`` = real alerts / all alerts [OIG-06-15].
-- **operator_utilisation**: time-weighted — busy operator-seconds / (operators ×
-  horizon) — not a mean of samples (STYLE §6). ``mean_alert_wait_s``: raise → an
-  operator starts on it, a per-event tally.
+- **apprehended**: a patrol or team apprehended persons of the group (if the group
+  was larger than the capacity at hand, the rest walked on: ``persons_apprehended``
+  says how many);
+- **turned_back**: the group walked back across the border;
+- **got_away**: it reached its destination and the command had detected it;
+- **undetected**: it reached its destination and the command never knew.
+
+**Detected** means the command knew: an alert was raised on a track whose reports
+were mostly this group's, or a patrol saw it — not merely that a report reached the
+node. (A group still walking when the run's tail cap ends counts by the same rule:
+got away if detected, else undetected.)
+
+KPIs (per replication; names as in ``summary.json``):
+
+- ``p_detect``, ``p_apprehend`` over all crossings (the true rates, known in
+  simulation); ``ier`` = (apprehended + turned back) / (apprehended + turned back
+  + got away), the observable interdiction effectiveness rate [DHS-APR-FY15];
+  ``p_apprehend_persons`` = persons apprehended / persons who crossed.
+- ``false_alarms_per_day``: alerts with no group behind them (track truth −1) per
+  day of the horizon; ``nuisance_alarms_per_day``: nuisance reports (animals, wind)
+  that reached the node per day [PSR-wiki]; ``alert_precision`` = alerts on real
+  groups / all alerts [OIG-06-15].
+- ``operator_utilisation``: busy operator-seconds / (operators × horizon), time
+  weighted (STYLE §6); ``queue_wait_*``: alert raised → an operator starts on it.
+- ``team_utilisation``: team-seconds from tasking to back at base / (teams ×
+  horizon); ``team_nuisance_share``: the share of that time spent on alerts with no
+  group behind them.
+- Times, each as ``_mean_s``, ``_median_s`` and ``_p90_s`` over the crossings where
+  both ends happened: ``time_to_detect`` entry → the first report of the group
+  reaching the node (its measurement time) or a patrol sighting; ``time_to_alert``
+  that → the command knew (first alert on its track, or the sighting);
+  ``time_to_verify`` first alert → an operator confirmed it (or a patrol sighting:
+  0); ``time_to_dispatch`` knew → a team tasked after it; ``time_to_arrive`` tasked
+  → the team on scene (reached its planned point, or saw the group first);
+  ``time_to_apprehend`` entry → apprehension ("time to interdict").
 
 Summaries over replications (`summarize`): the mean of the per-replication values
-and a Student-t 95 % interval over replications (n ≥ 2). With one replication there
-is no spread to use: proportions over crossings (``p_detect``, ``p_intercept``,
-``interdiction_rate``, ``alert_precision``) get a Wilson score interval on their
-counts; every other KPI gets ``None``. KPIs undefined in a replication (a mean over
-no events) are ``None`` there and left out of the summary's mean and interval.
+and a Student-t 95 % interval over replications (n ≥ 2), clipped to [0, 1] for
+proportions. With one replication proportions get a Wilson score interval on their
+counts and other KPIs ``None``. KPIs undefined in a replication (a mean over no
+events) are ``None`` there and left out of the summary's mean and interval.
 """
 
 from __future__ import annotations
@@ -31,19 +52,21 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from scipy import stats
-
 from sim.ground.events import (
     AlertRaised,
     AlertVerified,
+    Apprehended,
     CrossingEnded,
     CrossingStarted,
-    Dispatched,
-    Intercepted,
     Record,
     ReportLost,
     ReportOutOfSequence,
     ReportReceived,
+    Sighting,
+    TeamBack,
+    TeamOnScene,
+    TeamTasked,
+    TurnedBack,
 )
 
 _DAY_S = 86_400.0
@@ -51,18 +74,22 @@ _DAY_S = 86_400.0
 #: Proportion KPIs and the (numerator, denominator) count KPIs they come from.
 PROPORTIONS: dict[str, tuple[str, str]] = {
     "p_detect": ("detected", "crossings"),
-    "p_intercept": ("intercepted", "crossings"),
-    "interdiction_rate": ("intercepted", "detected"),
+    "p_apprehend": ("apprehended", "crossings"),
+    "p_apprehend_persons": ("persons_apprehended", "persons"),
+    "ier": ("interdicted", "known_entries"),
     "alert_precision": ("true_alerts", "alerts"),
 }
+#: KPIs bounded to [0, 1] (their intervals are clipped there).
+BOUNDED = frozenset(PROPORTIONS) | {"operator_utilisation", "team_utilisation",
+                                    "team_nuisance_share"}
+
+#: The chain's phases for time KPIs (see the module docstring).
+PHASES = ("detect", "alert", "verify", "dispatch", "arrive", "apprehend")
 
 
 @dataclass
 class CrossingVerdict:
-    """One crossing's outcome and times (s; None when it did not happen).
-
-    ``outcome`` is ``undetected``, ``got_away`` or ``intercepted``.
-    """
+    """One crossing's outcome and times (s; None when it did not happen)."""
 
     group: int
     size: int
@@ -72,117 +99,203 @@ class CrossingVerdict:
     dest_x: float
     dest_y: float
     end_s: float
-    first_detection_s: float | None = None
+    first_report_s: float | None = None
+    known_s: float | None = None
     first_alert_s: float | None = None
     verified_s: float | None = None
-    dispatched_s: float | None = None
-    intercepted_s: float | None = None
-    team: str | None = None
+    tasked_s: float | None = None
+    on_scene_s: float | None = None
+    apprehended_s: float | None = None
+    persons_apprehended: int = 0
+    by: str | None = None
+    turned_back_s: float | None = None
     arrived_s: float | None = None
 
     @property
+    def detected(self) -> bool:
+        return self.known_s is not None
+
+    @property
     def outcome(self) -> str:
-        if self.intercepted_s is not None:
-            return "intercepted"
-        return "got_away" if self.first_detection_s is not None else "undetected"
+        if self.apprehended_s is not None:
+            return "apprehended"
+        if self.turned_back_s is not None:
+            return "turned_back"
+        return "got_away" if self.detected else "undetected"
+
+
+def _first(current: float | None, t: float) -> float:
+    return t if current is None or t < current else current
 
 
 def crossing_verdicts(records: Iterable[Record]) -> list[CrossingVerdict]:
     """The verdict of every crossing, in order of entry."""
     rows: dict[int, CrossingVerdict] = {}
+    alert_group: dict[int, int] = {}
+    tasked_group: dict[tuple[str, int], int] = {}
     for r in records:
         if isinstance(r, CrossingStarted):
             rows[r.group] = CrossingVerdict(r.group, r.size, r.t_s, r.entry_x, r.entry_y,
                                             r.dest_x, r.dest_y, r.end_s)
-            continue
-        if isinstance(r, ReportReceived):
-            g, t = r.truth, r.meas_s
-        elif isinstance(r, AlertRaised | AlertVerified):
-            g, t = r.truth, r.t_s
-        elif isinstance(r, Dispatched | Intercepted | CrossingEnded):
-            g, t = r.group, r.t_s
-        else:
-            continue
-        v = rows.get(g)
-        if v is None:
-            continue
-        if isinstance(r, ReportReceived):
-            if v.first_detection_s is None or t < v.first_detection_s:
-                v.first_detection_s = t
-        elif isinstance(r, AlertRaised):
-            v.first_alert_s = t if v.first_alert_s is None else v.first_alert_s
-        elif isinstance(r, AlertVerified):
-            if r.confirmed and v.verified_s is None:
-                v.verified_s = t
-        elif isinstance(r, Dispatched):
-            if v.dispatched_s is None:
-                v.dispatched_s, v.team = t, r.team
-        elif isinstance(r, Intercepted):
-            v.intercepted_s, v.team = t, r.team
-        elif isinstance(r, CrossingEnded):
-            v.arrived_s = t
+        elif isinstance(r, ReportReceived) and r.truth in rows:
+            v = rows[r.truth]
+            v.first_report_s = _first(v.first_report_s, r.meas_s)
+        elif isinstance(r, Sighting) and r.group in rows and r.observer.startswith("patrol"):
+            v = rows[r.group]
+            v.first_report_s = _first(v.first_report_s, r.t_s)
+            v.known_s = _first(v.known_s, r.t_s)
+            v.verified_s = _first(v.verified_s, r.t_s)
+        elif isinstance(r, AlertRaised) and r.truth in rows:
+            alert_group[r.alert] = r.truth
+            v = rows[r.truth]
+            v.first_alert_s = _first(v.first_alert_s, r.t_s)
+            v.known_s = _first(v.known_s, r.t_s)
+            if r.source:
+                v.verified_s = _first(v.verified_s, r.t_s)
+        elif isinstance(r, AlertVerified) and r.decision == "confirmed" and r.truth in rows:
+            v = rows[r.truth]
+            v.verified_s = _first(v.verified_s, r.t_s)
+        elif isinstance(r, TeamTasked) and r.truth in rows:
+            tasked_group[(r.team, r.alert)] = r.truth
+            v = rows[r.truth]
+            v.tasked_s = _first(v.tasked_s, r.t_s)
+        elif isinstance(r, TeamOnScene) and (r.team, r.alert) in tasked_group:
+            v = rows[tasked_group[(r.team, r.alert)]]
+            v.on_scene_s = _first(v.on_scene_s, r.t_s)
+        elif isinstance(r, Sighting) and r.group in rows:       # a team saw it
+            v = rows[r.group]
+            if v.tasked_s is not None:
+                v.on_scene_s = _first(v.on_scene_s, r.t_s)
+        elif isinstance(r, Apprehended) and r.group in rows:
+            v = rows[r.group]
+            v.apprehended_s = _first(v.apprehended_s, r.t_s)
+            v.persons_apprehended += r.persons
+            v.by = v.by or r.by
+        elif isinstance(r, TurnedBack) and r.group in rows:
+            rows[r.group].turned_back_s = r.t_s
+        elif isinstance(r, CrossingEnded) and r.group in rows:
+            rows[r.group].arrived_s = r.t_s
     return [rows[g] for g in sorted(rows)]
-
-
-def _mean(values: Sequence[float]) -> float | None:
-    return sum(values) / len(values) if values else None
 
 
 def _ratio(num: float, den: float) -> float | None:
     return num / den if den > 0 else None
 
 
+def _quantile(values: Sequence[float], q: float) -> float:
+    """Linear-interpolation quantile (numpy's default) of a non-empty list."""
+    s = sorted(values)
+    pos = q * (len(s) - 1)
+    lo = math.floor(pos)
+    hi = min(lo + 1, len(s) - 1)
+    return s[lo] + (s[hi] - s[lo]) * (pos - lo)
+
+
+def _times(name: str, values: Sequence[float]) -> dict[str, float | None]:
+    if not values:
+        return {f"{name}_mean_s": None, f"{name}_median_s": None, f"{name}_p90_s": None}
+    return {f"{name}_mean_s": sum(values) / len(values),
+            f"{name}_median_s": _quantile(values, 0.5),
+            f"{name}_p90_s": _quantile(values, 0.9)}
+
+
+def _span(a: float | None, b: float | None) -> float | None:
+    return b - a if a is not None and b is not None and b >= a else None
+
+
+def phase_times(v: CrossingVerdict) -> dict[str, float | None]:
+    """Duration of each phase of the chain for one crossing (module docstring)."""
+    return {
+        "detect": _span(v.entry_s, v.first_report_s),
+        "alert": _span(v.first_report_s, v.known_s),
+        "verify": _span(v.first_alert_s if v.first_alert_s is not None else v.known_s,
+                        v.verified_s),
+        "dispatch": _span(v.verified_s if v.verified_s is not None else v.known_s,
+                          v.tasked_s),
+        "arrive": _span(v.tasked_s, v.on_scene_s),
+        "apprehend": _span(v.entry_s, v.apprehended_s),
+    }
+
+
 def replication_kpis(records: Sequence[Record], duration_s: float, horizon_s: float,
-                     operators: int) -> dict[str, float | None]:
+                     operators: int, teams: int = 0) -> dict[str, float | None]:
     """KPIs of one replication from its event log (definitions in the module docstring).
 
     Parameters
     ----------
     records : the event log, in time order
     duration_s : scenario duration, s (crossings start within it)
-    horizon_s : run end, s (per-day rates and utilisation use it)
-    operators : number of operators at the local node
+    horizon_s : run end, s (per-day rates and utilisations use it)
+    operators : operators at the local node
+    teams : reaction teams
     """
     verdicts = crossing_verdicts(records)
-    crossings = len(verdicts)
-    detected = [v for v in verdicts if v.first_detection_s is not None]
-    intercepted = [v for v in verdicts if v.intercepted_s is not None]
+    n = len(verdicts)
+    outcome = [v.outcome for v in verdicts]
+    detected = sum(v.detected for v in verdicts)
+    apprehended = outcome.count("apprehended")
+    turned_back = outcome.count("turned_back")
+    got_away = outcome.count("got_away")
+    persons = sum(v.size for v in verdicts)
+    persons_apprehended = sum(v.persons_apprehended for v in verdicts)
     alerts = [r for r in records if isinstance(r, AlertRaised)]
     raised_s = {a.alert: a.t_s for a in alerts}
     verified = [r for r in records if isinstance(r, AlertVerified)]
     days = horizon_s / _DAY_S
-    busy_s = sum(min(v.t_s, horizon_s) - v.operator_start_s for v in verified)
     true_alerts = sum(1 for a in alerts if a.truth >= 0)
-    n_received = sum(1 for r in records if isinstance(r, ReportReceived))
-    n_lost = sum(1 for r in records if isinstance(r, ReportLost))
-    return {
-        "crossings": crossings,
-        "detected": len(detected),
-        "p_detect": _ratio(len(detected), crossings),
-        "intercepted": len(intercepted),
-        "p_intercept": _ratio(len(intercepted), crossings),
-        "got_away": len(detected) - len(intercepted),
-        "undetected": crossings - len(detected),
-        "interdiction_rate": _ratio(len(intercepted), len(detected)),
-        "false_alarms_per_day": (len(alerts) - true_alerts) / days,
+    nuisance_reports = sum(1 for r in records if isinstance(r, ReportReceived) and r.truth < 0)
+    op_busy = sum(min(v.t_s, horizon_s) - v.operator_start_s for v in verified)
+
+    team_busy = team_nuisance = 0.0
+    out_since: dict[str, tuple[float, int]] = {}
+    for r in records:
+        if isinstance(r, TeamTasked):
+            out_since[r.team] = (r.t_s, r.truth)
+        elif isinstance(r, TeamBack) and r.team in out_since:
+            t0, truth = out_since.pop(r.team)
+            team_busy += r.t_s - t0
+            team_nuisance += (r.t_s - t0) if truth < 0 else 0.0
+    for t0, truth in out_since.values():          # still out at the horizon
+        team_busy += horizon_s - t0
+        team_nuisance += (horizon_s - t0) if truth < 0 else 0.0
+
+    kpis: dict[str, float | None] = {
+        "crossings": n,
+        "detected": detected,
+        "p_detect": _ratio(detected, n),
+        "apprehended": apprehended,
+        "p_apprehend": _ratio(apprehended, n),
+        "turned_back": turned_back,
+        "got_away": got_away,
+        "undetected": outcome.count("undetected"),
+        "interdicted": apprehended + turned_back,
+        "known_entries": apprehended + turned_back + got_away,
+        "ier": _ratio(apprehended + turned_back, apprehended + turned_back + got_away),
+        "persons": persons,
+        "persons_apprehended": persons_apprehended,
+        "p_apprehend_persons": _ratio(persons_apprehended, persons),
         "alerts": len(alerts),
         "true_alerts": true_alerts,
         "alert_precision": _ratio(true_alerts, len(alerts)),
-        "mean_time_to_detect_s": _mean([v.first_detection_s - v.entry_s for v in detected
-                                        if v.first_detection_s is not None]),
-        "mean_time_to_alert_s": _mean([v.first_alert_s - v.first_detection_s for v in detected
-                                       if v.first_alert_s is not None
-                                       and v.first_detection_s is not None]),
-        "mean_time_to_intercept_s": _mean([v.intercepted_s - v.entry_s for v in intercepted
-                                           if v.intercepted_s is not None]),
-        "mean_alert_wait_s": _mean([v.operator_start_s - raised_s[v.alert] for v in verified
-                                    if v.operator_start_s is not None]),
-        "operator_utilisation": busy_s / (operators * horizon_s) if horizon_s > 0 else None,
-        "reports_received": n_received,
-        "reports_lost": n_lost,
-        "reports_out_of_sequence": sum(1 for r in records
-                                       if isinstance(r, ReportOutOfSequence)),
+        "false_alarms_per_day": (len(alerts) - true_alerts) / days if days > 0 else None,
+        "nuisance_alarms_per_day": nuisance_reports / days if days > 0 else None,
+        "operator_utilisation": (op_busy / (operators * horizon_s)
+                                 if horizon_s > 0 else None),
+        "team_utilisation": (team_busy / (teams * horizon_s)
+                             if teams and horizon_s > 0 else None),
+        "team_nuisance_share": _ratio(team_nuisance, team_busy),
     }
+    kpis.update(_times("queue_wait", [v.operator_start_s - raised_s[v.alert]
+                                      for v in verified if v.alert in raised_s]))
+    phases = [phase_times(v) for v in verdicts]
+    for phase in PHASES:
+        kpis.update(_times(f"time_to_{phase}",
+                           [p[phase] for p in phases if p[phase] is not None]))
+    kpis["reports_received"] = sum(1 for r in records if isinstance(r, ReportReceived))
+    kpis["reports_lost"] = sum(1 for r in records if isinstance(r, ReportLost))
+    kpis["reports_out_of_sequence"] = sum(1 for r in records
+                                          if isinstance(r, ReportOutOfSequence))
+    return kpis
 
 
 def wilson_interval(successes: float, n: float, z: float = 1.959963984540054
@@ -201,14 +314,36 @@ def wilson_interval(successes: float, n: float, z: float = 1.959963984540054
     return [max(0.0, centre - half), min(1.0, centre + half)]
 
 
-def t_interval(values: Sequence[float], level: float = 0.95) -> list[float] | None:
-    """Student-t interval of the mean of ``values``; None for fewer than two."""
+#: Two-sided 97.5 % quantiles of Student's t for 1..30 degrees of freedom
+#: (Abramowitz & Stegun, Table 26.10); beyond 30 the normal quantile with the
+#: Cornish–Fisher correction below is within 1e-4 of the exact value.
+_T975 = (12.7062, 4.3027, 3.1824, 2.7764, 2.5706, 2.4469, 2.3646, 2.3060, 2.2622, 2.2281,
+         2.2010, 2.1788, 2.1604, 2.1448, 2.1314, 2.1199, 2.1098, 2.1009, 2.0930, 2.0860,
+         2.0796, 2.0739, 2.0687, 2.0639, 2.0595, 2.0555, 2.0518, 2.0484, 2.0452, 2.0423)
+
+
+def t_quantile_975(df: int) -> float:
+    """The 97.5 % quantile of Student's t with ``df`` degrees of freedom.
+
+    >>> round(t_quantile_975(10), 4), round(t_quantile_975(200), 3)
+    (2.2281, 1.972)
+    """
+    if df <= len(_T975):
+        return _T975[df - 1]
+    z = 1.959963984540054
+    g1 = (z**3 + z) / 4
+    g2 = (5 * z**5 + 16 * z**3 + 3 * z) / 96
+    return z + g1 / df + g2 / df**2
+
+
+def t_interval(values: Sequence[float]) -> list[float] | None:
+    """Student-t 95 % interval of the mean of ``values``; None for fewer than two."""
     n = len(values)
     if n < 2:
         return None
     mean = sum(values) / n
     sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1))
-    half = float(stats.t.ppf(0.5 + level / 2, n - 1)) * sd / math.sqrt(n)
+    half = t_quantile_975(n - 1) * sd / math.sqrt(n)
     return [mean - half, mean + half]
 
 
@@ -224,7 +359,8 @@ def summarize(per_replication: Sequence[dict[str, float | None]]
     out: dict[str, dict[str, float | list[float] | None]] = {}
     for name in per_replication[0]:
         values = [float(v) for k in per_replication if (v := k.get(name)) is not None]
-        mean = _mean(values)
+        mean = sum(values) / len(values) if values else None
+        ci: list[float] | None
         if len(per_replication) == 1:
             ci = None
             if name in PROPORTIONS and values:
@@ -233,5 +369,7 @@ def summarize(per_replication: Sequence[dict[str, float | None]]
                                      float(per_replication[0][den] or 0))
         else:
             ci = t_interval(values)
+            if ci is not None and name in BOUNDED:
+                ci = [max(0.0, ci[0]), min(1.0, ci[1])]
         out[name] = {"mean": mean, "ci95": ci}
     return out

@@ -37,12 +37,18 @@ Informed groups
     [G]: a handful of random alternatives, not an optimal path (Sandia's
     most-vulnerable path [ASSESS] would be the worst case).
 
-Simplifications [G]: a group walks without stopping (no rest, no hiding, no waiting
-at the fence), does not react to patrols, and keeps together (one mover per group).
+Plans that change
+    `hide`, `run_on` and `turn_back` revise a group's trajectory from a time on, when
+    it sees a patrol or a team (`sim.world`); fences delay it by their ``delay_s``
+    (`sim.ground.routes.Barrier`).
+
+Simplifications [G]: a group walks without resting, keeps together (one mover per
+group), and turns back straight to the nearest point of the border.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,6 +56,7 @@ import shapely
 from numpy.typing import NDArray
 
 from sim.ground.daylight import Daylight
+from sim.ground.routes import Barrier, stand, timed_route
 from sim.ground.specs import CrossingsSpec
 from sim.ground.terrain import Terrain
 from sim.ground.trajectory import Trajectory
@@ -196,33 +203,13 @@ def route_points(entry_xy: FloatArray, dest_xy: FloatArray,
     return np.vstack([entry_xy, mids, dest_xy])
 
 
-def timed_route(points: FloatArray, speed_mps: float, start_s: float,
-                terrain: Terrain) -> Trajectory:
-    """Walk the polyline ``points`` from ``start_s`` at ``speed_mps`` × zone factors."""
-    times = [start_s]
-    xy = [np.asarray(points[0], float)]
-    for p0, p1 in zip(points[:-1], points[1:], strict=True):
-        length = float(np.hypot(*(p1 - p0)))
-        if length <= 0:
-            continue
-        cuts, factors = terrain.leg_pieces(p0, p1)
-        for c1, dc, f in zip(cuts[1:], np.diff(cuts), factors, strict=True):
-            dt = length * dc / (speed_mps * f)
-            if dt <= 1e-9:
-                continue
-            times.append(times[-1] + dt)
-            xy.append(p0 + c1 * (p1 - p0))
-    if len(times) == 1:  # entry == destination: stand for a second
-        times.append(start_s + 1.0)
-        xy.append(xy[0])
-    return Trajectory(np.asarray(times), np.asarray(xy))
-
-
 def make_group(index: int, arrival_s: float, spec: CrossingsSpec, terrain: Terrain,
-               streams: RandomStreams, known: KnownSensors | None = None) -> CrossingGroup:
+               streams: RandomStreams, known: KnownSensors | None = None,
+               barriers: Sequence[Barrier] = ()) -> CrossingGroup:
     """Create group ``index`` arriving at ``arrival_s``: draw its attributes and route.
 
-    ``known``: the sensors an informed group avoids (none: informed groups walk plainly).
+    ``known``: the sensors an informed group avoids (none: informed groups walk plainly);
+    ``barriers``: fence lines it must climb (a pause of their ``delay_s``).
     """
     name = group_name(index)
     attrs = streams.stream(f"mover/{name}/attributes")
@@ -244,7 +231,7 @@ def make_group(index: int, arrival_s: float, spec: CrossingsSpec, terrain: Terra
     if informed and known is not None and spec.waypoints > 0:
         points = least_exposed_route(points, entry_xy, dest_xy, known, spec,
                                      streams.stream(f"mover/{name}/informed"))
-    trajectory = timed_route(points, speed, arrival_s, terrain)
+    trajectory = timed_route(points, speed, arrival_s, terrain, barriers)
     return CrossingGroup(index, name, float(arrival_s), size, speed, informed,
                          entry_arc, destination, trajectory)
 
@@ -265,8 +252,51 @@ def least_exposed_route(plain: FloatArray, entry_xy: FloatArray, dest_xy: FloatA
 
 def make_groups(spec: CrossingsSpec, terrain: Terrain, daylight: Daylight,
                 duration_s: float, streams: RandomStreams,
-                known: KnownSensors | None = None) -> list[CrossingGroup]:
-    """All groups of a replication, in order of arrival."""
+                known: KnownSensors | None = None,
+                barriers: Sequence[Barrier] = ()) -> list[CrossingGroup]:
+    """All random groups of a replication, in order of arrival.
+
+    Group ``i`` is the i-th arrival of the random process: its id and streams depend on
+    nothing else, so a scripted group added to a scenario renames and re-draws none.
+    """
     times = arrival_times(spec, daylight, duration_s, streams.stream("crossings/arrivals"))
-    return [make_group(i, float(t), spec, terrain, streams, known)
+    return [make_group(i, float(t), spec, terrain, streams, known, barriers)
             for i, t in enumerate(times)]
+
+
+# ------------------------------------------------------------------ plans that change
+
+
+def hide(trajectory: Trajectory, now_s: float, hide_s: float) -> Trajectory:
+    """Stand still from ``now_s`` for ``hide_s``, then walk on as planned (later)."""
+    rest = trajectory.after(now_s)
+    p = trajectory.position_at(now_s)
+    held = stand(p, now_s, now_s + hide_s)
+    return held.splice(held.end_s, rest.shifted(hide_s))
+
+
+def run_on(trajectory: Trajectory, now_s: float, factor: float, run_s: float) -> Trajectory:
+    """Go on along the planned path ``factor`` times faster for ``run_s``, then as
+    planned (earlier): a time warp of the rest of the trajectory."""
+    rest = trajectory.after(now_s)
+    tau = rest.t_s - now_s
+    cut = run_s * factor                       # planned time covered while running
+    if tau[-1] > cut:                          # add the knot where running stops
+        x_cut = rest.position_at(now_s + cut)
+        k = int(np.searchsorted(tau, cut))
+        tau = np.insert(tau, k, cut)
+        xy = np.insert(rest.xy, k, x_cut, axis=0)
+    else:
+        xy = rest.xy
+    new_tau = np.where(tau <= cut, tau / factor, run_s + (tau - cut))
+    keep = np.concatenate([[True], np.diff(new_tau) > 0])
+    return Trajectory(now_s + new_tau[keep], xy[keep])
+
+
+def turn_back(trajectory: Trajectory, now_s: float, speed_mps: float, terrain: Terrain,
+              barriers: Sequence[Barrier] = ()) -> Trajectory:
+    """Walk from where the group is at ``now_s`` straight back to the nearest point of
+    the border (climbing any fence on the way); it ends there, on the line."""
+    p = trajectory.position_at(now_s)
+    back = terrain.nearest_border_point(p)
+    return timed_route(np.vstack([p, back]), speed_mps, now_s, terrain, barriers)

@@ -51,7 +51,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from sim.engine import ReplicationResult
-from sim.ground.events import AlertRaised, AlertVerified, Dispatched, record_json
+from sim.ground.events import AlertRaised, AlertVerified, TeamTasked, record_json
 from sim.ground.specs import Scenario
 from sim.metrics import crossing_verdicts, summarize
 from sim.movers import group_name
@@ -69,15 +69,17 @@ def _exact(value: float) -> str:
 
 def crossings_csv(results: Sequence[ReplicationResult]) -> str:
     lines = ["replication,id,truth,size,entry_s,entry_x,entry_y,dest_x,dest_y,outcome,"
-             "first_detection_s,first_alert_s,verified_s,dispatched_s,intercepted_s,team"]
+             "first_report_s,known_s,first_alert_s,verified_s,tasked_s,on_scene_s,"
+             "apprehended_s,persons_apprehended,by,turned_back_s,arrived_s"]
     for res in results:
         for v in crossing_verdicts(res.records):
             lines.append(",".join([
                 str(res.replication), group_name(v.group), str(v.group), str(v.size),
                 _f3(v.entry_s), _f3(v.entry_x), _f3(v.entry_y), _f3(v.dest_x), _f3(v.dest_y),
-                v.outcome, _f3(v.first_detection_s), _f3(v.first_alert_s),
-                _f3(v.verified_s), _f3(v.dispatched_s), _f3(v.intercepted_s),
-                v.team or ""]))
+                v.outcome, _f3(v.first_report_s), _f3(v.known_s), _f3(v.first_alert_s),
+                _f3(v.verified_s), _f3(v.tasked_s), _f3(v.on_scene_s),
+                _f3(v.apprehended_s), str(v.persons_apprehended), v.by or "",
+                _f3(v.turned_back_s), _f3(v.arrived_s)]))
     return "\n".join(lines) + "\n"
 
 
@@ -107,19 +109,24 @@ def tracks_csv(results: Sequence[ReplicationResult]) -> str:
 
 
 def alerts_csv(results: Sequence[ReplicationResult]) -> str:
-    lines = ["replication,alert,time,track,priority,truth,reports,x,y,verify_start_s,"
-             "verified_s,confirmed,team,dispatched_s"]
+    lines = ["replication,alert,time,track,priority,truth,reports,x,y,p_person,p_animal,"
+             "source,verify_start_s,decided_s,decision,camera,persons_seen,team,tasked_s,task"]
     for res in results:
         verified = {r.alert: r for r in res.records if isinstance(r, AlertVerified)}
-        sent = {r.alert: r for r in res.records if isinstance(r, Dispatched)}
+        sent: dict[int, TeamTasked] = {}
+        for r in res.records:
+            if isinstance(r, TeamTasked):
+                sent.setdefault(r.alert, r)
         for a in (r for r in res.records if isinstance(r, AlertRaised)):
             v, d = verified.get(a.alert), sent.get(a.alert)
             lines.append(",".join([
                 str(res.replication), str(a.alert), _f3(a.t_s), str(a.track),
                 str(a.priority), str(a.truth), str(a.reports), _f3(a.x), _f3(a.y),
+                _f3(a.p_person), _f3(a.p_animal), a.source,
                 _f3(v.operator_start_s if v else None), _f3(v.t_s if v else None),
-                "" if v is None else str(v.confirmed).lower(),
-                d.team if d else "", _f3(d.t_s if d else None)]))
+                v.decision if v else ("confirmed" if a.source else ""),
+                v.camera if v else "", str(v.persons) if v else "",
+                d.team if d else "", _f3(d.t_s if d else None), d.task if d else ""]))
     return "\n".join(lines) + "\n"
 
 

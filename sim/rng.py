@@ -13,6 +13,8 @@ import zlib
 
 import numpy as np
 
+from sim.ground.keyed import Draws
+
 
 class RandomStreams:
     """Independent named generators derived from one (seed, replication).
@@ -38,6 +40,14 @@ class RandomStreams:
         # replications are spawned children, streams grandchildren keyed by name,
         # so a stream never depends on how many others exist or their order.
         # crc32, not hash(): str hashes change from one process to the next.
+        return np.random.default_rng(self._sequence(name))
+
+    def draws(self, name: str) -> Draws:
+        """Keyed draws for ``name`` (`sim.ground.keyed`): a trial's draw depends on the
+        stream and the trial's index only, never on the order of the trials."""
+        state = self._sequence(name).generate_state(2, np.uint64)
+        return Draws(int(state[0]) ^ (int(state[1]) << 1))
+
+    def _sequence(self, name: str) -> np.random.SeedSequence:
         key = zlib.crc32(name.encode("utf-8"))
-        seq = np.random.SeedSequence(self.seed, spawn_key=(self.replication, key))
-        return np.random.default_rng(seq)
+        return np.random.SeedSequence(self.seed, spawn_key=(self.replication, key))

@@ -2,7 +2,8 @@
 
 Drawn from the run directory's files alone (``scenario.yaml``, ``trajectories.csv``,
 ``crossings.csv``), so a map can be made again, or elsewhere, without re-running.
-Paths are coloured by outcome; interceptions are marked where they happened.
+Paths are coloured by outcome (apprehended, turned back, got away, undetected);
+apprehensions are marked where they happened; patrol and team paths are dashed.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from matplotlib.patches import Circle, Polygon, Wedge  # noqa: E402
 
 ZONE_COLOURS = {"forest": "#b5d6a7", "field": "#f3efc9", "marsh": "#c9dfe0",
                 "water": "#9cc3e6", "road": "#9e9e9e", "settlement": "#e0c9b8"}
-OUTCOME_COLOURS = {"intercepted": "#1a7f37", "got_away": "#d1242f",
+OUTCOME_COLOURS = {"apprehended": "#1a7f37", "turned_back": "#8250df", "got_away": "#d1242f",
                    "undetected": "#6e40c9"}
 SENSOR_COLOURS = {"fence": "#0550ae", "radar": "#bc4c00", "camera": "#8250df",
                   "seismic": "#953800"}
@@ -101,11 +102,12 @@ def draw_map(run_dir: str | Path, out: str | Path | None = None,
     labelled: set[str] = set()
     for mover, points in paths.items():
         xy = np.asarray([(x, y) for _, x, y in points])
-        if kinds[mover] == "patrol":
-            label = "patrol route" if "patrol" not in labelled else None
-            labelled.add("patrol")
-            ax.plot(xy[:, 0], xy[:, 1], color="#0a3069", lw=1, ls="--", alpha=0.6,
-                    label=label, zorder=2)
+        if kinds[mover] in ("patrol", "team"):
+            kind = kinds[mover]
+            label = f"{kind} path" if kind not in labelled else None
+            labelled.add(kind)
+            ax.plot(xy[:, 0], xy[:, 1], color="#0a3069" if kind == "patrol" else "#bc4c00",
+                    lw=1, ls="--", alpha=0.6, label=label, zorder=2)
             continue
         outcome = crossings.get(mover, {}).get("outcome", "undetected")
         label = outcome.replace("_", " ") if outcome not in labelled else None
@@ -114,12 +116,12 @@ def draw_map(run_dir: str | Path, out: str | Path | None = None,
                 alpha=0.8, label=label, zorder=6)
         ax.plot(xy[:1, 0], xy[:1, 1], "o", color=OUTCOME_COLOURS.get(outcome, "k"), ms=2.5,
                 zorder=6)
-        intercepted = crossings.get(mover, {}).get("intercepted_s", "")
-        if outcome == "intercepted" and intercepted not in ("", "nan"):
+        caught = crossings.get(mover, {}).get("apprehended_s", "")
+        if outcome == "apprehended" and caught not in ("", "nan"):
             t = np.asarray([p[0] for p in points])
-            at = float(intercepted)
+            at = float(caught)
             px, py = np.interp(at, t, xy[:, 0]), np.interp(at, t, xy[:, 1])
-            label = "interception" if "x" not in labelled else None
+            label = "apprehension" if "x" not in labelled else None
             labelled.add("x")
             ax.plot([px], [py], "X", color="#1a7f37", mec="k", ms=9, label=label, zorder=7)
 
@@ -142,7 +144,8 @@ def draw_map(run_dir: str | Path, out: str | Path | None = None,
     for row in crossings.values():
         counts[row.get("outcome", "?")] += 1
     summary = ", ".join(f"{counts[k]} {k.replace('_', ' ')}" for k in
-                        ("intercepted", "got_away", "undetected") if counts[k])
+                        ("apprehended", "turned_back", "got_away", "undetected")
+                        if counts[k])
     ax.set_title(f"{scenario['name']} — replication {replication}: {n} crossings"
                  + (f" ({summary})" if summary else ""))
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import math
 import numbers
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import ClassVar
 
@@ -73,6 +74,65 @@ class ReportLost(Record):
     truth: int
 
 
+#: ``truth`` of a record written by the command layer before the scorer fills it in.
+UNKNOWN_TRUTH = -2
+
+
+@dataclass(frozen=True, slots=True)
+class TurnedBack(Record):
+    """A group walked back across the border (an outcome; ``t_s`` = on the line)."""
+
+    kind: ClassVar[str] = "turned_back"
+    group: int
+
+
+@dataclass(frozen=True, slots=True)
+class GroupReacted(Record):
+    """A group saw a patrol or team (``observer``) and reacted: hide, turn_back, run,
+    or none (walks on)."""
+
+    kind: ClassVar[str] = "group_reacted"
+    group: int
+    observer: str
+    reaction: str
+    x: float
+    y: float
+
+
+@dataclass(frozen=True, slots=True)
+class Sighting(Record):
+    """A patrol or team saw a group with its own eyes (the world's record)."""
+
+    kind: ClassVar[str] = "sighting"
+    observer: str
+    group: int
+    persons: int
+    x: float
+    y: float
+
+
+@dataclass(frozen=True, slots=True)
+class Chase(Record):
+    """A patrol or team runs after a group in sight; ``meet_s`` None: it gets away."""
+
+    kind: ClassVar[str] = "chase"
+    observer: str
+    group: int
+    meet_s: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Apprehended(Record):
+    """``persons`` of a group apprehended by a patrol or team at (x, y)."""
+
+    kind: ClassVar[str] = "apprehended"
+    group: int
+    by: str
+    persons: int
+    x: float
+    y: float
+
+
 @dataclass(frozen=True, slots=True)
 class ReportOutOfSequence(Record):
     """A report that arrived after a later measurement time was fused: discarded."""
@@ -80,7 +140,8 @@ class ReportOutOfSequence(Record):
     kind: ClassVar[str] = "out_of_sequence"
     sensor: str
     meas_s: float
-    truth: int
+    report: int
+    truth: int = UNKNOWN_TRUTH
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,13 +158,14 @@ class FusionTick(Record):
 
 @dataclass(frozen=True, slots=True)
 class TrackConfirmed(Record):
-    """A track became confirmed; ``truth`` is the majority truth of its reports."""
+    """A track became confirmed; ``truth`` (filled by the scorer) is the majority truth
+    of its reports."""
 
     kind: ClassVar[str] = "track_confirmed"
     track: int
-    truth: int
     x: float
     y: float
+    truth: int = UNKNOWN_TRUTH
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,47 +176,69 @@ class TrackDeleted(Record):
 
 @dataclass(frozen=True, slots=True)
 class AlertRaised(Record):
-    """An alert rule fired for a confirmed track."""
+    """An alert rule fired for a track; ``source`` names a patrol that saw the group
+    itself (a verified alert), else ''."""
 
     kind: ClassVar[str] = "alert"
     alert: int
     track: int
     priority: int
-    truth: int
     reports: int
+    x: float
+    y: float
+    p_person: float
+    p_animal: float
+    source: str
+    truth: int = UNKNOWN_TRUTH
+
+
+@dataclass(frozen=True, slots=True)
+class AlertVerified(Record):
+    """An operator decided on an alert (``t_s``), begun at ``operator_start_s``.
+
+    ``decision``: confirmed (persons seen), check (send a team to look), rejected
+    (the camera saw nothing), dismissed (no camera; the class says animal);
+    ``camera`` the camera used ('' none); ``persons`` how many the operator saw.
+    """
+
+    kind: ClassVar[str] = "verified"
+    alert: int
+    operator_start_s: float
+    camera: str
+    decision: str
+    persons: int
+    truth: int = UNKNOWN_TRUTH
+
+
+@dataclass(frozen=True, slots=True)
+class TeamTasked(Record):
+    """A reaction team sent after an alert: ``task`` intercept (persons confirmed) or
+    check (look whether anyone is there)."""
+
+    kind: ClassVar[str] = "team_tasked"
+    alert: int
+    team: str
+    task: str
+    target_x: float
+    target_y: float
+    leave_s: float
+    truth: int = UNKNOWN_TRUTH
+
+
+@dataclass(frozen=True, slots=True)
+class TeamOnScene(Record):
+    """A team reached its planned point (or saw its group first) and starts searching."""
+
+    kind: ClassVar[str] = "team_on_scene"
+    alert: int
+    team: str
     x: float
     y: float
 
 
 @dataclass(frozen=True, slots=True)
-class AlertVerified(Record):
-    """An operator finished verifying an alert (``t_s``), begun at ``start_s``."""
-
-    kind: ClassVar[str] = "verified"
-    alert: int
-    operator_start_s: float
-    confirmed: bool
-    truth: int
-
-
-@dataclass(frozen=True, slots=True)
-class Dispatched(Record):
-    """A reaction team sent towards a verified alert's predicted position."""
-
-    kind: ClassVar[str] = "dispatch"
-    alert: int
-    team: str
-    group: int
-    target_x: float
-    target_y: float
-    leave_s: float
-    meet_s: float | None  # None: the group reaches its destination first
-    busy_until_s: float
-
-
-@dataclass(frozen=True, slots=True)
 class DispatchSkipped(Record):
-    """A verified alert not acted on: its group is already handled, or its track lost."""
+    """A decided alert not acted on: its track already has a team, or nobody to send."""
 
     kind: ClassVar[str] = "dispatch_skipped"
     alert: int
@@ -162,16 +246,19 @@ class DispatchSkipped(Record):
 
 
 @dataclass(frozen=True, slots=True)
-class Intercepted(Record):
-    kind: ClassVar[str] = "intercept"
-    group: int
+class TeamReturning(Record):
+    """A team heads back to base: ``reason`` apprehended, lost, searched, given_up."""
+
+    kind: ClassVar[str] = "team_returning"
     team: str
-    x: float
-    y: float
+    alert: int
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)
 class TeamBack(Record):
+    """A team is back at base and free."""
+
     kind: ClassVar[str] = "team_back"
     team: str
 
@@ -184,11 +271,15 @@ class UpReport(Record):
     node: str
     subject: str
     alerts: int
-    intercepts: int
+    apprehensions: int
 
 
 class EventLog:
     """An append-only list of records, in time order.
+
+    ``annotate`` (optional) sees every record as it is appended and may return a
+    completed copy: the engine's scorer fills in the ``truth`` of records the command
+    layer wrote without knowing it (`UNKNOWN_TRUTH`).
 
     Examples
     --------
@@ -198,13 +289,16 @@ class EventLog:
     '{"t_s":12.500000,"kind":"track_deleted","track":3}\\n'
     """
 
-    def __init__(self) -> None:
+    def __init__(self, annotate: Callable[[Record], Record] | None = None) -> None:
         self.records: list[Record] = []
+        self.annotate = annotate
 
     def record(self, rec: Record) -> None:
         """Append one record; its time must not be before the last one's."""
         if self.records and rec.t_s < self.records[-1].t_s:
             raise ValueError(f"record {rec!r} is earlier than the last one")
+        if self.annotate is not None:
+            rec = self.annotate(rec)
         self.records.append(rec)
 
     def of(self, cls: type[Record]) -> list[Record]:

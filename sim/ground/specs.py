@@ -177,6 +177,42 @@ class EntrySpec(Spec):
     to_m: PositiveFloat | None = Field(None, description="default: the whole border")
 
 
+class ReactionSpec(Spec):
+    """What a group does when it sees a patrol or a reaction team [G].
+
+    A group sees an observer within ``sight_range_day_m`` by day — shortened in
+    foliage by the factor (1 − foliage) of the zone the group is in — and within
+    ``sight_range_night_m`` at night (torches, vehicle lights, engine noise carry far).
+    It then hides, turns back across the border, runs, or walks on, with the given
+    probabilities (the rest walk on). No published rates exist: guesses to be
+    calibrated with border guards' reports.
+    """
+
+    sight_range_day_m: NonNegativeFloat = Field(
+        300.0, description="range at which a group sees a patrol or team by day, open "
+        "ground, m [G]")
+    sight_range_night_m: NonNegativeFloat = Field(
+        500.0, description="range at which a group sees lights or hears a patrol or team "
+        "at night, m [G]")
+    p_hide: Probability = Field(0.4, description="probability the group hides [G]")
+    p_turn_back: Probability = Field(0.2, description="probability it turns back [G]")
+    p_run: Probability = Field(0.2, description="probability it runs on [G]")
+    hide_s: PositiveFloat = Field(900.0, description="how long a group hides, s [G]")
+    hidden_range_factor: Probability = Field(
+        0.5, description="a hiding group is seen by patrols and teams only within this "
+        "fraction of their detection range [G]")
+    run_speed_factor: float = Field(2.0, ge=1, description="running speed / walking "
+                                    "speed [G]")
+    run_s: PositiveFloat = Field(300.0, description="how long a group runs, s [G]")
+
+    @model_validator(mode="after")
+    def _probabilities_sum(self) -> ReactionSpec:
+        total = self.p_hide + self.p_turn_back + self.p_run
+        if total > 1 + 1e-9:
+            raise ValueError(f"p_hide + p_turn_back + p_run must be <= 1, got {total:g}")
+        return self
+
+
 class CrossingsSpec(Spec):
     """Groups arriving as a non-homogeneous Poisson process and walking inland."""
 
@@ -196,6 +232,7 @@ class CrossingsSpec(Spec):
     informed_fraction: Probability = Field(
         0.0, description="share of groups that know where the fixed sensors stand and "
                          "pick the least exposed of several routes")
+    reaction: ReactionSpec = ReactionSpec()
 
     @field_validator("hourly_profile")
     @classmethod
@@ -262,6 +299,12 @@ class CameraSpec(SensorSpec):
     phase_s: NonNegativeFloat | None = Field(
         None, description="offset of the look clock (looks at phase + k·revisit_s); "
         "default: a fixed fraction of revisit_s derived from the id")
+    slew_s: NonNegativeFloat = Field(
+        10.0, description="time to slew and zoom onto an alert's position for "
+        "verification (slew-to-cue), s [G]")
+    recognition_r50_m: PositiveFloat = Field(
+        1_000.0, description="range at which an operator looking through the zoomed "
+        "camera recognises persons with probability 0.5 (Johnson recognition, TTPF) [G]")
 
 
 class RadarSpec(SensorSpec):
@@ -282,6 +325,9 @@ class RadarSpec(SensorSpec):
     class_accuracy: float = Field(
         0.7, ge=1 / 3, le=1, description="Doppler classification: probability the "
         "declared class is right [G]")
+    min_speed_mps: NonNegativeFloat = Field(
+        0.2, description="slowest radial motion the Doppler filter passes; a group "
+        "standing still (hiding) is not seen [G]")
     phase_s: NonNegativeFloat | None = Field(
         None, description="offset of the look clock (looks at phase + k·revisit_s); "
         "default: a fixed fraction of revisit_s derived from the id")
@@ -338,9 +384,23 @@ class CommandSpec(Spec):
     fusion_interval_s: PositiveFloat = 5.0
     operators: PositiveInt = 2
     verification_time_s: PositiveFloat = Field(
-        90.0, description="mean time to verify an alert (camera slew-to-cue) [G]")
-    verification_pd: Probability = Field(
-        0.9, description="probability an operator confirms a real group on verification [G]")
+        90.0, description="mean time an operator looks through a camera, after the slew, "
+        "before deciding (exponential) [G]")
+    assess_time_s: PositiveFloat = Field(
+        30.0, description="mean time to assess an alert no camera can see (read it, "
+        "decide whether to send a team), s [G]")
+    verify_radius_m: PositiveFloat = Field(
+        250.0, description="half-width of the zoomed view around the alert's estimated "
+        "position, m [G]")
+    check_unseen_above: Probability = Field(
+        0.9, description="a team is sent to check an alert the camera saw nothing at "
+        "when the fused P(person or vehicle) is at least this [G]")
+    dismiss_animal_above: Probability = Field(
+        0.8, description="an alert no camera can see is dismissed without a team when "
+        "the fused P(animal) is at least this [G]")
+    predict_max_s: PositiveFloat = Field(
+        1_800.0, description="how far past a track's last update teams extrapolate its "
+        "motion when planning an intercept, s [G]")
     alert_min_reports: PositiveInt = Field(
         1, description="reports a confirmed track needs before it raises an alert")
     fusion: dict[str, float] = Field(
@@ -351,13 +411,37 @@ class CommandSpec(Spec):
 
 
 class TeamSpec(Spec):
-    """A reaction team waiting at its base."""
+    """A reaction team waiting at its base: a vehicle on roads, then on foot [G]."""
 
     id: str = Field(min_length=1)
     base_m: Point
-    readiness_s: NonNegativeFloat = Field(300.0, description="time from dispatch to leaving")
-    speed_mps: PositiveFloat = Field(8.0, description="mean speed to the scene [G]")
-    capture_radius_m: PositiveFloat = 100.0
+    readiness_s: NonNegativeFloat = Field(300.0, description="mean time from dispatch "
+                                          "to leaving, s")
+    readiness_sd_s: NonNegativeFloat = Field(
+        0.0, description="spread of the readiness time (normal, truncated at 0), s")
+    drive_speed_mps: PositiveFloat = Field(12.0, description="vehicle speed on roads [G]")
+    foot_speed_mps: PositiveFloat = Field(
+        1.5, description="walking speed off road on open ground (times the zone's speed "
+        "factor) [G]")
+    chase_speed_mps: PositiveFloat = Field(
+        3.0, description="running speed when chasing a group in sight [G]")
+    capture_radius_m: PositiveFloat = Field(
+        10.0, description="distance at which a chase ends in an apprehension, m")
+    pursuit_max_s: PositiveFloat = Field(
+        600.0, description="a chase longer than this is given up, s [G]")
+    detection_range_m: PositiveFloat = Field(
+        150.0, description="range at which the team sees a group by day, m [Koester-2014]")
+    night_range_factor: float = Field(
+        0.7, gt=0, le=1, description="night range / day range (night vision) [G]")
+    capacity: PositiveInt = Field(
+        8, description="persons the team can apprehend and transport at once")
+    search_s: PositiveFloat = Field(
+        1_800.0, description="time spent searching around the predicted position, s [G]")
+    replan_s: PositiveFloat = Field(
+        60.0, description="interval at which the team re-plans on the latest track, s")
+    escort_s: NonNegativeFloat = Field(
+        3_600.0, description="time to hand over apprehended persons before the team is "
+        "free again, s [G]")
 
 
 class ResponseSpec(Spec):
@@ -399,6 +483,16 @@ class PatrolSpec(Spec):
         0.0, description="false sightings per day on duty; patrols have very few [G]")
     class_accuracy: float = Field(
         0.98, ge=1 / 3, le=1, description="probability a patrol names what it saw [G]")
+    chase_speed_mps: PositiveFloat = Field(
+        2.5, description="running speed of the patrol chasing a group in sight [G]")
+    pursuit_max_s: PositiveFloat = Field(300.0, description="a chase longer than this "
+                                         "is given up, s [G]")
+    capture_radius_m: PositiveFloat = Field(10.0, description="distance at which a "
+                                            "chase ends in an apprehension, m")
+    capacity: PositiveInt = Field(4, description="persons the patrol can apprehend")
+    escort_s: NonNegativeFloat = Field(
+        1_800.0, description="time off the route holding apprehended persons until a "
+        "vehicle takes them, s [G]")
 
 
 # -------------------------------------------------------------------------- scenario

@@ -40,6 +40,11 @@ class Terrain:
         points = shapely.line_interpolate_point(self.border, np.asarray(arc_m, dtype=float))
         return shapely.get_coordinates(points).reshape(np.shape(arc_m) + (2,))
 
+    def nearest_border_point(self, xy: FloatArray) -> FloatArray:
+        """The point (2,) of the border nearest to ``xy`` (2,)."""
+        arc = shapely.line_locate_point(self.border, shapely.points(np.asarray(xy, float)))
+        return self.border_point(float(arc))
+
     def inland_normal(self, arc_m: float) -> FloatArray:
         """Unit vector (2,) pointing into the protected side (left of the border's direction)."""
         a = self.border_point(max(arc_m - 1.0, 0.0))
@@ -54,6 +59,14 @@ class Terrain:
         for zone, f in zip(self.zones, self.speed_factors, strict=True):
             factor[shapely.contains_xy(zone, xy[:, 0], xy[:, 1])] = f
         return factor
+
+    def foliage_at(self, xy: FloatArray) -> FloatArray:
+        """Foliage density (0 … 1) at points ``xy`` (n, 2) → (n,)."""
+        xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+        density = np.zeros(len(xy))
+        for zone, f in zip(self.zones, self.foliage, strict=True):
+            density[shapely.contains_xy(zone, xy[:, 0], xy[:, 1])] = f
+        return density
 
     def leg_pieces(self, p0: FloatArray, p1: FloatArray) -> tuple[FloatArray, FloatArray]:
         """Split the straight leg p0 → p1 where it crosses zone boundaries.

@@ -76,6 +76,43 @@ class Trajectory:
         xy = np.vstack([self.xy[keep], self.position_at(t_end_s)])
         return Trajectory(t, xy)
 
+    def after(self, t_start_s: float) -> Trajectory:
+        """The part of the trajectory from ``t_start_s`` on (at least an instant)."""
+        if t_start_s <= self.start_s:
+            return self
+        if t_start_s >= self.end_s:
+            return Trajectory(np.array([t_start_s, t_start_s + 1e-6]),
+                              np.vstack([self.xy[-1:], self.xy[-1:]]))
+        keep = self.t_s > t_start_s
+        t = np.concatenate([[t_start_s], self.t_s[keep]])
+        xy = np.vstack([self.position_at(t_start_s), self.xy[keep]])
+        return Trajectory(t, xy)
+
+    def shifted(self, dt_s: float) -> Trajectory:
+        """The same path ``dt_s`` later."""
+        return Trajectory(self.t_s + dt_s, self.xy)
+
+    def speed_at(self, t_s: FloatArray) -> FloatArray:
+        """Speed (n,), m/s, at times ``t_s`` (n,): that of the leg holding each time
+        (legs are half-open ``[start, end)``; 0 outside the trajectory)."""
+        t = np.asarray(t_s, dtype=np.float64)
+        if len(self.t_s) < 2:
+            return np.zeros(t.shape)
+        t0, t1, _, v = self.legs
+        leg = np.clip(np.searchsorted(self.t_s, t, side="right") - 1, 0, len(t0) - 1)
+        speed = np.hypot(v[leg, 0], v[leg, 1])
+        return np.where((t >= self.start_s) & (t < self.end_s), speed, 0.0)
+
+    def splice(self, t_s: float, rest: Trajectory) -> Trajectory:
+        """This trajectory up to ``t_s``, then ``rest`` (which starts at ``t_s`` where
+        this one is then: a revised plan)."""
+        head = self.until(t_s)
+        keep = rest.t_s > head.end_s
+        if not keep.any():
+            return head
+        return Trajectory(np.concatenate([head.t_s, rest.t_s[keep]]),
+                          np.vstack([head.xy, rest.xy[keep]]))
+
     @property
     def length_m(self) -> float:
         return float(np.hypot(*np.diff(self.xy, axis=0).T).sum())

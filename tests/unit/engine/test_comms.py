@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 from sim.comms import Link
+from sim.ground.keyed import Draws
 from sim.ground.specs import LinkSpec
 
 
 def _link(seed: int = 0, **kw) -> Link:
-    return Link(LinkSpec(**kw), "radar-01", np.random.default_rng(seed),
-                np.random.default_rng(seed + 100))
+    return Link(LinkSpec(**kw), "radar-01", Draws.of(seed))
 
 
 def test_delay_is_latency_plus_exponential_jitter():
@@ -28,6 +28,13 @@ def test_loss_rate_and_lost_reports_never_arrive():
     lost = np.isnan(arrival)
     assert abs(lost.mean() - 0.2) < 0.015
     assert np.all(np.isfinite(arrival[~lost]))
+
+
+def test_a_message_fate_depends_on_its_time_only():
+    link = _link(latency_s=1.0, jitter_s=1.0, loss=0.3)
+    alone = link.send(np.array([20.0]))
+    among_others = link.send(np.array([5.0, 20.0, 7.5]))
+    np.testing.assert_array_equal(alone, among_others[1:2])
 
 
 def test_reports_of_one_instant_share_a_message_across_calls():

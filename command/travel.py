@@ -1,0 +1,152 @@
+"""How a reaction team moves: by vehicle on roads, then on foot through the terrain.
+
+The command knows its map (the scenario's terrain) and plans with it; it never
+knows where a group really is. `TravelPlanner` turns "from here to there" into a
+timed `Trajectory` and gives fast estimates of travel times for intercept planning.
+
+Roads are the terrain's ``road`` zones. A team drives from where it is to the road
+point nearest to it, along the road (a straight drive between the two road points
+[G]: roads are corridors), to the road point nearest the target, then walks straight
+to the target at ``foot_speed_mps`` × the speed factor of each zone it crosses
+(`sim.ground.routes.timed_route`). Where walking all the way is quicker (a target
+near the team, no road), it walks. Simplifications [G]: no road graph (one road
+zone at a time, straight drives), no off-road driving.
+
+Intercept (`plan_intercept`). The team takes the track's constant-velocity
+prediction ``p(t)`` (held still past ``predict_max_s`` after the last update) and
+the earliest time ``t`` at which it could be at ``p(t)``, scanning candidate times
+every `INTERCEPT_STEP_S`; if no time within the prediction horizon works, it heads
+for the last predicted point. The estimate of the travel time uses the speed factor
+at the middle of the foot leg; the trajectory it then walks is timed exactly.
+
+Search (`search_pattern`). On arrival without having seen the group, the team
+walks an expanding square (IAMSAR's pattern for a datum with a small uncertainty)
+centred on the predicted position, legs `SEARCH_SPACING` × its detection range apart.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import shapely
+from numpy.typing import NDArray
+from shapely.geometry import Polygon
+
+from sim.ground.routes import timed_route
+from sim.ground.terrain import Terrain
+from sim.ground.trajectory import Trajectory
+
+FloatArray = NDArray[np.float64]
+
+#: Candidate intercept times are this far apart, s.
+INTERCEPT_STEP_S = 30.0
+#: Spacing of the search pattern's legs, in detection ranges (2: sweep width W = 2 r).
+SEARCH_SPACING = 2.0
+
+
+class TravelPlanner:
+    """Routes and travel-time estimates for one team.
+
+    Parameters
+    ----------
+    terrain : the segment (road zones, speed factors)
+    drive_speed_mps : vehicle speed on roads
+    foot_speed_mps : walking speed on open ground (times zone factors)
+    """
+
+    def __init__(self, terrain: Terrain, drive_speed_mps: float,
+                 foot_speed_mps: float) -> None:
+        self.terrain = terrain
+        self.drive = float(drive_speed_mps)
+        self.foot = float(foot_speed_mps)
+        self.roads = [z for z, kind in zip(terrain.zones, terrain.kinds, strict=True)
+                      if kind == "road"]
+
+    # ------------------------------------------------------------------ roads
+    @staticmethod
+    def _on_road(road: Polygon, xy: FloatArray) -> FloatArray:
+        """The nearest point of ``road`` to each point (n, 2) (the point if inside)."""
+        xy = np.asarray(xy, float).reshape(-1, 2)
+        ring = road.exterior
+        near = shapely.get_coordinates(shapely.line_interpolate_point(
+            ring, shapely.line_locate_point(ring, shapely.points(xy))))
+        inside = shapely.contains_xy(road, xy[:, 0], xy[:, 1])
+        return np.where(inside[:, None], xy, near)
+
+    def estimate_s(self, start_xy: FloatArray, targets: FloatArray) -> FloatArray:
+        """Estimated travel times (n,), s, from ``start_xy`` to each target (n, 2)."""
+        start = np.asarray(start_xy, float)
+        targets = np.asarray(targets, float).reshape(-1, 2)
+        best = self._foot_s(np.broadcast_to(start, targets.shape), targets)
+        for road in self.roads:
+            entry = self._on_road(road, start)[0]
+            exit_ = self._on_road(road, targets)
+            drive = (np.hypot(*(entry - start)) + np.hypot(*(exit_ - entry).T)) / self.drive
+            best = np.minimum(best, drive + self._foot_s(exit_, targets))
+        return best
+
+    def _foot_s(self, a: FloatArray, b: FloatArray) -> FloatArray:
+        mid = (a + b) / 2
+        factor = self.terrain.speed_factor_at(mid)
+        return np.hypot(*(b - a).T) / (self.foot * factor)
+
+    def route(self, start_xy: FloatArray, target_xy: FloatArray, start_s: float) -> Trajectory:
+        """The quickest of walking straight and driving a road then walking."""
+        start = np.asarray(start_xy, float)
+        target = np.asarray(target_xy, float)
+        best = timed_route(np.vstack([start, target]), self.foot, start_s, self.terrain)
+        for road in self.roads:
+            entry = self._on_road(road, start)[0]
+            exit_ = self._on_road(road, target)[0]
+            t = [start_s]
+            pts = [start]
+            for p in (entry, exit_):
+                dt = float(np.hypot(*(p - pts[-1]))) / self.drive
+                if dt > 1e-6:
+                    t.append(t[-1] + dt)
+                    pts.append(p)
+            if len(t) == 1:
+                t.append(start_s + 1e-3)
+                pts.append(start)
+            drive = Trajectory(np.asarray(t), np.asarray(pts))
+            walk = timed_route(np.vstack([exit_, target]), self.foot, drive.end_s,
+                               self.terrain)
+            whole = drive.splice(drive.end_s, walk)
+            if whole.end_s < best.end_s:
+                best = whole
+        return best
+
+    def search_pattern(self, centre_xy: FloatArray, start_s: float, duration_s: float,
+                       sweep_range_m: float) -> Trajectory:
+        """An expanding square around ``centre_xy`` walked for ``duration_s``."""
+        spacing = SEARCH_SPACING * sweep_range_m
+        reach = self.foot * duration_s * 1.5
+        pts = [np.asarray(centre_xy, float)]
+        directions = [(1, 0), (0, 1), (-1, 0), (0, -1)]
+        total, k = 0.0, 0
+        while total < reach and k < 400:
+            leg = spacing * (k // 2 + 1)
+            pts.append(pts[-1] + leg * np.asarray(directions[k % 4], float))
+            total += leg
+            k += 1
+        walk = timed_route(np.asarray(pts), self.foot, start_s, self.terrain)
+        return walk.until(start_s + duration_s)
+
+
+def plan_intercept(planner: TravelPlanner, position_at: callable, start_xy: FloatArray,
+                   leave_s: float, horizon_s: float) -> FloatArray:
+    """The point to head for: the earliest predicted position reachable in time.
+
+    Parameters
+    ----------
+    planner : the team's planner
+    position_at : ``position_at(t_s)`` → predicted position (2,) of the track
+    start_xy : where the team is (or leaves from)
+    leave_s : when it leaves, s
+    horizon_s : how far ahead to look, s
+    """
+    n = max(int(horizon_s // INTERCEPT_STEP_S), 1)
+    times = leave_s + INTERCEPT_STEP_S * np.arange(n + 1)
+    points = np.array([position_at(float(t)) for t in times])
+    travel = planner.estimate_s(start_xy, points)
+    ok = np.flatnonzero(leave_s + travel <= times)
+    return points[ok[0]] if len(ok) else points[-1]

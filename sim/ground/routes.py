@@ -1,0 +1,148 @@
+"""Timing a walk through the terrain: polylines → piecewise-linear trajectories.
+
+Every mover that walks — a crossing group, a reaction team on foot, a patrol in
+pursuit — moves along straight legs; each leg is cut where it crosses terrain-zone
+boundaries (`Terrain.leg_pieces`) and every piece is walked at the mover's speed
+times the zone's speed factor. Where a leg crosses a *barrier* (a fence line) the
+mover stops for the barrier's ``delay_s`` (climbing or cutting [Fence-4s]) before it
+goes on: the trajectory holds a stationary piece there, which is the delay element
+of an EASI path (DOMAIN.md §5).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from numpy.typing import NDArray
+from shapely.geometry import LineString
+
+from sim.ground.terrain import Terrain
+from sim.ground.trajectory import Trajectory
+
+FloatArray = NDArray[np.float64]
+
+#: Pieces shorter than this (s) are dropped: float noise, not movement.
+_MIN_PIECE_S = 1e-9
+
+
+@dataclass(frozen=True)
+class Barrier:
+    """A line that delays whoever crosses it: ``line`` (k, 2), m; ``delay_s``, s."""
+
+    line: tuple[tuple[float, float], ...]
+    delay_s: float
+
+    def crossing_fractions(self, p0: FloatArray, p1: FloatArray) -> list[float]:
+        """Fractions in [0, 1) of the leg p0 → p1 at which it crosses the line."""
+        leg = LineString([p0, p1])
+        if leg.length <= 0:
+            return []
+        hits = shapely.intersection(leg, LineString(self.line))
+        if hits.is_empty:
+            return []
+        pts = shapely.get_coordinates(hits)
+        fr = shapely.line_locate_point(leg, shapely.points(pts), normalized=True)
+        return sorted({float(f) for f in np.atleast_1d(fr) if 0.0 <= f < 1.0})
+
+
+def timed_route(points: FloatArray, speed_mps: float, start_s: float, terrain: Terrain,
+                barriers: Sequence[Barrier] = ()) -> Trajectory:
+    """Walk the polyline ``points`` (k, 2) from ``start_s`` at ``speed_mps`` × zone
+    factors, pausing ``delay_s`` at every crossing of a barrier.
+
+    A route of one point (or of zero length) stands still for one second.
+    """
+    times = [float(start_s)]
+    xy = [np.asarray(points[0], float)]
+    pts = np.asarray(points, float)
+    for p0, p1 in zip(pts[:-1], pts[1:], strict=True):
+        length = float(np.hypot(*(p1 - p0)))
+        if length <= 0:
+            continue
+        cuts, factors = terrain.leg_pieces(p0, p1)
+        stops = sorted((f, b.delay_s) for b in barriers for f in b.crossing_fractions(p0, p1)
+                       if b.delay_s > 0)
+        # every stop splits the piece it falls in
+        all_cuts = np.unique(np.concatenate([cuts, [f for f, _ in stops]]))
+        piece = np.clip(np.searchsorted(cuts, (all_cuts[:-1] + all_cuts[1:]) / 2) - 1,
+                        0, len(factors) - 1)
+        delay_at = dict(stops)
+        for c0, c1, f in zip(all_cuts[:-1], all_cuts[1:], factors[piece], strict=True):
+            if c0 in delay_at:
+                times.append(times[-1] + delay_at[c0])
+                xy.append(xy[-1])
+            dt = length * (c1 - c0) / (speed_mps * f)
+            if dt <= _MIN_PIECE_S:
+                continue
+            times.append(times[-1] + dt)
+            xy.append(p0 + c1 * (p1 - p0))
+    if len(times) == 1:
+        times.append(times[0] + 1.0)
+        xy.append(xy[0])
+    return Trajectory(np.asarray(times), np.asarray(xy))
+
+
+def stand(xy: FloatArray, start_s: float, end_s: float) -> Trajectory:
+    """Standing still at ``xy`` from ``start_s`` to ``end_s`` (at least a microsecond)."""
+    end = max(float(end_s), float(start_s) + 1e-6)
+    p = np.asarray(xy, float)
+    return Trajectory(np.array([float(start_s), end]), np.vstack([p, p]))
+
+
+def pursuit_meeting_time(trajectory: Trajectory, base_xy: FloatArray, leave_s: float,
+                 speed_mps: float, capture_radius_m: float) -> float | None:
+    """Earliest t in [leave_s, trajectory end] with |G(t) − base| ≤ v (t − leave) + r.
+
+    The earliest meeting of a pursuer that leaves ``base_xy`` at ``leave_s`` and runs
+    straight at ``speed_mps`` with a mover on ``trajectory``: the pursuer can be
+    anywhere within v (t − leave) of its start, so the first instant the mover is
+    within that disc (plus the capture radius) is the best pursuit. Returns None if
+    the mover reaches the end of its trajectory first.
+
+    Examples
+    --------
+    A group walking east at 1 m/s from (0, 0); a team at (100, 0) that leaves at
+    t = 0 at 1 m/s with a 10 m radius meets it when 2t + 10 = 100:
+
+    >>> traj = Trajectory(np.array([0.0, 1000.0]), np.array([[0.0, 0.0], [1000.0, 0.0]]))
+    >>> pursuit_meeting_time(traj, np.array([100.0, 0.0]), 0.0, 1.0, 10.0)
+    45.0
+    """
+    base = np.asarray(base_xy, dtype=float)
+    t_pts, xy = trajectory.t_s, trajectory.xy
+    if leave_s >= t_pts[-1]:
+        return None
+    if leave_s > t_pts[0]:  # only the part after the team leaves matters
+        keep = t_pts > leave_s
+        t_pts = np.concatenate([[leave_s], t_pts[keep]])
+        xy = np.vstack([trajectory.position_at(leave_s), xy[keep]])
+    v, r = float(speed_mps), float(capture_radius_m)
+    for k in range(len(t_pts) - 1):
+        t0, t1 = float(t_pts[k]), float(t_pts[k + 1])
+        if t1 <= t0:
+            continue
+        u = (xy[k + 1] - xy[k]) / (t1 - t0)
+        d0 = xy[k] - base
+        c = v * (t0 - leave_s) + r            # reach at t0
+        if float(np.hypot(*d0)) <= c:
+            return t0
+        # |d0 + u τ|² = (v τ + c)²  →  a τ² + b τ + q = 0
+        a = float(u @ u) - v * v
+        b = 2.0 * (float(d0 @ u) - v * c)
+        q = float(d0 @ d0) - c * c           # > 0 here
+        roots: list[float] = []
+        if abs(a) < 1e-12:
+            if b < 0:
+                roots.append(-q / b)
+        else:
+            disc = b * b - 4 * a * q
+            if disc >= 0:
+                sq = np.sqrt(disc)
+                roots += [(-b - sq) / (2 * a), (-b + sq) / (2 * a)]
+        good = [tau for tau in roots if 0.0 <= tau <= t1 - t0 and v * tau + c >= 0]
+        if good:
+            return float(t0 + min(good))
+    return None

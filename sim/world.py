@@ -1,0 +1,633 @@
+"""The true world: where every mover is and what each sensor, patrol and team sees.
+
+The simulation holds two worlds (DESIGN.md, "What the command knows"). This module is
+the true one: crossing groups, patrols and teams on piecewise-linear trajectories
+that can be revised at any time, the fixed sensors observing them, the links that
+carry the reports. It decides what is physically seen — a look, a patrol's or team's
+sighting, a camera view during verification — and tells the command layer only
+that: reports reach the node over links; a team is told it sees a group (`see`); an
+operator is told how many persons a camera shows (`look`). The command steers its
+teams with `move`; no decision is taken here for it.
+
+Plans change (DESIGN.md, "Plans change")
+    A mover's trajectory is revised at time t by `_revise`: the fixed sensors'
+    reports of the old plan measured up to t are sent, later ones are cancelled, and
+    every sensor observes the new trajectory from t on (``Sensor.observe(…,
+    start_s=t)``). Draws are keyed per look, so a revision changes only the looks it
+    must (common random numbers).
+
+Reports
+    Every report is sent on its source's link when the clock reaches its measurement
+    time (`_Feed`), in sending order; a delivered report reaches the local node at its
+    arrival time with an opaque report number; the truth stays here (`report_truth`)
+    for the scorer.
+
+Encounters (who sees whom)
+    For each pair (observer: patrol or team; group) the world computes in closed form
+    the next instant the observer sees the group — contacts within its range by day
+    or night, shorter while the group hides; a patrol's per-contact Pd
+    (`sensors.patrol.Patrol.detect`) — and the next instant the group sees the
+    observer — within the scenario's ``reaction`` sight range by day (times
+    1 − foliage of the zone the group is in) or at night. Whichever comes first is
+    scheduled; any revision of either mover re-plans the pair. Contacts are
+    intervals, not polls.
+
+    - A group that sees an observer reacts (`_react`, keyed draw per (group,
+      observer, time)): hides (stands still for ``hide_s``; radars and seismic
+      sensors no longer sense it, observers see it only within
+      ``hidden_range_factor`` of their range), turns back (walks to the nearest
+      border point: the *turned back* outcome), runs (``run_speed_factor`` for
+      ``run_s``), or walks on.
+    - A patrol that sees a group reports it (its link, like any sensor: the command
+      raises a verified alert from it) and gives chase.
+    - A team that sees a group is told so; it decides to give chase (`pursue`).
+
+Chase (`pursue`)
+    The pursuer runs at its chase speed; the group, if it sees its pursuer then,
+    reacts first. The chase ends at the earliest meeting (`sim.ground.routes.
+    pursuit_meeting_time`, capture radius) if that comes within the pursuit limit and
+    before the group's trajectory ends; then at most ``capacity`` persons are
+    apprehended and the rest of the group walks on. Simplification [G]: a chase in
+    sight is decided by this closed-form best pursuit, with no loss of sight.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import simpy
+from numpy.typing import NDArray
+
+from sensors.base import Reports, Sensor
+from sensors.camera import Camera
+from sensors.geometry import complement_intervals, intersect_intervals, sight_intervals
+from sensors.patrol import Patrol, back_and_forth, observer_pieces
+from sim.comms import Link
+from sim.ground.daylight import Daylight
+from sim.ground.events import (
+    Apprehended,
+    Chase,
+    CrossingEnded,
+    CrossingStarted,
+    EventLog,
+    GroupReacted,
+    ReportLost,
+    ReportReceived,
+    Sighting,
+    TurnedBack,
+)
+from sim.ground.field import Contact, Pursuit
+from sim.ground.keyed import time_index
+from sim.ground.routes import Barrier, pursuit_meeting_time, stand
+from sim.ground.specs import ReactionSpec, TeamSpec
+from sim.ground.terrain import Terrain
+from sim.ground.trajectory import Trajectory
+from sim.movers import CrossingGroup, hide, run_on, turn_back
+from sim.rng import RandomStreams
+
+FloatArray = NDArray[np.float64]
+
+#: Reports at most this much after "now" (s) count as due now (float noise of timeouts).
+_EPS_S = 1e-9
+
+
+@dataclass(eq=False)
+class Mover:
+    """A group, patrol or team in the true world.
+
+    ``version`` counts revisions (a stale scheduled event checks it); ``hidden`` are
+    the intervals a group hides; ``engaged`` a group being chased (it reacts to
+    nobody else); ``ends_as`` what the end of its trajectory means for a group
+    (arrived, turned_back).
+    """
+
+    id: str
+    kind: str
+    trajectory: Trajectory | None = None
+    active: bool = False
+    version: int = 0
+    truth: int = -1
+    size: int = 0
+    speed_mps: float = 0.0
+    hidden: list[tuple[float, float]] = field(default_factory=list)
+    engaged: bool = False
+    ends_as: str = "arrived"
+    busy_until_s: float = -np.inf
+    feeds: list[_Feed] = field(default_factory=list)
+
+
+class _Feed:
+    """One source's reports of one mover's plan, sent as the clock reaches them."""
+
+    def __init__(self, world: World, mover: Mover | None, source: int,
+                 reports: Reports) -> None:
+        self.world, self.mover, self.source, self.reports = world, mover, source, reports
+        self.i = 0
+        self.cancelled = False
+        if len(reports):
+            self._wake(float(reports.t_s[0]))
+
+    def _wake(self, t_s: float) -> None:
+        env = self.world.env
+        env.timeout(max(t_s - env.now, 0.0)).callbacks.append(self._fire)
+
+    def _fire(self, _event: simpy.Event) -> None:
+        if self.cancelled:
+            return
+        self.flush(self.world.env.now)
+        if self.i < len(self.reports):
+            self._wake(float(self.reports.t_s[self.i]))
+
+    def flush(self, now_s: float) -> None:
+        """Send every report measured up to ``now_s`` not sent yet."""
+        t = self.reports.t_s
+        j = self.i
+        while j < len(t) and t[j] <= now_s + _EPS_S:
+            j += 1
+        if j > self.i:
+            self.world.send(self.source, self.reports, self.i, j)
+            self.i = j
+
+
+class World:
+    """The true world of one replication (rules in the module docstring).
+
+    Parameters
+    ----------
+    env, log : the simulation environment and event log
+    terrain, daylight : the segment and the clock of day and night
+    sources : the sensors then the patrols (position = integer id)
+    links : one uplink per source, same order
+    deliver : ``deliver(meas_s, source, name, z, R, class_lik, report)`` — a report
+        reaches the local node (`command.nodes.FusionNode.receive`)
+    streams : the replication's named streams
+    reaction : how groups react to what they see
+    teams : the reaction teams' specs (their detection ranges)
+    barriers : fence lines that delay walkers
+    """
+
+    def __init__(self, env: simpy.Environment, log: EventLog, terrain: Terrain,
+                 daylight: Daylight, sources: Sequence[Sensor], links: Sequence[Link],
+                 deliver: Callable[..., None], streams: RandomStreams,
+                 reaction: ReactionSpec, teams: Sequence[TeamSpec] = (),
+                 barriers: Sequence[Barrier] = ()) -> None:
+        self.env, self.log, self.terrain, self.daylight = env, log, terrain, daylight
+        self.sources, self.links = list(sources), list(links)
+        self.deliver, self.streams, self.reaction = deliver, streams, reaction
+        self.barriers = tuple(barriers)
+        self.fixed = [(i, s) for i, s in enumerate(self.sources) if s.kind != "patrol"]
+        self.patrol_of: dict[str, tuple[int, Patrol]] = {
+            s.id: (i, s) for i, s in enumerate(self.sources) if isinstance(s, Patrol)}
+        self.team_specs = {t.id: t for t in teams}
+        self.movers: dict[str, Mover] = {}
+        self.groups: list[Mover] = []
+        self.observers: list[Mover] = []
+        self.report_truth: list[int] = []
+        self.on_apprehended: list[Callable[[str, int], None]] = []
+        self._see: dict[str, Callable[[Contact], None]] = {}
+        self._tokens: dict[tuple[str, str], int] = {}
+        self._last_sight: dict[tuple[str, str], float] = {}
+        self._last_spot: dict[tuple[str, str], float] = {}
+        self._contacts: list[Mover] = []
+        self._spot_cache: dict[tuple[str, int], list[tuple[FloatArray, float]]] = {}
+        self.walked: list[tuple[str, str, Trajectory]] = []
+        for pid in self.patrol_of:
+            self._add_observer(Mover(pid, "patrol"))
+        for tid in self.team_specs:
+            self._add_observer(Mover(tid, "team"))
+
+    def _add_observer(self, mover: Mover) -> None:
+        self.movers[mover.id] = mover
+        self.observers.append(mover)
+
+    # ----------------------------------------------------------------- reports
+    def send(self, source: int, reports: Reports, i: int, j: int) -> None:
+        """Send reports ``i:j`` of ``reports`` on ``source``'s link, now."""
+        env = self.env
+        arrival = self.links[source].send(reports.t_s[i:j])
+        name = reports.sensor
+        for k in range(i, j):
+            truth = int(reports.truth[k])
+            rid = len(self.report_truth)
+            self.report_truth.append(truth)
+            at = float(arrival[k - i])
+            if np.isnan(at):
+                self.log.record(ReportLost(env.now, name, truth))
+                continue
+            env.timeout(max(at - env.now, 0.0)).callbacks.append(
+                self._arrive(source, reports, k, rid))
+
+    def _arrive(self, source: int, reports: Reports, k: int,
+                rid: int) -> Callable[[simpy.Event], None]:
+        def arrive(_event: simpy.Event) -> None:
+            meas = float(reports.t_s[k])
+            xy = reports.xy[k]
+            self.log.record(ReportReceived(self.env.now, reports.sensor, meas,
+                                           int(reports.truth[k]), float(xy[0]), float(xy[1])))
+            self.deliver(meas, source, reports.sensor, xy, reports.cov[k],
+                         reports.class_lik[k], rid)
+        return arrive
+
+    def nuisance_day(self, day: int) -> None:
+        """Draw and schedule every source's nuisance alarms of day ``day`` (its own
+        stream per day: alarm times never depend on when the run ends)."""
+        start, end = day * 86_400.0, (day + 1) * 86_400.0
+        for idx, s in enumerate(self.sources):
+            rng = self.streams.stream(f"sensor/{s.id}/nuisance/day-{day}")
+            _Feed(self, None, idx, s.nuisance(end, rng, start))
+
+    # ------------------------------------------------------------------ groups
+    def add_group(self, group: CrossingGroup) -> None:
+        """A group crosses the border now."""
+        m = Mover(group.name, "group", group.trajectory, True, truth=group.index,
+                  size=group.size, speed_mps=group.speed_mps)
+        self.movers[m.id] = m
+        self.groups.append(m)
+        e, d = group.entry_xy, group.destination_xy
+        self.log.record(CrossingStarted(self.env.now, group.index, group.size,
+                                        group.speed_mps, float(e[0]), float(e[1]),
+                                        float(d[0]), float(d[1]), group.end_s,
+                                        group.informed))
+        self._observe(m, -np.inf)
+        self._schedule_end(m)
+        self._encounters(m)
+
+    def active_groups(self) -> int:
+        return sum(1 for g in self.groups if g.active)
+
+    def _observe(self, m: Mover, start_s: float) -> None:
+        assert m.trajectory is not None
+        for idx, sensor in self.fixed:
+            draws = self.streams.draws(f"sensor/{sensor.id}/detect/{m.id}")
+            reports = sensor.observe(m.trajectory, m.truth, draws, start_s, m.size)
+            if len(reports):
+                m.feeds.append(_Feed(self, m, idx, reports))
+
+    def _schedule_end(self, m: Mover) -> None:
+        assert m.trajectory is not None
+        version = m.version
+
+        def end(_event: simpy.Event) -> None:
+            if m.version != version or not m.active:
+                return
+            m.active = False
+            if m.ends_as == "turned_back":
+                self.log.record(TurnedBack(self.env.now, m.truth))
+            else:
+                self.log.record(CrossingEnded(self.env.now, m.truth))
+            self._encounters(m)
+
+        self.env.timeout(max(m.trajectory.end_s - self.env.now, 0.0)).callbacks.append(end)
+
+    def _revise(self, m: Mover, trajectory: Trajectory) -> None:
+        """``m`` follows ``trajectory`` (the same as before up to now) from now on."""
+        now = self.env.now
+        for feed in m.feeds:
+            feed.flush(now)
+            feed.cancelled = True
+        m.feeds = []
+        m.version += 1
+        m.trajectory = trajectory
+        if m.kind == "group" and m.active:
+            self._observe(m, now)
+            self._schedule_end(m)
+        self._encounters(m)
+
+    # -------------------------------------------------------------- encounters
+    def _encounters(self, m: Mover) -> None:
+        if m.kind == "group":
+            for o in self.observers:
+                self._pair(o, m)
+        else:
+            for g in self.groups:
+                if g.active:
+                    self._pair(m, g)
+
+    def _pair(self, o: Mover, g: Mover) -> None:
+        key = (o.id, g.id)
+        token = self._tokens.get(key, 0) + 1
+        self._tokens[key] = token
+        if not (o.active and g.active) or o.trajectory is None or g.trajectory is None:
+            return
+        now = self.env.now
+        t_sight = self._first_sight(o, g, now, self._last_sight.get(key, -np.inf))
+        t_spot = (np.inf if g.engaged
+                  else self._first_spot(o, g, now, self._last_spot.get(key, -np.inf)))
+        t = min(t_sight, t_spot)
+        if not np.isfinite(t):
+            return
+        kind = "sight" if t_sight <= t_spot else "spot"
+
+        def meet(_event: simpy.Event) -> None:
+            if self._tokens.get(key) == token:
+                self._meet(o, g, kind)
+
+        self.env.timeout(max(t - now, 0.0)).callbacks.append(meet)
+
+    @staticmethod
+    def _first_after(iv: FloatArray, now_s: float, last_s: float) -> FloatArray:
+        """Contact intervals clipped to start no earlier than now, after ``last_s``."""
+        iv = iv[iv[:, 1] > now_s].copy()
+        iv[:, 0] = np.maximum(iv[:, 0], now_s)
+        return iv[iv[:, 0] > last_s]
+
+    def _hidden(self, g: Mover) -> FloatArray:
+        return np.asarray(g.hidden, float).reshape(-1, 2)
+
+    def _first_sight(self, o: Mover, g: Mover, now_s: float, last_s: float) -> float:
+        """When observer ``o`` next sees group ``g`` (inf: not while both plans hold)."""
+        assert o.trajectory is not None and g.trajectory is not None
+        start = max(now_s, o.trajectory.start_s, g.trajectory.start_s)
+        end = min(o.trajectory.end_s, g.trajectory.end_s)
+        if end <= start:
+            return np.inf
+        hid, factor = self._hidden(g), self.reaction.hidden_range_factor
+        if o.kind == "patrol":
+            patrol = self.patrol_of[o.id][1]
+            iv = self._first_after(patrol.contacts(g.trajectory, o.trajectory, hid, factor),
+                                   now_s, last_s)
+            if not len(iv):
+                return np.inf
+            t, seen = patrol.detect(iv, self.streams.draws(f"patrol/{o.id}/sees/{g.id}"),
+                                    g.size)
+            return float(t[seen][0]) if seen.any() else np.inf
+        spec = self.team_specs[o.id]
+        pieces = observer_pieces(self.daylight, start, end, spec.detection_range_m,
+                                 spec.night_range_factor, hid, factor)
+        iv = self._first_after(sight_intervals(o.trajectory, g.trajectory, pieces),
+                               now_s, last_s)
+        return float(iv[0, 0]) if len(iv) else np.inf
+
+    def _spot_pieces(self, g: Mover) -> list[tuple[FloatArray, float]]:
+        """(intervals, radius) of the group's own sight over its trajectory: the day
+        range times (1 − foliage) of the zone each leg is in; the night range."""
+        assert g.trajectory is not None
+        key = (g.id, g.version)
+        if key not in self._spot_cache:
+            traj, r = g.trajectory, self.reaction
+            t0, t1 = traj.t_s[:-1], traj.t_s[1:]
+            mids = (traj.xy[:-1] + traj.xy[1:]) / 2
+            factor = 1.0 - self.terrain.foliage_at(mids)
+            nights = (np.zeros((0, 2)) if self.daylight is None
+                      else _night(self.daylight, traj.start_s, traj.end_s))
+            days = complement_intervals(nights, traj.start_s, traj.end_s)
+            pieces: list[tuple[FloatArray, float]] = [(nights, r.sight_range_night_m)]
+            for f in np.unique(factor):
+                legs = np.column_stack([t0[factor == f], t1[factor == f]])
+                pieces.append((intersect_intervals(days, legs), r.sight_range_day_m * f))
+            self._spot_cache[key] = pieces
+        return self._spot_cache[key]
+
+    def _first_spot(self, o: Mover, g: Mover, now_s: float, last_s: float) -> float:
+        """When group ``g`` next sees observer ``o``."""
+        assert o.trajectory is not None and g.trajectory is not None
+        iv = self._first_after(sight_intervals(o.trajectory, g.trajectory,
+                                               self._spot_pieces(g)), now_s, last_s)
+        return float(iv[0, 0]) if len(iv) else np.inf
+
+    def _meet(self, o: Mover, g: Mover, kind: str) -> None:
+        now = self.env.now
+        key = (o.id, g.id)
+        if kind == "spot":
+            self._last_spot[key] = now
+            if not self._react(g, o.id):
+                self._pair(o, g)
+            return
+        self._last_sight[key] = now
+        assert g.trajectory is not None
+        xy = g.trajectory.position_at(now)
+        self.log.record(Sighting(now, o.id, g.truth, g.size, float(xy[0]), float(xy[1])))
+        contact = Contact(len(self._contacts), now, xy, g.size)
+        self._contacts.append(g)
+        if o.kind == "patrol":
+            idx, patrol = self.patrol_of[o.id]
+            report = patrol.sighting_report(np.array([now]), xy[None, :], g.truth,
+                                            self.streams.draws(f"patrol/{o.id}/report"))
+            self.send(idx, report, 0, 1)
+            if now >= o.busy_until_s:
+                self._patrol_chase(o, contact)
+        else:
+            self._see[o.id](contact)
+        self._pair(o, g)
+
+    def _react(self, g: Mover, observer: str) -> bool:
+        """The group saw ``observer``: draw and apply its reaction. True if revised."""
+        assert g.trajectory is not None
+        now, r = self.env.now, self.reaction
+        u = float(self.streams.draws(f"mover/{g.id}/react/{observer}")
+                  .uniform(time_index([now]), 1)[0, 0])
+        xy = g.trajectory.position_at(now)
+        if u < r.p_hide:
+            reaction = "hide"
+            rest = hide(g.trajectory, now, r.hide_s)
+            g.hidden.append((now, now + r.hide_s))
+        elif u < r.p_hide + r.p_turn_back:
+            reaction = "turn_back"
+            rest = turn_back(g.trajectory, now, g.speed_mps, self.terrain, self.barriers)
+            g.ends_as = "turned_back"
+        elif u < r.p_hide + r.p_turn_back + r.p_run:
+            reaction = "run"
+            rest = run_on(g.trajectory, now, r.run_speed_factor, r.run_s)
+        else:
+            reaction = "none"
+        self.log.record(GroupReacted(now, g.truth, observer, reaction, float(xy[0]),
+                                     float(xy[1])))
+        if reaction == "none":
+            return False
+        self._revise(g, g.trajectory.splice(now, rest))
+        return True
+
+    def group_sight_range_m(self, g: Mover, t_s: float) -> float:
+        """How far group ``g`` sees at ``t_s``, m."""
+        assert g.trajectory is not None
+        if self.daylight is not None and bool(self.daylight.is_night(t_s)):
+            return self.reaction.sight_range_night_m
+        f = float(self.terrain.foliage_at(g.trajectory.position_at(t_s))[0])
+        return self.reaction.sight_range_day_m * (1.0 - f)
+
+    # ------------------------------------------------------------ what it does
+    def register_team(self, team: str, see: Callable[[Contact], None]) -> None:
+        """Tell ``see`` whenever the team ``team`` sees a group."""
+        self._see[team] = see
+
+    def move(self, mover: str, trajectory: Trajectory) -> None:
+        """A team follows ``trajectory`` from now on (the command's plan)."""
+        m = self.movers[mover]
+        m.active = True
+        walked = m.trajectory
+        self._revise(m, trajectory if walked is None else walked.splice(self.env.now,
+                                                                         trajectory))
+
+    def park(self, mover: str) -> None:
+        """A team is back at base."""
+        m = self.movers[mover]
+        m.active = False
+        if m.trajectory is not None:
+            self.walked.append((m.id, m.kind, m.trajectory))
+        m.trajectory = None
+        self._encounters(m)
+
+    def pursue(self, mover: str, contact: Contact, speed_mps: float, max_s: float,
+               capture_radius_m: float, capacity: int) -> Pursuit:
+        """Chase the group of ``contact`` (rules in the module docstring)."""
+        now = self.env.now
+        o = self.movers[mover]
+        g = self._contacts[contact.handle]
+        assert o.trajectory is not None
+        start = o.trajectory.position_at(now)
+        if not g.active or g.trajectory is None:
+            held = stand(start, now, now + 1.0)
+            self._revise(o, o.trajectory.splice(now, held))
+            return Pursuit(0, now, o.trajectory)
+        if (not g.engaged and float(np.hypot(*(g.trajectory.position_at(now) - start)))
+                <= self.group_sight_range_m(g, now)):
+            self._react(g, o.id)
+        g.engaged = True
+        assert g.trajectory is not None
+        meet = pursuit_meeting_time(g.trajectory, start, now, speed_mps, capture_radius_m)
+        if meet is not None and meet - now <= max_s:
+            end, persons = meet, min(g.size, capacity)
+        else:
+            end, persons = min(now + max_s, g.trajectory.end_s), 0
+        goal = g.trajectory.position_at(end)
+        dist = float(np.hypot(*(goal - start)))
+        reach = start + (goal - start) * min(1.0, speed_mps * (end - now) / dist) if dist > 0 \
+            else start
+        run = Trajectory(np.array([now, max(end, now + 1e-6)]), np.vstack([start, reach]))
+        self._revise(o, o.trajectory.splice(now, run))
+        self.log.record(Chase(now, o.id, g.truth, meet if persons else None))
+
+        def finish(_event: simpy.Event) -> None:
+            if persons:
+                self._apprehend(g, o, persons)
+            elif g.active:
+                g.engaged = False
+                self._encounters(g)
+
+        self.env.timeout(end - now).callbacks.append(finish)
+        return Pursuit(persons, end, o.trajectory)
+
+    def _apprehend(self, g: Mover, o: Mover, persons: int) -> None:
+        now = self.env.now
+        if not g.active or g.trajectory is None:
+            return
+        xy = g.trajectory.position_at(now)
+        taken = min(persons, g.size)
+        self.log.record(Apprehended(now, g.truth, o.id, taken, float(xy[0]), float(xy[1])))
+        for hook in self.on_apprehended:
+            hook(o.id, taken)
+        g.engaged = False
+        if taken >= g.size:
+            g.active = False
+            self._revise(g, g.trajectory.until(now))
+        else:
+            g.size -= taken
+            self._revise(g, g.trajectory)
+
+    # ----------------------------------------------------------------- patrols
+    def start_duty(self, patrol: str, walk: Trajectory) -> None:
+        """A patrol's duty period begins: it walks ``walk`` (its planned pacing)."""
+        m = self.movers[patrol]
+        m.active = True
+        m.trajectory = walk
+        m.version += 1
+        self._encounters(m)
+
+    def end_duty(self, patrol: str) -> None:
+        m = self.movers[patrol]
+        m.active = False
+        if m.trajectory is not None:
+            self.walked.append((m.id, m.kind, m.trajectory.until(self.env.now)))
+        self._encounters(m)
+
+    def _patrol_chase(self, o: Mover, contact: Contact) -> None:
+        _, patrol = self.patrol_of[o.id]
+        spec = patrol.spec
+        assert o.trajectory is not None
+        duty_end = o.trajectory.end_s
+        result = self.pursue(o.id, contact, spec.chase_speed_mps, spec.pursuit_max_s,
+                             spec.capture_radius_m, spec.capacity)
+        resume_s = result.end_s + (spec.escort_s if result.apprehended else 0.0)
+        o.busy_until_s = resume_s
+        if resume_s >= duty_end:
+            return
+        where = result.trajectory.position_at(result.end_s)
+        held = stand(where, result.end_s, resume_s) if resume_s > result.end_s else None
+        back = self._back_to_route(patrol, where, resume_s, duty_end)
+        plan = result.trajectory.until(result.end_s)
+        if held is not None:
+            plan = plan.splice(result.end_s, held)
+        plan = plan.splice(resume_s, back)
+
+        def resume(_event: simpy.Event) -> None:
+            if o.active:
+                self._revise(o, plan)
+
+        self.env.timeout(max(result.end_s - self.env.now, 0.0)).callbacks.append(resume)
+
+    @staticmethod
+    def _back_to_route(patrol: Patrol, xy: FloatArray, start_s: float,
+                       end_s: float) -> Trajectory:
+        """Walk straight back to the nearest point of the route, then pace it."""
+        from shapely import points
+        from shapely.geometry import LineString
+
+        line = LineString(patrol.route_xy)
+        arc = float(line.project(points(np.asarray(xy, float))))
+        on = np.asarray(line.interpolate(arc).coords[0])
+        walk_s = float(np.hypot(*(on - xy))) / patrol.spec.speed_mps
+        if walk_s >= end_s - start_s:
+            return Trajectory(np.array([start_s, end_s]), np.vstack([xy, xy]))
+        to = Trajectory(np.array([start_s, start_s + max(walk_s, 1e-6)]), np.vstack([xy, on]))
+        pace = back_and_forth(patrol.route_xy, patrol.spec.speed_mps, to.end_s, end_s,
+                              start_arc_m=arc)
+        return to.splice(to.end_s, pace)
+
+    # ------------------------------------------------------------ verification
+    def look(self, camera: int, xy: FloatArray, t_s: float, radius_m: float) -> int:
+        """Persons an operator recognises through camera ``camera`` within
+        ``radius_m`` of ``xy`` at ``t_s``: each group there, in the camera's sector, is
+        recognised with the camera's recognition probability at its range times the
+        chance its sight line clears the foliage (keyed draw per group and time)."""
+        cam = self.sources[camera]
+        assert isinstance(cam, Camera)
+        seen = 0
+        for g in self.groups:
+            if not g.active or g.trajectory is None:
+                continue
+            p = g.trajectory.position_at(t_s)
+            if float(np.hypot(*(p - xy))) > radius_m or not cam.coverage().contains(
+                    _point(p)):
+                continue
+            rng_m = float(np.hypot(*(p - cam.position)))
+            prob = float(cam.recognition_p(np.array([rng_m]), np.array([t_s]))[0])
+            if cam.terrain is not None:
+                prob *= float(cam.p_los(cam.terrain.foliage_m(cam.position, p[None, :]))[0])
+            u = float(self.streams.draws(f"sensor/{cam.id}/verify/{g.id}")
+                      .uniform(time_index([t_s]), 1)[0, 0])
+            if u < prob:
+                seen += g.size
+        return seen
+
+    # ------------------------------------------------------------------- paths
+    def paths(self) -> list[tuple[str, str, Trajectory]]:
+        """(id, kind, trajectory as walked) of every group, patrol duty and team mission."""
+        groups = [(g.id, "group", g.trajectory) for g in self.groups
+                  if g.trajectory is not None]
+        out = [(m.id, m.kind, m.trajectory) for m in self.observers
+               if m.active and m.trajectory is not None]
+        return groups + self.walked + out
+
+
+def _point(xy: FloatArray):  # noqa: ANN202
+    from shapely.geometry import Point
+
+    return Point(float(xy[0]), float(xy[1]))
+
+
+def _night(daylight: Daylight, start_s: float, end_s: float) -> FloatArray:
+    from sensors.common import night_intervals
+
+    return night_intervals(daylight, start_s, end_s)
