@@ -20,7 +20,8 @@ A mission (`Team`)
     2. **Intercept**: it heads for the earliest point where the track's prediction
        can be met (`command.travel.plan_intercept`): by vehicle on roads, then on
        foot. Every ``replan_s`` it reads the track again; if the track was updated
-       since, it re-plans from where it is.
+       since and the intercept point moved more than `REPLAN_SHIFT_M`, it re-plans
+       from where it is.
     3. **Search**: on arrival it walks an expanding square around the predicted
        position for ``search_s``; a track update sends it to the new intercept point.
        If the track is lost (deleted), it goes on to the last predicted point and
@@ -62,6 +63,10 @@ from sim.ground.specs import TeamSpec
 from sim.ground.trajectory import Trajectory
 
 FloatArray = NDArray[np.float64]
+
+#: A team re-routes on a track update only when its intercept point moves farther
+#: than this, m [G] (smaller shifts are corrected on the way).
+REPLAN_SHIFT_M = 100.0
 
 
 class FieldWorld(Protocol):
@@ -198,9 +203,11 @@ class Team:
                 lost = True
             if latest is not None and latest.last_update_s > used:
                 used = latest.last_update_s
-                aim = self._aim(latest, alert, now)
-                self._go(self.planner.route(self.position(), aim, now))
-                searching_since = None
+                new_aim = self._aim(latest, alert, now)
+                if float(np.hypot(*(new_aim - aim))) > REPLAN_SHIFT_M:
+                    aim = new_aim
+                    self._go(self.planner.route(self.position(), aim, now))
+                    searching_since = None
             # sleep until the next re-plan, the end of this leg, or a sighting
             wake_at = now + spec.replan_s
             if searching_since is None:

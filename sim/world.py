@@ -126,6 +126,9 @@ class _Feed:
         self.world, self.mover, self.source, self.reports = world, mover, source, reports
         self.i = 0
         self.cancelled = False
+        # a message's fate is a pure function of its source and send time (keyed
+        # draws), so it may be drawn ahead for the whole feed
+        self.arrival = world.links[source].send(reports.t_s)
         if len(reports):
             self._wake(float(reports.t_s[0]))
 
@@ -147,7 +150,7 @@ class _Feed:
         while j < len(t) and t[j] <= now_s + _EPS_S:
             j += 1
         if j > self.i:
-            self.world.send(self.source, self.reports, self.i, j)
+            self.world.send(self.source, self.reports, self.i, j, self.arrival)
             self.i = j
 
 
@@ -203,16 +206,19 @@ class World:
         self.observers.append(mover)
 
     # ----------------------------------------------------------------- reports
-    def send(self, source: int, reports: Reports, i: int, j: int) -> None:
-        """Send reports ``i:j`` of ``reports`` on ``source``'s link, now."""
+    def send(self, source: int, reports: Reports, i: int, j: int,
+             arrival: FloatArray | None = None) -> None:
+        """Send reports ``i:j`` of ``reports`` on ``source``'s link, now (``arrival``:
+        the link's arrival times of all of ``reports``, if drawn ahead)."""
         env = self.env
-        arrival = self.links[source].send(reports.t_s[i:j])
+        if arrival is None:
+            arrival = self.links[source].send(reports.t_s)
         name = reports.sensor
         for k in range(i, j):
             truth = int(reports.truth[k])
             rid = len(self.report_truth)
             self.report_truth.append(truth)
-            at = float(arrival[k - i])
+            at = float(arrival[k])
             if np.isnan(at):
                 self.log.record(ReportLost(env.now, name, truth))
                 continue
@@ -344,9 +350,10 @@ class World:
         if end <= start:
             return np.inf
         hid, factor = self._hidden(g), self.reaction.hidden_range_factor
+        o_traj, g_traj = o.trajectory.after(start), g.trajectory.after(start)
         if o.kind == "patrol":
             patrol = self.patrol_of[o.id][1]
-            iv = self._first_after(patrol.contacts(g.trajectory, o.trajectory, hid, factor),
+            iv = self._first_after(patrol.contacts(g_traj, o_traj, hid, factor),
                                    now_s, last_s)
             if not len(iv):
                 return np.inf
@@ -356,8 +363,7 @@ class World:
         spec = self.team_specs[o.id]
         pieces = observer_pieces(self.daylight, start, end, spec.detection_range_m,
                                  spec.night_range_factor, hid, factor)
-        iv = self._first_after(sight_intervals(o.trajectory, g.trajectory, pieces),
-                               now_s, last_s)
+        iv = self._first_after(sight_intervals(o_traj, g_traj, pieces), now_s, last_s)
         return float(iv[0, 0]) if len(iv) else np.inf
 
     def _spot_pieces(self, g: Mover) -> list[tuple[FloatArray, float]]:
@@ -383,7 +389,9 @@ class World:
     def _first_spot(self, o: Mover, g: Mover, now_s: float, last_s: float) -> float:
         """When group ``g`` next sees observer ``o``."""
         assert o.trajectory is not None and g.trajectory is not None
-        iv = self._first_after(sight_intervals(o.trajectory, g.trajectory,
+        start = max(now_s, o.trajectory.start_s, g.trajectory.start_s)
+        iv = self._first_after(sight_intervals(o.trajectory.after(start),
+                                               g.trajectory.after(start),
                                                self._spot_pieces(g)), now_s, last_s)
         return float(iv[0, 0]) if len(iv) else np.inf
 

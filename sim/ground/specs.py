@@ -192,11 +192,11 @@ class ReactionSpec(Spec):
         300.0, description="range at which a group sees a patrol or team by day, open "
         "ground, m [G]")
     sight_range_night_m: NonNegativeFloat = Field(
-        500.0, description="range at which a group sees lights or hears a patrol or team "
+        200.0, description="range at which a group sees lights or hears a patrol or team "
         "at night, m [G]")
-    p_hide: Probability = Field(0.4, description="probability the group hides [G]")
-    p_turn_back: Probability = Field(0.2, description="probability it turns back [G]")
-    p_run: Probability = Field(0.2, description="probability it runs on [G]")
+    p_hide: Probability = Field(0.3, description="probability the group hides [G]")
+    p_turn_back: Probability = Field(0.15, description="probability it turns back [G]")
+    p_run: Probability = Field(0.15, description="probability it runs on [G]")
     hide_s: PositiveFloat = Field(900.0, description="how long a group hides, s [G]")
     hidden_range_factor: Probability = Field(
         0.5, description="a hiding group is seen by patrols and teams only within this "
