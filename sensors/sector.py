@@ -131,18 +131,15 @@ class SectorSensor(Sensor):
         b_m = bearing_rad + np.radians(self.spec.sigma_bearing_deg) * z[:, 1]
         return self.convert(r_m, b_m)
 
-    def nuisance(self, end_s: float, rng: np.random.Generator,
-                 start_s: float = 0.0) -> Reports:
-        """Animals wandering through the sector, seen look by look like any mover.
+    def animals(self, end_s: float, rng: np.random.Generator,
+                start_s: float = 0.0) -> tuple[list[Trajectory], list[Draws]]:
+        """The nuisance animals of [start_s, end_s) and each one's look stream.
 
         ``nuisance_per_day`` animals (deer, boar, elk [OIG-06-15]) enter the sector per
-        day: each appears at a uniform time of [start_s, end_s) at a point uniform over
-        the sector's area and walks a straight line in a uniform direction at
-        `ANIMAL_SPEED_MPS` for an exponential time of mean `ANIMAL_DWELL_S` [G]. The
-        sensor observes it with its own Pd, line of sight and look clock, so an animal
-        seen on several looks makes a track — false tracks at the rate the clutter
-        implies. Draws: count, times, radius, angle, heading, dwell; then each
-        animal's looks from a keyed stream derived from ``rng``.
+        day: each appears at a uniform time at a point uniform over the sector's area
+        and walks a straight line in a uniform direction at `ANIMAL_SPEED_MPS` for an
+        exponential time of mean `ANIMAL_DWELL_S` [G]. Draws: count, times, radius,
+        angle, heading, dwell, look-stream keys.
         """
         spec = self.spec
         t = nuisance_times(end_s, spec.nuisance_per_day, rng, start_s)
@@ -155,14 +152,24 @@ class SectorSensor(Sensor):
         xy0 = self.position + r[:, None] * np.column_stack([np.cos(bearing), np.sin(bearing)])
         step = ANIMAL_SPEED_MPS * dwell[:, None] * np.column_stack([np.cos(heading),
                                                                      np.sin(heading)])
+        walks = [Trajectory(np.array([t[i], t[i] + dwell[i]]),
+                            np.vstack([xy0[i], xy0[i] + step[i]])) for i in range(n)]
+        return walks, [Draws(int(k)) for k in keys]
+
+    def nuisance(self, end_s: float, rng: np.random.Generator,
+                 start_s: float = 0.0) -> Reports:
+        """The animals of `animals`, seen look by look like any mover.
+
+        The sensor observes each with its own Pd, line of sight and look clock, so an
+        animal seen on several looks makes a track — false tracks at the rate the
+        clutter implies — declared as an animal with the sensor's class accuracy.
+        """
         parts = []
-        for i in range(n):
-            walk = Trajectory(np.array([t[i], t[i] + dwell[i]]),
-                              np.vstack([xy0[i], xy0[i] + step[i]]))
-            seen = self.observe(walk, -1, Draws(int(keys[i])))
+        for walk, draws in zip(*self.animals(end_s, rng, start_s), strict=True):
+            seen = self.observe(walk, -1, draws)
             if len(seen):
                 parts.append(Reports(self.id, seen.t_s, seen.xy, seen.cov, seen.truth,
-                                     _animal_evidence(seen.class_lik, spec.class_accuracy)))
+                                     _animal_evidence(seen.class_lik, self.spec.class_accuracy)))
         return Reports.concat(self.id, parts)
 
     def coverage(self) -> Polygon:

@@ -19,7 +19,9 @@ from sensors.camera import Camera, ttpf
 from sensors.fence import Fence
 from sensors.patrol import Patrol
 from sensors.radar import Radar
+from sensors.sector import SectorSensor
 from sensors.seismic import Seismic
+from sim.ground.keyed import Draws
 from sim.ground.daylight import Daylight
 from sim.ground.specs import (
     CameraSpec,
@@ -64,7 +66,7 @@ def test_fence_detects_a_fraction_pd_of_crossings():
         side = np.where(np.arange(51) % 2 == 0, -1.0, 1.0) * rng.uniform(20, 300, 51)
         t = np.concatenate([[rng.uniform(0, 1e6)], rng.uniform(100, 600, 50)]).cumsum()
         route = Trajectory(t, np.column_stack([x, y_line + side]))
-        r = fence.observe(route, i, np.random.default_rng([11, i]))
+        r = fence.observe(route, i, Draws.of([11, i]))
         alarms += len(r)
         crossings += 50
     rate, tol = binomial_ok(alarms, crossings, 0.9)
@@ -80,7 +82,7 @@ def test_fence_two_crossings_two_independent_chances():
     route = Trajectory(np.array([0.0, 100.0, 200.0]),
                        np.array([[400.0, -50], [500, 50], [600, -50]]))
     n = 5_000
-    counts = np.bincount([len(fence.observe(route, 0, np.random.default_rng([12, i])))
+    counts = np.bincount([len(fence.observe(route, 0, Draws.of([12, i])))
                           for i in range(n)], minlength=3)
     expected = n * np.array([(1 - p) ** 2, 2 * p * (1 - p), p * p])
     pvalue = stats.chisquare(counts, expected).pvalue
@@ -102,7 +104,7 @@ def test_line_of_seismic_sensors_detects_min_1_2r_over_s(spacing_m, radius_m):
     for i in range(n):
         x = rng.uniform(0, spacing_m)
         traj = straight((x, -100.0), (x, 100.0), 1.2, rng.uniform(0, 1e5))
-        hits += any(len(s.observe(traj, i, np.random.default_rng([13, i, k])))
+        hits += any(len(s.observe(traj, i, Draws.of([13, i, k])))
                     for k, s in enumerate(sensors))
     want = min(1.0, 2 * radius_m / spacing_m)
     rate, tol = binomial_ok(hits, n, want)
@@ -123,7 +125,7 @@ def test_seismic_discrete_chances_match_the_lateral_range_integral():
     for i in range(n):
         x = rng.uniform(-s / 2, s / 2)
         traj = straight((x, -100.0), (x, 100.0), u, rng.uniform(0, 1e5))
-        hits += len(sensor.observe(traj, i, np.random.default_rng([14, i]))) > 0
+        hits += len(sensor.observe(traj, i, Draws.of([14, i]))) > 0
     xs = np.linspace(0, r, 200_001)
     tau = 2 * np.sqrt(np.maximum(r * r - xs * xs, 0)) / u / period
     k, frac = np.floor(tau), tau - np.floor(tau)
@@ -137,10 +139,11 @@ def test_seismic_discrete_chances_match_the_lateral_range_integral():
 @pytest.mark.parametrize("range_m", [300.0, 1000.0, 1500.0, 2000.0, 2500.0])
 def test_radar_pd_per_scan_follows_the_range_law(range_m):
     """A target standing at range R for 5 000 scans: fraction detected ≈ Pd(R)."""
-    radar = Radar(RadarSpec(id="radar-1", position_m=(0, 0), pd_at_1km=0.9, revisit_s=2))
+    radar = Radar(RadarSpec(id="radar-1", position_m=(0, 0), pd_at_1km=0.9, revisit_s=2,
+                            min_speed_mps=0.0))
     n = 5_000
     r = radar.observe(parked((range_m * 0.6, range_m * 0.8), 2.0 * n), 0,
-                      np.random.default_rng(15))
+                      Draws.of(15))
     want = 0.9 ** ((range_m / 1000) ** 4)
     rate, tol = binomial_ok(len(r), n, want)
     print(f"radar R={range_m:.0f}: {rate:.4f} vs {want:.4f} over {n} scans")
@@ -153,10 +156,10 @@ def test_radar_pd_through_foliage(depth_m):
     terrain = Terrain(SegmentSpec(border=[(0, 0), (10_000, 0)], zones=[
         {"kind": "forest", "polygon": [(500, -500), (500 + depth_m, -500),
                                        (500 + depth_m, 500), (500, 500)], "foliage": 0.8}]))
-    radar = Radar(RadarSpec(id="radar-1", position_m=(0, 0), pd_at_1km=0.9, revisit_s=2),
-                  terrain)
+    radar = Radar(RadarSpec(id="radar-1", position_m=(0, 0), pd_at_1km=0.9, revisit_s=2,
+                            min_speed_mps=0.0), terrain)
     n = 5_000
-    r = radar.observe(parked((800.0, 0.0), 2.0 * n), 0, np.random.default_rng(16))
+    r = radar.observe(parked((800.0, 0.0), 2.0 * n), 0, Draws.of(16))
     want = 0.9 ** (0.8**4) * np.exp(-0.8 * depth_m / 30.0)
     rate, tol = binomial_ok(len(r), n, want)
     print(f"radar through {depth_m:.0f} m forest: {rate:.4f} vs {want:.4f} over {n} scans")
@@ -175,7 +178,7 @@ def test_camera_pd_per_look_follows_the_ttpf(range_m, night):
                       r50_m=2000, max_range_m=3000, revisit_s=5, thermal=False)
     cam = Camera(spec, None, daylight)
     n = 5_000
-    r = cam.observe(parked((0.0, range_m), 5.0 * n), 0, np.random.default_rng(17))
+    r = cam.observe(parked((0.0, range_m), 5.0 * n), 0, Draws.of(17))
     want = float(ttpf(np.array([2000 * (0.3 if night else 1.0) / range_m]))[0])
     rate, tol = binomial_ok(len(r), n, want)
     print(f"camera R={range_m:.0f} night={night}: {rate:.4f} vs {want:.4f} over {n} looks")
@@ -202,7 +205,13 @@ def test_nuisance_counts_are_poisson_and_times_uniform(sensor):
     duration, reps, mean = 5 * 86_400.0, 2_000, 20.0
     counts, times = [], []
     for i in range(reps):
-        rep = sensor.nuisance(duration, np.random.default_rng([18, sum(map(ord, sensor.kind)), i]))
+        rng = np.random.default_rng([18, sum(map(ord, sensor.kind)), i])
+        if isinstance(sensor, SectorSensor):     # radars and cameras: animals appear
+            walks, _ = sensor.animals(duration, rng)
+            counts.append(len(walks))
+            times.append(np.array([w.start_s for w in walks]))
+            continue
+        rep = sensor.nuisance(duration, rng)
         counts.append(len(rep))
         times.append(rep.t_s)
         assert np.all(rep.truth == -1)
@@ -242,7 +251,7 @@ def test_barrier_patrol_matches_the_random_search_formula():
     for i in range(n):
         x, t0 = rng.uniform(0, L), rng.uniform(86_400.0, (days - 1) * 86_400.0)
         group = straight((x, -2_000.0), (x, 2_000.0), u, t0)
-        hits += len(patrol.observe(group, i, np.random.default_rng([19, i])))
+        hits += len(patrol.observe(group, i, Draws.of([19, i])))
     want = 1 - np.exp(-2 * r * np.hypot(u, v) / (u * L))
     rate, tol = binomial_ok(hits, n, want)
     print(f"barrier patrol: {rate:.4f} vs {want:.4f} (linear {2*r*np.hypot(u, v)/(u*L):.4f}) "
@@ -292,7 +301,7 @@ def test_patrol_glimpse_hazard_gives_one_minus_exp():
         if not len(iv):
             continue
         p = 1 - np.exp(-lam * (iv[:, 1] - iv[:, 0]))
-        hits += len(patrol.observe(group, n, np.random.default_rng([21, n])))
+        hits += len(patrol.observe(group, n, Draws.of([21, n])))
         p_sum += p.sum()
         var_sum += (p * (1 - p)).sum()
         n += len(iv)
