@@ -26,6 +26,8 @@ centred on the predicted position, legs `SEARCH_SPACING` × its detection range 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import shapely
 from numpy.typing import NDArray
@@ -132,8 +134,8 @@ class TravelPlanner:
         return walk.until(start_s + duration_s)
 
 
-def plan_intercept(planner: TravelPlanner, position_at: callable, start_xy: FloatArray,
-                   leave_s: float, horizon_s: float) -> FloatArray:
+def plan_intercept(planner: TravelPlanner, position_at: Callable[[float], FloatArray],
+                   start_xy: FloatArray, leave_s: float, horizon_s: float) -> FloatArray:
     """The point to head for: the earliest predicted position reachable in time.
 
     Parameters

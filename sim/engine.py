@@ -149,7 +149,7 @@ def run_replication(scenario: Scenario, seed: int, replication: int = 0, *,
     daylight = Daylight(scenario.start, scenario.segment.sunrise, scenario.segment.sunset)
     duration_s = scenario.duration_s
     until_s = duration_s + TAIL_CAP_S
-    barriers = [Barrier(tuple(map(tuple, f.line)), f.delay_s) for f in scenario.sensors
+    barriers = [Barrier(tuple(f.line), f.delay_s) for f in scenario.sensors
                 if isinstance(f, FenceSpec)]
     groups = make_groups(scenario.crossings, terrain, daylight, duration_s, streams,
                          known_sensors(scenario), barriers)

@@ -67,4 +67,4 @@ class TruthLedger:
             truth = self.report_truth[rec.report]
         else:
             return rec
-        return dataclasses.replace(rec, truth=truth)  # type: ignore[type-var]
+        return dataclasses.replace(rec, truth=truth)

@@ -68,8 +68,13 @@ def test_schema_is_json(tmp_path: Path) -> None:
 
 RUN_FILES = ["summary.json", "crossings.csv", "detections.csv", "tracks.csv", "alerts.csv",
              "events.jsonl", "scenario.yaml", "trajectories.csv", "sensors.csv"]
-REQUIRED_KPIS = ["crossings", "detected", "p_detect", "intercepted", "p_intercept", "got_away",
-                 "false_alarms_per_day", "mean_time_to_detect_s", "mean_time_to_intercept_s"]
+REQUIRED_KPIS = ["crossings", "detected", "p_detect", "apprehended", "p_apprehend",
+                 "turned_back", "got_away", "undetected", "ier", "false_alarms_per_day",
+                 "nuisance_alarms_per_day", "alert_precision", "operator_utilisation",
+                 "queue_wait_mean_s", "team_utilisation", "team_nuisance_share",
+                 *(f"time_to_{p}_{s}_s" for p in ("detect", "alert", "verify", "dispatch",
+                                                  "arrive", "apprehend")
+                   for s in ("mean", "median", "p90"))]
 
 
 def test_run_writes_the_run_directory_and_prints_a_summary(tmp_path: Path) -> None:

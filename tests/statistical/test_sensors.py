@@ -21,8 +21,8 @@ from sensors.patrol import Patrol
 from sensors.radar import Radar
 from sensors.sector import SectorSensor
 from sensors.seismic import Seismic
-from sim.ground.keyed import Draws
 from sim.ground.daylight import Daylight
+from sim.ground.keyed import Draws
 from sim.ground.specs import (
     CameraSpec,
     FenceSpec,

@@ -9,8 +9,10 @@ Layers, bottom up:
 - ``command`` (beside the fusion core): the ground layer and itself; never the engine,
   never ``sensors``.
 - ``sim`` modules other than the wiring ones: the ground layer and each other.
-- ``sim.engine`` wires sensors and command; ``sim.experiment`` and ``sim.results``
-  sit above it; ``viz`` reads files and imports nothing of the simulation.
+- ``sim.world`` (the true world: movers, sensing, encounters) uses the sensors but
+  never ``command``; ``sim.engine`` wires sensors, world and command;
+  ``sim.experiment`` and ``sim.results`` sit above it; ``viz`` reads files and
+  imports nothing of the simulation.
 
 Every ``import`` statement counts, at module level or inside a function.
 """
@@ -76,6 +78,10 @@ def allowed(importer: str, imported: str) -> bool:
     if importer == "sim.engine":
         return not (any(within(imported, m) for m in ABOVE_ENGINE)
                     or within(imported, "viz") or imported == "run_sim")
+    if importer == "sim.world":
+        return ((within(imported, "sim") or within(imported, "sensors"))
+                and imported != "sim.engine"
+                and not any(within(imported, m) for m in ABOVE_ENGINE))
     if any(within(importer, m) for m in ABOVE_ENGINE):
         return not (within(imported, "viz") or imported == "run_sim")
     if within(importer, "sim"):
@@ -104,6 +110,8 @@ def test_imports_run_one_way(path):
     ("viz.map", "sim.ground.events", False),
     ("sim.movers", "sensors.base", False),
     ("sim.engine", "command.nodes", True),
+    ("sim.world", "sensors.patrol", True),
+    ("sim.world", "command.response", False),
     ("command.alerts", "sim.ground.events", True),
 ])
 def test_the_rule_itself(importer, imported, ok):

@@ -9,6 +9,7 @@ from shapely.geometry import Point
 
 from sensors.base import Reports, Sensor
 from sim.ground.events import EventLog
+from sim.ground.keyed import Draws
 from sim.ground.trajectory import Trajectory
 from sim.rng import RandomStreams
 
@@ -46,21 +47,23 @@ class FakeSensor(Sensor):
         lik = np.tile([0.1, 0.1, 0.8] if animal else [0.8, 0.1, 0.1], (n, 1))
         return Reports(self.id, t, xy.reshape(-1, 2), cov, np.full(n, truth, np.int64), lik)
 
-    def observe(self, trajectory: Trajectory, truth: int, rng: np.random.Generator) -> Reports:
+    def observe(self, trajectory: Trajectory, truth: int, draws: Draws,
+                start_s: float = -np.inf, size: int = 1) -> Reports:
         first = np.ceil(trajectory.start_s / self.period_s) * self.period_s
         t = np.arange(first, trajectory.end_s, self.period_s)
-        rng.random(len(t))  # a draw per look, as real sensors do
-        return self._reports(t, trajectory.position_at(t), truth, animal=False)
+        t = t[t > start_s]
+        return self._reports(t, trajectory.position_at(t).reshape(-1, 2), truth, animal=False)
 
-    def nuisance(self, duration_s: float, rng: np.random.Generator) -> Reports:
-        t = np.array([s for s in self.nuisance_times_s if s < duration_s], dtype=float)
+    def nuisance(self, end_s: float, rng: np.random.Generator,
+                 start_s: float = 0.0) -> Reports:
+        t = np.array([s for s in self.nuisance_times_s if start_s <= s < end_s], dtype=float)
         return self._reports(t, np.tile([5000.0, 5000.0], (len(t), 1)), -1, animal=True)
 
     def coverage(self):  # noqa: ANN201
         return Point(0, 0).buffer(1)
 
 
-def fake_factory(spec, terrain, daylight, duration_s=None):  # noqa: ANN001, ANN201
+def fake_factory(spec, terrain, daylight, duration_s=None, shift_draws=None):  # noqa: ANN001, ANN201
     """A `build_sensor` stand-in: every spec becomes a `FakeSensor` with its id."""
     return FakeSensor(spec.id, period_s=10.0)
 

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from sim.ground.daylight import Daylight
+from sim.ground.routes import timed_route
 from sim.ground.specs import CrossingsSpec, EntrySpec, SegmentSpec
 from sim.ground.terrain import Terrain
 from sim.movers import (
@@ -18,7 +19,6 @@ from sim.movers import (
     make_group,
     make_groups,
     route_points,
-    timed_route,
 )
 from sim.rng import RandomStreams
 

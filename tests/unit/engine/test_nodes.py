@@ -30,11 +30,11 @@ def _node(env, log, interval=5.0, fuse=None):  # noqa: ANN001, ANN202
                       fuse=fuse or RecordingFuse())
 
 
-def _send(env, node, at_s, meas_s, sensor=0, truth=0):  # noqa: ANN001, ANN202
+def _send(env, node, at_s, meas_s, sensor=0, report=0):  # noqa: ANN001, ANN202
     def proc():  # noqa: ANN202
         yield env.timeout(at_s)
         node.receive(meas_s, sensor, f"s-{sensor}", np.array([0.0, 0.0]), np.eye(2),
-                     np.ones(3), truth)
+                     np.ones(3), report)
     env.process(proc())
 
 
@@ -63,14 +63,14 @@ def test_reports_at_or_before_the_last_fused_time_are_discarded_and_counted(env,
     fuse = RecordingFuse()
     node = _node(env, log, fuse=fuse)
     _send(env, node, 1.0, 3.0)
-    _send(env, node, 6.0, 2.0, truth=4)   # older than the fused 3.0
-    _send(env, node, 7.0, 3.0, truth=5)   # equal to it
+    _send(env, node, 6.0, 2.0, report=4)   # older than the fused 3.0
+    _send(env, node, 7.0, 3.0, report=5)   # equal to it
     _send(env, node, 8.0, 3.5)
     env.run(until=20.0)
     assert fuse.calls == [(3.0, [0]), (3.5, [0])]
     assert node.out_of_sequence == 2
     late = [r for r in log.records if isinstance(r, ReportOutOfSequence)]
-    assert [r.truth for r in late] == [4, 5]
+    assert [r.report for r in late] == [4, 5]
     assert len(node.fused.det_t) == 2
 
 
@@ -85,21 +85,26 @@ def test_an_idle_node_does_not_tick(env, log):
 
 def test_with_the_real_core_a_walker_becomes_a_confirmed_track(env, log):
     node = FusionNode(env, "post-1", 5.0, border_fusion_params(), log)
+    joined: list[tuple[list[int], list[int]]] = []
+    node.on_fused.append(lambda reports, tracks: joined.append((reports, tracks)))
     for k in range(10):
         def proc(k=k):  # noqa: ANN202
             yield env.timeout(2.0 * k + 0.5)
             node.receive(2.0 * k, 0, "radar-01", np.array([1.2 * 2.0 * k, 0.0]),
-                         np.eye(2) * 25.0, np.array([0.8, 0.1, 0.1]), 7)
+                         np.eye(2) * 25.0, np.array([0.8, 0.1, 0.1]), 100 + k)
         env.process(proc())
     env.run(until=30.0)
     assert isinstance(node.tracks, TrackTable)
     assert node.tracks.is_confirmed.sum() == 1
     track = int(node.tracks.ids[0])
-    assert node.track_truth(track) == 7
+    assert [r for reports, _ in joined for r in reports] == list(range(100, 110))
+    assert {t for _, tracks in joined for t in tracks} == {track}
     assert node.track_sensor_count(track) == 1
-    pos = node.predicted_position(track, 20.0)
-    assert pos is not None and pos[0] == pytest.approx(24.0, abs=5.0)
-    assert node.predicted_position(999, 20.0) is None
+    est = node.track_estimate(track)
+    assert est is not None and est.confirmed and est.last_update_s == 18.0
+    assert est.predict(20.0)[0] == pytest.approx(24.0, abs=5.0)
+    assert est.predict(1e6, max_ahead_s=2.0)[0] == pytest.approx(24.0, abs=5.0)
+    assert node.track_estimate(999) is None
     assert [r.kind for r in log.records].count("track_confirmed") == 1
 
 

@@ -1,15 +1,36 @@
-"""Interception geometry and the dispatcher."""
+"""Pursuit geometry, and teams that act on the track they are given — not on the truth."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pytest
+import simpy
 
 from command.alerts import Alert
-from command.response import Dispatcher, meeting_time
-from sim.ground.events import Dispatched, DispatchSkipped, TeamBack
-from sim.ground.specs import TeamSpec
+from command.nodes import TrackEstimate
+from command.response import Dispatcher, Task, Team
+from command.travel import TravelPlanner
+from sim.ground.daylight import Daylight
+from sim.ground.events import (
+    Apprehended,
+    DispatchSkipped,
+    EventLog,
+    Sighting,
+    TeamBack,
+    TeamOnScene,
+    TeamReturning,
+    TeamTasked,
+)
+from sim.ground.keyed import Draws
+from sim.ground.routes import pursuit_meeting_time as meeting_time
+from sim.ground.specs import ReactionSpec, SegmentSpec, TeamSpec
+from sim.ground.terrain import Terrain
 from sim.ground.trajectory import Trajectory
+from sim.movers import CrossingGroup
+from sim.rng import RandomStreams
+from sim.world import World
 
 
 def _walk(t0=0.0, t1=1000.0, p0=(0.0, 0.0), p1=(1000.0, 0.0)) -> Trajectory:  # noqa: ANN001
@@ -61,45 +82,117 @@ def test_the_meeting_is_the_earliest_reachable_time():
             assert t == pytest.approx(first, abs=0.1)
 
 
-class FakeWorld:
-    def __init__(self, trajs):  # noqa: ANN001
-        self.trajs = trajs
-        self.intercepts: list[tuple[int, float, str]] = []
+# ------------------------------------------------------------ teams in a tiny world
 
-    def trajectory_of(self, group: int) -> Trajectory:
-        return self.trajs[group]
-
-    def intercept(self, group: int, t_s: float, team: str) -> None:
-        self.intercepts.append((group, t_s, team))
+#: Midday all day (no night), open ground, a border along y = 0.
+DAYLIGHT = Daylight(dt.datetime(2026, 6, 1, 12, 0), "00:00", "23:59")
+TERRAIN = Terrain(SegmentSpec(border=[(0.0, 0.0), (10_000.0, 0.0)]))
+#: Groups that never react, so the tests isolate what the team does.
+CALM = ReactionSpec(p_hide=0.0, p_turn_back=0.0, p_run=0.0)
 
 
-TEAMS = [TeamSpec(id="team-a", base_m=(0.0, 100.0), readiness_s=0.0, speed_mps=10.0),
-         TeamSpec(id="team-b", base_m=(900.0, 100.0), readiness_s=0.0, speed_mps=10.0)]
+def _group(index: int, traj: Trajectory, size: int = 3) -> CrossingGroup:
+    return CrossingGroup(index, f"group-{index:04d}", traj.start_s, size, 1.0, False, 0.0, 0,
+                         traj)
 
 
-def test_the_nearest_free_team_goes_and_a_group_is_handled_once(env, log):
-    world = FakeWorld({0: _walk(), 1: _walk()})
-    d = Dispatcher(env, TEAMS, world, lambda track, t: np.array([800.0, 0.0]), log)
-    d.dispatch(Alert(0, 0.0, track=10, priority=1, truth=0))
-    d.dispatch(Alert(1, 0.0, track=11, priority=1, truth=0))
-    sent = [r for r in log.records if isinstance(r, Dispatched)]
-    assert [(r.team, r.group) for r in sent] == [("team-b", 0)]
+def _estimate(xy, v=(0.0, 0.0), t=0.0, track=1) -> TrackEstimate:  # noqa: ANN001
+    return TrackEstimate(track, t, np.array([*xy, *v], float), np.eye(4) * 100.0,
+                         np.array([0.9, 0.05, 0.05]), t, True, frozenset({0}))
+
+
+def _field(picture, team_spec, groups, reaction=CALM):  # noqa: ANN001, ANN202
+    env = simpy.Environment()
+    log = EventLog()
+    world = World(env, log, TERRAIN, DAYLIGHT, [], [], lambda *a: None, RandomStreams(3),
+                  reaction, [team_spec])
+    dispatcher = Dispatcher(env, [], picture, log)
+    team = Team(env, team_spec, TravelPlanner(TERRAIN, team_spec.drive_speed_mps,
+                                              team_spec.foot_speed_mps),
+                world, picture, DAYLIGHT, 1800.0, Draws(1), log, dispatcher.team_free)
+    dispatcher.teams.append(team)
+    world.register_team(team_spec.id, team.see)
+    for g in groups:
+        env.process(_arrive(env, world, g))
+    return env, log, dispatcher
+
+
+def _arrive(env, world, group):  # noqa: ANN001, ANN202
+    yield env.timeout(group.arrival_s)
+    world.add_group(group)
+
+
+SPEC = TeamSpec(id="team-01", base_m=(5000.0, 3000.0), readiness_s=60.0, search_s=900.0,
+                detection_range_m=150.0, escort_s=600.0)
+#: A group standing still at (5000, 1000) for three hours.
+STILL = _walk(0.0, 10_800.0, (5000.0, 1000.0), (5000.0, 1000.0))
+
+
+def test_a_team_on_the_right_track_finds_and_apprehends_the_group():
+    env, log, d = _field(lambda track: _estimate((5000.0, 1000.0)), SPEC, [_group(0, STILL)])
+    d.dispatch(Task(Alert(0, 0.0, 1, 1, 5000.0, 1000.0), "intercept"))
+    env.run(until=10_000.0)
+    assert [(r.group, r.by, r.persons) for r in log.records
+            if isinstance(r, Apprehended)] == [(0, "team-01", 3)]
+    assert [r.reason for r in log.records if isinstance(r, TeamReturning)] == ["apprehended"]
+
+
+def test_a_team_sent_on_a_wrong_track_does_not_find_the_group():
+    """The same group, but the track says it is 2 km away: the team searches there,
+    sees nothing, and comes back — the true position steers nobody."""
+    env, log, d = _field(lambda track: _estimate((7000.0, 1000.0)), SPEC, [_group(0, STILL)])
+    d.dispatch(Task(Alert(0, 0.0, 1, 1, 7000.0, 1000.0), "intercept"))
+    env.run(until=10_000.0)
+    assert not [r for r in log.records if isinstance(r, Apprehended | Sighting)]
+    scene = [r for r in log.records if isinstance(r, TeamOnScene)]
+    assert len(scene) == 1 and abs(scene[0].x - 7000.0) < 1.0
+    assert [r.reason for r in log.records if isinstance(r, TeamReturning)] == ["searched"]
+    assert [r.team for r in log.records if isinstance(r, TeamBack)] == ["team-01"]
+
+
+def test_a_lost_track_leads_to_a_search_of_the_last_predicted_area_then_return():
+    # the track is deleted at once: the team goes to the alert's position, searches
+    # search_s there, and returns
+    env, log, d = _field(lambda track: None, SPEC, [])
+    d.dispatch(Task(Alert(0, 0.0, 1, 1, 6000.0, 1500.0), "check"))
+    env.run(until=20_000.0)
+    scene = [r for r in log.records if isinstance(r, TeamOnScene)]
+    back = [r for r in log.records if isinstance(r, TeamReturning)]
+    assert len(scene) == 1 and (scene[0].x, scene[0].y) == (6000.0, 1500.0)
+    assert [r.reason for r in back] == ["lost"]
+    assert back[0].t_s == pytest.approx(scene[0].t_s + SPEC.search_s)
+
+
+def test_the_team_intercepts_a_walker_ahead_of_it_on_its_predicted_track():
+    # walking north at 1 m/s from (4000, 200); the track knows its velocity
+    walker = _walk(0.0, 4000.0, (4000.0, 200.0), (4000.0, 4200.0))
+    picture = lambda track: _estimate((4000.0, 200.0), v=(0.0, 1.0))  # noqa: E731
+    env, log, d = _field(picture, SPEC, [_group(0, walker)])
+    d.dispatch(Task(Alert(0, 0.0, 1, 1, 4000.0, 200.0), "intercept"))
+    env.run(until=8_000.0)
+    caught = [r for r in log.records if isinstance(r, Apprehended)]
+    assert len(caught) == 1 and caught[0].t_s < 4000.0
+    # caught ahead of the entry: the team met the group on its way north
+    assert caught[0].y > 500.0
+
+
+def test_capacity_limits_the_persons_apprehended_the_rest_walk_on():
+    spec = SPEC.model_copy(update={"capacity": 2})
+    env, log, d = _field(lambda track: _estimate((5000.0, 1000.0)), spec,
+                         [_group(0, STILL, size=5)])
+    d.dispatch(Task(Alert(0, 0.0, 1, 1, 5000.0, 1000.0), "intercept"))
+    env.run(until=10_000.0)
+    assert [r.persons for r in log.records if isinstance(r, Apprehended)] == [2]
+
+
+def test_one_team_per_track_and_waiting_alerts_served_when_it_is_back():
+    env, log, d = _field(lambda track: None, SPEC, [])
+    d.dispatch(Task(Alert(0, 0.0, 1, 2, 6000.0, 1500.0), "check"))
+    d.dispatch(Task(Alert(1, 0.0, 1, 2, 6000.0, 1500.0), "check"))   # same track
+    d.dispatch(Task(Alert(2, 0.0, 2, 2, 4000.0, 1500.0), "check"))   # waits
     assert [r.reason for r in log.records if isinstance(r, DispatchSkipped)] == \
         ["already handled"]
-    assert world.intercepts and world.intercepts[0][2] == "team-b"
-
-
-def test_alerts_wait_for_a_free_team_and_lost_tracks_use_the_last_known_position(env, log):
-    world = FakeWorld({g: _walk() for g in range(4)})
-    alive = {10, 11, 13}
-    d = Dispatcher(env, TEAMS, world,
-                   lambda track, t: np.array([500.0, 0.0]) if track in alive else None, log)
-    for g, track in enumerate([10, 11, 12, 13]):
-        d.dispatch(Alert(g, 0.0, track=track, priority=1, truth=g, x_m=42.0, y_m=7.0))
-    assert len(d.waiting) == 2          # two teams busy
-    env.run()
-    sent = [r for r in log.records if isinstance(r, Dispatched)]
-    assert [r.group for r in sent] == [0, 1, 2, 3]
-    assert (sent[2].target_x, sent[2].target_y) == (42.0, 7.0)
-    assert sent[2].t_s == min(r.busy_until_s for r in sent[:2])
-    assert len([r for r in log.records if isinstance(r, TeamBack)]) == 4
+    env.run(until=50_000.0)
+    tasked = [r for r in log.records if isinstance(r, TeamTasked)]
+    back = [r for r in log.records if isinstance(r, TeamBack)]
+    assert [r.alert for r in tasked] == [0, 2] and tasked[1].t_s == back[0].t_s

@@ -31,9 +31,11 @@ def test_all_files_written_and_consistent(tmp_path, results):
     summary = json.loads((out / "summary.json").read_text())
     assert (summary["scenario"], summary["seed"], summary["replications"]) == ("tiny", 3, 2)
     assert summary["version"] == "9.9"
-    for name in ("crossings", "detected", "p_detect", "intercepted", "p_intercept",
-                 "got_away", "false_alarms_per_day", "mean_time_to_detect_s",
-                 "mean_time_to_intercept_s"):
+    for name in ("crossings", "detected", "p_detect", "apprehended", "p_apprehend",
+                 "turned_back", "got_away", "undetected", "ier", "false_alarms_per_day",
+                 "nuisance_alarms_per_day", "alert_precision", "operator_utilisation",
+                 "team_utilisation", "team_nuisance_share", "time_to_detect_mean_s",
+                 "time_to_apprehend_p90_s"):
         assert set(summary["kpis"][name]) == {"mean", "ci95"}
     with open(out / "crossings.csv") as f:
         rows = list(csv.DictReader(f))
