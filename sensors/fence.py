@@ -33,6 +33,24 @@ from sim.ground.terrain import Terrain
 from sim.ground.trajectory import Trajectory
 
 
+def climb_start(trajectory: Trajectory, t_s: np.ndarray) -> np.ndarray:
+    """The alarm time of each crossing: when the mover reached the line.
+
+    A mover that stops at the line to climb (`sim.ground.routes.Barrier`) stands on it
+    for ``delay_s`` and crosses when it moves on; the sensor fires when the climb
+    starts, so a crossing that leaves a standing piece is moved back to that piece's
+    start.
+    """
+    out = np.array(t_s, dtype=float)
+    times, xy = trajectory.t_s, trajectory.xy
+    for i, t in enumerate(out):
+        k = int(np.searchsorted(times, t))
+        while 0 < k < len(times) and times[k] == out[i] and np.all(xy[k - 1] == xy[k]):
+            out[i] = times[k - 1]
+            k -= 1
+    return out
+
+
 class Fence(Sensor):
     """A line sensor built from its `FenceSpec`."""
 
@@ -61,6 +79,7 @@ class Fence(Sensor):
         detection and class (uniforms), noise along/across (normals)."""
         spec = self.spec
         t, xy, segment = line_crossings(trajectory, self.line_xy)
+        t = climb_start(trajectory, t)
         later = t > start_s
         t, xy, segment = t[later], xy[later], segment[later]
         key = time_index(t)

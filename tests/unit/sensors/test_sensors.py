@@ -12,14 +12,17 @@ from sensors.patrol import Patrol, back_and_forth, duty_periods
 from sensors.radar import Radar
 from sensors.seismic import Seismic
 from sim.ground.keyed import Draws
+from sim.ground.routes import Barrier, timed_route
 from sim.ground.specs import (
     CameraSpec,
     FenceSpec,
     PatrolSpec,
     RadarSpec,
+    SegmentSpec,
     SeismicSpec,
     ShiftSpec,
 )
+from sim.ground.terrain import Terrain
 from sim.ground.trajectory import Trajectory
 
 
@@ -196,3 +199,12 @@ def test_patrol_sees_a_crossing_group_within_its_range(daylight):
     assert len(r) == 1 and r.t_s[0] == iv[0, 0]
     at = group.position_at(r.t_s[0])
     assert np.hypot(*(at - patrol.position_at(r.t_s[0]))) == pytest.approx(100.0)
+
+
+def test_a_fence_alarms_when_the_climb_starts_not_when_it_ends():
+    terrain = Terrain(SegmentSpec(border=[(0.0, 0.0), (100.0, 0.0)]))
+    walk = timed_route(np.array([[5.0, 0.0], [5.0, 100.0]]), 1.0, 0.0, terrain,
+                       [Barrier(((0.0, 50.0), (10.0, 50.0)), 30.0)])
+    fence = Fence(FenceSpec(id="fence-01", line=[(0, 50), (10, 50)], pd=1.0))
+    assert walk.end_s == pytest.approx(130.0)          # 100 m at 1 m/s + a 30 s climb
+    assert fence.observe(walk, 0, Draws(1)).t_s.tolist() == [50.0]
