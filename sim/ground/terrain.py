@@ -27,6 +27,8 @@ class Terrain:
         self.zones = [Polygon(z.polygon) for z in spec.zones]
         for zone in self.zones:
             shapely.prepare(zone)
+        self._boundaries = np.array([z.boundary for z in self.zones], dtype=object)
+        shapely.prepare(self._boundaries)
         self.speed_factors = np.array([z.effective_speed_factor for z in spec.zones])
         self.foliage = np.array([z.effective_foliage for z in spec.zones])
         self.kinds = [z.kind for z in spec.zones]
@@ -78,11 +80,12 @@ class Terrain:
         """
         leg = LineString([p0, p1])
         cuts = [0.0, 1.0]
-        if leg.length > 0:
-            for zone in self.zones:
-                hits = shapely.intersection(leg, zone.boundary)
-                if not hits.is_empty:
-                    pts = shapely.get_coordinates(hits)
+        if leg.length > 0 and len(self.zones):
+            # one vectorised call over the zones the leg's box meets
+            near = self._boundaries[shapely.intersects(self._boundaries, leg)]
+            if len(near):
+                pts = shapely.get_coordinates(shapely.intersection(leg, near))
+                if len(pts):
                     cuts.extend(shapely.line_locate_point(leg, shapely.points(pts),
                                                           normalized=True).tolist())
         cuts_arr = np.unique(np.clip(cuts, 0.0, 1.0))
