@@ -26,6 +26,11 @@ Routes
     times the zone's speed factor, so the `Trajectory` is piecewise linear in time
     with zone-dependent speeds.
 
+Leaving the surveillance zone
+    A group that walks farther than the segment's ``depth_m`` behind the border has
+    left the surveillance zone: its trajectory ends there (it got away, or was never
+    seen) even if its destination lies beyond.
+
 Informed groups
     A share ``informed_fraction`` of groups knows where the fixed sensors stand (from
     smugglers' scouting, say). Such a group weighs ``AVOIDANCE_CANDIDATES`` routes —
@@ -56,7 +61,7 @@ import shapely
 from numpy.typing import NDArray
 
 from sim.ground.daylight import Daylight
-from sim.ground.routes import Barrier, stand, timed_route
+from sim.ground.routes import Barrier, first_crossing_s, stand, timed_route
 from sim.ground.specs import CrossingsSpec
 from sim.ground.terrain import Terrain
 from sim.ground.trajectory import Trajectory
@@ -232,6 +237,9 @@ def make_group(index: int, arrival_s: float, spec: CrossingsSpec, terrain: Terra
         points = least_exposed_route(points, entry_xy, dest_xy, known, spec,
                                      streams.stream(f"mover/{name}/informed"))
     trajectory = timed_route(points, speed, arrival_s, terrain, barriers)
+    vanish_s = first_crossing_s(trajectory, terrain.depth_line)
+    if vanish_s is not None and vanish_s > trajectory.start_s:
+        trajectory = trajectory.until(vanish_s)
     return CrossingGroup(index, name, float(arrival_s), size, speed, informed,
                          entry_arc, destination, trajectory)
 

@@ -85,6 +85,23 @@ def timed_route(points: FloatArray, speed_mps: float, start_s: float, terrain: T
     return Trajectory(np.asarray(times), np.asarray(xy))
 
 
+def first_crossing_s(trajectory: Trajectory, line: LineString) -> float | None:
+    """The first time the trajectory crosses or touches ``line``; None if never."""
+    for t0, t1, p0, p1 in zip(trajectory.t_s[:-1], trajectory.t_s[1:], trajectory.xy[:-1],
+                              trajectory.xy[1:], strict=True):
+        if np.all(p0 == p1):
+            continue
+        leg = LineString([p0, p1])
+        hit = shapely.intersection(leg, line)
+        if hit.is_empty:
+            continue
+        pts = shapely.get_coordinates(hit)
+        frac = float(np.min(shapely.line_locate_point(leg, shapely.points(pts),
+                                                       normalized=True)))
+        return float(t0 + frac * (t1 - t0))
+    return None
+
+
 def stand(xy: FloatArray, start_s: float, end_s: float) -> Trajectory:
     """Standing still at ``xy`` from ``start_s`` to ``end_s`` (at least a microsecond)."""
     end = max(float(end_s), float(start_s) + 1e-6)

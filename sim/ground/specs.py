@@ -121,7 +121,9 @@ class SegmentSpec(Spec):
     """The border segment: border line, depth of the surveillance zone, terrain."""
 
     border: list[Point] = Field(min_length=2, description="polyline, metres")
-    depth_m: PositiveFloat = Field(5_000.0, description="depth of the surveillance zone")
+    depth_m: PositiveFloat = Field(
+        5_000.0, description="depth of the surveillance zone behind the border, m; a group "
+        "that walks farther has left it (it ends there: got away or undetected)")
     zones: list[ZoneSpec] = Field(default_factory=list,
                                   description="later zones win where zones overlap")
     sunrise: str = Field("05:00", description="local time of sunrise, HH:MM (day/night)")

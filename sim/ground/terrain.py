@@ -29,6 +29,8 @@ class Terrain:
             shapely.prepare(zone)
         self._boundaries = np.array([z.boundary for z in self.zones], dtype=object)
         shapely.prepare(self._boundaries)
+        # the inner edge of the surveillance zone: depth_m to the protected (left) side
+        self.depth_line = self.border.offset_curve(spec.depth_m)
         self.speed_factors = np.array([z.effective_speed_factor for z in spec.zones])
         self.foliage = np.array([z.effective_foliage for z in spec.zones])
         self.kinds = [z.kind for z in spec.zones]

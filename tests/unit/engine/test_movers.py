@@ -158,3 +158,18 @@ def test_uninformed_groups_ignore_known_sensors(open_terrain):
     a = make_group(0, 0.0, spec, open_terrain, RandomStreams(3, 0))
     b = make_group(0, 0.0, spec, open_terrain, RandomStreams(3, 0), known)
     assert np.array_equal(a.trajectory.xy, b.trajectory.xy)
+
+
+def test_a_group_leaves_the_surveillance_zone_at_its_depth():
+    shallow = Terrain(SegmentSpec(border=[(0.0, 0.0), (2000.0, 0.0)], depth_m=1200.0))
+    spec = _crossings(entry={"from_m": 1000.0, "to_m": 1000.0},
+                      destinations=[[1000.0, 3000.0]], waypoints=0, route_spread_m=0.0)
+    deep = make_group(0, 0.0, spec, open_terrain_deep(), RandomStreams(2, 0))
+    cut = make_group(0, 0.0, spec, shallow, RandomStreams(2, 0))
+    assert tuple(deep.destination_xy) == (1000.0, 3000.0)
+    assert cut.destination_xy.tolist() == pytest.approx([1000.0, 1200.0])
+    assert cut.end_s == pytest.approx(deep.trajectory.end_s * 1200.0 / 3000.0)
+
+
+def open_terrain_deep() -> Terrain:
+    return Terrain(SegmentSpec(border=[(0.0, 0.0), (2000.0, 0.0)], depth_m=5000.0))
