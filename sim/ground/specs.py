@@ -305,7 +305,7 @@ class CameraSpec(SensorSpec):
         10.0, description="time to slew and zoom onto an alert's position for "
         "verification (slew-to-cue), s [G]")
     recognition_r50_m: PositiveFloat = Field(
-        1_000.0, description="range at which an operator looking through the zoomed "
+        1_500.0, description="range at which an operator looking through the zoomed "
         "camera recognises persons with probability 0.5 (Johnson recognition, TTPF) [G]")
 
 

@@ -1,0 +1,146 @@
+"""Every parameter acts: perturbing any numeric field of the default scenario changes
+the event log.
+
+The resolved `scenarios/default.yaml` (every default filled in) is run once; then each
+numeric field is perturbed on its own and the run repeated under the same seed; the
+test fails for any field whose change leaves ``events.jsonl`` byte-identical. Sensors,
+teams and patrols of one kind share their fields, so each kind's fields are perturbed
+on one instance the default's crossings exercise (`INSTANCE`); the positions and lines
+of every instance are perturbed too. A field that cannot matter in the event log is
+listed in `CANNOT_MATTER` with the reason.
+
+Perturbations (`perturbed`): points and polylines move by (37, 23) m; probabilities
+shrink by 30 %; other numbers grow by 30 % (integers by one); `STRONGER` names fields
+whose effect needs a larger change to show in one run (a truncation bound, a limit
+the default never reaches).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from sim.engine import run_replication
+from sim.results import events_jsonl
+from sim.scenario import dump_scenario, load_scenario, parse_scenario
+
+DEFAULT = Path(__file__).parents[2] / "scenarios" / "default.yaml"
+SEED = 1
+
+#: The instance of each kind whose own fields are perturbed (index in its list).
+INSTANCE = {"fence": 0, "radar": 2, "camera": 5, "seismic": 10, "teams": 1, "patrols": 0}
+
+#: Field path (regular expression) → why changing it cannot show in events.jsonl.
+CANNOT_MATTER = {
+    r"schema": "the schema version, not a model parameter",
+    r"sensors\.\d+\.heading_deg": "radar-01/02 see 360°: a full circle has no heading "
+                                  "(cameras' headings are perturbed: see HEADED)",
+}
+#: Cameras do have a heading: it is perturbed on them.
+HEADED = r"sensors\.[5-7]\.heading_deg"
+
+#: Fields whose effect needs a stronger change to show in one 7-day run.
+STRONGER: dict[str, Any] = {
+    "crossings.speed.min_mps": 1.1,           # truncation bound: bites only near the mean
+    "response.teams.1.capacity": 1,           # groups are rarely larger than 8
+    "patrols.0.capacity": 1,
+    "response.teams.1.pursuit_max_s": 5.0,    # chases rarely last 10 min
+    "patrols.0.pursuit_max_s": 5.0,
+    "sensors.2.min_speed_mps": 1.0,           # only hiding groups stand still
+}
+
+
+def numeric_fields(node: Any, path: tuple = ()) -> list[tuple[tuple, Any]]:
+    """(path, value) of every number, point and polyline in the resolved scenario."""
+    if isinstance(node, bool) or node is None or isinstance(node, str):
+        return []
+    if isinstance(node, int | float):
+        return [(path, node)]
+    if isinstance(node, dict):
+        return [f for k, v in node.items() for f in numeric_fields(v, (*path, k))]
+    if _is_point(node) or (node and all(_is_point(p) for p in node)):
+        return [(path, node)]
+    return [f for i, v in enumerate(node) for f in numeric_fields(v, (*path, i))]
+
+
+def _is_point(x: Any) -> bool:
+    return (isinstance(x, list) and len(x) == 2
+            and all(isinstance(c, int | float) and not isinstance(c, bool) for c in x))
+
+
+def perturbed(value: Any) -> Any:
+    if isinstance(value, list):
+        if _is_point(value):
+            return [value[0] + 37.0, value[1] + 23.0]
+        return [[x + 37.0, y + 23.0] for x, y in value]
+    if isinstance(value, int):
+        return value + 1
+    if 0 < value <= 1:
+        return value * 0.7
+    return value * 1.3 if value else 0.1
+
+
+def selected(path: tuple, data: dict) -> bool:
+    """Fields of the chosen instance of each kind; every instance's geometry."""
+    text = ".".join(map(str, path))
+    if any(re.fullmatch(p, text) for p in CANNOT_MATTER) and not re.fullmatch(HEADED, text):
+        return False
+    if path[0] == "sensors":
+        kind = data["sensors"][path[1]]["kind"]
+        return path[1] == INSTANCE[kind] or path[2] in ("position_m", "line")
+    if path[:2] == ("response", "teams"):
+        return path[2] == INSTANCE["teams"] or path[3] == "base_m"
+    if path[0] == "patrols":
+        return path[1] == INSTANCE["patrols"] or path[2] == "route"
+    return True
+
+
+def _digest(data: dict) -> str:
+    scenario = parse_scenario(data, "perturbed")
+    return hashlib.sha256(events_jsonl([run_replication(scenario, SEED)]).encode()).hexdigest()
+
+
+def _with(data: dict, path: tuple, value: Any) -> dict:
+    out = json.loads(json.dumps(data))
+    node = out
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    return out
+
+
+def _job(args: tuple[dict, tuple, Any]) -> tuple[str, str]:
+    data, path, value = args
+    return ".".join(map(str, path)), _digest(_with(data, path, value))
+
+
+@pytest.mark.slow
+def test_every_numeric_field_of_the_default_changes_the_event_log():
+    data = yaml.safe_load(dump_scenario(load_scenario(DEFAULT)))
+    base = _digest(data)
+    jobs = []
+    for path, value in numeric_fields(data):
+        if not selected(path, data):
+            continue
+        text = ".".join(map(str, path))
+        jobs.append((data, path, STRONGER.get(text, perturbed(value))))
+    assert len(jobs) > 100
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        inert = [name for name, digest in pool.map(_job, jobs) if digest == base]
+    assert inert == [], f"these fields change nothing in events.jsonl: {inert}"
+
+
+def test_the_exemptions_name_real_fields():
+    data = yaml.safe_load(dump_scenario(load_scenario(DEFAULT)))
+    names = {".".join(map(str, p)) for p, _ in numeric_fields(data)}
+    for pattern in [*CANNOT_MATTER, HEADED, *STRONGER]:
+        assert any(re.fullmatch(pattern, n) for n in names), pattern
+    assert all(data["sensors"][i]["kind"] == kind for kind, i in INSTANCE.items()
+               if kind not in ("teams", "patrols"))
