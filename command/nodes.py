@@ -295,6 +295,8 @@ class FusionNode:
         self._pending_cols = (self._arrival, self._meas, self._sensor, self._report, self._z,
                               self._R, self._lik)
         self._arena = _TableArena(_ARENA_ROWS)
+        self._params_vector = (params.as_vector(), float(params.clutter_density_per_m2),
+                               float(params.revive_window_s))
         self._table_cols: tuple[np.ndarray, ...] = ()   # self.tracks's arrays, if ours
         #: at most this many batches per compiled call (tests lower it to exercise the
         #: continuation that a batch needing scipy takes)
@@ -348,7 +350,7 @@ class FusionNode:
         return (np.empty(batches, np.int64), np.empty(batches), np.empty(batches, np.int64),
                 np.empty(batches, np.int64), np.empty(batches, np.int64),
                 np.empty(events, np.int64), np.empty((events, 2)), np.empty(events, np.int64),
-                np.empty((batches, 3)))
+                np.empty((batches, 3)), np.empty(3 * batches, np.int64))
 
     @property
     def pending_count(self) -> int:
@@ -387,14 +389,17 @@ class FusionNode:
         kernel = _tick_kernel() if self._fuse is None else None
         if kernel is None:
             n_fused, n_batches = self._tick_per_batch(now_s)
+            n_confirmed = -1
         else:
-            n_fused, n_batches = self._tick_compiled(now_s, kernel)
+            n_fused, n_batches, n_confirmed = self._tick_compiled(now_s, kernel)
         if self._head == self._n:                  # nothing left: reuse from the top
             self._head = self._n = 0
             self._names.clear()
         t = self.tracks
+        if n_confirmed < 0:
+            n_confirmed = int(np.count_nonzero(t.is_confirmed))
         self.log.record(FusionTick(now_s, self.id, n_fused, n_batches, len(t.ids),
-                                   int(np.count_nonzero(t.is_confirmed))))
+                                   n_confirmed))
         for listener in self.listeners:
             listener.evaluate(now_s, self)
 
@@ -406,61 +411,77 @@ class FusionNode:
             self.log.record(ReportOutOfSequence(now_s, names[j], float(meas[j]),
                                                 int(report[j])))
 
-    def _tick_compiled(self, now_s: float, kernel) -> tuple[int, int]:  # noqa: ANN001
+    def _tick_compiled(self, now_s: float, kernel) -> tuple[int, int, int]:  # noqa: ANN001
         """The tick in one compiled call (continued only after a batch that needs scipy
-        or more room for track rows)."""
-        t, p, f, h = self.tracks, self.params, self.fused, self._head
+        or more room for track rows); returns reports and batches fused, and the
+        confirmed tracks after the last batch (-1: count them)."""
+        t, f, h = self.tracks, self.fused, self._head
         pending = self._n - h
+        n_rows = len(t.ids) + pending
         work = self._work
-        if pending + 1 > len(work[0]) or len(t.ids) + pending > len(work[5]):
-            self._work = work = self._work_buffers(2 * pending + 1, 2 * (len(t.ids) + pending))
-        f.reserve(pending, len(t.ids) + pending)
-        prm, lam, revive = p.as_vector(), p.clutter_density_per_m2, p.revive_window_s
+        if pending + 1 > len(work[0]) or n_rows > len(work[5]):
+            self._work = work = self._work_buffers(2 * pending + 1, 2 * n_rows)
         d0 = f.k
+        if d0 + pending > len(f.det[0]) or f.j + n_rows > len(f.trk[0]):
+            f.reserve(pending, n_rows)
         table = self._table_cols
         if not table or table[0] is not t.ids:
             table = (t.ids, t.x, t.P, t.is_confirmed, t.class_prob, t.last_update_s,
                      t.n_updates, t.score)
-        arena = self._arena_for(len(t.ids) + pending)
-        res = kernel.fuse_tick(now_s, h, self._n, self._pending_cols, self.last_fused_s, table,
-                               float(t.time_s), int(t.next_id), arena.cols, arena.used, f.det,
-                               d0, f.trk, f.j, work, prm, lam, revive, self._batch_limit)
-        n_ready, n_late, nb = res[0], res[1], res[2]
+        arena = self._arena
+        if arena.used + n_rows > len(arena.cols[0]):
+            arena = self._arena_for(n_rows)
+        prm, lam, revive = self._params_vector
+        (n_ready, n_late, nb, stop, reason, nc, nd, nt, n_out, n_confirmed, time_s,
+         next_id) = kernel.fuse_tick(now_s, h, self._n, self._pending_cols, self.last_fused_s,
+                                     table, t.time_s, t.next_id, arena.cols, arena.used,
+                                     f.det, d0, f.trk, f.j, work, prm, lam, revive,
+                                     self._batch_limit)
         if n_late:
             self._late(now_s, work[0][:n_late].tolist())
         self._head = h + n_ready
         ptr = work[2][:nb + 1].tolist()
-        f.k = d0 + ptr[nb]
+        k = ptr[nb]
+        f.k = d0 + k
+        rsn = work[9][:3 * k].tolist()
+        reports, sensors, tracks = rsn[:k], rsn[k:2 * k], rsn[2 * k:]
         b0 = 0
         while True:
-            stop, reason, nc, nd, nt, n_out, time_s, next_id = res[-8:]
             if stop > b0:
-                cols = self._table_cols = arena.take(n_out)
+                u = arena.used
+                arena.used = v = u + n_out
+                ids, x, P, conf, cp, lu, nu, score = arena.cols
+                cols = self._table_cols = (ids[u:v], x[u:v], P[u:v], conf[u:v], cp[u:v],
+                                           lu[u:v], nu[u:v], score[u:v])
                 self.tracks = TrackTable(*cols, time_s=time_s, next_id=next_id)
                 self.last_fused_s = time_s             # the last fused batch's time
                 f.j = nt
-                r0, r1 = d0 + ptr[b0], d0 + ptr[stop]
-                reports = f.det[4][r0:r1].tolist()
-                tracks = f.det[5][r0:r1].tolist()
-                self._note_sensors(tracks, f.det[1][r0:r1].tolist())
-                self._emit(now_s, b0, stop, [q - ptr[b0] for q in ptr] if b0 else ptr,
-                           reports, tracks, nc, nd, work)
+                if b0:
+                    s, e = ptr[b0], ptr[stop]
+                    self._note_sensors(tracks[s:e], sensors[s:e])
+                    self._emit(now_s, b0, stop, [q - s for q in ptr], reports[s:e],
+                               tracks[s:e], nc, nd, work)
+                else:
+                    self._note_sensors(tracks, sensors)
+                    self._emit(now_s, 0, stop, ptr, reports, tracks, nc, nd, work)
             if stop == nb:
-                return ptr[nb], nb
+                return k, nb, n_confirmed
             if reason == _batches.NEEDS_ROOM:
                 b0 = stop
-                f.reserve(0, 2 * (len(self.tracks.ids) + ptr[nb]))
+                f.reserve(0, 2 * (len(self.tracks.ids) + k))
             else:        # NEEDS_SCIPY, or LIMIT (tests: the same path, batch by batch)
                 self._fuse_scipy_batch(now_s, stop, d0 + ptr[stop], d0 + ptr[stop + 1],
                                        ptr[stop], float(work[1][stop]))
                 b0 = stop + 1
             t = self.tracks
-            arena = self._arena_for(len(t.ids) + ptr[nb])
-            res = kernel.fuse_batches(
+            arena = self._arena_for(len(t.ids) + k)
+            (stop, reason, nc, nd, nt, n_out, n_confirmed, time_s,
+             next_id) = kernel.fuse_batches(
                 nb, b0, self._batch_limit, (t.ids, t.x, t.P, t.is_confirmed, t.class_prob,
                                             t.last_update_s, t.n_updates, t.score),
-                float(t.time_s), int(t.next_id), arena.cols, arena.used, f.det, d0, f.trk,
-                f.j, work, prm, lam, revive)
+                t.time_s, t.next_id, arena.cols, arena.used, f.det, d0, f.trk, f.j, work,
+                prm, lam, revive)
+            tracks = f.det[5][d0:d0 + k].tolist()
 
     def _arena_for(self, rows: int) -> _TableArena:
         """The table arena, with room for a table of ``rows`` (a new one when full)."""

@@ -126,12 +126,14 @@ def fuse_tick(now_s, head, n_pending, pending, last_fused_s, table, time_s, next
         reports are written in tick order from row ``d0`` (room for ``n_pending -
         head`` rows is the caller's to provide)
     trk : (t, id, x) the confirmed-track-row columns, written from row ``t0``
-    work : (late, bt, ptr, conf_ptr, del_ptr, conf_id, conf_xy, del_id, ls) buffers:
-        rows of late reports; batch times and bounds (relative to ``d0``); per batch
-        bounds into the confirmed and deleted ids; those ids (sorted per batch) and the
-        confirmed tracks' positions; the fused reports' class likelihoods in tick order.
-        Sizes: the first five at least the pending count + 1; ids at least tracks +
-        pending reports.
+    work : (late, bt, ptr, conf_ptr, del_ptr, conf_id, conf_xy, del_id, ls, rsn)
+        buffers: rows of late reports; batch times and bounds (relative to ``d0``);
+        per batch bounds into the confirmed and deleted ids; those ids (sorted per
+        batch) and the confirmed tracks' positions; the fused reports' class
+        likelihoods in tick order; ``rsn`` (3 × pending,) their report numbers, then
+        their sensors, then their tracks (so the caller reads all three at once).
+        Sizes: the first five and ``ls`` at least the pending count + 1; ids at least
+        tracks + pending reports.
     prm : (9,) ``FusionParams.as_vector()``; lam : clutter density, m⁻²;
     revive_s : ``revive_window_s``
     max_batches : fuse at most this many batches in this call
@@ -170,6 +172,9 @@ def fuse_tick(now_s, head, n_pending, pending, last_fused_s, table, time_s, next
             ptr[nb] = u
             nb += 1
     ptr[nb] = k
+    rsn = work[9]
+    for u in range(k):
+        rsn[u], rsn[k + u], rsn[2 * k + u] = d_report[d0 + u], d_sensor[d0 + u], -1
     res = fuse_batches(nb, 0, max_batches, table, time_s, next_id, out, o0, det, d0, trk,
                        t0, work, prm, lam, revive_s)
     return (n_ready, n_late, nb) + res
@@ -192,8 +197,9 @@ def fuse_batches(nb, b0, max_batches, table, time_s, next_id, out, o0, det, d0, 
     n_conf, n_del : confirmed and deleted ids written (``conf_ptr``/``del_ptr`` hold
         the bounds of batches ``b0:stop``, relative to ``b0``'s start)
     t1 : end row of the track rows written
-    n_out, time_s, next_id : the table after batch ``stop - 1`` is rows
-        ``o0:o0 + n_out`` of ``out``, at ``time_s``, next id ``next_id``
+    n_out, n_confirmed, time_s, next_id : the table after batch ``stop - 1`` is rows
+        ``o0:o0 + n_out`` of ``out`` (``n_confirmed`` of them confirmed), at
+        ``time_s``, next id ``next_id``
     """
     ids, x, P, conf, cp, lu, nu, score = table
     bt, ptr, conf_ptr, del_ptr, conf_id, conf_xy, del_id, ls = (
@@ -254,8 +260,10 @@ def fuse_batches(nb, b0, max_batches, table, time_s, next_id, out, o0, det, d0, 
         (ids, x, P, conf, cp, lu, nu, score, rt, _started, confirmed, deleted, _updated,
          next_id) = res
         time_s = t_s
+        k = ptr[nb]
         for u in range(e - s):
             d_track[r0 + u] = rt[u]
+            work[9][2 * k + s + u] = rt[u]
         # confirmed ids, sorted, with their positions (rows are in id order)
         confirmed = np.sort(confirmed)
         for u in range(confirmed.shape[0]):
@@ -288,4 +296,8 @@ def fuse_batches(nb, b0, max_batches, table, time_s, next_id, out, o0, det, d0, 
                 o_P[o, c, d] = P[i, c, d]
         for c in range(3):
             o_cp[o, c] = cp[i, c]
-    return stop, reason, nc, nd, nt, n, time_s, next_id
+    n_confirmed = 0
+    for i in range(n):
+        if conf[i]:
+            n_confirmed += 1
+    return stop, reason, nc, nd, nt, n, n_confirmed, time_s, next_id
