@@ -48,6 +48,7 @@ import simpy
 from numpy.typing import NDArray
 
 from command.fusion import FusionEvents, FusionParams, TrackTable, fuse_batch
+from command.fusion.tracks import IntArray
 from sim.ground.events import (
     EventLog,
     FusionTick,
@@ -82,32 +83,6 @@ def border_fusion_overrides(scenario_values: Mapping[str, float] | None = None
 def border_fusion_params(scenario_values: Mapping[str, float] | None = None) -> FusionParams:
     """`FusionParams` defaults with the border overrides (and the scenario's) applied."""
     return FusionParams().with_overrides(border_fusion_overrides(scenario_values))
-
-
-@dataclass(frozen=True, slots=True)
-class ArrivedReport:
-    """One report as the local node holds it.
-
-    Attributes
-    ----------
-    seq : arrival order at the node (0, 1, …), breaks ties deterministically
-    arrival_s : when it reached the node, s
-    meas_s : measurement time, s
-    sensor : integer sensor id (position in the run's sensor list)
-    sensor_name : ``radar-01``
-    z : (2,) position, m; R : (2, 2) covariance, m²; class_lik : (3,)
-    report : the engine's number for the report (opaque to the command)
-    """
-
-    seq: int
-    arrival_s: float
-    meas_s: float
-    sensor: int
-    sensor_name: str
-    z: FloatArray
-    R: FloatArray
-    class_lik: FloatArray
-    report: int
 
 
 @dataclass(frozen=True)
@@ -146,34 +121,136 @@ class TrackEstimate:
         return float(np.sqrt(max((self.P[0, 0] + self.P[1, 1]) / 2.0, 0.0)))
 
 
-@dataclass
 class FusedLog:
     """What the node fused, in the order it fused it (for ``detections.csv``).
 
-    Columns of k fused reports and of the confirmed-track rows written after each batch.
+    Columns of the k fused reports — ``det_t`` (k,) batch time, ``det_sensor`` (k,),
+    ``det_z`` (k, 2), ``det_R`` (k, 2, 2), ``det_report`` (k,), ``det_track`` (k,) —
+    and of the confirmed-track rows written after each batch: ``trk_t`` (j,),
+    ``trk_id`` (j,), ``trk_x`` (j, 4). The columns are growable arrays (the compiled
+    tick writes its rows into them directly); each attribute is a view of the rows
+    written so far, which later rows never change.
     """
 
-    det_t: list[float]
-    det_sensor: list[int]
-    det_z: list[FloatArray]
-    det_R: list[FloatArray]
-    det_report: list[int]
-    det_track: list[int]
-    trk_t: list[FloatArray]
-    trk_id: list[NDArray[np.int64]]
-    trk_x: list[FloatArray]
+    _DET = (((), np.float64), ((), np.int64), ((2,), np.float64), ((2, 2), np.float64),
+            ((), np.int64), ((), np.int64))
+    _TRK = (((), np.float64), ((), np.int64), ((4,), np.float64))
+
+    def __init__(self) -> None:
+        self.k = 0            # rows of det written
+        self.j = 0            # rows of trk written
+        self.det = tuple(np.empty((1024, *shape), dtype) for shape, dtype in self._DET)
+        self.trk = tuple(np.empty((1024, *shape), dtype) for shape, dtype in self._TRK)
 
     @classmethod
     def empty(cls) -> FusedLog:
-        return cls([], [], [], [], [], [], [], [], [])
+        return cls()
+
+    @staticmethod
+    def _grown(cols: tuple[np.ndarray, ...], used: int, need: int) -> tuple[np.ndarray, ...]:
+        rows = max(need, 2 * len(cols[0]))
+        out = []
+        for col in cols:
+            new = np.empty((rows, *col.shape[1:]), col.dtype)
+            new[:used] = col[:used]
+            out.append(new)
+        return tuple(out)
+
+    def reserve(self, det_rows: int, trk_rows: int) -> None:
+        """Make room for ``det_rows`` more reports and ``trk_rows`` more track rows."""
+        if self.k + det_rows > len(self.det[0]):
+            self.det = self._grown(self.det, self.k, self.k + det_rows)
+        if self.j + trk_rows > len(self.trk[0]):
+            self.trk = self._grown(self.trk, self.j, self.j + trk_rows)
+
+    def append(self, det_t: FloatArray, det_sensor: IntArray, det_z: FloatArray,
+               det_R: FloatArray, det_report: IntArray, det_track: IntArray,
+               trk_t: FloatArray, trk_id: IntArray, trk_x: FloatArray) -> None:
+        """Add the reports of a batch and the track rows written after it."""
+        m, c = len(det_t), len(trk_t)
+        self.reserve(m, c)
+        for col, values in zip(self.det, (det_t, det_sensor, det_z, det_R, det_report,
+                                          det_track), strict=True):
+            col[self.k:self.k + m] = values
+        for col, values in zip(self.trk, (trk_t, trk_id, trk_x), strict=True):
+            col[self.j:self.j + c] = values
+        self.k += m
+        self.j += c
+
+    det_t = property(lambda self: self.det[0][:self.k])
+    det_sensor = property(lambda self: self.det[1][:self.k])
+    det_z = property(lambda self: self.det[2][:self.k])
+    det_R = property(lambda self: self.det[3][:self.k])
+    det_report = property(lambda self: self.det[4][:self.k])
+    det_track = property(lambda self: self.det[5][:self.k])
+    trk_t = property(lambda self: self.trk[0][:self.j])
+    trk_id = property(lambda self: self.trk[1][:self.j])
+    trk_x = property(lambda self: self.trk[2][:self.j])
 
 
 class TickListener(Protocol):
     def evaluate(self, now_s: float, node: FusionNode) -> None: ...
 
 
+#: Rows of the pending-report buffers a node starts with (they double when full).
+_PENDING_ROWS = 256
+_TICK_KERNEL = None
+
+
+def _tick_kernel():  # noqa: ANN202
+    """`command.fusion.batches`, imported on first use (numba takes ~0.2 s to import);
+    None without numba."""
+    global _TICK_KERNEL, _batches
+    if _TICK_KERNEL is None:
+        try:
+            from command.fusion import batches
+        except ImportError:
+            batches = False
+        _TICK_KERNEL = _batches = batches
+    return _TICK_KERNEL or None
+
+
+_batches = None
+
+
+class _TableArena:
+    """Memory for the node's successive track tables, handed out in regions never reused.
+
+    Each tick's table is written into the next free rows, so no table shares memory
+    with another and a `TrackTable` the node handed out never changes (STYLE §5),
+    without allocating eight arrays per tick. A full arena is replaced by a new one;
+    the old one lives as long as some table still refers to it.
+    """
+
+    def __init__(self, rows: int) -> None:
+        self.used = 0
+        self.cols = (np.empty(rows, np.int64), np.empty((rows, 4)), np.empty((rows, 4, 4)),
+                     np.empty(rows, np.bool_), np.empty((rows, 3)), np.empty(rows),
+                     np.empty(rows, np.int64), np.empty(rows))
+
+    def take(self, rows: int) -> tuple[np.ndarray, ...]:
+        """Views of the next ``rows`` free rows of every column (`TrackTable` order),
+        now used."""
+        u = self.used
+        self.used = u + rows
+        return tuple([col[u:u + rows] for col in self.cols])
+
+
+#: Rows of a table arena (a 60 kB … 1 MB block holds thousands of small tables).
+_ARENA_ROWS = 4096
+
+
 class FusionNode:
     """The local unit: collects reports, fuses them on its clock, keeps the track table.
+
+    Pending reports are kept as rows of preallocated arrays (no object per report), in
+    arrival order. A tick is one call of `command.fusion.batches.fuse_tick`, which
+    orders the reports and fuses every batch with the same compiled pipeline as
+    `command.fusion.fuse_batch`, so the tracks, the report→track assignment and the
+    records are exactly those of fusing batch by batch. Listeners and records then
+    follow batch by batch, in order: the ``on_fused`` listeners of a batch, then its
+    `TrackConfirmed` (ids sorted) and `TrackDeleted` (ids sorted) records; during
+    them, ``tracks`` and the other queries already show the end of the tick.
 
     Parameters
     ----------
@@ -182,12 +259,14 @@ class FusionNode:
     interval_s : fusion interval, s (`CommandSpec.fusion_interval_s`)
     params : fusion parameters
     log : the replication's event log
-    fuse : the fusion function (injectable for tests); `command.fusion.fuse_batch`
+    fuse : None (the default) for the compiled tick; or a function with the signature
+        of `command.fusion.fuse_batch`, called once per batch (the reference path;
+        tests inject stand-ins). Without numba the node calls ``fuse_batch`` per batch.
     """
 
     def __init__(self, env: simpy.Environment, node_id: str, interval_s: float,
                  params: FusionParams, log: EventLog,
-                 fuse: Callable[..., tuple[TrackTable, FusionEvents]] = fuse_batch) -> None:
+                 fuse: Callable[..., tuple[TrackTable, FusionEvents]] | None = None) -> None:
         self.env = env
         self.id = node_id
         self.interval_s = float(interval_s)
@@ -196,26 +275,87 @@ class FusionNode:
         self._fuse = fuse
         self.tracks = TrackTable.empty()
         self.last_fused_s = -np.inf
-        self.pending: list[ArrivedReport] = []
         self.listeners: list[TickListener] = []
         self.fused = FusedLog.empty()
         self.out_of_sequence = 0
         self.on_fused: list[Callable[[list[int], list[int]], None]] = []
         self._sensors: dict[int, set[int]] = {}
-        self._last_update: dict[int, float] = {}
-        self._seq = 0
+        # pending reports: rows head:n of these buffers, in arrival order
+        self._head = self._n = 0
+        rows = _PENDING_ROWS
+        self._arrival = np.empty(rows)
+        self._meas = np.empty(rows)
+        self._sensor = np.empty(rows, np.int64)
+        self._report = np.empty(rows, np.int64)
+        self._z = np.empty((rows, 2))
+        self._R = np.empty((rows, 2, 2))
+        self._lik = np.empty((rows, 3))
+        self._names: list[str] = []
+        self._work = self._work_buffers(rows + 1, rows)
+        self._pending_cols = (self._arrival, self._meas, self._sensor, self._report, self._z,
+                              self._R, self._lik)
+        self._arena = _TableArena(_ARENA_ROWS)
+        self._params_vector = (params.as_vector(), float(params.clutter_density_per_m2),
+                               float(params.revive_window_s))
+        self._table_cols: tuple[np.ndarray, ...] = ()   # self.tracks's arrays, if ours
+        #: at most this many batches per compiled call (tests lower it to exercise the
+        #: continuation that a batch needing scipy takes)
+        self._batch_limit = 1 << 62
         self._wake: simpy.Event | None = None
         self.process = env.process(self._run())
 
     # ----------------------------------------------------------------- intake
     def receive(self, meas_s: float, sensor: int, sensor_name: str, z: FloatArray,
                 R: FloatArray, class_lik: FloatArray, report: int) -> None:
-        """Take a report that arrives now."""
-        self.pending.append(ArrivedReport(self._seq, self.env.now, float(meas_s), int(sensor),
-                                          sensor_name, z, R, class_lik, int(report)))
-        self._seq += 1
+        """Take a report that arrives now.
+
+        ``z`` (2,) position, m; ``R`` (2, 2) covariance, m²; ``class_lik`` (3,);
+        ``report`` the engine's number for it (opaque to the command).
+        """
+        n = self._n
+        if n == len(self._arrival):
+            self._make_room()
+            n = self._n
+        self._arrival[n] = self.env.now
+        self._meas[n] = meas_s
+        self._sensor[n] = sensor
+        self._report[n] = report
+        self._z[n] = z
+        self._R[n] = R
+        self._lik[n] = class_lik
+        self._names.append(sensor_name)
+        self._n = n + 1
         if self._wake is not None and not self._wake.triggered:
             self._wake.succeed()
+
+    def _make_room(self) -> None:
+        """Drop the taken rows (head) of full buffers, and double them if still full."""
+        h, n = self._head, self._n
+        bufs = ("_arrival", "_meas", "_sensor", "_report", "_z", "_R", "_lik")
+        rows = len(self._arrival) * (2 if n - h > len(self._arrival) // 2 else 1)
+        for name in bufs:
+            old = getattr(self, name)
+            new = np.empty((rows, *old.shape[1:]), old.dtype) if rows > len(old) else old
+            new[: n - h] = old[h:n]
+            setattr(self, name, new)
+        del self._names[:h]
+        self._head, self._n = 0, n - h
+        self._pending_cols = (self._arrival, self._meas, self._sensor, self._report, self._z,
+                              self._R, self._lik)
+
+    @staticmethod
+    def _work_buffers(batches: int, events: int) -> tuple[np.ndarray, ...]:
+        """`batches.fuse_tick`'s ``work``: sizes for ``batches`` - 1 reports and
+        ``events`` confirmed or deleted ids."""
+        return (np.empty(batches, np.int64), np.empty(batches), np.empty(batches, np.int64),
+                np.empty(batches, np.int64), np.empty(batches, np.int64),
+                np.empty(events, np.int64), np.empty((events, 2)), np.empty(events, np.int64),
+                np.empty((batches, 3)), np.empty(3 * batches, np.int64))
+
+    @property
+    def pending_count(self) -> int:
+        """Reports received and not yet taken by a tick."""
+        return self._n - self._head
 
     def subscribe(self, listener: TickListener) -> None:
         """``listener.evaluate(now, node)`` is called after every tick that fused."""
@@ -230,12 +370,12 @@ class FusionNode:
 
     def _run(self):  # noqa: ANN202 - a SimPy process
         while True:
-            if not self.pending:
+            if self._head == self._n:
                 self._wake = self.env.event()
                 yield self._wake
                 self._wake = None
-            first = min(r.arrival_s for r in self.pending)
-            tick = self.next_tick_after(first)
+            # the buffers are in arrival order: the first pending row arrived first
+            tick = self.next_tick_after(float(self._arrival[self._head]))
             if tick > self.env.now:
                 yield self.env.timeout(tick - self.env.now)
             self.tick(self.env.now)
@@ -243,59 +383,203 @@ class FusionNode:
     # ----------------------------------------------------------------- fusion
     def tick(self, now_s: float) -> None:
         """Fuse the reports that arrived strictly before ``now_s``; notify listeners."""
-        ready = [r for r in self.pending if r.arrival_s < now_s]
-        if not ready:
+        h = self._head
+        if h == self._n or not self._arrival[h] < now_s:
             return
-        self.pending = [r for r in self.pending if r.arrival_s >= now_s]
-        ready.sort(key=lambda r: (r.meas_s, r.sensor, r.seq))
+        kernel = _tick_kernel() if self._fuse is None else None
+        if kernel is None:
+            n_fused, n_batches = self._tick_per_batch(now_s)
+            n_confirmed = -1
+        else:
+            n_fused, n_batches, n_confirmed = self._tick_compiled(now_s, kernel)
+        if self._head == self._n:                  # nothing left: reuse from the top
+            self._head = self._n = 0
+            self._names.clear()
+        t = self.tracks
+        if n_confirmed < 0:
+            n_confirmed = int(np.count_nonzero(t.is_confirmed))
+        self.log.record(FusionTick(now_s, self.id, n_fused, n_batches, len(t.ids),
+                                   n_confirmed))
+        for listener in self.listeners:
+            listener.evaluate(now_s, self)
+
+    def _late(self, now_s: float, rows: list[int]) -> None:
+        """Log and count reports measured at or before the last fused time."""
+        names, meas, report = self._names, self._meas, self._report  # names[j]: row j
+        for j in rows:
+            self.out_of_sequence += 1
+            self.log.record(ReportOutOfSequence(now_s, names[j], float(meas[j]),
+                                                int(report[j])))
+
+    def _tick_compiled(self, now_s: float, kernel) -> tuple[int, int, int]:  # noqa: ANN001
+        """The tick in one compiled call (continued only after a batch that needs scipy
+        or more room for track rows); returns reports and batches fused, and the
+        confirmed tracks after the last batch (-1: count them)."""
+        t, f, h = self.tracks, self.fused, self._head
+        pending = self._n - h
+        n_rows = len(t.ids) + pending
+        work = self._work
+        if pending + 1 > len(work[0]) or n_rows > len(work[5]):
+            self._work = work = self._work_buffers(2 * pending + 1, 2 * n_rows)
+        d0 = f.k
+        if d0 + pending > len(f.det[0]) or f.j + n_rows > len(f.trk[0]):
+            f.reserve(pending, n_rows)
+        table = self._table_cols
+        if not table or table[0] is not t.ids:
+            table = (t.ids, t.x, t.P, t.is_confirmed, t.class_prob, t.last_update_s,
+                     t.n_updates, t.score)
+        arena = self._arena
+        if arena.used + n_rows > len(arena.cols[0]):
+            arena = self._arena_for(n_rows)
+        prm, lam, revive = self._params_vector
+        (n_ready, n_late, nb, stop, reason, nc, nd, nt, n_out, n_confirmed, time_s,
+         next_id) = kernel.fuse_tick(now_s, h, self._n, self._pending_cols, self.last_fused_s,
+                                     table, t.time_s, t.next_id, arena.cols, arena.used,
+                                     f.det, d0, f.trk, f.j, work, prm, lam, revive,
+                                     self._batch_limit)
+        if n_late:
+            self._late(now_s, work[0][:n_late].tolist())
+        self._head = h + n_ready
+        ptr = work[2][:nb + 1].tolist()
+        k = ptr[nb]
+        f.k = d0 + k
+        rsn = work[9][:3 * k].tolist()
+        reports, sensors, tracks = rsn[:k], rsn[k:2 * k], rsn[2 * k:]
+        b0 = 0
+        while True:
+            if stop > b0:
+                u = arena.used
+                arena.used = v = u + n_out
+                ids, x, P, conf, cp, lu, nu, score = arena.cols
+                cols = self._table_cols = (ids[u:v], x[u:v], P[u:v], conf[u:v], cp[u:v],
+                                           lu[u:v], nu[u:v], score[u:v])
+                self.tracks = TrackTable(*cols, time_s=time_s, next_id=next_id)
+                self.last_fused_s = time_s             # the last fused batch's time
+                f.j = nt
+                if b0:
+                    s, e = ptr[b0], ptr[stop]
+                    self._note_sensors(tracks[s:e], sensors[s:e])
+                    self._emit(now_s, b0, stop, [q - s for q in ptr], reports[s:e],
+                               tracks[s:e], nc, nd, work)
+                else:
+                    self._note_sensors(tracks, sensors)
+                    self._emit(now_s, 0, stop, ptr, reports, tracks, nc, nd, work)
+            if stop == nb:
+                return k, nb, n_confirmed
+            if reason == _batches.NEEDS_ROOM:
+                b0 = stop
+                f.reserve(0, 2 * (len(self.tracks.ids) + k))
+            else:        # NEEDS_SCIPY, or LIMIT (tests: the same path, batch by batch)
+                self._fuse_scipy_batch(now_s, stop, d0 + ptr[stop], d0 + ptr[stop + 1],
+                                       ptr[stop], float(work[1][stop]))
+                b0 = stop + 1
+            t = self.tracks
+            arena = self._arena_for(len(t.ids) + k)
+            (stop, reason, nc, nd, nt, n_out, n_confirmed, time_s,
+             next_id) = kernel.fuse_batches(
+                nb, b0, self._batch_limit, (t.ids, t.x, t.P, t.is_confirmed, t.class_prob,
+                                            t.last_update_s, t.n_updates, t.score),
+                t.time_s, t.next_id, arena.cols, arena.used, f.det, d0, f.trk, f.j, work,
+                prm, lam, revive)
+            tracks = f.det[5][d0:d0 + k].tolist()
+
+    def _arena_for(self, rows: int) -> _TableArena:
+        """The table arena, with room for a table of ``rows`` (a new one when full)."""
+        if self._arena.used + rows > len(self._arena.cols[0]):
+            self._arena = _TableArena(max(_ARENA_ROWS, 4 * rows))
+        return self._arena
+
+    def _fuse_scipy_batch(self, now_s: float, b: int, r0: int, r1: int, s: int,
+                          t_m: float) -> None:
+        """Fuse batch ``b`` (rows ``r0:r1`` of the fused log) with ``fuse_batch``."""
+        f = self.fused
+        k = f.k
+        f.k = r0                                   # rewrite the batch's rows in place
+        det = [col[r0:r1].copy() for col in f.det]
+        lik = self._work[8][s:s + r1 - r0].copy()
+        self._fuse_one(now_s, t_m, det[0], det[1], det[2], det[3], lik, det[4], fuse_batch)
+        f.k = k
+
+    def _note_sensors(self, tracks: list[int], sensors: list[int]) -> None:
+        for track, sensor in zip(tracks, sensors, strict=True):
+            if track >= 0:
+                got = self._sensors.get(track)
+                if got is None:
+                    self._sensors[track] = {sensor}
+                else:
+                    got.add(sensor)
+
+    def _emit(self, now_s: float, b0: int, b1: int, ptr: list[int], reports: list[int],
+              tracks: list[int], nc: int, nd: int, work: tuple[np.ndarray, ...]) -> None:
+        """Listeners and records of batches ``b0:b1``, batch by batch.
+
+        ``ptr`` (batch bounds) indexes ``reports`` and ``tracks`` with batch ``b0``
+        starting at 0; ``nc`` confirmed and ``nd`` deleted ids are in ``work`` (see
+        `command.fusion.batches.fuse_tick`), their bounds relative to batch ``b0``.
+        """
+        listeners = self.on_fused
+        if not listeners and not nc and not nd:
+            return
+        if nc:
+            cp, cid, cxy = (work[3][:b1 - b0 + 1].tolist(), work[5][:nc].tolist(),
+                            work[6][:nc].tolist())
+        if nd:
+            dp, did = work[4][:b1 - b0 + 1].tolist(), work[7][:nd].tolist()
+        record = self.log.record
+        for b in range(b0, b1):
+            if listeners:
+                s, e = ptr[b], ptr[b + 1]
+                rs, ts = reports[s:e], tracks[s:e]
+                for listener in listeners:
+                    listener(rs, ts)
+            if nc:
+                for u in range(cp[b - b0], cp[b - b0 + 1]):
+                    record(TrackConfirmed(now_s, cid[u], cxy[u][0], cxy[u][1]))
+            if nd:
+                for u in range(dp[b - b0], dp[b - b0 + 1]):
+                    record(TrackDeleted(now_s, did[u]))
+
+    # ------------------------------------------------- reference: batch by batch
+    def _tick_per_batch(self, now_s: float) -> tuple[int, int]:
+        """The tick as a loop over batches calling ``fuse`` (injected, or ``fuse_batch``)."""
+        h, n = self._head, self._n
+        arrival, meas, sensor = self._arrival, self._meas, self._sensor
+        ready = [j for j in range(h, n) if arrival[j] < now_s]
+        self._head = h + len(ready)
+        ready.sort(key=lambda j: (meas[j], sensor[j], j))
+        fuse = self._fuse or fuse_batch
         n_fused = n_batches = 0
         i = 0
         while i < len(ready):
             j = i
-            while j < len(ready) and ready[j].meas_s == ready[i].meas_s:
+            while j < len(ready) and meas[ready[j]] == meas[ready[i]]:
                 j += 1
-            batch = ready[i:j]
+            rows = ready[i:j]
             i = j
-            t_m = batch[0].meas_s
+            t_m = float(meas[rows[0]])
             if t_m <= self.last_fused_s:
-                for r in batch:
-                    self.out_of_sequence += 1
-                    self.log.record(ReportOutOfSequence(now_s, r.sensor_name, r.meas_s,
-                                                        r.report))
+                self._late(now_s, rows)
                 continue
-            self._fuse_one(now_s, t_m, batch)
-            n_fused += len(batch)
+            self._fuse_one(now_s, t_m, np.full(len(rows), t_m), sensor[rows], self._z[rows],
+                           self._R[rows], self._lik[rows], self._report[rows], fuse)
+            n_fused += len(rows)
             n_batches += 1
-        self.log.record(FusionTick(now_s, self.id, n_fused, n_batches, len(self.tracks),
-                                   int(self.tracks.is_confirmed.sum())))
-        for listener in self.listeners:
-            listener.evaluate(now_s, self)
+        return n_fused, n_batches
 
-    def _fuse_one(self, now_s: float, t_m: float, batch: list[ArrivedReport]) -> None:
-        z = np.array([r.z for r in batch])
-        R = np.array([r.R for r in batch])
-        sensor = np.array([r.sensor for r in batch], dtype=np.int64)
-        lik = np.array([r.class_lik for r in batch])
-        self.tracks, events = self._fuse(self.tracks, t_m, z, R, sensor, lik, self.params)
+    def _fuse_one(self, now_s: float, t_m: float, tm: FloatArray, sensor: IntArray,
+                  z: FloatArray, R: FloatArray, lik: FloatArray, report: IntArray,
+                  fuse: Callable[..., tuple[TrackTable, FusionEvents]]) -> None:
+        """One batch through ``fuse``, then its log rows, listeners and records."""
+        self.tracks, events = fuse(self.tracks, t_m, z, R, sensor, lik, self.params)
         self.last_fused_s = t_m
-        f = self.fused
         tracks = events.report_track.tolist()
-        for r, track in zip(batch, tracks, strict=True):
-            f.det_t.append(t_m)
-            f.det_sensor.append(r.sensor)
-            f.det_z.append(r.z)
-            f.det_R.append(r.R)
-            f.det_report.append(r.report)
-            f.det_track.append(track)
-            if track >= 0:
-                self._sensors.setdefault(track, set()).add(r.sensor)
-                self._last_update[track] = t_m
-        for listener in self.on_fused:
-            listener([r.report for r in batch], tracks)
         c = self.tracks.is_confirmed
-        f.trk_t.append(np.full(int(c.sum()), t_m))
-        f.trk_id.append(self.tracks.ids[c])
-        f.trk_x.append(self.tracks.x[c])
+        self.fused.append(tm, sensor, z, R, report, events.report_track,
+                          np.full(int(c.sum()), t_m), self.tracks.ids[c], self.tracks.x[c])
+        self._note_sensors(tracks, sensor.tolist())
+        reports = report.tolist()
+        for listener in self.on_fused:
+            listener(reports, tracks)
         for tid in sorted(events.confirmed_ids.tolist()):
             row = self.row_of(tid)
             x, y = (self.tracks.x[row, :2].tolist() if row is not None
@@ -319,14 +603,16 @@ class FusionNode:
         return frozenset(self._sensors.get(track, ()))
 
     def track_estimate(self, track: int) -> TrackEstimate | None:
-        """The node's estimate of ``track`` now; None once the track is deleted."""
+        """The node's estimate of ``track`` now; None once the track is deleted.
+
+        ``last_update_s`` is the table's: the time of the last report fused into it.
+        """
         row = self.row_of(track)
         if row is None:
             return None
         t = self.tracks
         return TrackEstimate(track, float(t.time_s), t.x[row].copy(), t.P[row].copy(),
-                             t.class_prob[row].copy(),
-                             self._last_update.get(track, float(t.time_s)),
+                             t.class_prob[row].copy(), float(t.last_update_s[row]),
                              bool(t.is_confirmed[row]), self.track_sensors(track))
 
 

@@ -214,18 +214,14 @@ def run_replication(scenario: Scenario, seed: int, replication: int = 0, *,
     sensors_table = tuple((i, s.id, s.kind) for i, s in enumerate(sources))
     f = node.fused
     detections = {
-        "t_s": np.asarray(f.det_t, dtype=float),
-        "sensor": np.asarray(f.det_sensor, dtype=np.int64),
-        "z": np.asarray(f.det_z, dtype=float).reshape(-1, 2),
-        "R": np.asarray(f.det_R, dtype=float).reshape(-1, 2, 2),
-        "truth": np.asarray([report_truth[r] for r in f.det_report], dtype=np.int64),
-        "track": np.asarray(f.det_track, dtype=np.int64),
+        "t_s": f.det_t.copy(),
+        "sensor": f.det_sensor.copy(),
+        "z": f.det_z.copy(),
+        "R": f.det_R.copy(),
+        "truth": np.asarray(report_truth, dtype=np.int64).reshape(-1)[f.det_report],
+        "track": f.det_track.copy(),
     }
-    tracks = {
-        "t_s": np.concatenate(f.trk_t) if f.trk_t else np.zeros(0),
-        "track": np.concatenate(f.trk_id) if f.trk_id else np.zeros(0, np.int64),
-        "x": np.concatenate(f.trk_x) if f.trk_x else np.zeros((0, 4)),
-    }
+    tracks = {"t_s": f.trk_t.copy(), "track": f.trk_id.copy(), "x": f.trk_x.copy()}
     records = tuple(log.records)
     kpis = replication_kpis(records, duration_s=duration_s, horizon_s=horizon_s,
                             operators=cmd.operators, teams=len(scenario.response.teams))
