@@ -43,6 +43,7 @@ from command.nodes import FusionNode, UpperNode, border_fusion_overrides, border
 from command.response import Dispatcher, Task, Team
 from command.travel import TravelPlanner
 from sensors.base import Sensor
+from sensors.camera import Camera
 from sensors.patrol import Patrol
 from sim.comms import Link
 from sim.ground.daylight import Daylight
@@ -188,7 +189,7 @@ def run_replication(scenario: Scenario, seed: int, replication: int = 0, *,
             dispatcher.dispatch(Task(alert, "intercept" if decision == "confirmed" else "check"))
 
     cameras = [CameraView(i, spec) for i, spec in enumerate(scenario.sensors)
-               if isinstance(spec, CameraSpec)]
+               if isinstance(spec, CameraSpec) and isinstance(sources[i], Camera)]
     operators = OperatorQueue(env, cmd, cameras, world, node.track_estimate,
                               streams.stream(f"command/{LOCAL_NODE}/verify"), log, decided)
 

@@ -55,30 +55,38 @@ def timed_route(points: FloatArray, speed_mps: float, start_s: float, terrain: T
 
     A route of one point (or of zero length) stands still for one second.
     """
+    pts = np.asarray(points, float).reshape(-1, 2)
+    keep = np.concatenate([[True], np.any(np.diff(pts, axis=0) != 0, axis=1)])
+    pts = pts[keep]
     times = [float(start_s)]
-    xy = [np.asarray(points[0], float)]
-    pts = np.asarray(points, float)
-    for p0, p1 in zip(pts[:-1], pts[1:], strict=True):
-        length = float(np.hypot(*(p1 - p0)))
-        if length <= 0:
-            continue
-        cuts, factors = terrain.leg_pieces(p0, p1)
-        stops = sorted((f, b.delay_s) for b in barriers for f in b.crossing_fractions(p0, p1)
-                       if b.delay_s > 0)
-        # every stop splits the piece it falls in
-        all_cuts = np.unique(np.concatenate([cuts, [f for f, _ in stops]]))
-        piece = np.clip(np.searchsorted(cuts, (all_cuts[:-1] + all_cuts[1:]) / 2) - 1,
-                        0, len(factors) - 1)
-        delay_at = dict(stops)
-        for c0, c1, f in zip(all_cuts[:-1], all_cuts[1:], factors[piece], strict=True):
-            if c0 in delay_at:
-                times.append(times[-1] + delay_at[c0])
-                xy.append(xy[-1])
-            dt = length * (c1 - c0) / (speed_mps * f)
-            if dt <= _MIN_PIECE_S:
-                continue
-            times.append(times[-1] + dt)
-            xy.append(p0 + c1 * (p1 - p0))
+    xy = [pts[0]]
+    if len(pts) > 1:
+        all_cuts = terrain.path_cuts(pts)
+        stops_of = [sorted((f, b.delay_s) for b in barriers if b.delay_s > 0
+                           for f in b.crossing_fractions(p0, p1))
+                    for p0, p1 in zip(pts[:-1], pts[1:], strict=True)] if barriers \
+            else [[] for _ in range(len(pts) - 1)]
+        cut_list = [np.unique(np.concatenate([c, [f for f, _ in st]]))
+                    for c, st in zip(all_cuts, stops_of, strict=True)]
+        mids = np.concatenate([
+            p0 + ((c[:-1] + c[1:]) / 2)[:, None] * (p1 - p0)
+            for c, p0, p1 in zip(cut_list, pts[:-1], pts[1:], strict=True)])
+        factors = terrain.speed_factor_at(mids)
+        at = 0
+        for c, stops, p0, p1 in zip(cut_list, stops_of, pts[:-1], pts[1:], strict=True):
+            length = float(np.hypot(*(p1 - p0)))
+            delay_at = dict(stops)
+            f = factors[at:at + len(c) - 1]
+            at += len(c) - 1
+            for c0, c1, fk in zip(c[:-1].tolist(), c[1:].tolist(), f.tolist(), strict=True):
+                if c0 in delay_at:
+                    times.append(times[-1] + delay_at[c0])
+                    xy.append(xy[-1])
+                dt = length * (c1 - c0) / (speed_mps * fk)
+                if dt <= _MIN_PIECE_S:
+                    continue
+                times.append(times[-1] + dt)
+                xy.append(p0 + c1 * (p1 - p0))
     if len(times) == 1:
         times.append(times[0] + 1.0)
         xy.append(xy[0])
