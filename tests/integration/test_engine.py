@@ -148,3 +148,14 @@ def test_run_directory_files_agree_with_each_other(tmp_path, tiny, run):
     with open(out / "crossings.csv") as f:
         ids = {r["id"] for r in csv.DictReader(f)}
     assert ids <= movers and "patrol-01" in movers
+
+
+def test_nuisance_alarm_times_do_not_depend_on_when_the_run_ends(tiny):
+    def nuisance(res, until_s):  # noqa: ANN001, ANN202
+        return [(r.sensor, r.meas_s, r.x, r.y) for r in res.records
+                if isinstance(r, ReportReceived) and r.truth < 0 and r.meas_s < until_s]
+
+    short = run_replication(tiny.model_copy(update={"duration": 6 * 3600.0}), 11)
+    longer = run_replication(tiny.model_copy(update={"duration": 30 * 3600.0}), 11)
+    first = nuisance(short, 6 * 3600.0)
+    assert first and first == nuisance(longer, 6 * 3600.0)
