@@ -391,7 +391,7 @@ class FusionNode:
             n_fused, n_batches = self._tick_per_batch(now_s)
             n_confirmed = -1
         else:
-            n_fused, n_batches, n_confirmed = self._tick_compiled(now_s, kernel)
+            n_fused, n_batches, n_confirmed = self._tick_compiled(float(now_s), kernel)
         if self._head == self._n:                  # nothing left: reuse from the top
             self._head = self._n = 0
             self._names.clear()
@@ -436,7 +436,7 @@ class FusionNode:
          next_id) = kernel.fuse_tick(now_s, h, self._n, self._pending_cols, self.last_fused_s,
                                      table, t.time_s, t.next_id, arena.cols, arena.used,
                                      f.det, d0, f.trk, f.j, work, prm, lam, revive,
-                                     self._batch_limit)
+                                     self._batch_limit, -1, 0)
         if n_late:
             self._late(now_s, work[0][:n_late].tolist())
         self._head = h + n_ready
@@ -475,12 +475,12 @@ class FusionNode:
                 b0 = stop + 1
             t = self.tracks
             arena = self._arena_for(len(t.ids) + k)
-            (stop, reason, nc, nd, nt, n_out, n_confirmed, time_s,
-             next_id) = kernel.fuse_batches(
-                nb, b0, self._batch_limit, (t.ids, t.x, t.P, t.is_confirmed, t.class_prob,
-                                            t.last_update_s, t.n_updates, t.score),
-                t.time_s, t.next_id, arena.cols, arena.used, f.det, d0, f.trk, f.j, work,
-                prm, lam, revive)
+            (_, _, _, stop, reason, nc, nd, nt, n_out, n_confirmed, time_s,
+             next_id) = kernel.fuse_tick(
+                now_s, h, self._n, self._pending_cols, self.last_fused_s,
+                (t.ids, t.x, t.P, t.is_confirmed, t.class_prob, t.last_update_s, t.n_updates,
+                 t.score), t.time_s, t.next_id, arena.cols, arena.used, f.det, d0, f.trk, f.j,
+                work, prm, lam, revive, self._batch_limit, b0, nb)
             tracks = f.det[5][d0:d0 + k].tolist()
 
     def _arena_for(self, rows: int) -> _TableArena:

@@ -24,7 +24,7 @@ node's whole tick in one call instead:
 A batch whose association meets a cluster too large for the compiled solver
 (``kernels.fuse`` returns ``done`` False; never on the border scenarios) stops the
 loop: the caller fuses that batch with ``fuse_batch`` (which hands the cluster to
-scipy) and continues with :func:`fuse_batches` from the next one.
+scipy) and calls :func:`fuse_tick` again to continue from the next one.
 
 Parameters come as ``prm``, the vector of :meth:`FusionParams.as_vector`
 (``params.PARAM_ORDER``), plus the clutter density and ``revive_window_s``.
@@ -102,7 +102,8 @@ DONE, NEEDS_SCIPY, NEEDS_ROOM, LIMIT = 0, 1, 2, 3
 
 @njit(cache=True)
 def fuse_tick(now_s, head, n_pending, pending, last_fused_s, table, time_s, next_id, out,
-              o0, det, d0, trk, t0, work, prm, lam, revive_s, max_batches):
+              o0, det, d0, trk, t0, work, prm, lam, revive_s, max_batches, resume_b0,
+              resume_nb):
     """Take, order and fuse the reports of one tick (steps 1-4 of the module docstring).
 
     Everything the caller keeps is written into arrays it passes, and only numbers
@@ -137,6 +138,10 @@ def fuse_tick(now_s, head, n_pending, pending, last_fused_s, table, time_s, next
     prm : (9,) ``FusionParams.as_vector()``; lam : clutter density, m⁻²;
     revive_s : ``revive_window_s``
     max_batches : fuse at most this many batches in this call
+    resume_b0, resume_nb : -1 for a new tick; else only continue the tick already
+        taken (its ``resume_nb`` batches are in ``work`` and ``det``) from batch
+        ``resume_b0`` (one entry point, so numba compiles the pipeline once: linking
+        ``kernels.fuse`` into a compiled caller costs ~10 s per signature)
 
     Returns
     -------
@@ -145,6 +150,22 @@ def fuse_tick(now_s, head, n_pending, pending, last_fused_s, table, time_s, next
     nb : batches (``work[1][:nb]``, ``work[2][:nb + 1]``)
     then the returns of :func:`fuse_batches`
     """
+    if resume_b0 >= 0:
+        n_ready, n_late, nb, b0 = 0, 0, resume_nb, resume_b0
+    else:
+        n_ready, n_late, nb = take_tick(now_s, head, n_pending, pending, last_fused_s, det,
+                                        d0, work)
+        b0 = resume_b0 + 1                   # 0, typed as the argument (one signature)
+    res = fuse_batches(nb, b0, max_batches, table, time_s, next_id, out, o0, det, d0, trk,
+                       t0, work, prm, lam, revive_s)
+    return (n_ready, n_late, nb) + res
+
+
+@njit(cache=True)
+def take_tick(now_s, head, n_pending, pending, last_fused_s, det, d0, work):
+    """Steps 1 and 2 of the module docstring: the tick's reports, ordered, into
+    ``det`` from row ``d0`` and ``work``; returns (n_ready, n_late, nb) as
+    :func:`fuse_tick` does."""
     arrival, meas, sensor, report, z, R, lik = pending
     late, bt, ptr = work[0], work[1], work[2]
     ls = work[8]
@@ -175,15 +196,14 @@ def fuse_tick(now_s, head, n_pending, pending, last_fused_s, table, time_s, next
     rsn = work[9]
     for u in range(k):
         rsn[u], rsn[k + u], rsn[2 * k + u] = d_report[d0 + u], d_sensor[d0 + u], -1
-    res = fuse_batches(nb, 0, max_batches, table, time_s, next_id, out, o0, det, d0, trk,
-                       t0, work, prm, lam, revive_s)
-    return (n_ready, n_late, nb) + res
+    return n_ready, n_late, nb
 
 
 @njit(cache=True)
 def fuse_batches(nb, b0, max_batches, table, time_s, next_id, out, o0, det, d0, trk, t0,
                  work, prm, lam, revive_s):
-    """Fuse batches ``b0, b0 + 1, … nb - 1`` of a tick as ``fuse_batch`` would.
+    """Fuse batches ``b0, b0 + 1, … nb - 1`` of a tick as ``fuse_batch`` would (called
+    by :func:`fuse_tick` only).
 
     The batches and their reports are those :func:`fuse_tick` wrote: ``work`` (bt,
     ptr, ls) and ``det`` from row ``d0``; arguments as there. Each report's track goes
