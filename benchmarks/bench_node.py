@@ -101,3 +101,44 @@ def test_node_default_stream(benchmark, stream, path):  # noqa: ANN001
     benchmark.extra_info["driver_s"] = driver
     benchmark.extra_info["us_per_batch"] = (median - driver) / batches * 1e6
     benchmark.extra_info["us_per_batch_with_driver"] = median / batches * 1e6
+
+
+def _node_with_one_track() -> FusionNode:
+    env = simpy.Environment()
+    node = FusionNode(env, "post-1", 5.0, border_fusion_params(), EventLog())
+    for k in range(6):                                      # a walker, confirmed
+        node.receive(2.0 * k, 0, "radar-01", np.array([2.4 * k, 0.0]), np.eye(2) * 25.0,
+                     np.array([0.8, 0.1, 0.1]), k)
+    node.tick(20.0)
+    assert node.tracks.is_confirmed.sum() == 1
+    return node
+
+
+def test_tick_call_fixed_cost(benchmark):  # noqa: ANN001
+    """One `fuse_tick` call with nothing pending: what a tick pays before any batch
+    (argument unboxing, reference counts, the returned numbers)."""
+    from command.fusion import batches
+
+    node = _node_with_one_track()
+    t, f, a = node.tracks, node.fused, node._arena
+    prm, lam, revive = node._params_vector
+    table = (t.ids, t.x, t.P, t.is_confirmed, t.class_prob, t.last_update_s, t.n_updates,
+             t.score)
+    args = (30.0, 0, 0, node._pending_cols, node.last_fused_s, table, t.time_s, t.next_id,
+            a.cols, a.used, f.det, f.k, f.trk, f.j, node._work, prm, lam, revive, 1 << 62,
+            -1, 0)
+    batches.fuse_tick(*args)
+    benchmark(batches.fuse_tick, *args)
+    benchmark.extra_info["us_per_call"] = benchmark.stats.stats.median * 1e6
+
+
+def test_fuse_batch_one_report(benchmark):  # noqa: ANN001
+    """`fuse_batch` from Python on one report and one confirmed track: what the node
+    paid per batch for the core call alone before the compiled tick."""
+    node = _node_with_one_track()
+    t = node.tracks
+    z, R = np.array([[31.0, 0.0]]), np.eye(2)[None] * 25.0
+    sensor, lik = np.zeros(1, np.int64), np.array([[0.8, 0.1, 0.1]])
+    fuse_batch(t, 22.0, z, R, sensor, lik, node.params)
+    benchmark(fuse_batch, t, 22.0, z, R, sensor, lik, node.params)
+    benchmark.extra_info["us_per_call"] = benchmark.stats.stats.median * 1e6

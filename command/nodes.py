@@ -297,7 +297,9 @@ class FusionNode:
         self._arena = _TableArena(_ARENA_ROWS)
         self._params_vector = (params.as_vector(), float(params.clutter_density_per_m2),
                                float(params.revive_window_s))
-        self._table_cols: tuple[np.ndarray, ...] = ()   # self.tracks's arrays, if ours
+        # the table the node made last and its arrays (as the kernel takes them)
+        self._table_made: TrackTable | None = None
+        self._table_cols: tuple[np.ndarray, ...] = ()
         #: at most this many batches per compiled call (tests lower it to exercise the
         #: continuation that a batch needing scipy takes)
         self._batch_limit = 1 << 62
@@ -425,7 +427,7 @@ class FusionNode:
         if d0 + pending > len(f.det[0]) or f.j + n_rows > len(f.trk[0]):
             f.reserve(pending, n_rows)
         table = self._table_cols
-        if not table or table[0] is not t.ids:
+        if self._table_made is not t:
             table = (t.ids, t.x, t.P, t.is_confirmed, t.class_prob, t.last_update_s,
                      t.n_updates, t.score)
         arena = self._arena
@@ -453,7 +455,8 @@ class FusionNode:
                 ids, x, P, conf, cp, lu, nu, score = arena.cols
                 cols = self._table_cols = (ids[u:v], x[u:v], P[u:v], conf[u:v], cp[u:v],
                                            lu[u:v], nu[u:v], score[u:v])
-                self.tracks = TrackTable(*cols, time_s=time_s, next_id=next_id)
+                self.tracks = self._table_made = TrackTable(*cols, time_s=time_s,
+                                                            next_id=next_id)
                 self.last_fused_s = time_s             # the last fused batch's time
                 f.j = nt
                 if b0:

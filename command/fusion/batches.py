@@ -285,15 +285,19 @@ def fuse_batches(nb, b0, max_batches, table, time_s, next_id, out, o0, det, d0, 
             d_track[r0 + u] = rt[u]
             work[9][2 * k + s + u] = rt[u]
         # confirmed ids, sorted, with their positions (rows are in id order)
-        confirmed = np.sort(confirmed)
+        if confirmed.shape[0] > 1:
+            confirmed = np.sort(confirmed)
         for u in range(confirmed.shape[0]):
             row = np.searchsorted(ids, confirmed[u])
             conf_id[nc] = confirmed[u]
             conf_xy[nc, 0], conf_xy[nc, 1] = x[row, 0], x[row, 1]
             nc += 1
         conf_ptr[b + 1 - b0] = nc
-        if n_stale > 0 or deleted.shape[0] > 0:
+        if n_stale > 0 or deleted.shape[0] > 1:
             gone = np.sort(np.concatenate((stale_ids, deleted)))
+        else:
+            gone = deleted
+        if gone.shape[0] > 0:
             for u in range(gone.shape[0]):
                 del_id[nd] = gone[u]
                 nd += 1
