@@ -142,3 +142,35 @@ def test_fuse_batch_one_report(benchmark):  # noqa: ANN001
     fuse_batch(t, 22.0, z, R, sensor, lik, node.params)
     benchmark(fuse_batch, t, 22.0, z, R, sensor, lik, node.params)
     benchmark.extra_info["us_per_call"] = benchmark.stats.stats.median * 1e6
+
+
+def test_whole_stream_in_one_tick(benchmark, stream):  # noqa: ANN001
+    """Every report of the default run in one tick (all arrived before it): what
+    `fuse_tick` would give ``run_sim.py fuse`` on a simulator's ``detections.csv``,
+    where batches are again rows of equal time (the replay there calls `fuse_batch`
+    per batch). ``extra_info``: µs per batch and reports per second of the tick."""
+
+    def one_tick() -> tuple[FusionNode, float]:
+        node = FusionNode(simpy.Environment(), "post-1", 5.0, border_fusion_params(),
+                          EventLog())
+        for _, *args in stream:
+            node.receive(*args)
+        t0 = time.perf_counter()
+        node.tick(1.0)
+        return node, time.perf_counter() - t0
+
+    one_tick()
+    ticks: list[float] = []
+
+    def run() -> FusionNode:
+        node, dt = one_tick()
+        ticks.append(dt)
+        return node
+
+    node = benchmark.pedantic(run, rounds=3, iterations=1)
+    batches = len(np.unique(node.fused.det_t))
+    tick = float(np.median(ticks))
+    benchmark.extra_info["batches"] = batches
+    benchmark.extra_info["tick_s"] = tick
+    benchmark.extra_info["us_per_batch"] = tick / batches * 1e6
+    benchmark.extra_info["reports_per_s"] = len(node.fused.det_t) / tick
