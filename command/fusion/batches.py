@@ -3,8 +3,9 @@
 A fusion node collects reports between ticks and, at each tick, fuses them as a
 sequence of batches, one per distinct measurement time (the rule is in
 :mod:`command.nodes`). On the border scenarios nearly every batch holds one or two
-reports, so calling :func:`command.fusion.fuse_batch` per batch pays ~100 µs of
-Python and numba dispatch around ~3 µs of compiled work. :func:`fuse_tick` does the
+reports, so calling :func:`command.fusion.fuse_batch` per batch paid 40-100 µs of
+the node's Python and numba dispatch (``benchmarks/README.md``) around ~3 µs of
+compiled work. :func:`fuse_tick` does the
 node's whole tick in one call instead:
 
 1. **Take** the reports that arrived strictly before the tick from the node's
