@@ -209,6 +209,8 @@ def _tick_kernel():  # noqa: ANN202
             from command.fusion import batches
         except ImportError:
             batches = False
+        else:
+            batches.refresh_cache()
         _TICK_KERNEL = batches
     return _TICK_KERNEL or None
 

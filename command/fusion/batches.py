@@ -33,9 +33,13 @@ Parameters come as ``prm``, the vector of :meth:`FusionParams.as_vector`
 
 from __future__ import annotations
 
+import hashlib
+import os
+
 import numpy as np
 from numba import njit
 
+from command.fusion import kernels
 from command.fusion.kernels import fuse as _fuse_one_batch
 
 
@@ -326,3 +330,41 @@ def fuse_batches(nb, b0, max_batches, table, time_s, next_id, out, o0, det, d0, 
         if conf[i]:
             n_confirmed += 1
     return stop, reason, nc, nd, nt, n, n_confirmed, time_s, next_id
+
+
+#: Name of the file, beside numba's cache of this module, that holds the digest of
+#: the ``kernels.py`` its compiled code was linked with.
+KERNELS_STAMP = "batches.kernels-source.sha1"
+
+
+def refresh_cache() -> bool:
+    """Forget this module's cached machine code if ``kernels.py`` changed since.
+
+    numba keys a cached function on its own source file only, but the cached
+    :func:`fuse_tick` and :func:`fuse_batches` carry a copy of ``kernels.fuse``: after
+    an edit of ``kernels.py`` alone they would go on running the old pipeline, and
+    the node would silently disagree with ``fuse_batch``. Call before the first
+    compiled call in a process (the node does); returns True when the cache was
+    flushed (they then compile again, ~10 s).
+    """
+    cache = getattr(fuse_tick, "_cache", None)
+    folder = getattr(cache, "_cache_path", None)
+    if folder is None:                         # no cache (numba changed, or disabled)
+        return False
+    with open(kernels.__file__, "rb") as f:
+        digest = hashlib.sha1(f.read()).hexdigest()
+    stamp = os.path.join(folder, KERNELS_STAMP)
+    try:
+        with open(stamp) as f:
+            if f.read().strip() == digest:
+                return False
+    except OSError:
+        pass
+    for fn in (fuse_batches, fuse_tick):
+        getattr(fn, "_cache").flush()  # noqa: B009 - numba's, not in its type stubs
+    try:
+        with open(stamp, "w") as f:
+            f.write(digest + "\n")
+    except OSError:                            # a read-only install: compile each time
+        pass
+    return True
