@@ -6,9 +6,12 @@ Local unit (`FusionNode`)
     k × interval, k = 1, 2, …), fuses the reports that arrived **strictly before** the
     tick. A report arriving exactly at a tick waits for the next one (STYLE §3: the
     rule for equal times is written down and tested). Within a tick, reports are
-    sorted by measurement time and `command.fusion.fuse_batch` is called once per
-    distinct measurement time, in increasing order; each batch's rows are sorted by
-    (integer sensor id, arrival order).
+    sorted by measurement time and fused as one batch per distinct measurement time,
+    in increasing order, exactly as `command.fusion.fuse_batch` fuses a batch; each
+    batch's rows are sorted by (integer sensor id, arrival order). The whole tick is
+    one compiled call (`command.fusion.batches.fuse_tick`): on the border scenarios
+    nearly every batch holds one report, and calling the core from Python once per
+    batch cost ~10 times the core's own work.
 
     Out of sequence: the fusion core keeps one table time and cannot go back. A report
     measured **at or before** the last fused time (it was overtaken on its link, or
@@ -200,17 +203,16 @@ _TICK_KERNEL = None
 def _tick_kernel():  # noqa: ANN202
     """`command.fusion.batches`, imported on first use (numba takes ~0.2 s to import);
     None without numba."""
-    global _TICK_KERNEL, _batches
+    global _TICK_KERNEL
     if _TICK_KERNEL is None:
         try:
             from command.fusion import batches
         except ImportError:
             batches = False
-        _TICK_KERNEL = _batches = batches
+        else:
+            batches.refresh_cache()
+        _TICK_KERNEL = batches
     return _TICK_KERNEL or None
-
-
-_batches = None
 
 
 class _TableArena:
@@ -297,7 +299,9 @@ class FusionNode:
         self._arena = _TableArena(_ARENA_ROWS)
         self._params_vector = (params.as_vector(), float(params.clutter_density_per_m2),
                                float(params.revive_window_s))
-        self._table_cols: tuple[np.ndarray, ...] = ()   # self.tracks's arrays, if ours
+        # the table the node made last and its arrays (as the kernel takes them)
+        self._table_made: TrackTable | None = None
+        self._table_cols: tuple[np.ndarray, ...] = ()
         #: at most this many batches per compiled call (tests lower it to exercise the
         #: continuation that a batch needing scipy takes)
         self._batch_limit = 1 << 62
@@ -391,7 +395,7 @@ class FusionNode:
             n_fused, n_batches = self._tick_per_batch(now_s)
             n_confirmed = -1
         else:
-            n_fused, n_batches, n_confirmed = self._tick_compiled(now_s, kernel)
+            n_fused, n_batches, n_confirmed = self._tick_compiled(float(now_s), kernel)
         if self._head == self._n:                  # nothing left: reuse from the top
             self._head = self._n = 0
             self._names.clear()
@@ -425,7 +429,7 @@ class FusionNode:
         if d0 + pending > len(f.det[0]) or f.j + n_rows > len(f.trk[0]):
             f.reserve(pending, n_rows)
         table = self._table_cols
-        if not table or table[0] is not t.ids:
+        if self._table_made is not t:
             table = (t.ids, t.x, t.P, t.is_confirmed, t.class_prob, t.last_update_s,
                      t.n_updates, t.score)
         arena = self._arena
@@ -436,7 +440,7 @@ class FusionNode:
          next_id) = kernel.fuse_tick(now_s, h, self._n, self._pending_cols, self.last_fused_s,
                                      table, t.time_s, t.next_id, arena.cols, arena.used,
                                      f.det, d0, f.trk, f.j, work, prm, lam, revive,
-                                     self._batch_limit)
+                                     self._batch_limit, -1, 0)
         if n_late:
             self._late(now_s, work[0][:n_late].tolist())
         self._head = h + n_ready
@@ -453,7 +457,8 @@ class FusionNode:
                 ids, x, P, conf, cp, lu, nu, score = arena.cols
                 cols = self._table_cols = (ids[u:v], x[u:v], P[u:v], conf[u:v], cp[u:v],
                                            lu[u:v], nu[u:v], score[u:v])
-                self.tracks = TrackTable(*cols, time_s=time_s, next_id=next_id)
+                self.tracks = self._table_made = TrackTable(*cols, time_s=time_s,
+                                                            next_id=next_id)
                 self.last_fused_s = time_s             # the last fused batch's time
                 f.j = nt
                 if b0:
@@ -466,7 +471,7 @@ class FusionNode:
                     self._emit(now_s, 0, stop, ptr, reports, tracks, nc, nd, work)
             if stop == nb:
                 return k, nb, n_confirmed
-            if reason == _batches.NEEDS_ROOM:
+            if reason == kernel.NEEDS_ROOM:
                 b0 = stop
                 f.reserve(0, 2 * (len(self.tracks.ids) + k))
             else:        # NEEDS_SCIPY, or LIMIT (tests: the same path, batch by batch)
@@ -475,12 +480,12 @@ class FusionNode:
                 b0 = stop + 1
             t = self.tracks
             arena = self._arena_for(len(t.ids) + k)
-            (stop, reason, nc, nd, nt, n_out, n_confirmed, time_s,
-             next_id) = kernel.fuse_batches(
-                nb, b0, self._batch_limit, (t.ids, t.x, t.P, t.is_confirmed, t.class_prob,
-                                            t.last_update_s, t.n_updates, t.score),
-                t.time_s, t.next_id, arena.cols, arena.used, f.det, d0, f.trk, f.j, work,
-                prm, lam, revive)
+            (_, _, _, stop, reason, nc, nd, nt, n_out, n_confirmed, time_s,
+             next_id) = kernel.fuse_tick(
+                now_s, h, self._n, self._pending_cols, self.last_fused_s,
+                (t.ids, t.x, t.P, t.is_confirmed, t.class_prob, t.last_update_s, t.n_updates,
+                 t.score), t.time_s, t.next_id, arena.cols, arena.used, f.det, d0, f.trk, f.j,
+                work, prm, lam, revive, self._batch_limit, b0, nb)
             tracks = f.det[5][d0:d0 + k].tolist()
 
     def _arena_for(self, rows: int) -> _TableArena:

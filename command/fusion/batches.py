@@ -3,8 +3,9 @@
 A fusion node collects reports between ticks and, at each tick, fuses them as a
 sequence of batches, one per distinct measurement time (the rule is in
 :mod:`command.nodes`). On the border scenarios nearly every batch holds one or two
-reports, so calling :func:`command.fusion.fuse_batch` per batch pays ~100 µs of
-Python and numba dispatch around ~3 µs of compiled work. :func:`fuse_tick` does the
+reports, so calling :func:`command.fusion.fuse_batch` per batch paid 40-100 µs of
+the node's Python and numba dispatch (``benchmarks/README.md``) around ~3 µs of
+compiled work. :func:`fuse_tick` does the
 node's whole tick in one call instead:
 
 1. **Take** the reports that arrived strictly before the tick from the node's
@@ -24,7 +25,7 @@ node's whole tick in one call instead:
 A batch whose association meets a cluster too large for the compiled solver
 (``kernels.fuse`` returns ``done`` False; never on the border scenarios) stops the
 loop: the caller fuses that batch with ``fuse_batch`` (which hands the cluster to
-scipy) and continues with :func:`fuse_batches` from the next one.
+scipy) and calls :func:`fuse_tick` again to continue from the next one.
 
 Parameters come as ``prm``, the vector of :meth:`FusionParams.as_vector`
 (``params.PARAM_ORDER``), plus the clutter density and ``revive_window_s``.
@@ -32,9 +33,13 @@ Parameters come as ``prm``, the vector of :meth:`FusionParams.as_vector`
 
 from __future__ import annotations
 
+import hashlib
+import os
+
 import numpy as np
 from numba import njit
 
+from command.fusion import kernels
 from command.fusion.kernels import fuse as _fuse_one_batch
 
 
@@ -102,7 +107,8 @@ DONE, NEEDS_SCIPY, NEEDS_ROOM, LIMIT = 0, 1, 2, 3
 
 @njit(cache=True)
 def fuse_tick(now_s, head, n_pending, pending, last_fused_s, table, time_s, next_id, out,
-              o0, det, d0, trk, t0, work, prm, lam, revive_s, max_batches):
+              o0, det, d0, trk, t0, work, prm, lam, revive_s, max_batches, resume_b0,
+              resume_nb):
     """Take, order and fuse the reports of one tick (steps 1-4 of the module docstring).
 
     Everything the caller keeps is written into arrays it passes, and only numbers
@@ -137,6 +143,10 @@ def fuse_tick(now_s, head, n_pending, pending, last_fused_s, table, time_s, next
     prm : (9,) ``FusionParams.as_vector()``; lam : clutter density, m⁻²;
     revive_s : ``revive_window_s``
     max_batches : fuse at most this many batches in this call
+    resume_b0, resume_nb : -1 for a new tick; else only continue the tick already
+        taken (its ``resume_nb`` batches are in ``work`` and ``det``) from batch
+        ``resume_b0`` (one entry point, so numba compiles the pipeline once: linking
+        ``kernels.fuse`` into a compiled caller costs ~10 s per signature)
 
     Returns
     -------
@@ -145,6 +155,22 @@ def fuse_tick(now_s, head, n_pending, pending, last_fused_s, table, time_s, next
     nb : batches (``work[1][:nb]``, ``work[2][:nb + 1]``)
     then the returns of :func:`fuse_batches`
     """
+    if resume_b0 >= 0:
+        n_ready, n_late, nb, b0 = 0, 0, resume_nb, resume_b0
+    else:
+        n_ready, n_late, nb = take_tick(now_s, head, n_pending, pending, last_fused_s, det,
+                                        d0, work)
+        b0 = resume_b0 + 1                   # 0, typed as the argument (one signature)
+    res = fuse_batches(nb, b0, max_batches, table, time_s, next_id, out, o0, det, d0, trk,
+                       t0, work, prm, lam, revive_s)
+    return (n_ready, n_late, nb) + res
+
+
+@njit(cache=True)
+def take_tick(now_s, head, n_pending, pending, last_fused_s, det, d0, work):
+    """Steps 1 and 2 of the module docstring: the tick's reports, ordered, into
+    ``det`` from row ``d0`` and ``work``; returns (n_ready, n_late, nb) as
+    :func:`fuse_tick` does."""
     arrival, meas, sensor, report, z, R, lik = pending
     late, bt, ptr = work[0], work[1], work[2]
     ls = work[8]
@@ -175,15 +201,14 @@ def fuse_tick(now_s, head, n_pending, pending, last_fused_s, table, time_s, next
     rsn = work[9]
     for u in range(k):
         rsn[u], rsn[k + u], rsn[2 * k + u] = d_report[d0 + u], d_sensor[d0 + u], -1
-    res = fuse_batches(nb, 0, max_batches, table, time_s, next_id, out, o0, det, d0, trk,
-                       t0, work, prm, lam, revive_s)
-    return (n_ready, n_late, nb) + res
+    return n_ready, n_late, nb
 
 
 @njit(cache=True)
 def fuse_batches(nb, b0, max_batches, table, time_s, next_id, out, o0, det, d0, trk, t0,
                  work, prm, lam, revive_s):
-    """Fuse batches ``b0, b0 + 1, … nb - 1`` of a tick as ``fuse_batch`` would.
+    """Fuse batches ``b0, b0 + 1, … nb - 1`` of a tick as ``fuse_batch`` would (called
+    by :func:`fuse_tick` only).
 
     The batches and their reports are those :func:`fuse_tick` wrote: ``work`` (bt,
     ptr, ls) and ``det`` from row ``d0``; arguments as there. Each report's track goes
@@ -265,15 +290,19 @@ def fuse_batches(nb, b0, max_batches, table, time_s, next_id, out, o0, det, d0, 
             d_track[r0 + u] = rt[u]
             work[9][2 * k + s + u] = rt[u]
         # confirmed ids, sorted, with their positions (rows are in id order)
-        confirmed = np.sort(confirmed)
+        if confirmed.shape[0] > 1:
+            confirmed = np.sort(confirmed)
         for u in range(confirmed.shape[0]):
             row = np.searchsorted(ids, confirmed[u])
             conf_id[nc] = confirmed[u]
             conf_xy[nc, 0], conf_xy[nc, 1] = x[row, 0], x[row, 1]
             nc += 1
         conf_ptr[b + 1 - b0] = nc
-        if n_stale > 0 or deleted.shape[0] > 0:
+        if n_stale > 0 or deleted.shape[0] > 1:
             gone = np.sort(np.concatenate((stale_ids, deleted)))
+        else:
+            gone = deleted
+        if gone.shape[0] > 0:
             for u in range(gone.shape[0]):
                 del_id[nd] = gone[u]
                 nd += 1
@@ -301,3 +330,41 @@ def fuse_batches(nb, b0, max_batches, table, time_s, next_id, out, o0, det, d0, 
         if conf[i]:
             n_confirmed += 1
     return stop, reason, nc, nd, nt, n, n_confirmed, time_s, next_id
+
+
+#: Name of the file, beside numba's cache of this module, that holds the digest of
+#: the ``kernels.py`` its compiled code was linked with.
+KERNELS_STAMP = "batches.kernels-source.sha1"
+
+
+def refresh_cache() -> bool:
+    """Forget this module's cached machine code if ``kernels.py`` changed since.
+
+    numba keys a cached function on its own source file only, but the cached
+    :func:`fuse_tick` and :func:`fuse_batches` carry a copy of ``kernels.fuse``: after
+    an edit of ``kernels.py`` alone they would go on running the old pipeline, and
+    the node would silently disagree with ``fuse_batch``. Call before the first
+    compiled call in a process (the node does); returns True when the cache was
+    flushed (they then compile again, ~10 s).
+    """
+    cache = getattr(fuse_tick, "_cache", None)
+    folder = getattr(cache, "_cache_path", None)
+    if folder is None:                         # no cache (numba changed, or disabled)
+        return False
+    with open(kernels.__file__, "rb") as f:
+        digest = hashlib.sha1(f.read()).hexdigest()
+    stamp = os.path.join(folder, KERNELS_STAMP)
+    try:
+        with open(stamp) as f:
+            if f.read().strip() == digest:
+                return False
+    except OSError:
+        pass
+    for fn in (fuse_batches, fuse_tick):
+        getattr(fn, "_cache").flush()  # noqa: B009 - numba's, not in its type stubs
+    try:
+        with open(stamp, "w") as f:
+            f.write(digest + "\n")
+    except OSError:                            # a read-only install: compile each time
+        pass
+    return True

@@ -180,3 +180,31 @@ def test_fused_log_columns_read_mid_run_are_not_changed_by_later_ticks() -> None
     for cols, copies in seen:
         for col, copy in zip(cols, copies, strict=True):
             assert np.array_equal(col, copy)
+
+
+def test_a_table_set_from_outside_is_the_one_fused_next() -> None:
+    import dataclasses
+
+    stream = make_stream(8)
+    half = stream[-1][0] / 2
+    results = []
+    for kw in ({"fuse": fuse_batch}, {}):
+        env = simpy.Environment()
+        log = EventLog()
+        node = FusionNode(env, "post-1", 5.0, border_fusion_params(), log, **kw)
+
+        def drive(node=node, env=env):  # noqa: ANN001, ANN202
+            for at, *args in stream:
+                if at > env.now:
+                    yield env.timeout(at - env.now)
+                node.receive(*args)
+
+        def shift(node=node, env=env):  # noqa: ANN001, ANN202
+            yield env.timeout(half)
+            node.tracks = dataclasses.replace(node.tracks, x=node.tracks.x + 5.0)
+
+        env.process(drive())
+        env.process(shift())
+        env.run(until=stream[-1][0] + 20.0)
+        results.append((node, log, []))
+    assert_same(*results)
