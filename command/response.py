@@ -168,6 +168,15 @@ class Team:
                               lambda t: est.predict(t, self.predict_max_s),
                               self.position(), leave_s, self.predict_max_s)
 
+    def _moved(self, basis: TrackEstimate | None, latest: TrackEstimate, now_s: float) -> bool:
+        """Whether the track's prediction now moved enough since the plan to re-plan
+        (cheap test before the intercept search)."""
+        if basis is None:
+            return True
+        old = basis.predict(now_s, self.predict_max_s)
+        new = latest.predict(now_s, self.predict_max_s)
+        return float(np.hypot(*(new - old))) > REPLAN_SHIFT_M / 2
+
     def _sweep_range_m(self) -> float:
         night = self.daylight is not None and bool(self.daylight.is_night(self.env.now))
         return self.spec.detection_range_m * (self.spec.night_range_factor if night else 1.0)
@@ -176,6 +185,7 @@ class Team:
         """Intercept, search, chase; returns why the team goes home."""
         env, spec = self.env, self.spec
         used = est.last_update_s if est is not None else -np.inf
+        basis = est
         aim = self._aim(est, alert, env.now)
         self._go(self.planner.route(self.position(), aim, env.now))
         searching_since: float | None = None
@@ -201,8 +211,9 @@ class Team:
             latest = None if lost else self.picture(alert.track)
             if latest is None and not lost:
                 lost = True
-            if latest is not None and latest.last_update_s > used:
-                used = latest.last_update_s
+            if latest is not None and latest.last_update_s > used and \
+                    self._moved(basis, latest, now):
+                used, basis = latest.last_update_s, latest
                 new_aim = self._aim(latest, alert, now)
                 if float(np.hypot(*(new_aim - aim))) > REPLAN_SHIFT_M:
                     aim = new_aim
