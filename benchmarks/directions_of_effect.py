@@ -90,12 +90,14 @@ def main() -> None:
             xs = [out[name][r][kpi] for r in range(a.replications)]
             ds = [out[name][r][kpi] - base[r][kpi] for r in range(a.replications)
                   if not (math.isnan(out[name][r][kpi]) or math.isnan(base[r][kpi]))]
-            mean = sum(x for x in xs if not math.isnan(x)) / max(1, sum(not math.isnan(x) for x in xs))
+            finite = [x for x in xs if not math.isnan(x)]
+            mean = sum(finite) / max(1, len(finite))
             n = len(ds)
             dm = sum(ds) / n if n else float("nan")
             sd = math.sqrt(sum((d - dm) ** 2 for d in ds) / (n - 1)) if n > 1 else float("nan")
             half = t_quantile_975(n - 1) * sd / math.sqrt(n) if n > 1 else float("nan")
-            print(f"  {kpi:30s} {mean:9.3f}   diff {dm:+8.3f}  [{dm - half:+.3f}, {dm + half:+.3f}]")
+            print(f"  {kpi:30s} {mean:9.3f}   diff {dm:+8.3f}  "
+                  f"[{dm - half:+.3f}, {dm + half:+.3f}]")
 
 
 if __name__ == "__main__":
