@@ -119,6 +119,7 @@ class CostRow:
     cost_per_apprehension: Estimate
     incremental_cost_per_apprehension: Estimate | None
     efficient: bool
+    versus_baseline: str = ""
 
 
 @dataclass
@@ -198,7 +199,25 @@ def _cost_rows(comp: Comparison, results: Sequence[Sequence[KPIs]]) -> list[Cost
         rows.append((variant, float(daily), comp.estimates[variant, p_name],
                      _ratio_interval(float(daily), per_day), incremental))
     points = [(r[1], r[2].mean if r[2].mean is not None else -INF) for r in rows]
-    return [CostRow(*r, efficient=e) for r, e in zip(rows, efficient_set(points), strict=True)]
+    base_point = points[0]
+    return [CostRow(*r, efficient=e, versus_baseline=_versus(p, base_point) if i else "")
+            for i, (r, e, p) in enumerate(zip(rows, efficient_set(points), points,
+                                              strict=True))]
+
+
+def _versus(point: tuple[float, float], base: tuple[float, float]) -> str:
+    """``dominates`` (no dearer, no less effective), ``dominated``, or ``trade-off``.
+
+    An incremental cost per extra apprehension means something only for a trade-off:
+    a variant that costs less and apprehends more has a negative ratio that ranks
+    nothing.
+    """
+    (cost, effect), (cost0, effect0) = point, base
+    if cost <= cost0 and effect >= effect0 and (cost, effect) != (cost0, effect0):
+        return "dominates"
+    if cost >= cost0 and effect <= effect0 and (cost, effect) != (cost0, effect0):
+        return "dominated"
+    return "trade-off"
 
 
 def _incremental(delta_cost: float, delta_rate: Estimate) -> Estimate:
@@ -238,15 +257,17 @@ def comparison_csv(comp: Comparison) -> str:
 
 def cost_effectiveness_csv(comp: Comparison) -> str:
     """``variant,cost_per_day,p_apprehend,p_lo,p_hi,cost_per_apprehension,cpa_lo,cpa_hi,
-    incremental_cost_per_apprehension,icpa_lo,icpa_hi,efficient``."""
+    incremental_cost_per_apprehension,icpa_lo,icpa_hi,efficient,versus_baseline``."""
     lines = ["variant,cost_per_day,p_apprehend,p_lo,p_hi,cost_per_apprehension,cpa_lo,"
-             "cpa_hi,incremental_cost_per_apprehension,icpa_lo,icpa_hi,efficient"]
+             "cpa_hi,incremental_cost_per_apprehension,icpa_lo,icpa_hi,efficient,"
+             "versus_baseline"]
     for r in comp.costs:
         p, c, i = r.p_apprehend, r.cost_per_apprehension, r.incremental_cost_per_apprehension
         lines.append(",".join([r.variant, _cell(r.cost_per_day), _cell(p.mean), _cell(p.lo),
                                _cell(p.hi), _cell(c.mean), _cell(c.lo), _cell(c.hi),
                                _cell(i.mean if i else None), _cell(i.lo if i else None),
-                               _cell(i.hi if i else None), str(r.efficient).lower()]))
+                               _cell(i.hi if i else None), str(r.efficient).lower(),
+                               r.versus_baseline]))
     return "\n".join(lines) + "\n"
 
 
@@ -299,12 +320,13 @@ def format_table(comp: Comparison, kpis: Sequence[str] | None = None) -> str:
 
 def _cost_table(comp: Comparison) -> str:
     rows = [["variant", "cost/day", "P(apprehend)", "cost/apprehension",
-             "extra cost per extra apprehension", "efficient"]]
+             "vs baseline", "extra cost per extra apprehension", "efficient"]]
     for r in comp.costs:
+        inc = (_with_ci(r.incremental_cost_per_apprehension)
+               if r.versus_baseline == "trade-off" else "-")
         rows.append([r.variant, num(r.cost_per_day), _with_ci(r.p_apprehend),
-                     _with_ci(r.cost_per_apprehension),
-                     _with_ci(r.incremental_cost_per_apprehension),
-                     "yes" if r.efficient else "no"])
+                     _with_ci(r.cost_per_apprehension), r.versus_baseline or "baseline",
+                     inc, "yes" if r.efficient else "no"])
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w)
                        for i, (c, w) in enumerate(zip(r, widths, strict=True))).rstrip()
