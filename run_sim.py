@@ -269,6 +269,9 @@ def _executor(args: argparse.Namespace, replications: int):  # -> sim.executors.
     from sim.executors import make_executor
     from sim.experiment import default_workers
 
+    if args.dask and args.dask != "local" and "://" not in args.dask:
+        raise UsageError(f"run_sim.py: --dask {args.dask!r}: expected 'local' or a "
+                         "scheduler address like tcp://HOST:8786")
     workers = args.workers or (default_workers() if replications > 1 else 1)
     return make_executor(workers, args.dask)
 
@@ -288,13 +291,22 @@ def _progress(desc: str, quiet: bool):  # noqa: ANN202 - yields on_done(done, to
 
 
 def _guarded(function, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
-    """Call an experiment; a run directory of another experiment becomes BadInput."""
+    """Call an experiment; a run directory of another experiment, or a Dask scheduler
+    out of reach, becomes BadInput (one line, exit 2)."""
+    from sim.executors import ExecutorError
     from sim.store import StoreMismatch
 
     try:
         return function(*args, **kwargs)
-    except StoreMismatch as error:
+    except (StoreMismatch, ExecutorError) as error:
         raise BadInput(str(error)) from None
+
+
+def _check_kpis(asked: list[str], known: list[str]) -> None:
+    unknown = [k for k in asked if k not in known]
+    if unknown:
+        raise UsageError(f"run_sim.py: --kpi {unknown[0]!r}: no such KPI; the KPIs are "
+                         f"{', '.join(known)}")
 
 
 def _experiment_out(args: argparse.Namespace, kind: str, names: list[str]) -> Path:
@@ -322,6 +334,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
                            executor=_executor(args, args.replications), on_done=on_done,
                            overwrite=args.overwrite)
     comp = compare([n for n, _ in variants], results)
+    _check_kpis(args.kpis, comp.kpis)
     write_comparison(out, comp)
     if not args.no_plots:
         from viz.compare import plot_comparison
@@ -355,6 +368,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                            kind="sweep", executor=_executor(args, args.replications),
                            on_done=on_done, overwrite=args.overwrite)
     comp = compare([n for n, _ in scenarios], results)
+    _check_kpis(args.kpis, comp.kpis)
     write_text_atomic(out / "sweep.csv", sweep_csv(points, comp))
     kpis = args.kpis or [k for k in DEFAULT_PLOT_KPIS if k in comp.kpis]
     table = format_sweep(points, comp, kpis)

@@ -36,6 +36,10 @@ Task = Callable[[Any, Any], Any]
 _WORKER_CONTEXT: Any = None
 
 
+class ExecutorError(Exception):
+    """The executor cannot run (a Dask scheduler out of reach); the message is one line."""
+
+
 class Executor(Protocol):
     """Runs ``task(context, item)`` for every item; yields ``(item, result)`` as done."""
 
@@ -139,7 +143,12 @@ class DaskExecutor:
                                    processes=True, host="127.0.0.1", dashboard_address=None)
             client = Client(cluster)
         else:
-            client = Client(self.address)
+            try:
+                client = Client(self.address, timeout="20s")
+            except (OSError, TimeoutError, ValueError) as error:
+                text = str(error).splitlines()[0] if str(error) else type(error).__name__
+                raise ExecutorError(f"--dask {self.address}: cannot reach the scheduler "
+                                    f"({text})") from None
         try:
             shared = client.scatter(context, broadcast=True, hash=False)
             futures = {client.submit(task, shared, item, pure=False): item for item in items}

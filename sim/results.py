@@ -6,8 +6,9 @@ replication by replication:
 
 ``summary.json``
     ``scenario``, ``seed``, ``replications``, ``version``, ``kpis`` (KPI →
-    ``{"mean", "ci95"}``, `sim.metrics.summarize`), ``fusion_params`` (the overrides
-    the node used; pass them to ``run_sim.py fuse --param``).
+    ``{"mean", "ci95"}``, `sim.metrics.summarize`, proportions' intervals within
+    [0, 1]), ``fusion_params`` (the overrides the node used; pass them to
+    ``run_sim.py fuse --param``).
 ``crossings.csv``
     One row per crossing: ``replication,id,truth,size,entry_s,entry_x,entry_y,dest_x,
     dest_y,outcome,first_detection_s,first_alert_s,verified_s,dispatched_s,
@@ -35,6 +36,11 @@ replication by replication:
     ``sensor,id,kind``: the integer sensor id of ``detections.csv`` ↔ the id string.
 ``scenario.yaml``
     The resolved scenario (`sim.scenario.dump_scenario`).
+``experiment.json``, ``replications/``
+    The result store of a resumable run (`sim.store`, `sim.experiment.run_experiment`):
+    per replication its ``result.json`` (`result_record`) and its slices of the files
+    above (`replication_files`); the files are assembled from them
+    (`write_run_dir_from_store`), byte for byte what `write_run_dir` writes.
 
 Same scenario, seed and replications ⇒ byte-identical files. Atomicity: the files
 are written into a fresh temporary directory beside ``out_dir``, which then replaces
@@ -50,6 +56,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
+from sim.analysis import is_proportion
 from sim.engine import ReplicationResult
 from sim.ground.events import AlertRaised, AlertVerified, Dispatched, record_json
 from sim.ground.specs import Scenario
@@ -162,10 +169,24 @@ def summary_text(scenario_name: str, seed: int, kpis: Sequence[dict[str, float |
         "seed": int(seed),
         "replications": len(kpis),
         "version": version,
-        "kpis": summarize(kpis),
+        "kpis": _proportions_within_0_1(summarize(kpis)),
         "fusion_params": fusion_params,
     }
     return json.dumps(data, indent=2, allow_nan=False) + "\n"
+
+
+def _proportions_within_0_1(summary: dict[str, dict]) -> dict[str, dict]:
+    """Intersect proportions' intervals with [0, 1] (`sim.analysis.is_proportion`).
+
+    A t interval over replications can reach past a bound (a proportion near 0 or 1);
+    the true value lies within [0, 1], so the intersection covers whenever the
+    interval does.
+    """
+    for name, value in summary.items():
+        ci = value.get("ci95")
+        if ci is not None and is_proportion(name):
+            value["ci95"] = [max(0.0, ci[0]), min(1.0, ci[1])]
+    return summary
 
 
 def run_files(scenario: Scenario, seed: int, results: Sequence[ReplicationResult],

@@ -85,3 +85,14 @@ def test_cost_effectiveness_uses_the_ratio_of_constant_cost_to_mean_apprehension
     assert rows["base"].efficient and rows["more"].efficient
     assert "cost_per_apprehension" in comparison_csv(comp)
     assert "efficient" in format_table(comp)
+
+
+def test_summary_json_keeps_proportion_intervals_within_0_and_1():
+    import json
+
+    from sim.results import summary_text
+
+    kpis = [{"p_detect": v, "crossings": c} for v, c in [(0.0, 3), (0.0, 9), (0.1, 1)]]
+    summary = json.loads(summary_text("s", 1, kpis, {}, "t"))["kpis"]
+    assert summary["p_detect"]["ci95"][0] == 0.0 < summary["p_detect"]["ci95"][1] <= 1.0
+    assert summary["crossings"]["ci95"][0] < 0   # a count is not a proportion: untouched
