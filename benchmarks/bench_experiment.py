@@ -7,11 +7,18 @@ sends back the replication's KPI summary) into fresh directories; the second che
 that its per-replication results are byte-identical to the first's and records the
 speed-up in ``extra_info``. Worker start-up (process start, imports, loading the
 compiled fusion kernels from numba's cache) is inside the timing.
+
+``extra_info`` also has the CPU seconds used (this process and its reaped workers)
+and ``cpu_share``: CPU seconds / (wall seconds × workers), the share of its cores the
+experiment actually got. On a machine shared with other work (these have 2 cores) a
+share well below 1 says the wall time measured the neighbours, not the executor;
+quote the speed-up only from runs where both shares are near 1.
 """
 
 from __future__ import annotations
 
 import os
+import resource
 import shutil
 from pathlib import Path
 
@@ -43,9 +50,19 @@ def _time(benchmark, scenario, tmp_path, executor, label):  # noqa: ANN001, ANN2
         shutil.rmtree(out, ignore_errors=True)
         return (), {}
 
+    def cpu_s() -> float:
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+    before = cpu_s()
     results = benchmark.pedantic(
         lambda: run_variants([("default", scenario)], 1, N, out, executor=executor),
         setup=fresh, rounds=1, iterations=1)
+    used = cpu_s() - before
+    wall = benchmark.stats.stats.mean
+    benchmark.extra_info["cpu_s"] = round(used, 1)
+    benchmark.extra_info["cpu_share"] = round(used / (wall * executor.workers), 3)
     benchmark.extra_info["replications"] = N
     benchmark.extra_info["workers"] = executor.workers
     benchmark.extra_info["s_per_replication"] = benchmark.stats.stats.mean / N
