@@ -284,7 +284,9 @@ def _progress(desc: str, quiet: bool):  # noqa: ANN202 - yields on_done(done, to
     with tqdm(desc=desc, unit="rep", disable=quiet or None, leave=False,
               file=sys.stderr) as bar:
         def on_done(done: int, total: int) -> None:
-            bar.total = total
+            if bar.total != total:
+                bar.total = total
+                bar.refresh()
             bar.update(done - bar.n)
 
         yield on_done
