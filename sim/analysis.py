@@ -307,12 +307,7 @@ def format_table(comp: Comparison, kpis: Sequence[str] | None = None) -> str:
             row += [_with_ci(comp.estimates[v, name]),
                     _with_ci(comp.differences.get((v, name)), signed=True)]
         rows.append(row)
-    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
-    lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w)
-                       for i, (c, w) in enumerate(zip(r, widths, strict=True))).rstrip()
-             for r in rows]
-    lines.insert(1, "-" * len(lines[0]))
-    text = "\n".join(lines)
+    text = _align(rows)
     if comp.costs:
         text += "\n\n" + _cost_table(comp)
     return text
@@ -327,11 +322,17 @@ def _cost_table(comp: Comparison) -> str:
         rows.append([r.variant, num(r.cost_per_day), _with_ci(r.p_apprehend),
                      _with_ci(r.cost_per_apprehension), r.versus_baseline or "baseline",
                      inc, "yes" if r.efficient else "no"])
+    return _align(rows)
+
+
+def _align(rows: Sequence[Sequence[str]], first_left: bool = True) -> str:
+    """Rows as text columns two spaces apart, numbers right-aligned, a rule under the
+    header; the first column left-aligned when ``first_left``."""
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w)
+    lines = ["  ".join(c.ljust(w) if i == 0 and first_left else c.rjust(w)
                        for i, (c, w) in enumerate(zip(r, widths, strict=True))).rstrip()
              for r in rows]
-    lines.insert(1, "-" * len(lines[0]))
+    lines.insert(1, "-" * max(len(line) for line in lines))
     return "\n".join(lines)
 
 
@@ -345,7 +346,4 @@ def format_sweep(points: Sequence[Sequence[tuple[str, str]]], comp: Comparison,
     for variant, point in zip(comp.variants, points, strict=True):
         rows.append([v for _, v in point]
                     + [_with_ci(comp.estimates[variant, n]) for n in names])
-    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
-    lines = ["  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
-    lines.insert(1, "-" * len(lines[0]))
-    return "\n".join(lines)
+    return _align(rows, first_left=False)

@@ -136,7 +136,7 @@ def test_compare_command_end_to_end(tmp_path):
     out = tmp_path / "cmp"
     result = run_cli("compare", str(TINY), "--set", "duration=4h", "--variant",
                      "same:command.operators=1", "--variant", "ops3:command.operators=3",
-                     "-n", "3", "-j", "1", "--out", str(out))
+                     "-n", "3", "--dask", "local", "-j", "2", "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert "Δ same − tiny" in result.stdout and "p_detect" in result.stdout
     assert (out / "comparison.png").stat().st_size > 0
