@@ -1,7 +1,9 @@
-"""greenborder command line: run | validate | schema | fuse.
+"""greenborder command line: run | compare | sweep | validate | schema | fuse.
 
     python run_sim.py                                   # the default scenario into runs/default
     python run_sim.py run SCENARIO [--out DIR] [--seed N] [--replications N] [--set PATH=VALUE]
+    python run_sim.py compare A.yaml [B.yaml ...] [--variant NAME:PATH=VALUE,...] [-n N]
+    python run_sim.py sweep SCENARIO --set PATH=v1,v2,... [--set PATH2=...] [--kpi NAME]
     python run_sim.py validate FILE...
     python run_sim.py schema [-o FILE]
     python run_sim.py fuse DETECTIONS.csv -o TRACKS.csv [--param NAME=VALUE]
@@ -15,8 +17,10 @@ written.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
+import re
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -77,6 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
                      "command.operators=3 or sensors.0.pd=0.8 (repeatable)")
     run.add_argument("--no-plots", action="store_true", help="skip map.png")
     run.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
+    _add_execution_options(run)
+    _add_experiment_commands(sub)
 
     validate = sub.add_parser("validate", help="check scenario files; exit 2 on the first bad one")
     validate.add_argument("files", nargs="+", help="scenario YAML files")
@@ -104,20 +110,15 @@ def build_parser() -> argparse.ArgumentParser:
 def cmd_run(args: argparse.Namespace) -> int:
     scenario = _load(args.scenario, args.overrides)  # fail fast, before heavy imports
 
-    from tqdm import tqdm
-
     from sim import __version__
-    from sim.experiment import default_workers, run_replications
-    from sim.results import write_run_dir
+    from sim.experiment import run_experiment
 
     out = Path(args.out) if args.out else Path("runs") / scenario.name
-    workers = args.workers or (default_workers() if args.replications > 1 else 1)
     started = time.perf_counter()
-    with tqdm(total=args.replications, desc=f"{scenario.name}", unit="rep",
-              disable=args.quiet or None, leave=False, file=sys.stderr) as bar:
-        results = run_replications(scenario, args.seed, args.replications, workers,
-                                   on_done=lambda n: bar.update(n - bar.n))
-    write_run_dir(out, scenario, args.seed, results, __version__)
+    with _progress(scenario.name, args.quiet) as on_done:
+        _guarded(run_experiment, scenario, args.seed, args.replications, out,
+                 version=__version__, executor=_executor(args, args.replications),
+                 on_done=on_done, overwrite=args.overwrite)
     if not args.no_plots:
         from viz.map import draw_map
 
@@ -217,7 +218,181 @@ def _params_from(path: str) -> dict[str, str]:
     return {str(k): str(v) for k, v in params.items()}
 
 
-COMMANDS = {"run": cmd_run, "validate": cmd_validate, "schema": cmd_schema, "fuse": cmd_fuse}
+# ------------------------------------------------------ experiments: compare, sweep
+
+
+def _add_execution_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--dask", metavar="ADDRESS",
+                        help="run replications on a Dask cluster: tcp://HOST:PORT of a "
+                        "scheduler, or 'local' for a local cluster on 127.0.0.1")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="discard results of another scenario or seed in --out "
+                        "instead of refusing")
+
+
+def _add_experiment_commands(sub: argparse._SubParsersAction) -> None:
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--out", "-o", help="experiment directory (default: runs/...)")
+        p.add_argument("--seed", type=_int_at_least(0), default=1, help="seed (default 1)")
+        p.add_argument("--replications", "-n", type=_int_at_least(1), default=20,
+                       help="replications per variant (default 20)")
+        p.add_argument("--workers", "-j", type=_int_at_least(1), default=None,
+                       help="worker processes (default: one per core)")
+        p.add_argument("--kpi", dest="kpis", action="append", default=[], metavar="NAME",
+                       help="KPIs for the table and plots (repeatable; default: all in "
+                       "the table, the main ones in plots)")
+        p.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+        p.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
+        _add_execution_options(p)
+
+    compare = sub.add_parser("compare", help="run variants on common random numbers; "
+                             "paired differences, costs, comparison.csv/png")
+    compare.add_argument("scenarios", nargs="+", help="scenario YAML files; the first is "
+                         "the baseline")
+    compare.add_argument("--variant", dest="variants", action="append", default=[],
+                         metavar="NAME:PATH=VALUE,...", help="a variant of the first "
+                         "scenario (repeatable)")
+    compare.add_argument("--set", dest="overrides", action="append", default=[],
+                         metavar="PATH=VALUE", help="override applied to every variant")
+    common(compare)
+
+    sweep = sub.add_parser("sweep", help="run a grid of scenario values; table and a "
+                           "plot per KPI")
+    sweep.add_argument("scenario", help="scenario YAML file")
+    sweep.add_argument("--set", dest="axes", action="append", default=[], required=True,
+                       metavar="PATH=v1,v2,...", help="a swept field and its values "
+                       "(repeatable: the grid of all combinations)")
+    common(sweep)
+
+
+def _executor(args: argparse.Namespace, replications: int):  # -> sim.executors.Executor
+    from sim.executors import make_executor
+    from sim.experiment import default_workers
+
+    if args.dask and args.dask != "local" and "://" not in args.dask:
+        raise UsageError(f"run_sim.py: --dask {args.dask!r}: expected 'local' or a "
+                         "scheduler address like tcp://HOST:8786")
+    workers = args.workers or (default_workers() if replications > 1 else 1)
+    return make_executor(workers, args.dask)
+
+
+@contextlib.contextmanager
+def _progress(desc: str, quiet: bool):  # noqa: ANN202 - yields on_done(done, total)
+    """A progress bar on stderr when it is a terminal (quiet otherwise)."""
+    from tqdm import tqdm
+
+    with tqdm(desc=desc, unit="rep", disable=quiet or None, leave=False,
+              file=sys.stderr) as bar:
+        def on_done(done: int, total: int) -> None:
+            if bar.total != total:
+                bar.total = total
+                bar.refresh()
+            bar.update(done - bar.n)
+
+        yield on_done
+
+
+def _guarded(function, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+    """Call an experiment; a run directory of another experiment, or a Dask scheduler
+    out of reach, becomes BadInput (one line, exit 2)."""
+    from sim.executors import ExecutorError
+    from sim.store import StoreMismatch
+
+    try:
+        return function(*args, **kwargs)
+    except (StoreMismatch, ExecutorError) as error:
+        raise BadInput(str(error)) from None
+
+
+def _check_kpis(asked: list[str], known: list[str]) -> None:
+    unknown = [k for k in asked if k not in known]
+    if unknown:
+        raise UsageError(f"run_sim.py: --kpi {unknown[0]!r}: no such KPI; the KPIs are "
+                         f"{', '.join(known)}")
+
+
+def _experiment_out(args: argparse.Namespace, kind: str, names: list[str]) -> Path:
+    if args.out:
+        return Path(args.out)
+    stem = "-".join(re.sub(r"[^A-Za-z0-9._-]+", "_", n) for n in names)[:80]
+    return Path("runs") / f"{kind}-{stem}"
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from sim.scenario import ScenarioError
+
+    try:
+        from sim.experiment import comparison_variants
+
+        variants = comparison_variants(args.scenarios, args.variants, args.overrides)
+    except ScenarioError as error:
+        raise BadInput(str(error)) from None
+    from sim.analysis import compare, format_table
+    from sim.experiment import run_variants, write_comparison
+
+    out = _experiment_out(args, "compare", [n for n, _ in variants])
+    with _progress("compare", args.quiet) as on_done:
+        results = _guarded(run_variants, variants, args.seed, args.replications, out,
+                           executor=_executor(args, args.replications), on_done=on_done,
+                           overwrite=args.overwrite)
+    comp = compare([n for n, _ in variants], results)
+    _check_kpis(args.kpis, comp.kpis)
+    write_comparison(out, comp)
+    if not args.no_plots:
+        from viz.compare import plot_comparison
+
+        plot_comparison(out, args.kpis or None)
+    if not args.quiet:
+        print(f"{len(variants)} variants x {args.replications} replications, seed "
+              f"{args.seed} (common random numbers)  ->  {out}")
+        print(format_table(comp, args.kpis or None))
+    return 0
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from sim.scenario import ScenarioError
+
+    try:
+        from sim.experiment import parse_sweep, sweep_points
+
+        points = sweep_points(parse_sweep(args.axes))
+        scenarios = [(f"p{i:02d}", _load(args.scenario, [f"{p}={v}" for p, v in point]))
+                     for i, point in enumerate(points)]
+    except ScenarioError as error:
+        raise BadInput(str(error)) from None
+    from sim.analysis import compare, format_sweep
+    from sim.experiment import run_variants, sweep_csv
+    from sim.store import write_text_atomic
+
+    out = _experiment_out(args, "sweep", [scenarios[0][1].name, *(p for p, _ in points[0])])
+    with _progress("sweep", args.quiet) as on_done:
+        results = _guarded(run_variants, scenarios, args.seed, args.replications, out,
+                           kind="sweep", executor=_executor(args, args.replications),
+                           on_done=on_done, overwrite=args.overwrite)
+    comp = compare([n for n, _ in scenarios], results)
+    _check_kpis(args.kpis, comp.kpis)
+    write_text_atomic(out / "sweep.csv", sweep_csv(points, comp))
+    kpis = args.kpis or [k for k in DEFAULT_PLOT_KPIS if k in comp.kpis]
+    table = format_sweep(points, comp, kpis)
+    write_text_atomic(out / "sweep.txt", table + "\n")
+    if not args.no_plots:
+        from viz.compare import plot_sweep
+
+        plot_sweep(out, kpis)
+    if not args.quiet:
+        print(f"{len(points)} points x {args.replications} replications, seed {args.seed}"
+              f"  ->  {out}")
+        print(table)
+    return 0
+
+
+#: KPIs of sweep tables and plots when --kpi is not given (those present are used).
+DEFAULT_PLOT_KPIS = ["p_detect", "p_apprehend", "p_intercept", "false_alarms_per_day",
+                     "operator_utilisation", "cost_per_day", "cost_per_apprehension"]
+
+
+COMMANDS = {"run": cmd_run, "compare": cmd_compare, "sweep": cmd_sweep,
+            "validate": cmd_validate, "schema": cmd_schema, "fuse": cmd_fuse}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -227,7 +402,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         if args.command is None:
-            raise UsageError("run_sim.py: choose a command: run, validate, schema, fuse "
+            raise UsageError("run_sim.py: choose a command: run, compare, sweep, validate, "
+                             "schema, fuse "
                              "(see --help)")
         return COMMANDS[args.command](args)
     except UsageError as error:

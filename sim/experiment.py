@@ -1,22 +1,53 @@
-"""Experiments: many replications of one scenario, serial or in worker processes.
+"""Experiments: replications of a scenario or of variants, on any executor, resumable.
 
-A replication is a pure function of (scenario, seed, replication index) and returns
-plain data, so it runs the same anywhere: in this process or in a pool of worker
-processes. Results come back ordered by replication index whatever order the
-workers finish in, so the files written from them are byte-identical serial or
-parallel.
+A replication is a pure function of (scenario, seed, replication index)
+(`replicate`: the engine's `run_replication` plus the cost KPIs of `sim.costs`), so
+it runs the same in process, in a local process pool or on a Dask cluster
+(`sim.executors`). The scenarios go to each worker once; a worker sends back text,
+never live objects:
+
+- for ``run``, the replication's slices of the run directory's files
+  (`sim.results.replication_files`): the run directory needs the event log;
+- for ``compare`` and ``sweep``, only its summary (`sim.results.result_record`:
+  the KPIs), a few hundred bytes instead of megabytes of events.
+
+Results are written to the run directory's result store (`sim.store`) by this process
+as each replication finishes, so an interrupted experiment resumes with the missing
+replications only, and the final files are assembled in replication order: the bytes
+are the same whatever executor ran them, in whatever order they finished, and
+however often the run was interrupted.
+
+Variants run on the same seeds: replication ``r`` of every variant uses the streams
+of (seed, r), so they face the same crossings (common random numbers), and
+`sim.analysis` takes their differences replication by replication.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
+from sim.analysis import Comparison, comparison_csv, cost_effectiveness_csv, format_table
+from sim.costs import cost_kpis
 from sim.engine import ReplicationResult, run_replication
+from sim.executors import Executor, SerialExecutor, make_executor
 from sim.ground.specs import Scenario
+from sim.results import (
+    RESULT_JSON,
+    replication_files,
+    result_record,
+    write_run_dir_from_store,
+)
+from sim.scenario import dump_scenario
+from sim.store import ResultStore, replication_key, scenario_digest, write_text_atomic
 
-Progress = Callable[[int], None]
+#: Called with (replications finished, replications in all), finished ones found in
+#: the store included.
+Progress = Callable[[int, int], None]
+KPIs = dict[str, float | None]
 
 
 def default_workers() -> int:
@@ -24,40 +55,251 @@ def default_workers() -> int:
     return max(1, min(8, os.cpu_count() or 1))
 
 
+def replicate(scenario: Scenario, seed: int, replication: int) -> ReplicationResult:
+    """One replication with the cost KPIs (`sim.costs.cost_kpis`) added to its KPIs."""
+    res = run_replication(scenario, seed, replication)
+    extra = cost_kpis(scenario, res.kpis)
+    return dataclasses.replace(res, kpis={**res.kpis, **extra}) if extra else res
+
+
+# Tasks: module-level functions of (context, item), so they pickle by reference.
+
+def _result_task(context: tuple[Scenario, int], replication: int) -> ReplicationResult:
+    scenario, seed = context
+    return replicate(scenario, seed, replication)
+
+
+def _files_task(context: tuple[Scenario, int], replication: int) -> dict[str, str]:
+    scenario, seed = context
+    return replication_files(replicate(scenario, seed, replication))
+
+
+def _summary_task(context: tuple[tuple[Scenario, ...], int], item: tuple[int, int]) -> str:
+    scenarios, seed = context
+    variant, replication = item
+    return result_record(replicate(scenarios[variant], seed, replication))
+
+
 def run_replications(scenario: Scenario, seed: int, replications: int = 1,
-                     workers: int = 1,
-                     on_done: Progress | None = None) -> list[ReplicationResult]:
-    """Run replications ``0 .. replications-1`` of ``scenario`` under ``seed``.
+                     workers: int = 1, on_done: Callable[[int], None] | None = None,
+                     executor: Executor | None = None) -> list[ReplicationResult]:
+    """Replications ``0 .. replications-1`` of ``scenario``, in memory, in order.
 
     Parameters
     ----------
     scenario : the validated scenario
     seed : the experiment's seed; replication ``r`` uses streams spawned from (seed, r)
     replications : how many replications, >= 1
-    workers : worker processes; 1 runs in this process
-    on_done : called with the number of replications finished so far (progress bars)
-
-    Returns
-    -------
-    The results, in replication order.
+    workers : worker processes when no ``executor`` is given; 1 runs in this process
+    on_done : called with the number of replications finished so far
+    executor : where to run (`sim.executors`); default from ``workers``
     """
     if replications < 1:
         raise ValueError("replications must be >= 1")
     if workers < 1:
         raise ValueError("workers must be >= 1")
-    results: list[ReplicationResult | None] = [None] * replications
-    if workers == 1 or replications == 1:
-        for r in range(replications):
-            results[r] = run_replication(scenario, seed, r)
-            if on_done is not None:
-                on_done(r + 1)
-    else:
-        with ProcessPoolExecutor(max_workers=min(workers, replications)) as pool:
-            futures = {pool.submit(run_replication, scenario, seed, r): r
-                       for r in range(replications)}
-            for done, future in enumerate(as_completed(futures), start=1):
-                results[futures[future]] = future.result()
-                if on_done is not None:
-                    on_done(done)
-    return [r for r in results if r is not None]
+    executor = executor or make_executor(workers if replications > 1 else 1)
+    results: dict[int, ReplicationResult] = {}
+    for r, res in executor.run(_result_task, (scenario, seed), list(range(replications))):
+        results[r] = res
+        if on_done is not None:
+            on_done(len(results))
+    return [results[r] for r in range(replications)]
 
+
+def run_experiment(scenario: Scenario, seed: int, replications: int, out_dir: str | Path, *,
+                   version: str, executor: Executor | None = None,
+                   on_done: Progress | None = None, overwrite: bool = False) -> Path:
+    """Run ``replications`` of ``scenario`` into the run directory ``out_dir``, resumably.
+
+    Replications already in the directory's store are not run again; each one that
+    finishes is stored at once. Then the run directory's files are written from the
+    store (`sim.results.write_run_dir_from_store`).
+
+    Raises
+    ------
+    sim.store.StoreMismatch
+        When ``out_dir`` holds results of another scenario or seed (unless
+        ``overwrite``).
+    """
+    if replications < 1:
+        raise ValueError("replications must be >= 1")
+    text = dump_scenario(scenario)
+    identity = {"kind": "run", "seed": int(seed),
+                "scenarios": {scenario.name: scenario_digest(text)}}
+    store = ResultStore(out_dir, identity, overwrite=overwrite)
+    keys = [replication_key(r) for r in range(replications)]
+    missing = [r for r in range(replications) if not store.has(keys[r])]
+    done = replications - len(missing)
+    if on_done is not None:
+        on_done(done, replications)
+    for r, files in (executor or SerialExecutor()).run(_files_task, (scenario, seed), missing):
+        store.put(keys[r], files)
+        done += 1
+        if on_done is not None:
+            on_done(done, replications)
+    return write_run_dir_from_store(out_dir, scenario, seed, store, keys, version)
+
+
+def run_variants(variants: Sequence[tuple[str, Scenario]], seed: int, replications: int,
+                 out_dir: str | Path, *, kind: str = "compare",
+                 executor: Executor | None = None, on_done: Progress | None = None,
+                 overwrite: bool = False) -> list[list[KPIs]]:
+    """Run every variant on replications ``0 .. replications-1`` of one seed, resumably.
+
+    Parameters
+    ----------
+    variants : (name, resolved scenario), names unique; the first is the baseline
+    seed : shared by all variants (common random numbers)
+    replications : per variant
+    out_dir : the experiment's directory: its store, and ``scenario-vNN.yaml`` for
+        every variant (the resolved scenario as run)
+    kind : ``compare`` or ``sweep`` (recorded in the store's identity)
+
+    Returns
+    -------
+    Per variant, its replications' KPIs in replication order.
+    """
+    names = [name for name, _ in variants]
+    if len(set(names)) != len(names):
+        raise ValueError(f"variant names must be unique, got {names}")
+    texts = [dump_scenario(s) for _, s in variants]
+    identity = {"kind": kind, "seed": int(seed),
+                "scenarios": {n: scenario_digest(t) for n, t in zip(names, texts, strict=True)}}
+    store = ResultStore(out_dir, identity, overwrite=overwrite)
+    for i, text in enumerate(texts):
+        write_text_atomic(Path(out_dir) / f"scenario-v{i:02d}.yaml", text)
+    items = [(v, r) for r in range(replications) for v in range(len(variants))]
+    keys = {item: replication_key(item[1], f"v{item[0]:02d}") for item in items}
+    missing = [item for item in items if not store.has(keys[item])]
+    total, done = len(items), len(items) - len(missing)
+    if on_done is not None:
+        on_done(done, total)
+    context = (tuple(s for _, s in variants), int(seed))
+    for item, text in (executor or SerialExecutor()).run(_summary_task, context, missing):
+        store.put(keys[item], {RESULT_JSON: text})
+        done += 1
+        if on_done is not None:
+            on_done(done, total)
+    return [[json.loads(store.read(keys[v, r], RESULT_JSON))["kpis"]
+             for r in range(replications)] for v in range(len(variants))]
+
+
+# -------------------------------------------------------------- compare and sweep
+
+
+def split_values(text: str) -> list[str]:
+    """Split on commas outside brackets and braces: ``1,[2, 3],x`` → 3 items.
+
+    >>> split_values("command.operators=1,sensors.0.position_m=[5, 6]")
+    ['command.operators=1', 'sensors.0.position_m=[5, 6]']
+    """
+    items, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch in "[{":
+            depth += 1
+        elif ch in "]}":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            items.append(text[start:i].strip())
+            start = i + 1
+    items.append(text[start:].strip())
+    return items
+
+
+def parse_variant(text: str) -> tuple[str, list[str]]:
+    """``NAME:PATH=VALUE,PATH=VALUE`` → (NAME, [PATH=VALUE, ...])."""
+    from sim.scenario import ScenarioError
+
+    name, sep, rest = text.partition(":")
+    overrides = split_values(rest) if sep else []
+    if not name.strip() or not overrides or any("=" not in o for o in overrides):
+        raise ScenarioError(f"--variant {text!r}: expected NAME:PATH=VALUE[,PATH=VALUE...], "
+                            "e.g. more-ops:command.operators=4")
+    return name.strip(), overrides
+
+
+def parse_sweep(items: Sequence[str]) -> list[tuple[str, list[str]]]:
+    """``PATH=v1,v2,...`` items → (PATH, [v1, v2, ...]) axes of the grid."""
+    from sim.scenario import ScenarioError
+
+    axes = []
+    for item in items:
+        path, sep, values = item.partition("=")
+        choices = split_values(values) if sep else []
+        if not path.strip() or not choices or any(not v for v in choices):
+            raise ScenarioError(f"--set {item!r}: expected PATH=v1,v2,..., "
+                                "e.g. command.operators=1,2,4")
+        axes.append((path.strip(), choices))
+    return axes
+
+
+def sweep_points(axes: Sequence[tuple[str, Sequence[str]]]) -> list[list[tuple[str, str]]]:
+    """The grid: every combination of the axes' values, the last axis fastest."""
+    import itertools
+
+    return [list(zip([p for p, _ in axes], combo, strict=True))
+            for combo in itertools.product(*[values for _, values in axes])]
+
+
+def comparison_variants(paths: Sequence[str], variants: Sequence[str],
+                        overrides: Sequence[str] = ()) -> list[tuple[str, Scenario]]:
+    """The variants of ``compare``: each file (named after its scenario, or its file
+    stem when two share a name), then each ``--variant`` applied to the first file.
+
+    Raises
+    ------
+    sim.scenario.ScenarioError
+        A bad file, override or variant (one line naming it).
+    """
+    from sim.scenario import ScenarioError, load_scenario
+
+    loaded = [load_scenario(p, overrides) for p in paths]
+    names = [s.name for s in loaded]
+    if len(set(names)) != len(names):
+        names = [Path(p).stem for p in paths]
+    out = list(zip(names, loaded, strict=True))
+    for text in variants:
+        name, extra = parse_variant(text)
+        out.append((name, load_scenario(paths[0], [*overrides, *extra])))
+    seen: set[str] = set()
+    for name, _ in out:
+        if name in seen:
+            raise ScenarioError(f"variant {name!r}: the name is used twice; name variants "
+                                "apart (--variant NAME:...)")
+        seen.add(name)
+    if len(out) < 2:
+        raise ScenarioError("compare: give two scenario files or a --variant "
+                            "NAME:PATH=VALUE,...")
+    return out
+
+
+def write_comparison(out_dir: str | Path, comp: Comparison) -> None:
+    """``comparison.csv``, ``comparison.txt`` and (with costs) ``cost_effectiveness.csv``."""
+    out = Path(out_dir)
+    write_text_atomic(out / "comparison.csv", comparison_csv(comp))
+    write_text_atomic(out / "comparison.txt", format_table(comp) + "\n")
+    if comp.costs:
+        write_text_atomic(out / "cost_effectiveness.csv", cost_effectiveness_csv(comp))
+
+
+def sweep_csv(points: Sequence[Sequence[tuple[str, str]]], comp: Comparison) -> str:
+    """``sweep.csv``: ``point``, one ``set:PATH`` column per axis, then ``kpi,n,mean,
+    ci_lo,ci_hi,diff,diff_lo,diff_hi`` (differences against the first point, paired).
+
+    The comparison's variants are the points, named ``p00``, ``p01``, ... in grid order.
+    """
+    paths = [p for p, _ in points[0]]
+    rows = comparison_csv(comp).splitlines()[1:]
+    values = {name: point for name, point in zip(comp.variants, points, strict=True)}
+    lines = [",".join(["point", *(f"set:{p}" for p in paths),
+                       "kpi,n,mean,ci_lo,ci_hi,diff,diff_lo,diff_hi"])]
+    for row in rows:
+        kpi, variant, rest = row.split(",", 2)
+        cells = [_csv_cell(v) for _, v in values[variant]]
+        lines.append(",".join([str(comp.variants.index(variant)), *cells, kpi, rest]))
+    return "\n".join(lines) + "\n"
+
+
+def _csv_cell(text: str) -> str:
+    return f'"{text}"' if "," in text or '"' in text else text

@@ -6,8 +6,9 @@ replication by replication:
 
 ``summary.json``
     ``scenario``, ``seed``, ``replications``, ``version``, ``kpis`` (KPI →
-    ``{"mean", "ci95"}``, `sim.metrics.summarize`), ``fusion_params`` (the overrides
-    the node used; pass them to ``run_sim.py fuse --param``).
+    ``{"mean", "ci95"}``, `sim.metrics.summarize`, proportions' intervals within
+    [0, 1]), ``fusion_params`` (the overrides the node used; pass them to
+    ``run_sim.py fuse --param``).
 ``crossings.csv``
     One row per crossing: ``replication,id,truth,size,entry_s,entry_x,entry_y,dest_x,
     dest_y,outcome,first_detection_s,first_alert_s,verified_s,dispatched_s,
@@ -35,6 +36,11 @@ replication by replication:
     ``sensor,id,kind``: the integer sensor id of ``detections.csv`` ↔ the id string.
 ``scenario.yaml``
     The resolved scenario (`sim.scenario.dump_scenario`).
+``experiment.json``, ``replications/``
+    The result store of a resumable run (`sim.store`, `sim.experiment.run_experiment`):
+    per replication its ``result.json`` (`result_record`) and its slices of the files
+    above (`replication_files`); the files are assembled from them
+    (`write_run_dir_from_store`), byte for byte what `write_run_dir` writes.
 
 Same scenario, seed and replications ⇒ byte-identical files. Atomicity: the files
 are written into a fresh temporary directory beside ``out_dir``, which then replaces
@@ -47,15 +53,17 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
+from sim.analysis import is_proportion
 from sim.engine import ReplicationResult
 from sim.ground.events import AlertRaised, AlertVerified, TeamTasked, record_json
 from sim.ground.specs import Scenario
 from sim.metrics import crossing_verdicts, summarize
 from sim.movers import group_name
 from sim.scenario import dump_scenario
+from sim.store import ResultStore, write_text_atomic
 
 
 def _f3(value: float | None) -> str:
@@ -146,21 +154,46 @@ def trajectories_csv(results: Sequence[ReplicationResult]) -> str:
 
 
 def sensors_csv(results: Sequence[ReplicationResult]) -> str:
-    rows = results[0].sensors if results else ()
+    return sensors_text(results[0].sensors if results else ())
+
+
+def sensors_text(rows: Iterable[Sequence[object]]) -> str:
+    """``sensors.csv`` from (integer id, id, kind) rows."""
     return "sensor,id,kind\n" + "".join(f"{i},{s},{k}\n" for i, s, k in rows)
 
 
 def summary_json(scenario: Scenario, seed: int, results: Sequence[ReplicationResult],
                  version: str) -> str:
+    return summary_text(scenario.name, seed, [r.kpis for r in results],
+                        results[0].fusion_overrides if results else {}, version)
+
+
+def summary_text(scenario_name: str, seed: int, kpis: Sequence[dict[str, float | None]],
+                 fusion_params: dict[str, str], version: str) -> str:
+    """``summary.json`` from the replications' KPI dicts, in replication order."""
     data = {
-        "scenario": scenario.name,
+        "scenario": scenario_name,
         "seed": int(seed),
-        "replications": len(results),
+        "replications": len(kpis),
         "version": version,
-        "kpis": summarize([r.kpis for r in results]),
-        "fusion_params": results[0].fusion_overrides if results else {},
+        "kpis": _proportions_within_0_1(summarize(kpis)),
+        "fusion_params": fusion_params,
     }
     return json.dumps(data, indent=2, allow_nan=False) + "\n"
+
+
+def _proportions_within_0_1(summary: dict[str, dict]) -> dict[str, dict]:
+    """Intersect proportions' intervals with [0, 1] (`sim.analysis.is_proportion`).
+
+    A t interval over replications can reach past a bound (a proportion near 0 or 1);
+    the true value lies within [0, 1], so the intersection covers whenever the
+    interval does.
+    """
+    for name, value in summary.items():
+        ci = value.get("ci95")
+        if ci is not None and is_proportion(name):
+            value["ci95"] = [max(0.0, ci[0]), min(1.0, ci[1])]
+    return summary
 
 
 def run_files(scenario: Scenario, seed: int, results: Sequence[ReplicationResult],
@@ -212,3 +245,108 @@ def write_run_dir(out_dir: str | Path, scenario: Scenario, seed: int,
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return out
+
+
+# ------------------------------------------------------------- from the result store
+
+#: Files made of one slice per replication, concatenated in replication order.
+PER_REPLICATION: dict[str, Callable[[Sequence[ReplicationResult]], str]] = {
+    "crossings.csv": crossings_csv,
+    "detections.csv": detections_csv,
+    "tracks.csv": tracks_csv,
+    "alerts.csv": alerts_csv,
+    "events.jsonl": events_jsonl,
+    "trajectories.csv": trajectories_csv,
+}
+
+#: The replication's own record in the store: KPIs and what summary.json and
+#: sensors.csv need.
+RESULT_JSON = "result.json"
+
+
+def result_record(res: ReplicationResult) -> str:
+    """A replication's summary as JSON text: replication, KPIs, sensors, fusion params.
+
+    Floats are written in their shortest round-trip form, so the KPIs read back are
+    the floats computed.
+    """
+    data = {"replication": int(res.replication), "kpis": plain_kpis(res.kpis),
+            "sensors": [list(row) for row in res.sensors],
+            "fusion_overrides": res.fusion_overrides}
+    return json.dumps(data, allow_nan=False) + "\n"
+
+
+def plain_kpis(kpis: dict[str, float | None]) -> dict[str, float | None]:
+    """KPIs as JSON-ready Python numbers (ints stay ints, numpy scalars converted)."""
+    out: dict[str, float | None] = {}
+    for name, value in kpis.items():
+        if value is None or isinstance(value, int | float):
+            out[name] = value
+        elif float(value).is_integer() and "int" in type(value).__name__:
+            out[name] = int(value)
+        else:
+            out[name] = float(value)
+    return out
+
+
+def replication_files(res: ReplicationResult) -> dict[str, str]:
+    """Everything the run directory needs of one replication, as store files.
+
+    ``result.json`` (`result_record`) and, for every file of `PER_REPLICATION`, this
+    replication's rows without the header: the run's file is the header followed by
+    these slices in replication order, byte for byte what `run_files` writes.
+    """
+    files = {RESULT_JSON: result_record(res)}
+    for name, writer in PER_REPLICATION.items():
+        head, text = writer([]), writer([res])
+        if not text.startswith(head):
+            raise AssertionError(f"{name}: a replication's text does not start with the "
+                                 "header; its slices cannot be concatenated")
+        files[name] = text[len(head):]
+    return files
+
+
+def write_run_dir_from_store(out_dir: str | Path, scenario: Scenario, seed: int,
+                             store: ResultStore, keys: Sequence[str], version: str) -> Path:
+    """Write the run directory's files from replications in ``store``.
+
+    Parameters
+    ----------
+    out_dir : the run directory (the store's own)
+    scenario : the resolved scenario that was run
+    seed : the experiment's seed
+    store : holds every key of ``keys``, written by `replication_files`
+    keys : the replications' store keys, in replication order
+    version : the package version
+
+    Each file is written under a temporary name and renamed into place, one after the
+    other, ``summary.json`` last; the bytes equal `write_run_dir`'s for the same
+    replications. Files are streamed slice by slice, so a long run is never held in
+    memory whole.
+    """
+    out = Path(out_dir)
+    records = [json.loads(store.read(key, RESULT_JSON)) for key in keys]
+    for name, writer in PER_REPLICATION.items():
+        _write_stream(out / name, writer([]), (store.read(key, name) for key in keys))
+    write_text_atomic(out / "sensors.csv", sensors_text(records[0]["sensors"] if records else ()))
+    write_text_atomic(out / "scenario.yaml", dump_scenario(scenario))
+    fusion = records[0]["fusion_overrides"] if records else {}
+    write_text_atomic(out / "summary.json",
+                      summary_text(scenario.name, seed, [r["kpis"] for r in records],
+                                   fusion, version))
+    return out
+
+
+def _write_stream(path: Path, head: str, slices: Iterable[str]) -> None:
+    tmp = path.with_name(f".tmp-{path.name}-{os.getpid()}")
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="\n") as f:
+            f.write(head)
+            for text in slices:
+                f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

@@ -497,6 +497,50 @@ class PatrolSpec(Spec):
         "vehicle takes them, s [G]")
 
 
+# ----------------------------------------------------------------------------- costs
+
+
+class SensorCostSpec(Spec):
+    """What one unit of a sensor kind costs; line sensors (fence) per km of line."""
+
+    capital_eur: NonNegativeFloat = Field(
+        0.0, description="purchase and installation per unit (fence: per km)")
+    lifetime_years: PositiveFloat = Field(
+        10.0, description="straight-line depreciation period of the capital cost [G]")
+    operating_eur_per_year: NonNegativeFloat = Field(
+        0.0, description="maintenance, power and data per unit (fence: per km) and year")
+
+
+class CostsSpec(Spec):
+    """The cost of the surveillance system, for cost per day and per apprehension.
+
+    Daily cost = Σ sensors (capital / lifetime + operating) / 365.25 + staff hours ×
+    ``staff_hour_eur`` (each patrol's shift hours × ``patrol_officers``, operators ×
+    ``operator_hours_per_day``, teams × ``team_officers`` × ``team_hours_per_day``)
+    + ``flight_hours_per_day`` × ``flight_hour_eur`` + ``other_eur_per_year`` / 365.25
+    (`sim.costs`). A sensor kind missing from ``sensors`` costs nothing. Figures are
+    the user's; DOMAIN.md §2.2 and §5 give published orders of magnitude.
+    """
+
+    currency: str = Field("EUR", min_length=1, description="label only; no conversion")
+    sensors: dict[str, SensorCostSpec] = Field(
+        default_factory=dict, description="cost per unit by sensor kind (fence, camera, "
+        "radar, seismic)")
+    staff_hour_eur: NonNegativeFloat = Field(40.0, description="cost of one staff hour [G]")
+    patrol_officers: PositiveInt = Field(2, description="officers in one patrol [G]")
+    operator_hours_per_day: NonNegativeFloat = Field(
+        24.0, le=24, description="hours a day each operator seat is staffed")
+    team_officers: PositiveInt = Field(4, description="officers in one reaction team [G]")
+    team_hours_per_day: NonNegativeFloat = Field(
+        24.0, le=24, description="hours a day each reaction team is on duty")
+    flight_hour_eur: NonNegativeFloat = Field(
+        0.0, description="cost of one flight hour (Predator B US$12,255 [OIG-15-17])")
+    flight_hours_per_day: NonNegativeFloat = Field(0.0, le=24,
+                                                   description="aircraft hours flown a day")
+    other_eur_per_year: NonNegativeFloat = Field(
+        0.0, description="fixed yearly cost not above (command post, vehicles)")
+
+
 # -------------------------------------------------------------------------- scenario
 
 
@@ -515,6 +559,7 @@ class Scenario(Spec):
     command: CommandSpec = CommandSpec()
     response: ResponseSpec = ResponseSpec()
     patrols: list[PatrolSpec] = Field(default_factory=list)
+    costs: CostsSpec | None = Field(None, description="system costs; none: no cost KPIs")
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 

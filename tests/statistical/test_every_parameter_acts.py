@@ -42,6 +42,8 @@ INSTANCE = {"fence": 0, "radar": 2, "camera": 5, "seismic": 10, "teams": 1, "pat
 #: Field path (regular expression) → why changing it cannot show in events.jsonl.
 CANNOT_MATTER = {
     r"schema": "the schema version, not a model parameter",
+    r"sensors\.[5-7]\.night_range_factor": "the default's cameras are thermal: the night "
+                                         "factor applies to day cameras only",
     r"sensors\.\d+\.heading_deg": "radar-01/02 see 360°: a full circle has no heading "
                                   "(cameras' headings are perturbed: see HEADED)",
 }
@@ -50,7 +52,16 @@ HEADED = r"sensors\.[5-7]\.heading_deg"
 
 #: Fields whose effect needs a stronger change to show in one 7-day run.
 STRONGER: dict[str, Any] = {
+    "segment.depth_m": 4_000.0,               # deeper than the pick-up road changes nothing
     "crossings.speed.min_mps": 1.1,           # truncation bound: bites only near the mean
+    "command.alert_min_reports": 40,          # confirmed tracks soon have a few reports
+    "command.verify_radius_m": 20.0,
+    # Poisson rates and loss probabilities: a small change often draws the same count
+    # or fate from the same keyed draws
+    "sensors.0.nuisance_per_day": 30.0, "sensors.2.nuisance_per_day": 9.0,
+    "sensors.5.nuisance_per_day": 6.0, "sensors.10.nuisance_per_day": 6.0,
+    "comms.default.loss": 0.3, "comms.links.0.loss": 0.5, "comms.links.1.loss": 0.5,
+    "comms.links.2.loss": 0.5, "comms.links.3.loss": 0.5, "comms.links.4.loss": 0.5,
     "response.teams.1.capacity": 1,           # groups are rarely larger than 8
     "patrols.0.capacity": 1,
     "response.teams.1.pursuit_max_s": 5.0,    # chases rarely last 10 min
@@ -83,6 +94,11 @@ def perturbed(value: Any, other_way: bool = False) -> Any:
     if isinstance(value, list):
         if _is_point(value):
             return [value[0] + sign * 37.0, value[1] + sign * 23.0]
+        if len(value) >= 3:   # a polygon: grow it about its centre (a shift can be void)
+            cx = sum(p[0] for p in value) / len(value)
+            cy = sum(p[1] for p in value) / len(value)
+            k = 0.9 if other_way else 1.2
+            return [[cx + k * (x - cx), cy + k * (y - cy)] for x, y in value]
         return [[x + sign * 37.0, y + sign * 23.0] for x, y in value]
     if isinstance(value, int):
         return value - 1 if other_way else value + 1

@@ -1,0 +1,160 @@
+"""The result store: each finished replication on disk at once, complete or absent.
+
+An experiment writes into a run directory. Beside the final files it keeps:
+
+``experiment.json``
+    What the results belong to: the kind of experiment, the seed, and a SHA-256 of
+    every resolved scenario (`sim.scenario.dump_scenario`). A later run into the same
+    directory must name the same ones, or it is refused (`StoreMismatch`); the
+    replication count may differ, so a run can be extended.
+``replications/<key>/``
+    One directory per finished replication, holding its files (a JSON summary, and
+    for ``run`` its slices of the run's CSV and JSONL files). It is written under a
+    temporary name and renamed into place once every file is flushed to disk, so it
+    exists whole or not at all: an interruption at any instant (Ctrl-C, ``kill -9``,
+    power loss) loses at most the replications still running, and a rerun computes
+    exactly the missing keys. Leftover temporary directories are removed when the
+    store is opened.
+
+Everything written is a deterministic function of the scenario, the seed and the
+replication, so a resumed run ends with the same bytes as an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+MANIFEST = "experiment.json"
+REPLICATIONS = "replications"
+_TMP_PREFIX = ".tmp-"
+
+
+class StoreMismatch(Exception):
+    """The run directory holds results of another experiment; the message is one line."""
+
+
+def scenario_digest(text: str) -> str:
+    """SHA-256 (hex) of a resolved scenario's YAML text."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def replication_key(replication: int, group: str | None = None) -> str:
+    """The store key of a replication: ``000042`` or ``<group>/000042``."""
+    name = f"{replication:06d}"
+    return name if group is None else f"{group}/{name}"
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename."""
+    tmp = path.with_name(f"{_TMP_PREFIX}{path.name}-{uuid.uuid4().hex}")
+    with open(tmp, "w", encoding="utf-8", newline="\n") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+class ResultStore:
+    """The replications of one experiment in ``run_dir``.
+
+    Parameters
+    ----------
+    run_dir : the run directory; created if absent
+    identity : what the results belong to (JSON-serialisable), e.g. ``{"kind": "run",
+        "seed": 1, "scenarios": {"default": "<sha256>"}}``
+    overwrite : discard results of another experiment instead of refusing
+
+    Raises
+    ------
+    StoreMismatch
+        When ``run_dir`` holds results of an experiment with another identity.
+    """
+
+    def __init__(self, run_dir: str | Path, identity: Mapping[str, Any],
+                 overwrite: bool = False) -> None:
+        self.run_dir = Path(run_dir)
+        self.root = self.run_dir / REPLICATIONS
+        self.identity = json.loads(json.dumps(identity))
+        manifest = self.run_dir / MANIFEST
+        if manifest.exists():
+            try:
+                stored = json.loads(manifest.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                stored = None
+            if stored != self.identity:
+                if not overwrite:
+                    raise StoreMismatch(f"{self.run_dir}: {_difference(stored, self.identity)}; "
+                                        "choose another --out or pass --overwrite")
+                shutil.rmtree(self.root, ignore_errors=True)
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        self.root.mkdir(exist_ok=True)
+        self._remove_leftovers()
+        if not manifest.exists() or overwrite:
+            write_text_atomic(manifest, json.dumps(self.identity, indent=2) + "\n")
+
+    def _remove_leftovers(self) -> None:
+        for path in self.run_dir.glob(f"{_TMP_PREFIX}*"):
+            path.unlink(missing_ok=True)
+        for path in self.root.rglob(f"{_TMP_PREFIX}*"):
+            shutil.rmtree(path, ignore_errors=True)
+
+    def has(self, key: str) -> bool:
+        """Whether replication ``key`` is stored (complete)."""
+        return (self.root / key).is_dir()
+
+    def put(self, key: str, files: Mapping[str, str]) -> None:
+        """Store replication ``key``'s files at once (a directory renamed into place)."""
+        final = self.root / key
+        final.parent.mkdir(parents=True, exist_ok=True)
+        tmp = final.parent / f"{_TMP_PREFIX}{final.name}-{uuid.uuid4().hex}"
+        tmp.mkdir()
+        for name, text in files.items():
+            with open(tmp / name, "w", encoding="utf-8", newline="\n") as f:
+                f.write(text)
+                f.flush()
+                os.fsync(f.fileno())
+        _fsync_dir(tmp)
+        if final.exists():  # another writer finished the same replication first
+            shutil.rmtree(tmp, ignore_errors=True)
+            return
+        os.rename(tmp, final)
+        _fsync_dir(final.parent)
+
+    def read(self, key: str, name: str) -> str:
+        """The text of file ``name`` of replication ``key``."""
+        return (self.root / key / name).read_text(encoding="utf-8")
+
+
+def _difference(stored: Any, wanted: Mapping[str, Any]) -> str:
+    """One line saying how the stored experiment differs from the one asked for."""
+    if not isinstance(stored, dict):
+        return f"{MANIFEST} is unreadable"
+    if stored.get("kind") != wanted.get("kind"):
+        return (f"holds a {stored.get('kind')!r} experiment, not a {wanted.get('kind')!r} "
+                "one")
+    if stored.get("seed") != wanted.get("seed"):
+        return f"holds results for seed {stored.get('seed')}, not seed {wanted.get('seed')}"
+    old, new = stored.get("scenarios", {}), wanted.get("scenarios", {})
+    if list(old) != list(new):
+        return (f"holds results for scenarios {', '.join(old)}, not "
+                f"{', '.join(new)}")
+    changed = [name for name in new if old.get(name) != new[name]]
+    if changed:
+        return (f"holds results for another version of scenario {changed[0]!r} "
+                "(a file or --set/--variant value differs)")
+    return "holds results of another experiment"

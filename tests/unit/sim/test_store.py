@@ -1,0 +1,44 @@
+"""The result store: whole replications or none, and another experiment refused."""
+
+from __future__ import annotations
+
+import pytest
+
+from sim.store import ResultStore, StoreMismatch, replication_key
+
+IDENTITY = {"kind": "run", "seed": 1, "scenarios": {"tiny": "abc"}}
+
+
+def test_put_has_read_and_reopen(tmp_path):
+    store = ResultStore(tmp_path / "run", IDENTITY)
+    key = replication_key(3)
+    assert key == "000003" and not store.has(key)
+    store.put(key, {"result.json": "{}\n", "events.jsonl": "a\nb\n"})
+    again = ResultStore(tmp_path / "run", IDENTITY)
+    assert again.has(key) and again.read(key, "events.jsonl") == "a\nb\n"
+
+
+def test_leftovers_of_an_interrupted_write_are_removed(tmp_path):
+    store = ResultStore(tmp_path / "run", IDENTITY)
+    half = store.root / ".tmp-000004-dead"
+    half.mkdir()
+    (half / "result.json").write_text("{")
+    (tmp_path / "run" / ".tmp-summary.json-1").write_text("x")
+    ResultStore(tmp_path / "run", IDENTITY)
+    assert not half.exists() and not store.has("000004")
+    assert not list((tmp_path / "run").glob(".tmp-*"))
+
+
+@pytest.mark.parametrize(("change", "words"), [
+    ({"seed": 2}, "seed 1, not seed 2"),
+    ({"scenarios": {"tiny": "def"}}, "another version of scenario 'tiny'"),
+    ({"kind": "compare"}, "'run' experiment"),
+])
+def test_another_experiment_is_refused_in_one_line(tmp_path, change, words):
+    ResultStore(tmp_path / "run", IDENTITY).put("000000", {"result.json": "{}"})
+    with pytest.raises(StoreMismatch) as info:
+        ResultStore(tmp_path / "run", {**IDENTITY, **change})
+    message = str(info.value)
+    assert words in message and "\n" not in message and str(tmp_path / "run") in message
+    fresh = ResultStore(tmp_path / "run", {**IDENTITY, **change}, overwrite=True)
+    assert not fresh.has("000000")
