@@ -102,7 +102,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    scenario = _load(args.scenario, args.overrides)  # fail fast, before heavy imports
+    from sim.checks import CheckError, check_work, expected_work
+    from sim.outputs import check_run_dir
+
+    # Everything about the input is checked before the heavy imports and the work.
+    scenario, warnings = _load(args.scenario, args.overrides)
+    out = check_run_dir(args.out if args.out is not None else
+                        str(Path("runs") / scenario.name))
+    try:
+        check_work(expected_work(scenario), args.replications)
+    except CheckError as error:
+        raise BadInput(f"{args.scenario}: {error.path}: {error} "
+                       f"({args.replications} replications)") from None
+    _warn(warnings)
 
     from tqdm import tqdm
 
@@ -110,7 +122,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     from sim.experiment import default_workers, run_replications
     from sim.results import write_run_dir
 
-    out = Path(args.out) if args.out else Path("runs") / scenario.name
     workers = args.workers or (default_workers() if args.replications > 1 else 1)
     started = time.perf_counter()
     with tqdm(total=args.replications, desc=f"{scenario.name}", unit="rep",
@@ -121,7 +132,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not args.no_plots:
         from viz.map import draw_map
 
-        draw_map(out)
+        try:
+            draw_map(out)
+        except BaseException:
+            (out / "map.png").unlink(missing_ok=True)  # never leave half a picture
+            raise
     elapsed = time.perf_counter() - started
     if not args.quiet:
         summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
@@ -150,51 +165,67 @@ def _num(x: float | None) -> str:
     return f"{x:.3f}" if abs(x) < 100 else f"{x:.1f}"
 
 
-def _load(path: str, overrides: list[str]):  # -> Scenario, imported lazily
-    from sim.scenario import ScenarioError, load_scenario
+def _load(path: str, overrides: list[str]):  # -> (Scenario, warnings), imported lazily
+    """Load and check a scenario; its warnings are returned, to print once all is checked."""
+    from sim.scenario import load_scenario
 
-    try:
-        return load_scenario(path, overrides)
-    except ScenarioError as error:
-        raise BadInput(str(error)) from None
+    warnings: list[str] = []
+    return load_scenario(path, overrides, on_warning=warnings.append), warnings
+
+
+def _warn(warnings: Sequence[str]) -> None:
+    for text in warnings:
+        print(f"warning: {text}", file=sys.stderr)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
     for name in args.files:
-        scenario = _load(name, args.overrides)
+        scenario, warnings = _load(name, args.overrides)
+        _warn(warnings)
         print(f"{name}: ok ({scenario.name}: {len(scenario.sensors)} sensors, "
               f"{len(scenario.patrols)} patrols, {len(scenario.response.teams)} teams)")
     return 0
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
+    from sim.outputs import check_output_file, write_text_atomic
+
+    if args.out is not None:
+        check_output_file(args.out, "--out")
     from sim.scenario import json_schema
 
     text = json.dumps(json_schema(), indent=2) + "\n"
-    if args.out:
-        Path(args.out).write_text(text, encoding="utf-8")
+    if args.out is not None:
+        write_text_atomic(args.out, text)
     else:
         sys.stdout.write(text)
     return 0
 
 
 def cmd_fuse(args: argparse.Namespace) -> int:
-    from command.fusion import FusionInputError, fuse_file
+    from sim.outputs import check_output_file, write_text_atomic
 
+    inputs = [args.detections] + ([args.params_from] if args.params_from else [])
+    check_output_file(args.out, "--out", inputs=inputs)
+    if args.stats is not None:
+        check_output_file(args.stats, "--stats", inputs=inputs, others=[args.out])
     overrides = _params_from(args.params_from) if args.params_from else {}
     for item in args.params:
         name, sep, value = item.partition("=")
         if not sep or not name:
             raise UsageError(f"run_sim.py fuse: --param {item!r}: expected NAME=VALUE")
         overrides[name.strip()] = value.strip()
-    try:
-        stats = fuse_file(args.detections, args.out, overrides,
-                          extra_columns=args.extra_columns)
-    except FusionInputError as error:
-        raise BadInput(str(error)) from None
+
+    from command.fusion import fuse_file
+
+    stats = fuse_file(args.detections, args.out, overrides,
+                      extra_columns=args.extra_columns)
     if args.stats:
-        Path(args.stats).write_text(json.dumps(dataclasses.asdict(stats)) + "\n",
-                                    encoding="utf-8")
+        try:
+            write_text_atomic(args.stats, json.dumps(dataclasses.asdict(stats)) + "\n")
+        except BaseException:
+            Path(args.out).unlink(missing_ok=True)  # both outputs or neither
+            raise
     print(f"{args.detections}: {stats.rows:,} reports in {stats.batches:,} batches -> "
           f"{stats.tracks_confirmed:,} confirmed tracks, {stats.output_rows:,} rows in "
           f"{args.out} (tracking {stats.tracking_s:.2f} s, "
@@ -219,8 +250,24 @@ def _params_from(path: str) -> dict[str, str]:
 
 COMMANDS = {"run": cmd_run, "validate": cmd_validate, "schema": cmd_schema, "fuse": cmd_fuse}
 
+#: The exceptions that mean bad input, by module: (module, class). Looked up in
+#: ``sys.modules`` only, so catching them imports nothing a command did not need.
+INPUT_ERRORS = (("sim.scenario", "ScenarioError"), ("sim.outputs", "OutputPathError"),
+                ("command.fusion.errors", "FusionInputError"))
+
+
+def _is_input_error(error: BaseException) -> bool:
+    kinds = tuple(getattr(sys.modules[module], name) for module, name in INPUT_ERRORS
+                  if module in sys.modules)
+    return isinstance(error, (BadInput, *kinds))
+
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; the one place where bad input becomes a message.
+
+    Returns the exit status: 0 done, 2 bad input (one line on stderr: ``FILE: FIELD:
+    what was expected``; nothing written), 130 interrupted (nothing half-written).
+    """
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
         argv = ["run", *argv]  # `run_sim.py --seed 3` runs the default scenario
@@ -231,14 +278,21 @@ def main(argv: Sequence[str] | None = None) -> int:
                              "(see --help)")
         return COMMANDS[args.command](args)
     except UsageError as error:
-        print(error, file=sys.stderr)
+        print(_one_line(str(error)), file=sys.stderr)
         return EXIT_BAD_INPUT
-    except BadInput as error:
-        print(f"error: {error}", file=sys.stderr)
+    except Exception as error:
+        if not _is_input_error(error):
+            raise
+        print(f"error: {_one_line(str(error))}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+def _one_line(text: str) -> str:
+    """Messages are one line whatever a value held (a newline in a file name)."""
+    return " ".join(text.split("\n")).replace("\r", " ")
 
 
 if __name__ == "__main__":

@@ -74,6 +74,27 @@ def _locate_bad_value(name: str, lines: Sequence[str], cols: Sequence[int],
     return FusionInputError(f"{name}: could not parse the file")
 
 
+#: Largest magnitude of a value per column: beyond these the numbers are no positions,
+#: times or covariances of a border scene and the filter's arithmetic would overflow.
+#: Sensor ids must be integers float64 holds exactly (``2**53``), which int64 then holds.
+LIMITS = {"time": 1e12, "sensor": 2.0**53, "x": 1e9, "y": 1e9, "var_x": 1e16,
+          "var_y": 1e16, "cov_xy": 1e16}
+
+
+def _check_ranges(name: str, data: FloatArray) -> None:
+    """Refuse values beyond `LIMITS` (the first, by line)."""
+    limits = np.array([LIMITS[c] for c in REQUIRED])
+    bad = np.abs(data) > limits
+    rows = np.flatnonzero(bad.any(axis=1))
+    if len(rows):
+        i = int(rows[0])
+        j = int(np.flatnonzero(bad[i])[0])
+        col = REQUIRED[j]
+        kind = "an integer id" if col == "sensor" else "a number"
+        raise FusionInputError(f"{name}:{i + 2}: column '{col}': expected {kind} within "
+                               f"±{limits[j]:.3g}, got {data[i, j]:.6g}")
+
+
 def read_detections(path: str | Path) -> Detections:
     """Read and validate a detections CSV.
 
@@ -90,15 +111,25 @@ def read_detections(path: str | Path) -> Detections:
     FusionInputError
         Missing or duplicated required column, a value that is not a finite number, a
         non-integer sensor id, a blank line, times not sorted, a negative variance or a
-        covariance that is not positive definite. The message is one line,
+        covariance that is not positive definite, a value beyond `LIMITS`, text that
+        is not UTF-8. The message is one line,
         ``FILE:LINE: ...`` (line 1 is the header).
     """
     name = str(path)
     try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
+        with open(path, "rb") as f:
+            raw = f.read()
     except OSError as e:
-        raise FusionInputError(f"{name}: cannot read: {e.strerror}") from None
+        raise FusionInputError(f"{name}: cannot read: {e.strerror or e}") from None
+    try:
+        text = raw.decode("utf-8-sig")  # a byte-order mark some editors write is no column
+    except UnicodeDecodeError as e:
+        line_no = raw[:e.start].count(b"\n") + 1
+        raise FusionInputError(f"{name}:{line_no}: byte 0x{raw[e.start]:02x} is not UTF-8 text; "
+                               "expected a UTF-8 (or ASCII) CSV file") from None
+    if "\0" in text:
+        line_no = text[:text.index("\0")].count("\n") + 1
+        raise FusionInputError(f"{name}:{line_no}: a NUL byte; expected a text CSV file")
     lines = text.splitlines()
     if not lines:
         raise FusionInputError(f"{name}: empty file, expected a header line")
@@ -129,6 +160,7 @@ def read_detections(path: str | Path) -> Detections:
             raise _locate_bad_value(name, body, cols, n_fields)
     else:
         data = np.zeros((0, 7))
+    _check_ranges(name, data)
     t = data[:, 0]
     back = np.flatnonzero(np.diff(t) < 0)
     if len(back):
@@ -138,13 +170,15 @@ def read_detections(path: str | Path) -> Detections:
                                f"{body[i - 1].split(',')[cols[0]].strip()} "
                                "(rows must be sorted by time)")
     vx, vy, cxy = data[:, 4], data[:, 5], data[:, 6]
+    with np.errstate(all="ignore"):  # checked below; no overflow warning on stderr
+        det_r = vx * vy - cxy * cxy
     for col, v in (("var_x", vx), ("var_y", vy)):
         bad = np.flatnonzero(v < 0)
         if len(bad):
             i = int(bad[0])
             raise FusionInputError(f"{name}:{i + 2}: column '{col}': variance must not "
                                    f"be negative, got {v[i]:g}")
-    bad = np.flatnonzero(~((vx > 0) & (vx * vy - cxy * cxy > 0)))
+    bad = np.flatnonzero(~((vx > 0) & (det_r > 0)))
     if len(bad):
         i = int(bad[0])
         raise FusionInputError(f"{name}:{i + 2}: covariance var_x={vx[i]:g}, "
@@ -192,7 +226,11 @@ def write_atomic(path: str | Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
             f.write(text)
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o644 & ~mask)  # mkstemp makes it private; an output is for sharing
         os.replace(tmp, path)
     except BaseException:
-        os.unlink(tmp)
+        if os.path.exists(tmp):
+            os.unlink(tmp)
         raise
