@@ -177,7 +177,10 @@ def read_yaml(text: str) -> Any:
     if len(text) > MAX_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
         raise YamlInputError(f"larger than {MAX_BYTES // (1024 * 1024)} MB; a scenario "
                              "file is a few kB")
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)  # the reader refuses control characters here already
+    except yaml.reader.ReaderError as error:
+        raise YamlInputError(_reader_problem(error)) from None
     try:
         try:
             root = loader.get_single_node()
@@ -187,8 +190,7 @@ def read_yaml(text: str) -> Any:
             problem = error.problem or error.context or "invalid YAML"
             raise YamlInputError(f"{where}{problem}") from None
         except yaml.reader.ReaderError as error:
-            raise YamlInputError(f"character #x{error.character:04x} at position "
-                                 f"{error.position} is not allowed in YAML") from None
+            raise YamlInputError(_reader_problem(error)) from None
         except yaml.YAMLError as error:
             raise YamlInputError(str(error).splitlines()[0]) from None
         if root is None:
@@ -212,6 +214,11 @@ def read_yaml(text: str) -> Any:
             raise YamlInputError(f"{path}: {what}" if path else what) from None
     finally:
         loader.dispose()
+
+
+def _reader_problem(error: yaml.reader.ReaderError) -> str:
+    return (f"character #x{error.character:04x} at position {error.position} is not "
+            "allowed in YAML")
 
 
 def _failed_node(loader: _Loader, root: Node) -> Node | None:
