@@ -292,7 +292,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _one_line(text: str) -> str:
     """Messages are one line whatever a value held (a newline in a file name)."""
-    return " ".join(text.split("\n")).replace("\r", " ")
+    return " ".join(text.splitlines())  # every line break Python knows, not just \n
 
 
 if __name__ == "__main__":

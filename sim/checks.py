@@ -42,6 +42,10 @@ MIN_PERIOD_S = 0.01
 MAX_SPEED_MPS = 100.0
 #: Longest sensor or patrol reach, m.
 MAX_REACH_M = 1e6
+#: Largest bearing error (one sigma), degrees: beyond it a bearing says nothing.
+MAX_SIGMA_BEARING_DEG = 90.0
+#: Largest relative range error (one sigma) of a camera's range estimate.
+MAX_SIGMA_RANGE_FRAC = 10.0
 #: Largest group.
 MAX_GROUP_SIZE = 10_000
 #: Largest relative intensity of one hour of the crossing profile.
@@ -50,6 +54,10 @@ MAX_PROFILE = 1e6
 MIN_ZONE_AREA_M2 = 1.0
 #: How far on the foreign side a sensor, route or base may stand (survey error), m.
 FOREIGN_TOLERANCE_M = 50.0
+#: Vertices closer than this are one point, m.
+SAME_POINT_M = 1e-6
+#: Shortest border, m.
+MIN_BORDER_M = 1.0
 #: Beyond this distance from the segment something is "far outside": a warning, m.
 FAR_M = 10_000.0
 
@@ -92,9 +100,10 @@ def segments_intersect(a: Pt, b: Pt, c: Pt, d: Pt) -> bool:
 
 
 def _dedupe(points: Sequence[Pt]) -> list[Pt]:
+    """The points without repeats: a vertex within `SAME_POINT_M` of the one before."""
     out: list[Pt] = []
     for p in points:
-        if not out or (p[0], p[1]) != out[-1]:
+        if not out or math.dist(p, out[-1]) > SAME_POINT_M:
             out.append((float(p[0]), float(p[1])))
     return out
 
@@ -271,14 +280,32 @@ def _check_bounds(scenario: Scenario) -> None:
             limits.append((f"sensors.{s}.revisit_s", sensor.revisit_s, MIN_PERIOD_S, None,
                            "s"))
         if isinstance(sensor, CameraSpec | RadarSpec):
-            limits.append((f"sensors.{s}.max_range_m", sensor.max_range_m, None,
+            limits += [(f"sensors.{s}.max_range_m", sensor.max_range_m, None, MAX_REACH_M,
+                        "m"),
+                       (f"sensors.{s}.sigma_bearing_deg", sensor.sigma_bearing_deg, None,
+                        MAX_SIGMA_BEARING_DEG, "degrees")]
+        if isinstance(sensor, CameraSpec):
+            limits.append((f"sensors.{s}.sigma_range_frac", sensor.sigma_range_frac, None,
+                           MAX_SIGMA_RANGE_FRAC, ""))
+        if isinstance(sensor, RadarSpec):
+            limits.append((f"sensors.{s}.sigma_range_m", sensor.sigma_range_m, None,
                            MAX_REACH_M, "m"))
+        if isinstance(sensor, FenceSpec):
+            limits += [(f"sensors.{s}.sigma_along_m", sensor.sigma_along_m, None,
+                        MAX_REACH_M, "m"),
+                       (f"sensors.{s}.sigma_across_m", sensor.sigma_across_m, None,
+                        MAX_REACH_M, "m")]
         if isinstance(sensor, SeismicSpec):
             limits.append((f"sensors.{s}.radius_m", sensor.radius_m, None, MAX_REACH_M, "m"))
     for r, patrol in enumerate(scenario.patrols):
         limits += [(f"patrols.{r}.speed_mps", patrol.speed_mps, None, MAX_SPEED_MPS, "m/s"),
+                   (f"patrols.{r}.sigma_m", patrol.sigma_m, None, MAX_REACH_M, "m"),
                    (f"patrols.{r}.detection_range_m", patrol.detection_range_m, None,
                     MAX_REACH_M, "m")]
+    for r, patrol in enumerate(scenario.patrols):
+        if not patrol.shifts:
+            raise CheckError(f"patrols.{r}.shifts", "expected at least one shift (a patrol "
+                             "without one never walks)")
     for t, team in enumerate(scenario.response.teams):
         limits.append((f"response.teams.{t}.speed_mps", team.speed_mps, None, MAX_SPEED_MPS,
                        "m/s"))
@@ -293,6 +320,10 @@ def _check_bounds(scenario: Scenario) -> None:
 def _check_geometry(scenario: Scenario, warnings: list[str]) -> None:
     seg = scenario.segment
     border = seg.border
+    length = polyline_length_m(border)
+    if length < MIN_BORDER_M:
+        raise CheckError("segment.border", f"expected a line at least {MIN_BORDER_M:g} m "
+                         f"long, got {_fmt(length)} m")
     hit = first_crossing(border, closed=False)
     if hit is not None:
         raise CheckError("segment.border", "expected a line that does not cross or fold "
@@ -309,7 +340,6 @@ def _check_geometry(scenario: Scenario, warnings: list[str]) -> None:
             raise CheckError(where, "expected a polygon whose edges do not cross; they do "
                              f"at about ({_fmt(hit[0])}, {_fmt(hit[1])})")
 
-    length = polyline_length_m(border)
     entry = scenario.crossings.entry
     if entry.from_m >= length:
         raise CheckError("crossings.entry.from_m", f"expected less than the border's "

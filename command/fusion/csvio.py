@@ -95,6 +95,23 @@ def _check_ranges(name: str, data: FloatArray) -> None:
                                f"±{limits[j]:.3g}, got {data[i, j]:.6g}")
 
 
+def _parse_fast(raw: bytes, cols: Sequence[int], n_fields: int) -> FloatArray | None:
+    """The wanted columns of the data rows by the compiled exact fast path, or None.
+
+    None means "take the general path": the file holds something the fast path does
+    not read (`command.fusion.csvfast`), or numba is not installed.
+    """
+    try:
+        from command.fusion import csvfast
+    except ImportError:
+        return None
+    start = raw.find(b"\n")
+    body = b"" if start < 0 else raw[start + 1:]
+    ok, data = csvfast.parse_decimal_rows(np.frombuffer(body, np.uint8),
+                                          np.asarray(cols, np.int64), n_fields)
+    return data if ok else None
+
+
 def read_detections(path: str | Path) -> Detections:
     """Read and validate a detections CSV.
 
@@ -130,10 +147,12 @@ def read_detections(path: str | Path) -> Detections:
     if "\0" in text:
         line_no = text[:text.index("\0")].count("\n") + 1
         raise FusionInputError(f"{name}:{line_no}: a NUL byte; expected a text CSV file")
-    lines = text.splitlines()
-    if not lines:
+    end = text.find("\n")
+    header_line = text if end < 0 else text[:end]
+    if not text.strip("\ufeff") or not header_line.splitlines():
         raise FusionInputError(f"{name}: empty file, expected a header line")
-    header = [h.strip() for h in lines[0].split(",")]
+    header_line = header_line.splitlines()[0]
+    header = [h.strip() for h in header_line.split(",")]
     cols = []
     for col in REQUIRED:
         found = [i for i, h in enumerate(header) if h == col]
@@ -143,28 +162,41 @@ def read_detections(path: str | Path) -> Detections:
             raise FusionInputError(f"{name}: column '{col}' appears {len(found)} times "
                                    "in header")
         cols.append(found[0])
-    body = lines[1:]
-    while body and not body[-1].strip():
-        body.pop()
-    for i, line in enumerate(body):
-        if not line.strip():
-            raise FusionInputError(f"{name}:{i + 2}: blank line")
     n_fields = max(cols) + 1
-    if body:
-        try:
-            data = np.loadtxt(body, delimiter=",", usecols=cols, ndmin=2, comments=None,
-                              dtype=np.float64)
-        except ValueError:
-            raise _locate_bad_value(name, body, cols, n_fields) from None
-        if not np.isfinite(data).all() or (data[:, 1] != np.round(data[:, 1])).any():
-            raise _locate_bad_value(name, body, cols, n_fields)
-    else:
-        data = np.zeros((0, 7))
+    data = _parse_fast(raw, cols, n_fields) if header_line == text[:end] else None
+    lines_cache: list[list[str]] = []
+
+    def body_lines() -> list[str]:
+        """The data lines as the general path reads them (made only when needed)."""
+        if not lines_cache:
+            body = text.splitlines()[1:]
+            while body and not body[-1].strip():
+                body.pop()
+            lines_cache.append(body)
+        return lines_cache[0]
+
+    if data is None:  # the general path: every kind of file, every error message
+        body = body_lines()
+        for i, line in enumerate(body):
+            if not line.strip():
+                raise FusionInputError(f"{name}:{i + 2}: blank line")
+        if body:
+            try:
+                data = np.loadtxt(body, delimiter=",", usecols=cols, ndmin=2,
+                                  comments=None, dtype=np.float64)
+            except ValueError:
+                raise _locate_bad_value(name, body, cols, n_fields) from None
+        else:
+            data = np.zeros((0, 7))
+    if len(data) and (not np.isfinite(data).all()
+                      or (data[:, 1] != np.round(data[:, 1])).any()):
+        raise _locate_bad_value(name, body_lines(), cols, n_fields)
     _check_ranges(name, data)
     t = data[:, 0]
     back = np.flatnonzero(np.diff(t) < 0)
     if len(back):
         i = int(back[0]) + 1
+        body = body_lines()
         raise FusionInputError(f"{name}:{i + 2}: time {body[i].split(',')[cols[0]].strip()}"
                                f" is before the previous row's "
                                f"{body[i - 1].split(',')[cols[0]].strip()} "
@@ -202,6 +234,10 @@ def format_tracks(t_s: FloatArray, track: IntArray, xy: FloatArray,
         probabilities) for the optional columns
     """
     header = ",".join(TRACK_COLUMNS + (EXTRA_COLUMNS if extra is not None else ()))
+    if extra is None:
+        fast = _format_fast(t_s, track, xy)
+        if fast is not None:
+            return header + "\n" + fast
     cols: list[Sequence[str]] = [
         [f"{v:.6f}" for v in t_s.tolist()], [str(v) for v in track.tolist()],
         [f"{v:.3f}" for v in xy[:, 0].tolist()], [f"{v:.3f}" for v in xy[:, 1].tolist()]]
@@ -212,6 +248,18 @@ def format_tracks(t_s: FloatArray, track: IntArray, xy: FloatArray,
         cols += [[f"{a:.4f}" for a in prob[:, j].tolist()] for j in range(3)]
     rows = [",".join(r) for r in zip(*cols, strict=True)]
     return header + "\n" + "".join(r + "\n" for r in rows)
+
+
+def _format_fast(t_s: FloatArray, track: IntArray, xy: FloatArray) -> str | None:
+    """The rows by the compiled exact formatter (`command.fusion.csvfast`), or None."""
+    try:
+        from command.fusion import csvfast
+    except ImportError:
+        return None
+    ok, out, n = csvfast.format_fixed_rows(
+        np.ascontiguousarray(t_s, np.float64), np.ascontiguousarray(track, np.int64),
+        np.ascontiguousarray(xy[:, 0], np.float64), np.ascontiguousarray(xy[:, 1], np.float64))
+    return out[:n].tobytes().decode("ascii") if ok else None
 
 
 def write_atomic(path: str | Path, text: str) -> None:

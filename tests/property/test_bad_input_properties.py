@@ -244,3 +244,17 @@ def test_detection_logs(cli, raw):
         else:
             assert outcome.is_clean_refusal() and str(det) in outcome.lines[0], outcome
             assert {p.name for p in folder.iterdir()} == {"det.csv"}
+
+
+@settings(max_examples=60, **SETTINGS)
+@given(mutations)
+def test_accepted_mutations_run(cli, mutation):
+    path, op, value = mutation
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        scenario = folder / "scenario.yaml"
+        scenario.write_text(yaml.safe_dump(mutate(RESOLVED, path, op, value),
+                                           allow_unicode=True), encoding="utf-8")
+        outcome = cli(["run", str(scenario), "--out", str(folder / "out"), "--no-plots", "-q",
+                       "--set", "duration=1h"], timeout_s=60)
+        assert_loaded_or_refused(outcome, folder, {"scenario.yaml"})
