@@ -115,6 +115,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise BadInput(f"{args.scenario}: {error.path}: {error} "
                        f"({args.replications} replications)") from None
     _warn(warnings)
+    if not args.quiet:
+        announce_compiles()
 
     from tqdm import tqdm
 
@@ -163,6 +165,39 @@ def _num(x: float | None) -> str:
     if float(x).is_integer() and abs(x) < 1e9:
         return f"{int(x)}"
     return f"{x:.3f}" if abs(x) < 100 else f"{x:.1f}"
+
+
+def announce_compiles() -> None:
+    """Print one line on stderr when the fusion kernels are compiled, not loaded.
+
+    numba compiles a kernel only when its cache (``__pycache__``) has none for this
+    machine and source: the first run after a fresh clone or an edit takes ~25 s
+    longer, and should say so rather than seem to hang. Once per process.
+    """
+    from numba.core import event
+
+    class Note(event.Listener):
+        said = False
+
+        def on_start(self, ev: event.Event) -> None:
+            module = getattr(getattr(ev.data.get("dispatcher"), "py_func", None),
+                             "__module__", "")
+            if not self.said and module.startswith("command.fusion"):
+                self.said = True
+                print("note: compiling the fusion kernels for this machine (once, about "
+                      "25 s; later runs load them from the cache)", file=sys.stderr,
+                      flush=True)
+
+        def on_end(self, ev: event.Event) -> None:
+            pass
+
+    global _NOTE_INSTALLED
+    if not _NOTE_INSTALLED:
+        event.register("numba:compile", Note())
+        _NOTE_INSTALLED = True
+
+
+_NOTE_INSTALLED = False
 
 
 def _load(path: str, overrides: list[str]):  # -> (Scenario, warnings), imported lazily
@@ -217,6 +252,8 @@ def cmd_fuse(args: argparse.Namespace) -> int:
         overrides[name.strip()] = value.strip()
 
     from command.fusion import fuse_file
+
+    announce_compiles()
 
     stats = fuse_file(args.detections, args.out, overrides,
                       extra_columns=args.extra_columns)

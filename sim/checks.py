@@ -40,6 +40,9 @@ MAX_DURATION_S = 3_650 * 86_400.0
 MIN_PERIOD_S = 0.01
 #: Fastest group, patrol or team, m/s (360 km/h).
 MAX_SPEED_MPS = 100.0
+#: Slowest walking speed of a group on open ground, m/s, and smallest zone factor.
+MIN_SPEED_MPS = 0.05
+MIN_SPEED_FACTOR = 0.01
 #: Longest sensor or patrol reach, m.
 MAX_REACH_M = 1e6
 #: Largest bearing error (one sigma), degrees: beyond it a bearing says nothing.
@@ -260,7 +263,9 @@ def _check_bounds(scenario: Scenario) -> None:
                          f"got {_fmt(scenario.duration_s / 86_400)} days")
     limits: list[tuple[str, float, float | None, float | None, str]] = [
         ("command.fusion_interval_s", scenario.command.fusion_interval_s, MIN_PERIOD_S,
-         None, "s"),
+         86_400.0, "s"),
+        ("crossings.speed.min_mps", scenario.crossings.speed.min_mps, MIN_SPEED_MPS, None,
+         "m/s"),
         ("crossings.speed.mean_mps", scenario.crossings.speed.mean_mps, None,
          MAX_SPEED_MPS, "m/s"),
         ("crossings.speed.sd_mps", scenario.crossings.speed.sd_mps, None, MAX_SPEED_MPS,
@@ -309,6 +314,10 @@ def _check_bounds(scenario: Scenario) -> None:
     for t, team in enumerate(scenario.response.teams):
         limits.append((f"response.teams.{t}.speed_mps", team.speed_mps, None, MAX_SPEED_MPS,
                        "m/s"))
+    for z, zone in enumerate(scenario.segment.zones):
+        if zone.speed_factor is not None:
+            limits.append((f"segment.zones.{z}.speed_factor", zone.speed_factor,
+                           MIN_SPEED_FACTOR, MAX_SPEED_MPS, ""))
     for path, value, lo, hi, unit in limits:
         if lo is not None and value < lo:
             raise CheckError(path, f"expected at least {lo:g} {unit}, got {_fmt(value)}")
@@ -410,7 +419,8 @@ class Work:
 def expected_work(scenario: Scenario) -> Work:
     """Estimate what one replication will do, from rates and geometry.
 
-    Crossings: ``groups_per_day × days``. Looks of a sector or seismic sensor: the
+    Crossings: ``groups_per_day × days``. The rest over the run's horizon, the
+    duration plus `longest_crossing_s`. Looks of a sector or seismic sensor: the
     groups passing within its reach (the share ``2·reach / border length`` of all,
     at most all) times the time one spends there (``min(2·reach, depth + reach) /
     min speed``, at most the duration) over ``revisit_s``; the figures are upper
@@ -419,9 +429,11 @@ def expected_work(scenario: Scenario) -> Work:
     speed / route length``.
     """
     duration = scenario.duration_s
-    days = duration / 86_400.0
     cross = scenario.crossings
-    groups = cross.groups_per_day * days
+    groups = cross.groups_per_day * duration / 86_400.0
+    # the run goes on until the last crossing ends: sensors, patrols and the node too
+    duration = duration + longest_crossing_s(scenario)
+    days = duration / 86_400.0
     border_m = max(polyline_length_m(scenario.segment.border), 1.0)
     depth = scenario.segment.depth_m
     amounts: dict[str, tuple[float, str]] = {
@@ -477,10 +489,32 @@ def check_work(work: Work, replications: int = 1) -> None:
                                  "rate or the duration")
 
 
+def longest_crossing_s(scenario: Scenario) -> float:
+    """An upper estimate of one crossing's duration, s.
+
+    The longest straight route (any border point to any destination, over the bounding
+    box of both) plus the waypoints' detours (``2 · route_spread_m`` each), walked at
+    ``speed.min_mps`` through the slowest zone.
+    """
+    cross = scenario.crossings
+    pts = list(scenario.segment.border) + list(cross.destinations)
+    xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+    route_m = math.hypot(max(xs) - min(xs), max(ys) - min(ys))
+    route_m += 2 * cross.route_spread_m * (cross.waypoints + 1)
+    slowest = min([1.0] + [z.effective_speed_factor for z in scenario.segment.zones])
+    return route_m / (cross.speed.min_mps * slowest)
+
+
 def check_scenario(scenario: Scenario) -> list[str]:
     """Run every check; return the warnings (``path: text``), raise `CheckError`."""
     warnings: list[str] = []
     _check_bounds(scenario)
     _check_geometry(scenario, warnings)
+    longest = longest_crossing_s(scenario)
+    if scenario.duration_s + longest > MAX_DURATION_S:
+        raise CheckError("crossings.speed.min_mps", "expected crossings that end: the "
+                         f"slowest may take about {longest / 86_400:.3g} days, and the run "
+                         f"lasts until it ends (at most {MAX_DURATION_S / 86_400:.0f} days "
+                         "in all)")
     check_work(expected_work(scenario))
     return warnings

@@ -37,8 +37,9 @@ class Outcome:
             ("error: ", "run_sim.py"))
 
     def is_success(self) -> bool:
-        """Exit 0 with nothing on stderr but one-line warnings."""
-        return self.status == 0 and all(line.startswith("warning: ") for line in self.lines)
+        """Exit 0 with nothing on stderr but one-line warnings and notes."""
+        return self.status == 0 and all(line.startswith(("warning: ", "note: "))
+                                        for line in self.lines)
 
 
 class Hang(Exception):

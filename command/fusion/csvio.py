@@ -95,7 +95,36 @@ def _check_ranges(name: str, data: FloatArray) -> None:
                                f"±{limits[j]:.3g}, got {data[i, j]:.6g}")
 
 
-def _parse_fast(raw: bytes, cols: Sequence[int], n_fields: int) -> FloatArray | None:
+def _decode(name: str, raw: bytes) -> str:
+    """The file's text: UTF-8 (a byte-order mark skipped), no NUL byte."""
+    try:
+        text = raw.decode("utf-8-sig")  # a byte-order mark some editors write is no column
+    except UnicodeDecodeError as e:
+        line_no = raw[:e.start].count(b"\n") + 1
+        raise FusionInputError(f"{name}:{line_no}: byte 0x{raw[e.start]:02x} is not UTF-8 "
+                               "text; expected a UTF-8 (or ASCII) CSV file") from None
+    if "\0" in text:
+        line_no = text[:text.index("\0")].count("\n") + 1
+        raise FusionInputError(f"{name}:{line_no}: a NUL byte; expected a text CSV file")
+    return text
+
+
+def _columns(name: str, header_line: str) -> list[int]:
+    """The position of each `REQUIRED` column in the header line."""
+    header = [h.strip() for h in header_line.split(",")]
+    cols = []
+    for col in REQUIRED:
+        found = [i for i, h in enumerate(header) if h == col]
+        if not found:
+            raise FusionInputError(f"{name}: missing column '{col}' in header")
+        if len(found) > 1:
+            raise FusionInputError(f"{name}: column '{col}' appears {len(found)} times "
+                                   "in header")
+        cols.append(found[0])
+    return cols
+
+
+def _parse_fast(body: bytes, cols: Sequence[int], n_fields: int) -> FloatArray | None:
     """The wanted columns of the data rows by the compiled exact fast path, or None.
 
     None means "take the general path": the file holds something the fast path does
@@ -105,8 +134,6 @@ def _parse_fast(raw: bytes, cols: Sequence[int], n_fields: int) -> FloatArray | 
         from command.fusion import csvfast
     except ImportError:
         return None
-    start = raw.find(b"\n")
-    body = b"" if start < 0 else raw[start + 1:]
     ok, data = csvfast.parse_decimal_rows(np.frombuffer(body, np.uint8),
                                           np.asarray(cols, np.int64), n_fields)
     return data if ok else None
@@ -138,43 +165,42 @@ def read_detections(path: str | Path) -> Detections:
             raw = f.read()
     except OSError as e:
         raise FusionInputError(f"{name}: cannot read: {e.strerror or e}") from None
+    # The fast path decodes only the header: a body it accepts is printable ASCII.
+    end = raw.find(b"\n")
+    data: FloatArray | None = None
+    cols: list[int] = []
     try:
-        text = raw.decode("utf-8-sig")  # a byte-order mark some editors write is no column
-    except UnicodeDecodeError as e:
-        line_no = raw[:e.start].count(b"\n") + 1
-        raise FusionInputError(f"{name}:{line_no}: byte 0x{raw[e.start]:02x} is not UTF-8 text; "
-                               "expected a UTF-8 (or ASCII) CSV file") from None
-    if "\0" in text:
-        line_no = text[:text.index("\0")].count("\n") + 1
-        raise FusionInputError(f"{name}:{line_no}: a NUL byte; expected a text CSV file")
-    end = text.find("\n")
-    header_line = text if end < 0 else text[:end]
-    if not text.strip("\ufeff") or not header_line.splitlines():
-        raise FusionInputError(f"{name}: empty file, expected a header line")
-    header_line = header_line.splitlines()[0]
-    header = [h.strip() for h in header_line.split(",")]
-    cols = []
-    for col in REQUIRED:
-        found = [i for i, h in enumerate(header) if h == col]
-        if not found:
-            raise FusionInputError(f"{name}: missing column '{col}' in header")
-        if len(found) > 1:
-            raise FusionInputError(f"{name}: column '{col}' appears {len(found)} times "
-                                   "in header")
-        cols.append(found[0])
-    n_fields = max(cols) + 1
-    data = _parse_fast(raw, cols, n_fields) if header_line == text[:end] else None
+        head = (raw if end < 0 else raw[:end]).decode("utf-8-sig")
+    except UnicodeDecodeError:
+        head = None
+    if end >= 0 and head is not None and "\0" not in head and len(head.splitlines()) == 1:
+        cols = _columns(name, head.splitlines()[0])
+        data = _parse_fast(raw[end + 1:], cols, max(cols) + 1)
+    text_cache: list[str] = []
+
+    def text() -> str:
+        """The whole file as text, checked (made only when needed)."""
+        if not text_cache:
+            text_cache.append(_decode(name, raw))
+        return text_cache[0]
+
     lines_cache: list[list[str]] = []
 
     def body_lines() -> list[str]:
         """The data lines as the general path reads them (made only when needed)."""
         if not lines_cache:
-            body = text.splitlines()[1:]
+            body = text().splitlines()[1:]
             while body and not body[-1].strip():
                 body.pop()
             lines_cache.append(body)
         return lines_cache[0]
 
+    if data is None:
+        lines = text().splitlines()
+        if not lines:
+            raise FusionInputError(f"{name}: empty file, expected a header line")
+        cols = _columns(name, lines[0])
+    n_fields = max(cols) + 1
     if data is None:  # the general path: every kind of file, every error message
         body = body_lines()
         for i, line in enumerate(body):
