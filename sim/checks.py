@@ -235,15 +235,7 @@ def _points(scenario: Scenario) -> Iterable[tuple[str, Pt]]:
         yield from ((f"segment.zones.{z}.polygon.{i}", p) for i, p in enumerate(zone.polygon))
     yield from ((f"crossings.destinations.{i}", p)
                 for i, p in enumerate(scenario.crossings.destinations))
-    for s, sensor in enumerate(scenario.sensors):
-        if isinstance(sensor, FenceSpec):
-            yield from ((f"sensors.{s}.line.{i}", p) for i, p in enumerate(sensor.line))
-        else:
-            yield f"sensors.{s}.position_m", sensor.position_m
-    for t, team in enumerate(scenario.response.teams):
-        yield f"response.teams.{t}.base_m", team.base_m
-    for r, patrol in enumerate(scenario.patrols):
-        yield from ((f"patrols.{r}.route.{i}", p) for i, p in enumerate(patrol.route))
+    yield from _placed(scenario)
 
 
 def _check_bounds(scenario: Scenario) -> None:
@@ -281,9 +273,9 @@ def _check_bounds(scenario: Scenario) -> None:
     for h, value in enumerate(scenario.crossings.hourly_profile):
         limits.append((f"crossings.hourly_profile.{h}", value, None, MAX_PROFILE, ""))
     for s, sensor in enumerate(scenario.sensors):
-        if not isinstance(sensor, FenceSpec):
-            limits.append((f"sensors.{s}.revisit_s", sensor.revisit_s, MIN_PERIOD_S, None,
-                           "s"))
+        revisit = getattr(sensor, "revisit_s", None)  # every kind with a look clock
+        if revisit is not None:
+            limits.append((f"sensors.{s}.revisit_s", revisit, MIN_PERIOD_S, None, "s"))
         if isinstance(sensor, CameraSpec | RadarSpec):
             limits += [(f"sensors.{s}.max_range_m", sensor.max_range_m, None, MAX_REACH_M,
                         "m"),
@@ -373,13 +365,16 @@ def _check_geometry(scenario: Scenario, warnings: list[str]) -> None:
             warnings.append(f"{where}: ({_fmt(p[0])}, {_fmt(p[1])}) lies far outside the "
                             f"segment ({_fmt(abs(place.offset_m) / 1000)} km from the border)")
 
+    warned: set[str] = set()
     for where, p in _placed(scenario):
         place = border_place(border, p)
         if place.offset_m < -FOREIGN_TOLERANCE_M and place.beyond_m == 0:
             raise CheckError(where, "expected a point on the protected side of the border "
                              f"(left of its direction), got ({_fmt(p[0])}, {_fmt(p[1])}), "
                              f"{_fmt(-place.offset_m)} m on the foreign side")
-        if abs(place.offset_m) > far or place.beyond_m > FAR_M:
+        thing = where.split(".line.")[0].split(".route.")[0]
+        if (abs(place.offset_m) > far or place.beyond_m > FAR_M) and thing not in warned:
+            warned.add(thing)  # one warning per sensor, route or base
             warnings.append(f"{where}: ({_fmt(p[0])}, {_fmt(p[1])}) lies far outside the "
                             f"segment ({_fmt(abs(place.offset_m) / 1000)} km from the border)")
 
@@ -387,13 +382,12 @@ def _check_geometry(scenario: Scenario, warnings: list[str]) -> None:
 def _placed(scenario: Scenario) -> Iterable[tuple[str, Pt]]:
     """Where equipment stands: sensor positions and lines, team bases, patrol routes.
 
-    One warning per object at most: a line or route is judged by its first vertex
-    that is out of place.
+    Lines and routes vertex by vertex (``sensors.0.line.3``).
     """
     for s, sensor in enumerate(scenario.sensors):
         if isinstance(sensor, FenceSpec):
             yield from ((f"sensors.{s}.line.{i}", p) for i, p in enumerate(sensor.line))
-        else:
+        elif getattr(sensor, "position_m", None) is not None:
             yield f"sensors.{s}.position_m", sensor.position_m
     for t, team in enumerate(scenario.response.teams):
         yield f"response.teams.{t}.base_m", team.base_m
@@ -448,12 +442,14 @@ def expected_work(scenario: Scenario) -> Work:
         nuisance += n
         if n > top_n:
             top_n, top_n_where = n, f"sensors.{s}.nuisance_per_day"
-        if isinstance(sensor, FenceSpec):
+        # kinds with a look clock and a reach; a fence has one chance per crossing
+        reach = getattr(sensor, "max_range_m", None) or getattr(sensor, "radius_m", None)
+        revisit = getattr(sensor, "revisit_s", None)
+        if reach is None or revisit is None:
             continue
-        reach = sensor.radius_m if isinstance(sensor, SeismicSpec) else sensor.max_range_m
         share = min(1.0, 2 * reach / border_m)
         dwell = min(duration, min(2 * reach, depth + reach) / cross.speed.min_mps)
-        k = groups * share * (dwell / sensor.revisit_s + 1)
+        k = groups * share * (dwell / revisit + 1)
         looks += k
         if k > top_looks:
             top_looks, top_where = k, f"sensors.{s}.revisit_s"

@@ -113,6 +113,15 @@ def assert_loaded_or_refused(outcome: Any, folder: Path, before: set[str]) -> No
         assert {p.name for p in folder.iterdir()} == before, "wrote something on bad input"
 
 
+def write_mutated(folder: Path, mutation: tuple) -> Path:
+    """Write the resolved tiny scenario with one mutation as ``folder/scenario.yaml``."""
+    path, op, value = mutation
+    scenario = folder / "scenario.yaml"
+    scenario.write_text(yaml.safe_dump(mutate(RESOLVED, path, op, value), allow_unicode=True),
+                        encoding="utf-8")
+    return scenario
+
+
 mutations = st.tuples(st.sampled_from(PATHS),
                       st.sampled_from(["set", "set", "set", "delete", "double", "unknown"]),
                       hostile_values())
@@ -121,12 +130,9 @@ mutations = st.tuples(st.sampled_from(PATHS),
 @settings(max_examples=250, **SETTINGS)
 @given(mutations)
 def test_mutated_scenario_files(cli, mutation):
-    path, op, value = mutation
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        scenario = folder / "scenario.yaml"
-        scenario.write_text(yaml.safe_dump(mutate(RESOLVED, path, op, value),
-                                           allow_unicode=True), encoding="utf-8")
+        scenario = write_mutated(folder, mutation)
         outcome = cli(["validate", str(scenario)], timeout_s=10)
         assert_loaded_or_refused(outcome, folder, {"scenario.yaml"})
         if outcome.status == 2:
@@ -250,12 +256,9 @@ def test_detection_logs(cli, raw):
 @settings(max_examples=60, **SETTINGS)
 @given(mutations)
 def test_accepted_mutations_run(cli, mutation):
-    path, op, value = mutation
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        scenario = folder / "scenario.yaml"
-        scenario.write_text(yaml.safe_dump(mutate(RESOLVED, path, op, value),
-                                           allow_unicode=True), encoding="utf-8")
+        scenario = write_mutated(folder, mutation)
         outcome = cli(["run", str(scenario), "--out", str(folder / "out"), "--no-plots", "-q",
                        "--set", "duration=1h"], timeout_s=60)
         assert_loaded_or_refused(outcome, folder, {"scenario.yaml"})
