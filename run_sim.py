@@ -25,6 +25,8 @@ from typing import NoReturn
 
 DEFAULT_SCENARIO = Path(__file__).resolve().parent / "scenarios" / "default.yaml"
 EXIT_BAD_INPUT = 2
+#: Most worker processes a run may start (each holds a replication in memory).
+MAX_WORKERS = 256
 
 
 class UsageError(Exception):
@@ -42,17 +44,17 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message} (see --help)")
 
 
-def _int_at_least(minimum: int) -> Callable[[str], int]:
-    """An argparse type: a whole number no smaller than ``minimum``."""
+def _int_at_least(minimum: int, maximum: int | None = None) -> Callable[[str], int]:
+    """An argparse type: a whole number (ASCII digits) from ``minimum`` to ``maximum``."""
 
     def convert(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            value = minimum - 1
-        if value < minimum:
+        digits = text.strip().removeprefix("-")
+        value = int(text) if digits.isascii() and digits.isdigit() and len(digits) < 100 \
+            else minimum - 1
+        if value < minimum or (maximum is not None and value > maximum):
+            bounds = f">= {minimum}" if maximum is None else f"from {minimum} to {maximum}"
             raise argparse.ArgumentTypeError(
-                f"expected a whole number >= {minimum}, got {text!r}")
+                f"expected a whole number {bounds}, got {text[:40]!r}")
         return value
 
     return convert
@@ -70,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=_int_at_least(0), default=1, help="seed (default 1)")
     run.add_argument("--replications", "-n", type=_int_at_least(1), default=1,
                      help="independent replications (default 1)")
-    run.add_argument("--workers", "-j", type=_int_at_least(1), default=None,
+    run.add_argument("--workers", "-j", type=_int_at_least(1, MAX_WORKERS), default=None,
                      help="worker processes (default: one per core when replications > 1)")
     run.add_argument("--set", dest="overrides", action="append", default=[],
                      metavar="PATH=VALUE", help="override a scenario field, e.g. "
@@ -171,7 +173,7 @@ def announce_compiles() -> None:
     """Print one line on stderr when the fusion kernels are compiled, not loaded.
 
     numba compiles a kernel only when its cache (``__pycache__``) has none for this
-    machine and source: the first run after a fresh clone or an edit takes ~25 s
+    machine and source: the first run after a fresh clone or an edit takes 15-30 s
     longer, and should say so rather than seem to hang. Once per process.
     """
     from numba.core import event
@@ -184,8 +186,8 @@ def announce_compiles() -> None:
                              "__module__", "")
             if not self.said and module.startswith("command.fusion"):
                 self.said = True
-                print("note: compiling the fusion kernels for this machine (once, about "
-                      "25 s; later runs load them from the cache)", file=sys.stderr,
+                print("note: compiling the fusion kernels for this machine (once, 15-30 s; "
+                      "later runs load them from the cache)", file=sys.stderr,
                       flush=True)
 
         def on_end(self, ev: event.Event) -> None:

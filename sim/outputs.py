@@ -108,6 +108,10 @@ def check_run_dir(path: str, option: str = "--out") -> Path:
         is a file, or a folder that cannot be written.
     """
     target = _plain(path, option)
+    here = Path.cwd().resolve()
+    if target.resolve() == here or target.resolve() in here.parents:
+        raise OutputPathError(f"{path}: {option}: is the current folder or one of its "
+                              "parents; a run replaces its folder whole, so choose a new one")
     if target.exists() or target.is_symlink():
         if not target.is_dir():
             raise OutputPathError(f"{path}: {option}: is a file, not a run folder; "

@@ -296,3 +296,28 @@ def test_ctrl_c_while_writing_tracks_leaves_nothing(cli, snapshot, tmp_path, det
     assert outcome.status == 130 and outcome.lines == ["interrupted"]
     assert snapshot(tmp_path) == before
     assert os.path.exists(detections)
+
+
+@pytest.mark.parametrize("args", [["-j", "100000"], ["-j", "٣"], ["--seed", "١٢"],
+                                  ["--seed", "9" * 5000], ["-n", "-1"]])
+def test_command_line_numbers_are_ascii_and_bounded(cli, snapshot, tmp_path, monkeypatch,
+                                                    args):
+    _no_simulation(monkeypatch)
+    before = snapshot(tmp_path)
+    outcome = cli(["run", str(TINY), "--out", str(tmp_path / "out"), *args])
+    assert outcome.is_clean_refusal() and args[0] in outcome.lines[0], outcome
+    assert snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize("out", [".", ".."])
+def test_run_never_replaces_the_folder_it_stands_in(cli, snapshot, tmp_path, monkeypatch,
+                                                    out):
+    _no_simulation(monkeypatch)
+    here = tmp_path / "run"
+    here.mkdir()
+    (here / "summary.json").write_text("{}", encoding="utf-8")  # looks like a run
+    monkeypatch.chdir(here)
+    before = snapshot(tmp_path)
+    outcome = cli(["run", str(TINY), "--out", out])
+    assert refused(outcome, "current folder"), outcome
+    assert snapshot(tmp_path) == before
