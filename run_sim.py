@@ -7,9 +7,9 @@
     python run_sim.py fuse DETECTIONS.csv -o TRACKS.csv [--param NAME=VALUE]
 
 Thin by design: parse, load, call `sim.experiment`, write outputs. Bad input
-(scenario files, CSV logs, command-line values) ends with exit status 2 and one
-line on stderr naming the file, the field and what was expected; nothing is
-written.
+(scenario files, CSV logs, command-line values, output paths) ends with exit status 2
+and one line on stderr naming the file, the field and what was expected; nothing is
+written. `main` is the one place where those errors become messages.
 """
 
 from __future__ import annotations
@@ -216,8 +216,9 @@ def _warn(warnings: Sequence[str]) -> None:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    for name in args.files:
-        scenario, warnings = _load(name, args.overrides)
+    # every file first: a bad one is then the only line on stderr, warnings or not
+    loaded = [(name, *_load(name, args.overrides)) for name in args.files]
+    for name, scenario, warnings in loaded:
         _warn(warnings)
         print(f"{name}: ok ({scenario.name}: {len(scenario.sensors)} sensors, "
               f"{len(scenario.patrols)} patrols, {len(scenario.response.teams)} teams)")

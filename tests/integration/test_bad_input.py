@@ -321,3 +321,12 @@ def test_run_never_replaces_the_folder_it_stands_in(cli, snapshot, tmp_path, mon
     outcome = cli(["run", str(TINY), "--out", out])
     assert refused(outcome, "current folder"), outcome
     assert snapshot(tmp_path) == before
+
+
+def test_validate_several_files_one_bad_gives_only_its_line(cli, tiny_text, tmp_path):
+    odd = variant(tmp_path, tiny_text, "position_m: [3500, 300]", "position_m: [3500, 90000]")
+    bad = tmp_path / "worse.yaml"
+    bad.write_text(tiny_text.replace("name: tiny", "name: ../x"), encoding="utf-8")
+    outcome = cli(["validate", str(odd), str(bad)])
+    assert refused(outcome, str(bad), "name"), outcome
+    assert outcome.stdout == ""
