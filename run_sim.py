@@ -25,6 +25,7 @@ from typing import NoReturn
 
 DEFAULT_SCENARIO = Path(__file__).resolve().parent / "scenarios" / "default.yaml"
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
 #: Most worker processes a run may start (each holds a replication in memory).
 MAX_WORKERS = 256
 
@@ -105,7 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from sim.checks import CheckError, check_work, expected_work
-    from sim.outputs import check_run_dir
+    from sim.outputs import check_run_dir, staged_dir
 
     # Everything about the input is checked before the heavy imports and the work.
     scenario, warnings = _load(args.scenario, args.overrides)
@@ -132,15 +133,12 @@ def cmd_run(args: argparse.Namespace) -> int:
               disable=args.quiet or None, leave=False, file=sys.stderr) as bar:
         results = run_replications(scenario, args.seed, args.replications, workers,
                                    on_done=lambda n: bar.update(n - bar.n))
-    write_run_dir(out, scenario, args.seed, results, __version__)
-    if not args.no_plots:
-        from viz.map import draw_map
+    with staged_dir(out) as building:  # the files and the map arrive together
+        write_run_dir(building, scenario, args.seed, results, __version__)
+        if not args.no_plots:
+            from viz.map import draw_map
 
-        try:
-            draw_map(out)
-        except BaseException:
-            (out / "map.png").unlink(missing_ok=True)  # never leave half a picture
-            raise
+            draw_map(building)
     elapsed = time.perf_counter() - started
     if not args.quiet:
         summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
@@ -321,13 +319,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(_one_line(str(error)), file=sys.stderr)
         return EXIT_BAD_INPUT
     except Exception as error:
+        if _was_interrupted(error):
+            print("interrupted", file=sys.stderr)
+            return EXIT_INTERRUPTED
         if not _is_input_error(error):
             raise
         print(f"error: {_one_line(str(error))}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
+
+
+def _was_interrupted(error: BaseException) -> bool:
+    """Ctrl-C that arrived inside a compiled kernel surfaces as the ``SystemError``
+    numba raises on its way out ("returned a result with an exception set"), with
+    the ``KeyboardInterrupt`` as its cause."""
+    seen: set[int] = set()
+    cause: BaseException | None = error
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            return True
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return False
 
 
 def _one_line(text: str) -> str:

@@ -21,12 +21,15 @@ library only: checking paths must not cost imports.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-__all__ = ["OutputPathError", "check_output_file", "check_run_dir", "write_text_atomic"]
+__all__ = ["OutputPathError", "check_output_file", "check_run_dir", "staged_dir",
+           "write_text_atomic"]
 
 #: A folder holding this file is a run directory (`sim.results`).
 RUN_DIR_MARKER = "summary.json"
@@ -151,3 +154,25 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+@contextlib.contextmanager
+def staged_dir(target: str | Path) -> Iterator[Path]:
+    """Build a folder beside ``target`` and put it in ``target``'s place at the end.
+
+    Yields a path (not yet existing) inside a temporary folder next to ``target``;
+    whatever the block makes there replaces ``target`` by renames when the block
+    ends normally. On an error or Ctrl-C the staging folder is removed and ``target``
+    is as it was: a run directory and its map arrive together or not at all.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.staging-"))
+    try:
+        built = stage / target.name
+        yield built
+        if target.exists():
+            os.replace(target, stage / ".old")
+        os.replace(built, target)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)

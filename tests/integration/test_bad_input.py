@@ -330,3 +330,36 @@ def test_validate_several_files_one_bad_gives_only_its_line(cli, tiny_text, tmp_
     outcome = cli(["validate", str(odd), str(bad)])
     assert refused(outcome, str(bad), "name"), outcome
     assert outcome.stdout == ""
+
+
+def test_ctrl_c_while_drawing_the_map_leaves_the_old_run(cli, snapshot, tmp_path, monkeypatch):
+    import viz.map
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "summary.json").write_text("{}", encoding="utf-8")  # an earlier run
+
+    def half_a_map(folder):
+        (Path(folder) / "map.png").write_bytes(b"\x89PNG half")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(viz.map, "draw_map", half_a_map)
+    before = snapshot(tmp_path)
+    outcome = cli(["run", str(TINY), "--out", str(out), "-q", "--set", "duration=1h"])
+    assert outcome.status == 130 and outcome.lines == ["interrupted"]
+    assert snapshot(tmp_path) == before
+
+
+def test_ctrl_c_inside_a_compiled_kernel_is_an_interrupt(cli, tmp_path, monkeypatch):
+    import sim.experiment
+
+    def kernel_interrupted(*args, **kwargs):
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as cause:  # what numba's dispatcher turns it into
+            raise SystemError("returned a result with an exception set") from cause
+
+    monkeypatch.setattr(sim.experiment, "run_replications", kernel_interrupted)
+    outcome = cli(["run", str(TINY), "--out", str(tmp_path / "out"), "-q"])
+    assert outcome.status == 130 and outcome.lines == ["interrupted"]
+    assert list(tmp_path.iterdir()) == []
