@@ -127,7 +127,7 @@ mutations = st.tuples(st.sampled_from(PATHS),
                       hostile_values())
 
 
-@settings(max_examples=250, **SETTINGS)
+@settings(max_examples=150, **SETTINGS)
 @given(mutations)
 def test_mutated_scenario_files(cli, mutation):
     with tempfile.TemporaryDirectory() as tmp:
