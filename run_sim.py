@@ -9,9 +9,9 @@
     python run_sim.py fuse DETECTIONS.csv -o TRACKS.csv [--param NAME=VALUE]
 
 Thin by design: parse, load, call `sim.experiment`, write outputs. Bad input
-(scenario files, CSV logs, command-line values) ends with exit status 2 and one
-line on stderr naming the file, the field and what was expected; nothing is
-written.
+(scenario files, CSV logs, command-line values, output paths) ends with exit status 2
+and one line on stderr naming the file, the field and what was expected; nothing is
+written. `main` is the one place where those errors become messages.
 """
 
 from __future__ import annotations
@@ -29,6 +29,9 @@ from typing import NoReturn
 
 DEFAULT_SCENARIO = Path(__file__).resolve().parent / "scenarios" / "default.yaml"
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+#: Most worker processes a run may start (each holds a replication in memory).
+MAX_WORKERS = 256
 
 
 class UsageError(Exception):
@@ -46,17 +49,17 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message} (see --help)")
 
 
-def _int_at_least(minimum: int) -> Callable[[str], int]:
-    """An argparse type: a whole number no smaller than ``minimum``."""
+def _int_at_least(minimum: int, maximum: int | None = None) -> Callable[[str], int]:
+    """An argparse type: a whole number (ASCII digits) from ``minimum`` to ``maximum``."""
 
     def convert(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            value = minimum - 1
-        if value < minimum:
+        digits = text.strip().removeprefix("-")
+        value = int(text) if digits.isascii() and digits.isdigit() and len(digits) < 100 \
+            else minimum - 1
+        if value < minimum or (maximum is not None and value > maximum):
+            bounds = f">= {minimum}" if maximum is None else f"from {minimum} to {maximum}"
             raise argparse.ArgumentTypeError(
-                f"expected a whole number >= {minimum}, got {text!r}")
+                f"expected a whole number {bounds}, got {text[:40]!r}")
         return value
 
     return convert
@@ -74,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=_int_at_least(0), default=1, help="seed (default 1)")
     run.add_argument("--replications", "-n", type=_int_at_least(1), default=1,
                      help="independent replications (default 1)")
-    run.add_argument("--workers", "-j", type=_int_at_least(1), default=None,
+    run.add_argument("--workers", "-j", type=_int_at_least(1, MAX_WORKERS), default=None,
                      help="worker processes (default: one per core when replications > 1)")
     run.add_argument("--set", dest="overrides", action="append", default=[],
                      metavar="PATH=VALUE", help="override a scenario field, e.g. "
@@ -108,12 +111,25 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    scenario = _load(args.scenario, args.overrides)  # fail fast, before heavy imports
+    from sim.checks import CheckError, check_work, expected_work
+    from sim.outputs import check_run_dir
+
+    # Everything about the input is checked before the heavy imports and the work.
+    scenario, warnings = _load(args.scenario, args.overrides)
+    out = check_run_dir(args.out if args.out is not None else
+                        str(Path("runs") / scenario.name))
+    try:
+        check_work(expected_work(scenario), args.replications)
+    except CheckError as error:
+        raise BadInput(f"{args.scenario}: {error.path}: {error} "
+                       f"({args.replications} replications)") from None
+    _warn(warnings)
+    if not args.quiet:
+        announce_compiles()
 
     from sim import __version__
     from sim.experiment import run_experiment
 
-    out = Path(args.out) if args.out else Path("runs") / scenario.name
     started = time.perf_counter()
     with _progress(scenario.name, args.quiet) as on_done:
         _guarded(run_experiment, scenario, args.seed, args.replications, out,
@@ -151,51 +167,103 @@ def _num(x: float | None) -> str:
     return f"{x:.3f}" if abs(x) < 100 else f"{x:.1f}"
 
 
-def _load(path: str, overrides: list[str]):  # -> Scenario, imported lazily
-    from sim.scenario import ScenarioError, load_scenario
+def announce_compiles() -> None:
+    """Print one line on stderr when the fusion kernels are compiled, not loaded.
 
-    try:
-        return load_scenario(path, overrides)
-    except ScenarioError as error:
-        raise BadInput(str(error)) from None
+    numba compiles a kernel only when its cache (``__pycache__``) has none for this
+    machine and source: the first run after a fresh clone or an edit takes 15-30 s
+    longer, and should say so rather than seem to hang. Once per process.
+    """
+    from numba.core import event
+
+    class Note(event.Listener):
+        said = False
+
+        def on_start(self, ev: event.Event) -> None:
+            module = getattr(getattr(ev.data.get("dispatcher"), "py_func", None),
+                             "__module__", "")
+            if not self.said and module.startswith("command.fusion"):
+                self.said = True
+                print("note: compiling the fusion kernels for this machine (once, 15-30 s; "
+                      "later runs load them from the cache)", file=sys.stderr,
+                      flush=True)
+
+        def on_end(self, ev: event.Event) -> None:
+            pass
+
+    global _NOTE_INSTALLED
+    if not _NOTE_INSTALLED:
+        event.register("numba:compile", Note())
+        _NOTE_INSTALLED = True
+
+
+_NOTE_INSTALLED = False
+
+
+def _load(path: str, overrides: list[str]):  # -> (Scenario, warnings), imported lazily
+    """Load and check a scenario; its warnings are returned, to print once all is checked."""
+    from sim.scenario import load_scenario
+
+    warnings: list[str] = []
+    return load_scenario(path, overrides, on_warning=warnings.append), warnings
+
+
+def _warn(warnings: Sequence[str]) -> None:
+    for text in warnings:
+        print(f"warning: {text}", file=sys.stderr)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    for name in args.files:
-        scenario = _load(name, args.overrides)
+    # every file first: a bad one is then the only line on stderr, warnings or not
+    loaded = [(name, *_load(name, args.overrides)) for name in args.files]
+    for name, scenario, warnings in loaded:
+        _warn(warnings)
         print(f"{name}: ok ({scenario.name}: {len(scenario.sensors)} sensors, "
               f"{len(scenario.patrols)} patrols, {len(scenario.response.teams)} teams)")
     return 0
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
+    from sim.outputs import check_output_file, write_text_atomic
+
+    if args.out is not None:
+        check_output_file(args.out, "--out")
     from sim.scenario import json_schema
 
     text = json.dumps(json_schema(), indent=2) + "\n"
-    if args.out:
-        Path(args.out).write_text(text, encoding="utf-8")
+    if args.out is not None:
+        write_text_atomic(args.out, text)
     else:
         sys.stdout.write(text)
     return 0
 
 
 def cmd_fuse(args: argparse.Namespace) -> int:
-    from command.fusion import FusionInputError, fuse_file
+    from sim.outputs import check_output_file, write_text_atomic
 
+    inputs = [args.detections] + ([args.params_from] if args.params_from else [])
+    check_output_file(args.out, "--out", inputs=inputs)
+    if args.stats is not None:
+        check_output_file(args.stats, "--stats", inputs=inputs, others=[args.out])
     overrides = _params_from(args.params_from) if args.params_from else {}
     for item in args.params:
         name, sep, value = item.partition("=")
         if not sep or not name:
             raise UsageError(f"run_sim.py fuse: --param {item!r}: expected NAME=VALUE")
         overrides[name.strip()] = value.strip()
-    try:
-        stats = fuse_file(args.detections, args.out, overrides,
-                          extra_columns=args.extra_columns)
-    except FusionInputError as error:
-        raise BadInput(str(error)) from None
+
+    from command.fusion import fuse_file
+
+    announce_compiles()
+
+    stats = fuse_file(args.detections, args.out, overrides,
+                      extra_columns=args.extra_columns)
     if args.stats:
-        Path(args.stats).write_text(json.dumps(dataclasses.asdict(stats)) + "\n",
-                                    encoding="utf-8")
+        try:
+            write_text_atomic(args.stats, json.dumps(dataclasses.asdict(stats)) + "\n")
+        except BaseException:
+            Path(args.out).unlink(missing_ok=True)  # both outputs or neither
+            raise
     print(f"{args.detections}: {stats.rows:,} reports in {stats.batches:,} batches -> "
           f"{stats.tracks_confirmed:,} confirmed tracks, {stats.output_rows:,} rows in "
           f"{args.out} (tracking {stats.tracking_s:.2f} s, "
@@ -394,8 +462,24 @@ DEFAULT_PLOT_KPIS = ["p_detect", "p_apprehend", "p_intercept", "false_alarms_per
 COMMANDS = {"run": cmd_run, "compare": cmd_compare, "sweep": cmd_sweep,
             "validate": cmd_validate, "schema": cmd_schema, "fuse": cmd_fuse}
 
+#: The exceptions that mean bad input, by module: (module, class). Looked up in
+#: ``sys.modules`` only, so catching them imports nothing a command did not need.
+INPUT_ERRORS = (("sim.scenario", "ScenarioError"), ("sim.outputs", "OutputPathError"),
+                ("command.fusion.errors", "FusionInputError"))
+
+
+def _is_input_error(error: BaseException) -> bool:
+    kinds = tuple(getattr(sys.modules[module], name) for module, name in INPUT_ERRORS
+                  if module in sys.modules)
+    return isinstance(error, (BadInput, *kinds))
+
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; the one place where bad input becomes a message.
+
+    Returns the exit status: 0 done, 2 bad input (one line on stderr: ``FILE: FIELD:
+    what was expected``; nothing written), 130 interrupted (nothing half-written).
+    """
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
         argv = ["run", *argv]  # `run_sim.py --seed 3` runs the default scenario
@@ -407,14 +491,38 @@ def main(argv: Sequence[str] | None = None) -> int:
                              "(see --help)")
         return COMMANDS[args.command](args)
     except UsageError as error:
-        print(error, file=sys.stderr)
+        print(_one_line(str(error)), file=sys.stderr)
         return EXIT_BAD_INPUT
-    except BadInput as error:
-        print(f"error: {error}", file=sys.stderr)
+    except Exception as error:
+        if _was_interrupted(error):
+            print("interrupted", file=sys.stderr)
+            return EXIT_INTERRUPTED
+        if not _is_input_error(error):
+            raise
+        print(f"error: {_one_line(str(error))}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
+
+
+def _was_interrupted(error: BaseException) -> bool:
+    """Ctrl-C that arrived inside a compiled kernel surfaces as the ``SystemError``
+    numba raises on its way out ("returned a result with an exception set"), with
+    the ``KeyboardInterrupt`` as its cause."""
+    seen: set[int] = set()
+    cause: BaseException | None = error
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            return True
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return False
+
+
+def _one_line(text: str) -> str:
+    """Messages are one line whatever a value held (a newline in a file name)."""
+    return " ".join(text.splitlines())  # every line break Python knows, not just \n
 
 
 if __name__ == "__main__":

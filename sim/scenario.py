@@ -10,14 +10,16 @@ line naming the file, the field path and what was expected::
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
+from sim.checks import CheckError, check_scenario
 from sim.ground.specs import Scenario
+from sim.safe_yaml import MAX_BYTES, YamlInputError, read_yaml
 
 __all__ = ["Scenario", "ScenarioError", "apply_overrides", "dump_scenario", "json_schema",
            "load_scenario", "parse_scenario"]
@@ -76,16 +78,17 @@ def apply_overrides(data: dict[str, Any], overrides: Iterable[str],
             raise ScenarioError(f"{source}: {item!r}: expected PATH=VALUE, "
                                 "e.g. command.operators=3")
         try:
-            value = yaml.safe_load(raw)
-        except yaml.YAMLError:
-            raise ScenarioError(f"{source}: {path}: cannot parse value {raw!r}") from None
+            value = read_yaml(raw)
+        except YamlInputError as error:
+            raise ScenarioError(f"{source}: {path.strip()}: cannot read value {_short(raw)}: "
+                                f"{error}") from None
         keys = path.strip().split(".")
         node: Any = result
         for depth, key in enumerate(keys):
             last = depth == len(keys) - 1
             where = ".".join(keys[: depth + 1])
             if isinstance(node, list):
-                if not key.isdigit() or int(key) >= len(node):
+                if not _is_index(key) or int(key) >= len(node):
                     raise ScenarioError(f"{source}: {where}: no list item {key!r} "
                                         f"(the list has {len(node)})")
                 if last:
@@ -102,9 +105,29 @@ def apply_overrides(data: dict[str, Any], overrides: Iterable[str],
     return result
 
 
+def _is_index(key: str) -> bool:
+    """A list position in an override path: ASCII digits only (``int('²')`` fails)."""
+    return key.isascii() and key.isdigit()
+
+
 def parse_scenario(data: Any, source: str = "<scenario>",
-                   overrides: Iterable[str] = ()) -> Scenario:
-    """Validate already-parsed YAML data into a `Scenario`."""
+                   overrides: Iterable[str] = (),
+                   on_warning: Callable[[str], None] | None = None) -> Scenario:
+    """Validate already-parsed YAML data into a `Scenario`.
+
+    Parameters
+    ----------
+    data : the parsed file
+    source : the file name for messages
+    overrides : ``PATH=VALUE`` items (`apply_overrides`)
+    on_warning : called with each one-line warning (``source: path: text``) about what
+        is odd but possible, once the scenario has passed every check
+
+    Raises
+    ------
+    ScenarioError
+        One line: ``source: path: what was expected``.
+    """
     if not isinstance(data, Mapping):
         raise ScenarioError(f"{source}: expected a mapping of fields at the top level, "
                             f"got {type(data).__name__}")
@@ -114,6 +137,13 @@ def parse_scenario(data: Any, source: str = "<scenario>",
     except ValidationError as error:
         raise ScenarioError(format_validation_error(source, error)) from None
     _check_fusion_params(scenario, source)
+    try:
+        warnings = check_scenario(scenario)
+    except CheckError as error:
+        raise ScenarioError(f"{source}: {error.path}: {error}") from None
+    if on_warning is not None:
+        for text in warnings:
+            on_warning(f"{source}: {text}")
     return scenario
 
 
@@ -122,18 +152,22 @@ def _check_fusion_params(scenario: Scenario, source: str) -> None:
 
     Checked here, not in the spec: the ground layer (`sim.ground.specs`) imports
     nothing above it, and the fusion core's parameters live in `command.fusion`.
+    Imported only when the scenario sets any (importing the core costs ~0.1 s).
     """
+    values = scenario.command.fusion
+    if not values:
+        return
     from command.fusion.params import FusionParams  # pure numpy leaf of the core
 
-    values = scenario.command.fusion
     try:
         FusionParams().with_overrides({k: repr(v) for k, v in values.items()})
     except ValueError as error:
         raise ScenarioError(f"{source}: command.fusion: {error}") from None
 
 
-def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
-    """Read, parse and validate a scenario file.
+def load_scenario(path: str | Path, overrides: Iterable[str] = (),
+                  on_warning: Callable[[str], None] | None = None) -> Scenario:
+    """Read, parse and validate a scenario file (`parse_scenario` for the parameters).
 
     Raises
     ------
@@ -142,20 +176,37 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
     """
     path = Path(path)
     name = str(path)
+    if "\0" in name:
+        raise ScenarioError(f"{name!r}: a file name cannot contain a NUL byte")
+    text = read_text(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        data = read_yaml(text)
+    except YamlInputError as error:
+        raise ScenarioError(f"{name}: {error}") from None
+    return parse_scenario(data, name, overrides, on_warning)
+
+
+def read_text(path: Path) -> str:
+    """The UTF-8 text of a scenario file; `ScenarioError` for anything else."""
+    name = str(path)
+    try:
+        if path.is_dir():
+            raise ScenarioError(f"{name}: is a folder, expected a scenario file")
+        with open(path, "rb") as f:
+            raw = f.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise ScenarioError(f"{name}: no such file") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ScenarioError(f"{name}: cannot read: {error}") from None
+    except OSError as error:
+        raise ScenarioError(f"{name}: cannot read: {error.strerror or error}") from None
+    if len(raw) > MAX_BYTES:
+        raise ScenarioError(f"{name}: larger than {MAX_BYTES // (1024 * 1024)} MB; a "
+                            "scenario file is a few kB")
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = f" line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(error, "problem", None) or "invalid YAML"
-        raise ScenarioError(f"{name}:{line}: {problem}") from None
-    return parse_scenario(data, name, overrides)
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[:error.start].count(b"\n") + 1
+        raise ScenarioError(f"{name}: line {line}: byte 0x{raw[error.start]:02x} is not "
+                            "UTF-8 text; save the file as UTF-8") from None
 
 
 def dump_scenario(scenario: Scenario) -> str:

@@ -74,6 +74,71 @@ def _locate_bad_value(name: str, lines: Sequence[str], cols: Sequence[int],
     return FusionInputError(f"{name}: could not parse the file")
 
 
+#: Largest magnitude of a value per column: beyond these the numbers are no positions,
+#: times or covariances of a border scene and the filter's arithmetic would overflow.
+#: Sensor ids must be integers float64 holds exactly (``2**53``), which int64 then holds.
+LIMITS = {"time": 1e12, "sensor": 2.0**53, "x": 1e9, "y": 1e9, "var_x": 1e16,
+          "var_y": 1e16, "cov_xy": 1e16}
+
+
+def _check_ranges(name: str, data: FloatArray) -> None:
+    """Refuse values beyond `LIMITS` (the first, by line)."""
+    limits = np.array([LIMITS[c] for c in REQUIRED])
+    bad = np.abs(data) > limits
+    rows = np.flatnonzero(bad.any(axis=1))
+    if len(rows):
+        i = int(rows[0])
+        j = int(np.flatnonzero(bad[i])[0])
+        col = REQUIRED[j]
+        kind = "an integer id" if col == "sensor" else "a number"
+        raise FusionInputError(f"{name}:{i + 2}: column '{col}': expected {kind} within "
+                               f"±{limits[j]:.3g}, got {data[i, j]:.6g}")
+
+
+def _decode(name: str, raw: bytes) -> str:
+    """The file's text: UTF-8 (a byte-order mark skipped), no NUL byte."""
+    try:
+        text = raw.decode("utf-8-sig")  # a byte-order mark some editors write is no column
+    except UnicodeDecodeError as e:
+        line_no = raw[:e.start].count(b"\n") + 1
+        raise FusionInputError(f"{name}:{line_no}: byte 0x{raw[e.start]:02x} is not UTF-8 "
+                               "text; expected a UTF-8 (or ASCII) CSV file") from None
+    if "\0" in text:
+        line_no = text[:text.index("\0")].count("\n") + 1
+        raise FusionInputError(f"{name}:{line_no}: a NUL byte; expected a text CSV file")
+    return text
+
+
+def _columns(name: str, header_line: str) -> list[int]:
+    """The position of each `REQUIRED` column in the header line."""
+    header = [h.strip() for h in header_line.split(",")]
+    cols = []
+    for col in REQUIRED:
+        found = [i for i, h in enumerate(header) if h == col]
+        if not found:
+            raise FusionInputError(f"{name}: missing column '{col}' in header")
+        if len(found) > 1:
+            raise FusionInputError(f"{name}: column '{col}' appears {len(found)} times "
+                                   "in header")
+        cols.append(found[0])
+    return cols
+
+
+def _parse_fast(body: bytes, cols: Sequence[int], n_fields: int) -> FloatArray | None:
+    """The wanted columns of the data rows by the compiled exact fast path, or None.
+
+    None means "take the general path": the file holds something the fast path does
+    not read (`command.fusion.csvfast`), or numba is not installed.
+    """
+    try:
+        from command.fusion import csvfast
+    except ImportError:
+        return None
+    ok, data = csvfast.parse_decimal_rows(np.frombuffer(body, np.uint8),
+                                          np.asarray(cols, np.int64), n_fields)
+    return data if ok else None
+
+
 def read_detections(path: str | Path) -> Detections:
     """Read and validate a detections CSV.
 
@@ -90,61 +155,88 @@ def read_detections(path: str | Path) -> Detections:
     FusionInputError
         Missing or duplicated required column, a value that is not a finite number, a
         non-integer sensor id, a blank line, times not sorted, a negative variance or a
-        covariance that is not positive definite. The message is one line,
+        covariance that is not positive definite, a value beyond `LIMITS`, text that
+        is not UTF-8. The message is one line,
         ``FILE:LINE: ...`` (line 1 is the header).
     """
     name = str(path)
     try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
+        with open(path, "rb") as f:
+            raw = f.read()
     except OSError as e:
-        raise FusionInputError(f"{name}: cannot read: {e.strerror}") from None
-    lines = text.splitlines()
-    if not lines:
-        raise FusionInputError(f"{name}: empty file, expected a header line")
-    header = [h.strip() for h in lines[0].split(",")]
-    cols = []
-    for col in REQUIRED:
-        found = [i for i, h in enumerate(header) if h == col]
-        if not found:
-            raise FusionInputError(f"{name}: missing column '{col}' in header")
-        if len(found) > 1:
-            raise FusionInputError(f"{name}: column '{col}' appears {len(found)} times "
-                                   "in header")
-        cols.append(found[0])
-    body = lines[1:]
-    while body and not body[-1].strip():
-        body.pop()
-    for i, line in enumerate(body):
-        if not line.strip():
-            raise FusionInputError(f"{name}:{i + 2}: blank line")
+        raise FusionInputError(f"{name}: cannot read: {e.strerror or e}") from None
+    # The fast path decodes only the header: a body it accepts is printable ASCII.
+    end = raw.find(b"\n")
+    data: FloatArray | None = None
+    cols: list[int] = []
+    try:
+        head = (raw if end < 0 else raw[:end]).decode("utf-8-sig")
+    except UnicodeDecodeError:
+        head = None
+    if end >= 0 and head is not None and "\0" not in head and len(head.splitlines()) == 1:
+        cols = _columns(name, head.splitlines()[0])
+        data = _parse_fast(raw[end + 1:], cols, max(cols) + 1)
+    text_cache: list[str] = []
+
+    def text() -> str:
+        """The whole file as text, checked (made only when needed)."""
+        if not text_cache:
+            text_cache.append(_decode(name, raw))
+        return text_cache[0]
+
+    lines_cache: list[list[str]] = []
+
+    def body_lines() -> list[str]:
+        """The data lines as the general path reads them (made only when needed)."""
+        if not lines_cache:
+            body = text().splitlines()[1:]
+            while body and not body[-1].strip():
+                body.pop()
+            lines_cache.append(body)
+        return lines_cache[0]
+
+    if data is None:
+        lines = text().splitlines()
+        if not lines:
+            raise FusionInputError(f"{name}: empty file, expected a header line")
+        cols = _columns(name, lines[0])
     n_fields = max(cols) + 1
-    if body:
-        try:
-            data = np.loadtxt(body, delimiter=",", usecols=cols, ndmin=2, comments=None,
-                              dtype=np.float64)
-        except ValueError:
-            raise _locate_bad_value(name, body, cols, n_fields) from None
-        if not np.isfinite(data).all() or (data[:, 1] != np.round(data[:, 1])).any():
-            raise _locate_bad_value(name, body, cols, n_fields)
-    else:
-        data = np.zeros((0, 7))
+    if data is None:  # the general path: every kind of file, every error message
+        body = body_lines()
+        for i, line in enumerate(body):
+            if not line.strip():
+                raise FusionInputError(f"{name}:{i + 2}: blank line")
+        if body:
+            try:
+                data = np.loadtxt(body, delimiter=",", usecols=cols, ndmin=2,
+                                  comments=None, dtype=np.float64)
+            except ValueError:
+                raise _locate_bad_value(name, body, cols, n_fields) from None
+        else:
+            data = np.zeros((0, 7))
+    if len(data) and (not np.isfinite(data).all()
+                      or (data[:, 1] != np.round(data[:, 1])).any()):
+        raise _locate_bad_value(name, body_lines(), cols, n_fields)
+    _check_ranges(name, data)
     t = data[:, 0]
     back = np.flatnonzero(np.diff(t) < 0)
     if len(back):
         i = int(back[0]) + 1
+        body = body_lines()
         raise FusionInputError(f"{name}:{i + 2}: time {body[i].split(',')[cols[0]].strip()}"
                                f" is before the previous row's "
                                f"{body[i - 1].split(',')[cols[0]].strip()} "
                                "(rows must be sorted by time)")
     vx, vy, cxy = data[:, 4], data[:, 5], data[:, 6]
+    with np.errstate(all="ignore"):  # checked below; no overflow warning on stderr
+        det_r = vx * vy - cxy * cxy
     for col, v in (("var_x", vx), ("var_y", vy)):
         bad = np.flatnonzero(v < 0)
         if len(bad):
             i = int(bad[0])
             raise FusionInputError(f"{name}:{i + 2}: column '{col}': variance must not "
                                    f"be negative, got {v[i]:g}")
-    bad = np.flatnonzero(~((vx > 0) & (vx * vy - cxy * cxy > 0)))
+    bad = np.flatnonzero(~((vx > 0) & (det_r > 0)))
     if len(bad):
         i = int(bad[0])
         raise FusionInputError(f"{name}:{i + 2}: covariance var_x={vx[i]:g}, "
@@ -168,6 +260,10 @@ def format_tracks(t_s: FloatArray, track: IntArray, xy: FloatArray,
         probabilities) for the optional columns
     """
     header = ",".join(TRACK_COLUMNS + (EXTRA_COLUMNS if extra is not None else ()))
+    if extra is None:
+        fast = _format_fast(t_s, track, xy)
+        if fast is not None:
+            return header + "\n" + fast
     cols: list[Sequence[str]] = [
         [f"{v:.6f}" for v in t_s.tolist()], [str(v) for v in track.tolist()],
         [f"{v:.3f}" for v in xy[:, 0].tolist()], [f"{v:.3f}" for v in xy[:, 1].tolist()]]
@@ -178,6 +274,18 @@ def format_tracks(t_s: FloatArray, track: IntArray, xy: FloatArray,
         cols += [[f"{a:.4f}" for a in prob[:, j].tolist()] for j in range(3)]
     rows = [",".join(r) for r in zip(*cols, strict=True)]
     return header + "\n" + "".join(r + "\n" for r in rows)
+
+
+def _format_fast(t_s: FloatArray, track: IntArray, xy: FloatArray) -> str | None:
+    """The rows by the compiled exact formatter (`command.fusion.csvfast`), or None."""
+    try:
+        from command.fusion import csvfast
+    except ImportError:
+        return None
+    ok, out, n = csvfast.format_fixed_rows(
+        np.ascontiguousarray(t_s, np.float64), np.ascontiguousarray(track, np.int64),
+        np.ascontiguousarray(xy[:, 0], np.float64), np.ascontiguousarray(xy[:, 1], np.float64))
+    return out[:n].tobytes().decode("ascii") if ok else None
 
 
 def write_atomic(path: str | Path, text: str) -> None:
@@ -192,7 +300,11 @@ def write_atomic(path: str | Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
             f.write(text)
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o644 & ~mask)  # mkstemp makes it private; an output is for sharing
         os.replace(tmp, path)
     except BaseException:
-        os.unlink(tmp)
+        if os.path.exists(tmp):
+            os.unlink(tmp)
         raise

@@ -468,14 +468,14 @@ def assign_stage(xp, Pp, track_on, zs, Rs, sensor, free, gate, got):
     row_ptr = np.empty(9, np.int64)
     sub_miss = np.empty(8)
     best = np.empty(8, np.int64)
-    ws = _workspace(8, 8)
-    ws_r, ws_c = 8, 8
+    ws = _workspace(np.int64(8), np.int64(8))  # int64, not literals: one compile
+    ws_r, ws_c = np.int64(8), np.int64(8)
     s = 0
     while s < n_multi:
         e = s
         while e < n_multi and root[e] == root[s]:
             e += 1
-        na, nb = 0, 0
+        na, nb = np.int64(0), np.int64(0)
         for u in range(s, e):
             p = multi[u]
             if local_t[pt[p]] < 0:

@@ -14,6 +14,7 @@ Times inside the simulation are float seconds from the scenario ``start``.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from typing import Annotated, Literal
 
@@ -46,13 +47,15 @@ def parse_duration_s(value: object) -> float:
     if isinstance(value, bool):
         raise ValueError("expected a duration like '7d', '36h', '90min' or seconds")
     if isinstance(value, int | float):
-        seconds = float(value)
+        seconds = float(value) if abs(value) < 1e300 else math.inf  # no OverflowError
     else:
         match = _DURATION.match(str(value))
         if not match:
             raise ValueError(f"expected a duration like '7d', '36h', '90min' or seconds, "
                              f"got {value!r}")
         seconds = float(match.group(1)) * _UNIT_S[match.group(2)]
+    if not math.isfinite(seconds):
+        raise ValueError("expected a finite duration like '7d', '36h', '90min' or seconds")
     if seconds <= 0:
         raise ValueError(f"duration must be > 0, got {value!r}")
     return seconds
@@ -74,9 +77,9 @@ def parse_clock_h(value: object) -> float:
 
 
 class Spec(BaseModel):
-    """Base of every spec: immutable, unknown keys rejected."""
+    """Base of every spec: immutable, unknown keys and non-finite numbers rejected."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 Duration = Annotated[float, Field(gt=0, description="seconds; files may say 7d, 36h, 90min")]

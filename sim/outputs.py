@@ -1,0 +1,179 @@
+"""Output paths, checked before any work starts, and written atomically.
+
+A command that simulates for a minute and then finds it cannot write has wasted the
+minute; one that writes over a user's file has done harm. So every output a command
+will write is checked first (`check_output_file`, `check_run_dir`), and files are
+written through a temporary file and a rename (`write_text_atomic`): after an error
+or Ctrl-C there is the old file or the complete new one, never half of one.
+
+Rules:
+
+* an output file's folder must exist and be writable; the path must not be a folder,
+  a device or one of the command's inputs; two outputs must differ;
+* a run directory (``run --out``) is replaced as a whole, so an existing path must be
+  an empty folder or a run directory (it holds ``summary.json``): never a file, never
+  a folder of someone else's files. Missing parent folders are created, but only
+  below an existing folder, never through a file.
+
+Errors are `OutputPathError`, one line ``PATH: OPTION: what was expected``. Standard
+library only: checking paths must not cost imports.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+__all__ = ["OutputPathError", "check_output_file", "check_run_dir", "staged_dir",
+           "write_text_atomic"]
+
+#: A folder holding this file is a run directory (`sim.results`).
+RUN_DIR_MARKER = "summary.json"
+
+
+class OutputPathError(ValueError):
+    """An output path that cannot or must not be written; one-line message."""
+
+
+def _plain(path: str, option: str) -> Path:
+    if not path:
+        raise OutputPathError(f"'': {option}: expected a path, got an empty string")
+    if "\0" in path:
+        raise OutputPathError(f"{path!r}: {option}: expected a path without a NUL byte")
+    return Path(path)
+
+
+def _writable_folder(folder: Path, path: str, option: str) -> None:
+    if not folder.exists():
+        raise OutputPathError(f"{path}: {option}: the folder {str(folder)!r} does not exist")
+    if not folder.is_dir():
+        raise OutputPathError(f"{path}: {option}: {str(folder)!r} is not a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise OutputPathError(f"{path}: {option}: cannot write into the folder "
+                              f"{str(folder)!r}")
+
+
+def _same(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def check_output_file(path: str, option: str, inputs: Sequence[str] = (),
+                      others: Sequence[str] = ()) -> Path:
+    """Check that ``path`` can be written as a new or replaced regular file.
+
+    Parameters
+    ----------
+    path : the output file as given
+    option : the command-line option that named it (``-o``, ``--stats``), for messages
+    inputs : files the command reads: the output must not be one of them
+    others : other outputs of the same command: the output must differ from them
+
+    Returns
+    -------
+    The path.
+
+    Raises
+    ------
+    OutputPathError
+    """
+    target = _plain(path, option)
+    if target.is_dir():
+        raise OutputPathError(f"{path}: {option}: is a folder; expected a file name")
+    if target.exists() and not target.is_file():
+        raise OutputPathError(f"{path}: {option}: is not a regular file")
+    _writable_folder(target.parent if str(target.parent) else Path("."), path, option)
+    for name in inputs:
+        if name and "\0" not in name and (_same(target, Path(name))
+                                          or target.resolve() == Path(name).resolve()):
+            raise OutputPathError(f"{path}: {option}: is also an input of the command; "
+                                  "choose another file name")
+    for name in others:
+        if name and "\0" not in name and target.resolve() == Path(name).resolve():
+            raise OutputPathError(f"{path}: {option}: is also another output of the "
+                                  "command; choose another file name")
+    return target
+
+
+def check_run_dir(path: str, option: str = "--out") -> Path:
+    """Check that ``path`` may become (or be replaced by) a run directory.
+
+    Raises
+    ------
+    OutputPathError
+        For a file, a folder that is neither empty nor a run directory, a parent that
+        is a file, or a folder that cannot be written.
+    """
+    target = _plain(path, option)
+    here = Path.cwd().resolve()
+    if target.resolve() == here or target.resolve() in here.parents:
+        raise OutputPathError(f"{path}: {option}: is the current folder or one of its "
+                              "parents; a run replaces its folder whole, so choose a new one")
+    if target.exists() or target.is_symlink():
+        if not target.is_dir():
+            raise OutputPathError(f"{path}: {option}: is a file, not a run folder; "
+                                  "choose a new folder name (nothing was written)")
+        if any(target.iterdir()) and not ((target / RUN_DIR_MARKER).is_file()
+                                          or (target / "experiment.json").is_file()):
+            raise OutputPathError(f"{path}: {option}: is a folder that is not a run "
+                                  f"directory (no {RUN_DIR_MARKER}); a run replaces its "
+                                  "folder whole, so choose a new or empty folder")
+    folder = target.absolute().parent
+    while not folder.exists():
+        folder = folder.parent
+    _writable_folder(folder, path, option)
+    return target
+
+
+def write_text_atomic(path: str | Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file beside it and a rename.
+
+    A reader sees the old file or the complete new one; on any error or interrupt
+    the temporary file is removed and the exception propagates.
+    """
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.",
+                               suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+        os.chmod(tmp, 0o644 & ~_umask())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+@contextlib.contextmanager
+def staged_dir(target: str | Path) -> Iterator[Path]:
+    """Build a folder beside ``target`` and put it in ``target``'s place at the end.
+
+    Yields a path (not yet existing) inside a temporary folder next to ``target``;
+    whatever the block makes there replaces ``target`` by renames when the block
+    ends normally. On an error or Ctrl-C the staging folder is removed and ``target``
+    is as it was: a run directory and its map arrive together or not at all.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.staging-"))
+    try:
+        built = stage / target.name
+        yield built
+        if target.exists():
+            os.replace(target, stage / ".old")
+        os.replace(built, target)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)

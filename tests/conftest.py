@@ -1,0 +1,92 @@
+"""Shared by the bad-input tests: the command line called in process, its stderr seen.
+
+`cli` calls ``run_sim.main(argv)`` in this process (no interpreter start-up per case)
+with stdout and stderr captured and every Python warning recorded, under a wall-clock
+alarm: a hang fails the test instead of stalling the suite, and a traceback propagates
+as the exception it is.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import signal
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+import run_sim
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one command did: exit status, stdout, and stderr lines (warnings included)."""
+
+    status: int
+    stdout: str
+    lines: list[str]
+
+    def is_clean_refusal(self) -> bool:
+        """Exit 2 with exactly one line, an error."""
+        return self.status == 2 and len(self.lines) == 1 and self.lines[0].startswith(
+            ("error: ", "run_sim.py"))
+
+    def is_success(self) -> bool:
+        """Exit 0 with nothing on stderr but one-line warnings and notes."""
+        return self.status == 0 and all(line.startswith(("warning: ", "note: "))
+                                        for line in self.lines)
+
+
+class Hang(Exception):
+    """The command ran past its alarm."""
+
+
+@contextlib.contextmanager
+def _alarm(seconds: float) -> Iterator[None]:
+    def ring(signum: int, frame: object) -> None:
+        raise Hang(f"no answer within {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, ring)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def call_cli(argv: Sequence[str], timeout_s: float = 30.0) -> Outcome:
+    """Run ``run_sim.main(argv)`` in process; see the module docstring."""
+    out, err = io.StringIO(), io.StringIO()
+    with (warnings.catch_warnings(record=True) as caught, contextlib.redirect_stdout(out),
+          contextlib.redirect_stderr(err), _alarm(timeout_s)):
+        warnings.simplefilter("always")
+        status = run_sim.main(list(argv))
+    lines = err.getvalue().splitlines() + [f"python warning: {w.message}" for w in caught]
+    return Outcome(status=status, stdout=out.getvalue(), lines=lines)
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    """Every file below ``folder`` with its bytes: to show that nothing was written."""
+    return {str(p.relative_to(folder)): p.read_bytes() if p.is_file() else b"<dir>"
+            for p in sorted(folder.rglob("*"))}
+
+
+@pytest.fixture(scope="session")
+def cli() -> Callable[..., Outcome]:
+    return call_cli
+
+
+@pytest.fixture(scope="session")
+def snapshot() -> Callable[[Path], dict[str, bytes]]:
+    return tree
+
+
+@pytest.fixture(scope="session")
+def tiny_text() -> str:
+    return (ROOT / "scenarios" / "tiny.yaml").read_text(encoding="utf-8")

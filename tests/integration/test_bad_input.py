@@ -1,0 +1,365 @@
+"""Issue 11: one regression test per example of bad input, family by family.
+
+Every bad input ends with exit status 2, exactly one line on stderr naming the file
+and the field, and nothing written; odd-but-possible input runs with a one-line
+warning. Commands are called in process (``cli`` in ``tests/conftest.py``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+TINY = ROOT / "scenarios" / "tiny.yaml"
+HEADER = "time,sensor,x,y,var_x,var_y,cov_xy\n"
+GOOD_ROWS = "0,1,10,5,1,1,0\n1,1,11,5,1,1,0\n"
+
+LAUGHS = "".join(
+    f"{a}: &{a} [{', '.join([f'*{p}'] * 10 if p else ['lol'] * 10)}]\n"
+    for p, a in zip(["", *"abcdefgh"], "abcdefghi", strict=True))
+
+
+def variant(tmp_path: Path, text: str, old: str, new: str) -> Path:
+    assert old in text, old
+    path = tmp_path / "bad.yaml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+def refused(outcome, *fragments: str) -> bool:
+    line = outcome.lines[0] if outcome.lines else ""
+    return outcome.is_clean_refusal() and all(f in line for f in fragments)
+
+
+# ------------------------------------------------------------ YAML the loader does not expect
+
+@pytest.mark.parametrize(("old", "new", "field"), [
+    ("start: 2026-06-01T18:00:00", "start: 2026-13-45", "start"),
+    ("name: tiny", "name: !!int ''", "name"),
+    ("name: tiny", "name: !!bool maybe", "name"),
+    ("start: 2026-06-01T18:00:00", "start: !!timestamp foo", "start"),
+    ("groups_per_day: 24", "groups_per_day: " + "7" * 5000, "crossings.groups_per_day"),
+    ("description: 5 km", "description: " + "[" * 1000 + "]" * 1000 + " #", "nested deeper"),
+    ("duration: 12h", "duration: 1" + "0" * 400, "duration"),
+    ("duration: 12h", "duration: 1" + "0" * 400 + "s", "duration"),
+    ("operators: 1", "operators: 1\n  extra: &r [*r]", "line"),
+])
+def test_yaml_the_loader_does_not_expect(cli, tiny_text, tmp_path, old, new, field):
+    bad = variant(tmp_path, tiny_text, old, new)
+    outcome = cli(["validate", str(bad)])
+    assert refused(outcome, str(bad), field), outcome
+
+
+def test_billion_laughs_is_refused_at_once(cli, tmp_path):
+    bad = tmp_path / "laughs.yaml"
+    bad.write_text(LAUGHS, encoding="utf-8")
+    assert len(LAUGHS) < 500
+    outcome = cli(["validate", str(bad)], timeout_s=5)
+    assert refused(outcome, str(bad), "aliases expand"), outcome
+
+
+# ------------------------------------------------------------------------------------ --set
+
+@pytest.mark.parametrize(("item", "field"), [
+    ("start=2026-13-45", "start"),
+    ("name=!!int ''", "name"),
+    ("name=!!bool maybe", "name"),
+    ("start=!!timestamp foo", "start"),
+    ("crossings.groups_per_day=" + "7" * 5000, "crossings.groups_per_day"),
+    ("description=" + "[" * 1000 + "]" * 1000, "description"),
+    ("duration=1" + "0" * 400, "duration"),
+    ("sensors.².pd=0.5", "sensors.²"),
+    ("sensors.0.pd=.nan", "sensors.0.pd"),
+    ("crossings.groups_per_day=1e308", "crossings.groups_per_day"),
+])
+def test_set_values_pass_the_same_checks(cli, item, field):
+    outcome = cli(["validate", str(TINY), "--set", item])
+    assert refused(outcome, field), outcome
+
+
+# ------------------------------------------------ non-finite and absurd numbers, entry range
+
+@pytest.mark.parametrize("path", [
+    "segment.border.0.1", "segment.zones.0.polygon.1.0", "sensors.1.position_m.0",
+    "sensors.0.line.1.1", "patrols.0.route.0.0", "crossings.destinations.1.1",
+    "response.teams.0.base_m.1"])
+@pytest.mark.parametrize("value", [".nan", ".inf", "-.inf"])
+def test_non_finite_coordinates_are_refused(cli, path, value):
+    outcome = cli(["validate", str(TINY), "--set", f"{path}={value}"])
+    assert refused(outcome, str(TINY), path, "finite"), outcome
+
+
+@pytest.mark.parametrize(("item", "field", "words"), [
+    ("duration=.inf", "duration", "finite"),
+    ("sensors.1.revisit_s=1e-300", "sensors.1.revisit_s", "at least"),
+    ("crossings.groups_per_day=1e308", "crossings.groups_per_day", "about"),
+    ("crossings.groups_per_day=1e9", "crossings.groups_per_day", "5e+08 crossings"),
+    ("command.fusion_interval_s=1e-9", "command.fusion_interval_s", "at least"),
+    ("segment.border.1.0=1e300", "segment.border.1", "within"),
+    ("crossings.entry={from_m: 3000, to_m: 1000}", "crossings.entry.to_m", "more than"),
+    ("crossings.entry={from_m: 6000}", "crossings.entry.from_m", "length"),
+    ("crossings.entry={to_m: 9000}", "crossings.entry.to_m", "length"),
+])
+def test_absurd_numbers_and_entry_ranges_are_refused(cli, item, field, words):
+    outcome = cli(["validate", str(TINY), "--set", item])
+    assert refused(outcome, field, words), outcome
+
+
+def test_replications_count_in_the_expected_work(cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    outcome = cli(["run", str(TINY), "-n", "100000000", "--out", "out"])
+    assert refused(outcome, "crossings", "in all"), outcome
+    assert list(tmp_path.iterdir()) == []
+
+
+# --------------------------------------------------------------------------------- geometry
+
+@pytest.mark.parametrize(("item", "field"), [
+    ("segment.zones.0.polygon=[[0, 0], [2000, 1500], [2000, 0], [0, 1500]]",
+     "segment.zones.0.polygon"),
+    ("segment.zones.0.polygon=[[0, 0], [2000, 0], [1000, 0]]", "segment.zones.0.polygon"),
+    ("segment.border=[[0, 0], [5000, 0], [5000, 100], [2500, -100]]", "segment.border"),
+    ("segment.border=[[0, 0], [5000, 0], [2000, 0]]", "segment.border"),
+    ("sensors.1.position_m=[3500, -3000]", "sensors.1.position_m"),
+    ("sensors.0.line=[[2000, -500], [5000, -500]]", "sensors.0.line.0"),
+    ("crossings.destinations.0=[1000, -1920]", "crossings.destinations.0"),
+    ("response.teams.0.base_m=[2500, -1950]", "response.teams.0.base_m"),
+])
+def test_geometry_that_cannot_be_meant_is_refused(cli, item, field):
+    outcome = cli(["validate", str(TINY), "--set", item])
+    assert refused(outcome, field), outcome
+
+
+def test_odd_but_possible_geometry_warns_in_one_line(cli):
+    outcome = cli(["validate", str(TINY), "--set", "sensors.1.position_m=[3500, 90000]"])
+    assert outcome.status == 0
+    assert len(outcome.lines) == 1 and outcome.lines[0].startswith("warning: ")
+    assert "sensors.1.position_m" in outcome.lines[0]
+
+
+def test_shipped_scenarios_load_without_warnings(cli):
+    outcome = cli(["validate", *map(str, sorted((ROOT / "scenarios").glob("*.yaml")))])
+    assert outcome.status == 0 and outcome.lines == [], outcome
+
+
+# ----------------------------------------------------------------------------- output paths
+
+@pytest.fixture
+def detections(tmp_path: Path) -> Path:
+    path = tmp_path / "det.csv"
+    path.write_text(HEADER + GOOD_ROWS, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("out", ["missing/tracks.csv", ".", ""])
+def test_fuse_output_that_cannot_be_written(cli, snapshot, tmp_path, detections, out,
+                                            monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    before = snapshot(tmp_path)
+    outcome = cli(["fuse", str(detections), "-o", out])
+    assert refused(outcome, "--out"), outcome
+    assert snapshot(tmp_path) == before
+
+
+def test_fuse_never_writes_over_its_input(cli, snapshot, tmp_path, detections):
+    before = snapshot(tmp_path)
+    outcome = cli(["fuse", str(detections), "-o", str(detections)])
+    assert refused(outcome, "input"), outcome
+    assert snapshot(tmp_path) == before
+
+
+def test_fuse_stats_into_a_missing_folder_leaves_no_tracks(cli, snapshot, tmp_path,
+                                                           detections):
+    before = snapshot(tmp_path)
+    outcome = cli(["fuse", str(detections), "-o", str(tmp_path / "tracks.csv"),
+                   "--stats", str(tmp_path / "missing" / "stats.json")])
+    assert refused(outcome, "--stats", "does not exist"), outcome
+    assert snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize("out", ["missing/schema.json", ".", ""])
+def test_schema_output_that_cannot_be_written(cli, snapshot, tmp_path, out, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    before = snapshot(tmp_path)
+    outcome = cli(["schema", "-o", out])
+    assert refused(outcome, "--out"), outcome
+    assert snapshot(tmp_path) == before
+
+
+def _no_simulation(monkeypatch):
+    import sim.experiment
+
+    def fail(*args, **kwargs):
+        raise AssertionError("simulated before the output path was checked")
+
+    monkeypatch.setattr(sim.experiment, "run_replications", fail)
+
+
+def test_run_out_below_a_file_fails_before_simulating(cli, snapshot, tmp_path, monkeypatch):
+    _no_simulation(monkeypatch)
+    (tmp_path / "f.txt").write_text("notes", encoding="utf-8")
+    before = snapshot(tmp_path)
+    outcome = cli(["run", str(TINY), "--out", str(tmp_path / "f.txt" / "out")])
+    assert refused(outcome, "--out", "not a folder"), outcome
+    assert snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize("existing", ["file", "folder"])
+def test_run_out_never_replaces_a_users_file_or_folder(cli, snapshot, tmp_path, monkeypatch,
+                                                       existing):
+    _no_simulation(monkeypatch)
+    target = tmp_path / "notes.txt"
+    if existing == "file":
+        target.write_text("my notes", encoding="utf-8")
+    else:
+        target.mkdir()
+        (target / "thesis.tex").write_text("years of work", encoding="utf-8")
+    before = snapshot(tmp_path)
+    outcome = cli(["run", str(TINY), "--out", str(target)])
+    assert refused(outcome, str(target), "--out"), outcome
+    assert snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize("name", ["../escape", "a/b", "a\\0b", "..", ".hidden", " pad"])
+def test_scenario_name_must_be_a_plain_folder_name(cli, snapshot, tiny_text, tmp_path,
+                                                   monkeypatch, name):
+    _no_simulation(monkeypatch)
+    work = tmp_path / "work"
+    work.mkdir()
+    bad = variant(work, tiny_text, "name: tiny", f'name: "{name}"')
+    monkeypatch.chdir(work)
+    before = snapshot(tmp_path)
+    outcome = cli(["run", str(bad)])
+    assert refused(outcome, "name"), outcome
+    assert snapshot(tmp_path) == before
+
+
+# ------------------------------------------------------------------------------------- logs
+
+@pytest.mark.parametrize(("rows", "where"), [
+    (b"0,1,10,5,1,1,0\n1,1,\xff11,5,1,1,0\n", b"det.csv:3: byte 0xff"),
+    (b"0,1,10,5,-1e308,1,0\n", b"det.csv:2"),
+    (b"0,1,10,5,1e308,1e308,0\n", b"det.csv:2"),
+    (b"0,1,10,5,1e308,1,1e308\n", b"det.csv:2"),
+    (b"0,10000000000000000000,10,5,1,1,0\n", b"det.csv:2: column 'sensor'"),
+    (b"0,9223372036854775808,10,5,1,1,0\n", b"det.csv:2: column 'sensor'"),
+    (b"0,1,1e300,5,1,1,0\n", b"det.csv:2: column 'x'"),
+    (b"0,1,10,5,1,1,0\n1,1,1\x0011,5,1,1,0\n", b"det.csv:3"),
+])
+def test_bad_detections_give_one_line_and_no_warning(cli, snapshot, tmp_path, rows, where):
+    det = tmp_path / "det.csv"
+    det.write_bytes(HEADER.encode() + rows)
+    before = snapshot(tmp_path)
+    outcome = cli(["fuse", str(det), "-o", str(tmp_path / "tracks.csv")])
+    assert refused(outcome, where.decode()), outcome
+    assert snapshot(tmp_path) == before
+
+
+def test_a_byte_order_mark_is_no_column(cli, tmp_path):
+    det = tmp_path / "det.csv"
+    det.write_bytes(b"\xef\xbb\xbf" + (HEADER + GOOD_ROWS).encode())
+    outcome = cli(["fuse", str(det), "-o", str(tmp_path / "tracks.csv")])
+    assert outcome.status == 0, outcome
+    assert (tmp_path / "tracks.csv").read_text(encoding="utf-8").startswith("time,track")
+
+
+# --------------------------------------------------------------------------- interruptions
+
+def test_ctrl_c_while_writing_a_run_leaves_nothing(cli, snapshot, tmp_path, monkeypatch):
+    import sim.results
+
+    def interrupt(results):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sim.results, "events_jsonl", interrupt)
+    before = snapshot(tmp_path)
+    outcome = cli(["run", str(TINY), "--out", str(tmp_path / "out"), "--no-plots", "-q",
+                   "--set", "duration=1h"])
+    assert outcome.status == 130 and outcome.lines == ["interrupted"]
+    assert snapshot(tmp_path) == before
+
+
+def test_ctrl_c_while_writing_tracks_leaves_nothing(cli, snapshot, tmp_path, detections,
+                                                    monkeypatch):
+    import command.fusion.csvio
+
+    def interrupt(src, dst):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(command.fusion.csvio.os, "replace", interrupt)
+    before = snapshot(tmp_path)
+    outcome = cli(["fuse", str(detections), "-o", str(tmp_path / "tracks.csv")])
+    monkeypatch.undo()
+    assert outcome.status == 130 and outcome.lines == ["interrupted"]
+    assert snapshot(tmp_path) == before
+    assert os.path.exists(detections)
+
+
+@pytest.mark.parametrize("args", [["-j", "100000"], ["-j", "٣"], ["--seed", "١٢"],
+                                  ["--seed", "9" * 5000], ["-n", "-1"]])
+def test_command_line_numbers_are_ascii_and_bounded(cli, snapshot, tmp_path, monkeypatch,
+                                                    args):
+    _no_simulation(monkeypatch)
+    before = snapshot(tmp_path)
+    outcome = cli(["run", str(TINY), "--out", str(tmp_path / "out"), *args])
+    assert outcome.is_clean_refusal() and args[0] in outcome.lines[0], outcome
+    assert snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize("out", [".", ".."])
+def test_run_never_replaces_the_folder_it_stands_in(cli, snapshot, tmp_path, monkeypatch,
+                                                    out):
+    _no_simulation(monkeypatch)
+    here = tmp_path / "run"
+    here.mkdir()
+    (here / "summary.json").write_text("{}", encoding="utf-8")  # looks like a run
+    monkeypatch.chdir(here)
+    before = snapshot(tmp_path)
+    outcome = cli(["run", str(TINY), "--out", out])
+    assert refused(outcome, "current folder"), outcome
+    assert snapshot(tmp_path) == before
+
+
+def test_validate_several_files_one_bad_gives_only_its_line(cli, tiny_text, tmp_path):
+    odd = variant(tmp_path, tiny_text, "position_m: [3500, 300]", "position_m: [3500, 90000]")
+    bad = tmp_path / "worse.yaml"
+    bad.write_text(tiny_text.replace("name: tiny", "name: ../x"), encoding="utf-8")
+    outcome = cli(["validate", str(odd), str(bad)])
+    assert refused(outcome, str(bad), "name"), outcome
+    assert outcome.stdout == ""
+
+
+def test_ctrl_c_while_drawing_the_map_leaves_the_old_run(cli, snapshot, tmp_path, monkeypatch):
+    import viz.map
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "summary.json").write_text("{}", encoding="utf-8")  # an earlier run
+
+    def half_a_map(folder):
+        (Path(folder) / "map.png").write_bytes(b"\x89PNG half")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(viz.map, "draw_map", half_a_map)
+    before = snapshot(tmp_path)
+    outcome = cli(["run", str(TINY), "--out", str(out), "-q", "--set", "duration=1h"])
+    assert outcome.status == 130 and outcome.lines == ["interrupted"]
+    assert snapshot(tmp_path) == before
+
+
+def test_ctrl_c_inside_a_compiled_kernel_is_an_interrupt(cli, tmp_path, monkeypatch):
+    import sim.experiment
+
+    def kernel_interrupted(*args, **kwargs):
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as cause:  # what numba's dispatcher turns it into
+            raise SystemError("returned a result with an exception set") from cause
+
+    monkeypatch.setattr(sim.experiment, "run_replications", kernel_interrupted)
+    outcome = cli(["run", str(TINY), "--out", str(tmp_path / "out"), "-q"])
+    assert outcome.status == 130 and outcome.lines == ["interrupted"]
+    assert list(tmp_path.iterdir()) == []

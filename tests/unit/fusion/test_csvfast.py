@@ -1,0 +1,111 @@
+"""The compiled CSV kernels give exactly what the general path gives, or give up."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
+
+from command.fusion import csvfast
+from command.fusion.csvio import format_tracks, read_detections
+
+HEADER = "time,sensor,x,y,var_x,var_y,cov_xy,truth\n"
+SETTINGS = dict(deadline=None, derandomize=True, database=None)
+
+
+def parse(body: bytes, cols=(0, 1, 2, 3, 4, 5, 6), n_cols=7):
+    return csvfast.parse_decimal_rows(np.frombuffer(body, np.uint8),
+                                      np.asarray(cols, np.int64), n_cols)
+
+
+decimals = st.one_of(
+    st.integers(0, 6).flatmap(lambda places: st.decimals(
+        min_value=-10**9, max_value=10**9, places=places, allow_nan=False,
+        allow_infinity=False)).map(str),
+    st.integers(-(10**15) + 1, 10**15 - 1).map(str),
+    st.tuples(st.integers(0, 10**6), st.integers(0, 22)).map(
+        lambda p: f"{p[0] // 10**min(p[1], 6)}.{str(p[0]).zfill(p[1])[-p[1]:] if p[1] else ''}"),
+    st.sampled_from(["0", "-0", "0.0", "-0.000", "1.", ".5", "-.5", "007.250",
+                     "123456789012345", "0.0000000000000000000001", "9007199254740993"]),
+)
+
+
+@settings(max_examples=300, **SETTINGS)
+@given(st.lists(st.lists(decimals, min_size=8, max_size=8), min_size=1, max_size=5))
+def test_parse_gives_the_same_doubles_as_float(rows):
+    body = "".join(",".join(r) + "\n" for r in rows).encode()
+    ok, data = parse(body)
+    event(f"fast path {ok}")
+    if ok:
+        expected = np.array([[float(v) for v in r[:7]] for r in rows])
+        assert expected.tobytes() == data.tobytes()  # bit for bit, signed zeros too
+
+
+@given(st.sampled_from(["1e3", "nan", " 1", "1 ", "+1", "1\r", "", "-", ".", "1..2", "0x1",
+                        "1234567890123456", "१", "1\x0b"]))
+@settings(**SETTINGS)
+def test_parse_gives_up_on_anything_else(cell):
+    ok, _ = parse(f"0,1,2,3,4,5,{cell},0\n".encode())
+    assert not ok
+
+
+def test_parse_rows_short_of_fields_and_blank_lines_give_up():
+    assert not parse(b"0,1,2,3,4,5\n")[0]
+    assert not parse(b"0,1,2,3,4,5,6,0\n\n0,1,2,3,4,5,6,0\n")[0]
+    ok, data = parse(b"0,1,2,3,4,5,6,0\n1,1,2,3,4,5,6,x")  # no final newline, truth unread
+    assert ok and data.shape == (2, 7) and data[1, 0] == 1.0
+
+
+doubles = st.one_of(
+    st.floats(min_value=-1e9, max_value=1e9, allow_nan=False),
+    st.integers(-(10**7), 10**7).map(lambda k: k / 2048),  # exact binary ties at .3f/.6f
+    st.integers(-(10**9), 10**9).map(lambda k: k / 1000 + 0.0005),
+    st.sampled_from([0.0, -0.0, 0.0625, -0.0625, 0.0005, 1.0005, 2.5e-4, -1e-9,
+                     4503599627.370496, 1e10, 5e-324]),
+)
+
+
+@settings(max_examples=300, **SETTINGS)
+@given(st.lists(st.tuples(doubles, st.integers(0, 2**40), doubles, doubles), min_size=1,
+                max_size=20))
+def test_format_writes_what_python_writes(rows):
+    t, ids, x, y = (np.array(c) for c in zip(*rows, strict=True))
+    ok, out, n = csvfast.format_fixed_rows(t.astype(float), ids.astype(np.int64),
+                                           x.astype(float), y.astype(float))
+    expected = "".join(f"{a:.6f},{i},{b:.3f},{c:.3f}\n" for a, i, b, c in rows)
+    event(f"fast path {ok}")
+    if ok:
+        assert out[:n].tobytes().decode() == expected
+    else:
+        assert any(abs(v) * 1e6 >= 2**52 for v in t) or any(
+            abs(v) * 1e3 >= 2**52 for v in np.r_[x, y])
+
+
+def test_format_gives_up_beyond_exact_range():
+    big = np.array([1e300])
+    assert not csvfast.format_fixed_rows(big, np.zeros(1, np.int64), big, big)[0]
+    nan = np.array([np.nan])
+    assert not csvfast.format_fixed_rows(np.zeros(1), np.zeros(1, np.int64), nan, nan)[0]
+
+
+def test_the_reader_takes_the_fast_path_or_the_general_one_alike(tmp_path):
+    rows = ["0.000,0,7381.566,1484.654,225.0000,225.0000,0.0000,32",
+            "0.000,0,2365.077,1038.108,225.0000,225.0000,0.0000,72",
+            "1.000,1,2366.5,1039.25,225,225,0,-1"]
+    fast, slow = tmp_path / "fast.csv", tmp_path / "slow.csv"
+    fast.write_text(HEADER + "\n".join(rows) + "\n", encoding="utf-8")
+    slow.write_text(HEADER + "\n".join(rows) + "\n\n\n", encoding="utf-8")  # trailing blanks
+    a, b = read_detections(fast), read_detections(slow)
+    for name in ("t_s", "sensor", "z", "R"):
+        assert getattr(a, name).tobytes() == getattr(b, name).tobytes()
+
+
+def test_format_tracks_is_the_same_text_either_way():
+    rng = np.random.default_rng(7)
+    t = np.sort(rng.uniform(0, 300, 500))
+    ids = rng.integers(0, 1000, 500)
+    xy = rng.normal(0, 5000, (500, 2))
+    text = format_tracks(t, ids, xy, None)
+    assert text == "time,track,x,y\n" + "".join(
+        f"{a:.6f},{i},{b:.3f},{c:.3f}\n" for a, i, b, c in zip(t, ids, xy[:, 0], xy[:, 1],
+                                                              strict=True))
