@@ -424,7 +424,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         from sim.experiment import parse_sweep, sweep_points
 
         points = sweep_points(parse_sweep(args.axes))
-        scenarios = [(f"p{i:02d}", _load(args.scenario, [f"{p}={v}" for p, v in point]))
+        scenarios = [(f"p{i:02d}", _load(args.scenario, [f"{p}={v}" for p, v in point])[0])
                      for i, point in enumerate(points)]
     except ScenarioError as error:
         raise BadInput(str(error)) from None

@@ -36,6 +36,10 @@ Pt = tuple[float, float]
 MAX_COORD_M = 1e7
 #: Longest scenario, s (10 years).
 MAX_DURATION_S = 3_650 * 86_400.0
+#: Looks of one nuisance animal by a radar or camera, an upper estimate (a few minutes
+#: in view at a look every few seconds).
+ANIMAL_LOOKS = 200
+
 #: Shortest time between looks of a sensor and between fusion batches, s.
 MIN_PERIOD_S = 0.01
 #: Fastest group, patrol or team, m/s (360 km/h).
@@ -352,8 +356,8 @@ def _check_geometry(scenario: Scenario, warnings: list[str]) -> None:
         if entry.to_m > length * (1 + 1e-9):
             raise CheckError("crossings.entry.to_m", f"expected at most the border's "
                              f"length {_fmt(length)} m, got {_fmt(entry.to_m)}")
-        if entry.to_m <= entry.from_m:
-            raise CheckError("crossings.entry.to_m", f"expected more than from_m "
+        if entry.to_m < entry.from_m:   # equal: every group crosses at one point
+            raise CheckError("crossings.entry.to_m", f"expected at least from_m "
                              f"({_fmt(entry.from_m)}), got {_fmt(entry.to_m)}")
 
     far = seg.depth_m + FAR_M
@@ -422,7 +426,8 @@ def expected_work(scenario: Scenario) -> Work:
     at most all) times the time one spends there (``min(2·reach, depth + reach) /
     min speed``, at most the duration) over ``revisit_s``; the figures are upper
     estimates, good to an order of magnitude. Nuisance alarms: the rates times days.
-    Fusion batches: ``duration / fusion_interval_s``. Patrol legs: ``duration ×
+    Fusion batches: ``duration / fusion_interval_s``, at most one per report (an idle
+    node does not tick). Patrol legs: ``duration ×
     speed / route length``.
     """
     duration = scenario.duration_s
@@ -466,6 +471,11 @@ def expected_work(scenario: Scenario) -> Work:
         legs += k
         if k > top_l:
             top_l, top_l_where = k, f"patrols.{r}.speed_mps"
+    # the node fuses only when reports arrive: at most one batch per report (a fence
+    # alarm per crossing of each line counted as a report too)
+    reports = looks + nuisance * (1 + ANIMAL_LOOKS) + groups * (1 + len(scenario.sensors))
+    ticks = amounts["fusion batches"][0]
+    amounts["fusion batches"] = (min(ticks, reports), "command.fusion_interval_s")
     amounts["looks"] = (looks, top_where)
     amounts["looks_one_sensor"] = (top_looks, top_where)
     amounts["nuisance alarms"] = (nuisance, top_n_where)

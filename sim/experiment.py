@@ -27,6 +27,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -127,17 +128,26 @@ def run_experiment(scenario: Scenario, seed: int, replications: int, out_dir: st
     text = dump_scenario(scenario)
     identity = {"kind": "run", "seed": int(seed),
                 "scenarios": {scenario.name: scenario_digest(text)}}
+    fresh = not Path(out_dir).exists()
     store = ResultStore(out_dir, identity, overwrite=overwrite)
     keys = [replication_key(r) for r in range(replications)]
     missing = [r for r in range(replications) if not store.has(keys[r])]
     done = replications - len(missing)
     if on_done is not None:
         on_done(done, replications)
-    for r, files in (executor or SerialExecutor()).run(_files_task, (scenario, seed), missing):
-        store.put(keys[r], files)
-        done += 1
-        if on_done is not None:
-            on_done(done, replications)
+    try:
+        for r, files in (executor or SerialExecutor()).run(_files_task, (scenario, seed),
+                                                            missing):
+            store.put(keys[r], files)
+            done += 1
+            if on_done is not None:
+                on_done(done, replications)
+    except BaseException:
+        # interrupted (Ctrl-C, an error): what finished stays for a resume; a folder
+        # this call made and that holds nothing finished is removed
+        if fresh and not any(store.has(k) for k in keys):
+            shutil.rmtree(out_dir, ignore_errors=True)
+        raise
     return write_run_dir_from_store(out_dir, scenario, seed, store, keys, version)
 
 

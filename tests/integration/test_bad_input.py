@@ -7,6 +7,7 @@ warning. Commands are called in process (``cli`` in ``tests/conftest.py``).
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -99,7 +100,7 @@ def test_non_finite_coordinates_are_refused(cli, path, value):
     ("crossings.groups_per_day=1e9", "crossings.groups_per_day", "5e+08 crossings"),
     ("command.fusion_interval_s=1e-9", "command.fusion_interval_s", "at least"),
     ("segment.border.1.0=1e300", "segment.border.1", "within"),
-    ("crossings.entry={from_m: 3000, to_m: 1000}", "crossings.entry.to_m", "more than"),
+    ("crossings.entry={from_m: 3000, to_m: 1000}", "crossings.entry.to_m", "at least"),
     ("crossings.entry={from_m: 6000}", "crossings.entry.from_m", "length"),
     ("crossings.entry={to_m: 9000}", "crossings.entry.to_m", "length"),
 ])
@@ -268,13 +269,15 @@ def test_a_byte_order_mark_is_no_column(cli, tmp_path):
 
 # --------------------------------------------------------------------------- interruptions
 
-def test_ctrl_c_while_writing_a_run_leaves_nothing(cli, snapshot, tmp_path, monkeypatch):
-    import sim.results
+def test_ctrl_c_during_a_run_leaves_nothing(cli, snapshot, tmp_path, monkeypatch):
+    """Interrupted before any replication finished: no run folder is left behind (a
+    replication that finished would stay in the store, whole, for a resume)."""
+    import sim.experiment
 
-    def interrupt(results):
+    def interrupt(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(sim.results, "events_jsonl", interrupt)
+    monkeypatch.setattr(sim.experiment, "_files_task", interrupt)
     before = snapshot(tmp_path)
     outcome = cli(["run", str(TINY), "--out", str(tmp_path / "out"), "--no-plots", "-q",
                    "--set", "duration=1h"])
@@ -332,22 +335,23 @@ def test_validate_several_files_one_bad_gives_only_its_line(cli, tiny_text, tmp_
     assert outcome.stdout == ""
 
 
-def test_ctrl_c_while_drawing_the_map_leaves_the_old_run(cli, snapshot, tmp_path, monkeypatch):
+def test_ctrl_c_while_drawing_the_map_leaves_whole_files_and_resumes(cli, tmp_path,
+                                                                    monkeypatch):
     import viz.map
 
     out = tmp_path / "out"
-    out.mkdir()
-    (out / "summary.json").write_text("{}", encoding="utf-8")  # an earlier run
 
-    def half_a_map(folder):
-        (Path(folder) / "map.png").write_bytes(b"\x89PNG half")
+    def interrupted(folder):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(viz.map, "draw_map", half_a_map)
-    before = snapshot(tmp_path)
-    outcome = cli(["run", str(TINY), "--out", str(out), "-q", "--set", "duration=1h"])
+    monkeypatch.setattr(viz.map, "draw_map", interrupted)
+    args = ["run", str(TINY), "--out", str(out), "-q", "--set", "duration=1h"]
+    outcome = cli(args)
     assert outcome.status == 130 and outcome.lines == ["interrupted"]
-    assert snapshot(tmp_path) == before
+    assert "kpis" in json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert not (out / "map.png").exists()
+    monkeypatch.undo()
+    assert cli(args).status == 0 and (out / "map.png").is_file()
 
 
 def test_ctrl_c_inside_a_compiled_kernel_is_an_interrupt(cli, tmp_path, monkeypatch):
@@ -359,7 +363,7 @@ def test_ctrl_c_inside_a_compiled_kernel_is_an_interrupt(cli, tmp_path, monkeypa
         except KeyboardInterrupt as cause:  # what numba's dispatcher turns it into
             raise SystemError("returned a result with an exception set") from cause
 
-    monkeypatch.setattr(sim.experiment, "run_replications", kernel_interrupted)
+    monkeypatch.setattr(sim.experiment, "_files_task", kernel_interrupted)
     outcome = cli(["run", str(TINY), "--out", str(tmp_path / "out"), "-q"])
     assert outcome.status == 130 and outcome.lines == ["interrupted"]
     assert list(tmp_path.iterdir()) == []
