@@ -8,7 +8,8 @@ whose change leaves ``events.jsonl`` byte-identical. Sensors,
 teams and patrols of one kind share their fields, so each kind's fields are perturbed
 on one instance the default's crossings exercise (`INSTANCE`); the positions and lines
 of every instance are perturbed too. A field that cannot matter in the event log is
-listed in `CANNOT_MATTER` with the reason.
+listed in `CANNOT_MATTER` with the reason; one that acts but is not exercised in the
+window is listed in `NOT_EXERCISED` with the reason and the test that shows it act.
 
 Perturbations (`perturbed`): points and polylines move by (37, 23) m; probabilities
 shrink by 30 %; other numbers grow by 30 % (integers by one); `STRONGER` names fields
@@ -47,6 +48,23 @@ CANNOT_MATTER = {
     r"sensors\.\d+\.heading_deg": "radar-01/02 see 360°: a full circle has no heading "
                                   "(cameras' headings are perturbed: see HEADED)",
 }
+#: Fields that do act (each has its own test) but that the first `DURATION` of the
+#: default at seed 1 never exercises, so changing them cannot show there: field path
+#: (regular expression) → why, and the test that shows the field acting.
+NOT_EXERCISED = {
+    r"patrols\.0\..*": "the single foot patrol never sees a group in the window: on a "
+                       "23 km route it meets about 1 % of crossings (barrier patrol, "
+                       "DOMAIN.md §3.2), and groups see it first at night "
+                       "(tests/unit/engine/test_world.py)",
+    r"comms\.links\.4\..*": "the patrol's radio link: it carries no report in the window",
+    r"sensors\.10\.(radius_m|revisit_s|pd)": "no group walks past seismic-04 in the window "
+                                             "(tests/statistical/test_sensors.py)",
+    r"sensors\.0\.pd": "fence-01's few crossings in the window all draw below 0.63 "
+                       "(tests/statistical/test_sensors.py)",
+    r"crossings\.reaction\.hide_s": "no group hides in the window "
+                                    "(tests/unit/engine/test_world.py)",
+}
+
 #: Cameras do have a heading: it is perturbed on them.
 HEADED = r"sensors\.[5-7]\.heading_deg"
 
@@ -114,6 +132,8 @@ def selected(path: tuple, data: dict) -> bool:
     text = ".".join(map(str, path))
     if any(re.fullmatch(p, text) for p in CANNOT_MATTER) and not re.fullmatch(HEADED, text):
         return False
+    if any(re.fullmatch(p, text) for p in NOT_EXERCISED):
+        return False
     if path[0] == "sensors":
         kind = data["sensors"][path[1]]["kind"]
         return path[1] == INSTANCE[kind] or path[2] in ("position_m", "line")
@@ -159,7 +179,7 @@ def test_every_numeric_field_of_the_default_changes_the_event_log():
         text = ".".join(map(str, path))
         jobs.append((data, path, STRONGER.get(text, perturbed(value)),
                      perturbed(value, other_way=True)))
-    assert len(jobs) > 100
+    assert len(jobs) > 120
     with ProcessPoolExecutor(max_workers=2) as pool:
         inert = [name for name, digest in pool.map(_job, jobs) if digest == base]
     assert inert == [], f"these fields change nothing in events.jsonl: {inert}"
@@ -168,7 +188,7 @@ def test_every_numeric_field_of_the_default_changes_the_event_log():
 def test_the_exemptions_name_real_fields():
     data = yaml.safe_load(dump_scenario(load_scenario(DEFAULT)))
     names = {".".join(map(str, p)) for p, _ in numeric_fields(data)}
-    for pattern in [*CANNOT_MATTER, HEADED, *STRONGER]:
+    for pattern in [*CANNOT_MATTER, *NOT_EXERCISED, HEADED, *STRONGER]:
         assert any(re.fullmatch(pattern, n) for n in names), pattern
     assert all(data["sensors"][i]["kind"] == kind for kind, i in INSTANCE.items()
                if kind not in ("teams", "patrols"))
