@@ -24,7 +24,7 @@ from matplotlib.patches import Circle, Polygon, Wedge  # noqa: E402
 
 ZONE_COLOURS = {"forest": "#b5d6a7", "field": "#f3efc9", "marsh": "#c9dfe0",
                 "water": "#9cc3e6", "road": "#9e9e9e", "settlement": "#e0c9b8"}
-OUTCOME_COLOURS = {"apprehended": "#1a7f37", "turned_back": "#8250df", "got_away": "#d1242f",
+OUTCOME_COLOURS = {"apprehended": "#1a7f37", "turned_back": "#bf3989", "got_away": "#d1242f",
                    "undetected": "#6e40c9"}
 SENSOR_COLOURS = {"fence": "#0550ae", "radar": "#bc4c00", "camera": "#8250df",
                   "seismic": "#953800"}
