@@ -149,7 +149,7 @@ class Team:
         self.log.record(TeamTasked(env.now, alert.id, spec.id, task.kind, float(aim[0]),
                                    float(aim[1]), leave))
         yield env.timeout(leave - env.now)
-        reason = yield from self._hunt(alert, est)
+        reason = yield from self._hunt(alert, est, aim)
         self.log.record(TeamReturning(env.now, spec.id, alert.id, reason))
         home = self.planner.route(self.position(), self.base, env.now)
         self._go(home)
@@ -181,12 +181,13 @@ class Team:
         night = self.daylight is not None and bool(self.daylight.is_night(self.env.now))
         return self.spec.detection_range_m * (self.spec.night_range_factor if night else 1.0)
 
-    def _hunt(self, alert: Alert, est: TrackEstimate | None):  # noqa: ANN202
-        """Intercept, search, chase; returns why the team goes home."""
+    def _hunt(self, alert: Alert, est: TrackEstimate | None,
+              aim: FloatArray):  # noqa: ANN202
+        """Intercept (``aim``: planned at dispatch for the leaving time), search, chase;
+        returns why the team goes home."""
         env, spec = self.env, self.spec
         used = est.last_update_s if est is not None else -np.inf
         basis = est
-        aim = self._aim(est, alert, env.now)
         self._go(self.planner.route(self.position(), aim, env.now))
         searching_since: float | None = None
         lost = est is None

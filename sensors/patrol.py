@@ -138,14 +138,14 @@ class Patrol(Sensor):
         self.route_xy = np.asarray(spec.route, float)
         self.route_length_m = float(LineString(self.route_xy).length)
         self.duty_s = duty_periods(spec.shifts, daylight, self.duration_s)
-        if shift_draws is None:     # no stream: every period from the first point
-            starts = np.zeros((len(self.duty_s), 2)) + [0.0, 0.0]
+        if shift_draws is None:     # no stream: every period from the first point, outbound
+            starts = np.zeros((len(self.duty_s), 2))
         else:
             starts = shift_draws.uniform(time_index(self.duty_s[:, 0]), 2)
         self.trajectories = tuple(
             back_and_forth(self.route_xy, spec.speed_mps, a, b,
                            start_arc_m=float(u[0]) * self.route_length_m,
-                           outbound=bool(u[1] < 0.5) or shift_draws is None)
+                           outbound=bool(u[1] < 0.5))
             for (a, b), u in zip(self.duty_s, starts, strict=True))
 
     def position_at(self, t_s: float | FloatArray) -> FloatArray:

@@ -44,7 +44,7 @@ ANIMAL_SPEED_MPS = 0.5
 ANIMAL_DWELL_S = 180.0
 
 
-def _animal_evidence(person_lik: FloatArray, accuracy: float) -> FloatArray:
+def _animal_evidence(person_lik: FloatArray) -> FloatArray:
     """Class likelihood rows of an animal from rows drawn as if it were a person: the
     same declarations with the person and animal columns swapped (the draw that named
     'person' for a person names 'animal' for an animal)."""
@@ -169,7 +169,7 @@ class SectorSensor(Sensor):
             seen = self.observe(walk, -1, draws)
             if len(seen):
                 parts.append(Reports(self.id, seen.t_s, seen.xy, seen.cov, seen.truth,
-                                     _animal_evidence(seen.class_lik, self.spec.class_accuracy)))
+                                     _animal_evidence(seen.class_lik)))
         return Reports.concat(self.id, parts)
 
     def coverage(self) -> Polygon:

@@ -57,11 +57,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+import shapely
 import simpy
 from numpy.typing import NDArray
+from shapely.geometry import LineString
 
 from sensors.base import Reports, Sensor
 from sensors.camera import Camera
+from sensors.common import night_intervals
 from sensors.geometry import complement_intervals, intersect_intervals, sight_intervals
 from sensors.patrol import Patrol, back_and_forth, observer_pieces
 from sim.comms import Link
@@ -377,7 +380,7 @@ class World:
             mids = (traj.xy[:-1] + traj.xy[1:]) / 2
             factor = 1.0 - self.terrain.foliage_at(mids)
             nights = (np.zeros((0, 2)) if self.daylight is None
-                      else _night(self.daylight, traj.start_s, traj.end_s))
+                      else night_intervals(self.daylight, traj.start_s, traj.end_s))
             days = complement_intervals(nights, traj.start_s, traj.end_s)
             pieces: list[tuple[FloatArray, float]] = [(nights, r.sight_range_night_m)]
             for f in np.unique(factor):
@@ -579,11 +582,8 @@ class World:
     def _back_to_route(patrol: Patrol, xy: FloatArray, start_s: float,
                        end_s: float) -> Trajectory:
         """Walk straight back to the nearest point of the route, then pace it."""
-        from shapely import points
-        from shapely.geometry import LineString
-
         line = LineString(patrol.route_xy)
-        arc = float(line.project(points(np.asarray(xy, float))))
+        arc = float(line.project(shapely.points(np.asarray(xy, float))))
         on = np.asarray(line.interpolate(arc).coords[0])
         walk_s = float(np.hypot(*(on - xy))) / patrol.spec.speed_mps
         if walk_s >= end_s - start_s:
@@ -601,13 +601,14 @@ class World:
         chance its sight line clears the foliage (keyed draw per group and time)."""
         cam = self.sources[camera]
         assert isinstance(cam, Camera)
+        view = cam.coverage()
         seen = 0
         for g in self.groups:
             if not g.active or g.trajectory is None:
                 continue
             p = g.trajectory.position_at(t_s)
-            if float(np.hypot(*(p - xy))) > radius_m or not cam.coverage().contains(
-                    _point(p)):
+            if float(np.hypot(*(p - xy))) > radius_m or not shapely.contains_xy(
+                    view, float(p[0]), float(p[1])):
                 continue
             rng_m = float(np.hypot(*(p - cam.position)))
             prob = float(cam.recognition_p(np.array([rng_m]), np.array([t_s]))[0])
@@ -627,15 +628,3 @@ class World:
         out = [(m.id, m.kind, m.trajectory) for m in self.observers
                if m.active and m.trajectory is not None]
         return groups + self.walked + out
-
-
-def _point(xy: FloatArray):  # noqa: ANN202
-    from shapely.geometry import Point
-
-    return Point(float(xy[0]), float(xy[1]))
-
-
-def _night(daylight: Daylight, start_s: float, end_s: float) -> FloatArray:
-    from sensors.common import night_intervals
-
-    return night_intervals(daylight, start_s, end_s)

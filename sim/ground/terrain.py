@@ -106,20 +106,10 @@ class Terrain:
         cuts : (k + 1,) fractions of the leg from 0 to 1 at the piece ends
         factors : (k,) speed factor on each piece
         """
-        leg = LineString([p0, p1])
-        cuts = [0.0, 1.0]
-        if leg.length > 0 and len(self.zones):
-            # one vectorised call over the zones the leg's box meets
-            near = self._boundaries[shapely.intersects(self._boundaries, leg)]
-            if len(near):
-                pts = shapely.get_coordinates(shapely.intersection(leg, near))
-                if len(pts):
-                    cuts.extend(shapely.line_locate_point(leg, shapely.points(pts),
-                                                          normalized=True).tolist())
-        cuts_arr = np.unique(np.clip(cuts, 0.0, 1.0))
-        mids = (cuts_arr[:-1] + cuts_arr[1:]) / 2
-        mid_xy = np.asarray(p0) + mids[:, None] * (np.asarray(p1) - np.asarray(p0))
-        return cuts_arr, self.speed_factor_at(mid_xy)
+        p0, p1 = np.asarray(p0, float), np.asarray(p1, float)
+        cuts = self.path_cuts(np.vstack([p0, p1]))[0]
+        mids = (cuts[:-1] + cuts[1:]) / 2
+        return cuts, self.speed_factor_at(p0 + mids[:, None] * (p1 - p0))
 
     def foliage_m(self, origin: FloatArray, targets: FloatArray) -> FloatArray:
         """Foliage-weighted path length (m) on the sight lines origin → each target.
