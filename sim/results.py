@@ -56,6 +56,8 @@ import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
+import numpy as np
+
 from sim.analysis import is_proportion
 from sim.engine import ReplicationResult
 from sim.ground.events import AlertRaised, AlertVerified, TeamTasked, record_json
@@ -95,13 +97,17 @@ def detections_csv(results: Sequence[ReplicationResult]) -> str:
     lines = ["time,sensor,x,y,var_x,var_y,cov_xy,truth,track,replication"]
     for res in results:
         d = res.detections
-        rep = str(res.replication)
-        for t, s, z, R, truth, track in zip(d["t_s"].tolist(), d["sensor"].tolist(),
-                                            d["z"].tolist(), d["R"].tolist(),
-                                            d["truth"].tolist(), d["track"].tolist(),
-                                            strict=True):
-            lines.append(f"{_exact(t)},{s},{_exact(z[0])},{_exact(z[1])},{_exact(R[0][0])},"
-                         f"{_exact(R[1][1])},{_exact(R[0][1])},{truth},{track},{rep}")
+        z, R = np.asarray(d["z"], float).reshape(-1, 2), np.asarray(d["R"], float)
+        R = R.reshape(-1, 2, 2)
+        # one column at a time: repr of a Python float is `_exact`'s form
+        exact = [map(repr, np.asarray(col, float).tolist())
+                 for col in (d["t_s"], z[:, 0], z[:, 1], R[:, 0, 0], R[:, 1, 1], R[:, 0, 1])]
+        t, x, y, vx, vy, cxy = exact
+        tail = f",{res.replication}"
+        lines.extend(f"{a},{s},{b},{c},{e},{f},{g},{truth},{track}{tail}"
+                     for a, s, b, c, e, f, g, truth, track in zip(
+                         t, d["sensor"].tolist(), x, y, vx, vy, cxy, d["truth"].tolist(),
+                         d["track"].tolist(), strict=True))
     return "\n".join(lines) + "\n"
 
 

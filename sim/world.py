@@ -199,6 +199,15 @@ class World:
         self._contacts: list[Mover] = []
         self._spot_cache: dict[tuple[str, int], list[tuple[FloatArray, float]]] = {}
         self.walked: list[tuple[str, str, Trajectory]] = []
+        # The farthest either side of an (observer, group) pair can see, m: a bound
+        # for `_out_of_reach` (it must never be shorter than any range the
+        # encounter computation uses).
+        group_sight = max(reaction.sight_range_day_m, reaction.sight_range_night_m)
+        ranges = [(pid, p.spec.detection_range_m * max(1.0, p.spec.night_range_factor))
+                  for pid, (_, p) in self.patrol_of.items()]
+        ranges += [(t.id, t.detection_range_m * max(1.0, t.night_range_factor))
+                   for t in teams]
+        self._reach = {oid: max(r, group_sight) for oid, r in ranges}
         for pid in self.patrol_of:
             self._add_observer(Mover(pid, "patrol"))
         for tid in self.team_specs:
@@ -321,6 +330,8 @@ class World:
         if not (o.active and g.active) or o.trajectory is None or g.trajectory is None:
             return
         now = self.env.now
+        if self._out_of_reach(o, g, now):
+            return
         t_sight = self._first_sight(o, g, now, self._last_sight.get(key, -np.inf))
         t_spot = (np.inf if g.engaged
                   else self._first_spot(o, g, now, self._last_spot.get(key, -np.inf)))
@@ -334,6 +345,23 @@ class World:
                 self._meet(o, g, kind)
 
         self.env.timeout(max(t - now, 0.0)).callbacks.append(meet)
+
+    def _out_of_reach(self, o: Mover, g: Mover, now_s: float) -> bool:
+        """True when ``o`` and ``g`` stay farther apart than either can see while both
+        plans hold (their bounding boxes from now on, grown by the longest
+        sight range of the pair, do not overlap): then neither sees the other, and the
+        exact interval computation can be skipped."""
+        assert o.trajectory is not None and g.trajectory is not None
+        # A mover whose plan has ended is held at its last point by the interval
+        # computation, so the boxes span to the later end of the two.
+        start = max(now_s, o.trajectory.start_s, g.trajectory.start_s)
+        end = max(o.trajectory.end_s, g.trajectory.end_s)
+        reach = self._reach.get(o.id)
+        if reach is None or end <= start:
+            return False
+        a, b = o.trajectory.box(start, end), g.trajectory.box(start, end)
+        return bool(a[0] - reach > b[2] or b[0] - reach > a[2]
+                    or a[1] - reach > b[3] or b[1] - reach > a[3])
 
     @staticmethod
     def _first_after(iv: FloatArray, now_s: float, last_s: float) -> FloatArray:

@@ -13,6 +13,7 @@ import shapely
 from numpy.typing import NDArray
 from shapely.geometry import LineString, Polygon
 
+from sim.ground.clip import inside_length, may_meet, polygon_edges
 from sim.ground.specs import SegmentSpec
 
 FloatArray = NDArray[np.float64]
@@ -27,6 +28,15 @@ class Terrain:
         self.zones = [Polygon(z.polygon) for z in spec.zones]
         for zone in self.zones:
             shapely.prepare(zone)
+        self._boxes = [np.asarray(z.bounds, float) for z in self.zones]
+        self._box_array = np.array(self._boxes, float).reshape(-1, 4)
+        self._edges = [polygon_edges(z) for z in self.zones]
+        none = np.zeros((0, 2))
+        self._all_edges = (np.vstack([none] + [a for a, _ in self._edges]),
+                           np.vstack([none] + [b for _, b in self._edges]))
+        self._edge_zone = np.concatenate([np.zeros(0, np.int64)]
+                                         + [np.full(len(a), k, np.int64)
+                                            for k, (a, _) in enumerate(self._edges)])
         self._boundaries = np.array([z.boundary for z in self.zones], dtype=object)
         shapely.prepare(self._boundaries)
         # the inner edge of the surveillance zone: depth_m to the protected (left) side
@@ -81,17 +91,24 @@ class Terrain:
         cuts: list[list[float]] = [[0.0, 1.0] for _ in range(n)]
         if n <= 0 or not len(self.zones):
             return [np.asarray(c) for c in cuts]
-        legs = shapely.linestrings(np.stack([pts[:-1], pts[1:]], axis=1))
-        leg_i, zone_i = np.nonzero(shapely.intersects(legs[:, None],
-                                                      self._boundaries[None, :]))
+        p0, p1 = pts[:-1], pts[1:]
+        # (leg, zone) pairs that may meet, by the closed form with a margin (numpy);
+        # GEOS then gives the exact points of those, as it would of every pair
+        meets = np.zeros((n, len(self.zones)), bool)
+        leg_i, edge_i = np.nonzero(may_meet(p0, p1, *self._all_edges))
+        meets[leg_i, self._edge_zone[edge_i]] = True
+        leg_i, zone_i = np.nonzero(meets)
         if len(leg_i):
+            used = np.unique(leg_i)
+            legs = np.full(n, None, dtype=object)
+            legs[used] = shapely.linestrings(np.stack([p0[used], p1[used]], axis=1))
             hits = shapely.intersection(legs[leg_i], self._boundaries[zone_i])
             coords, which = shapely.get_coordinates(hits, return_index=True)
             leg_of = leg_i[which]
-            d = pts[1:] - pts[:-1]
+            d = p1 - p0
             length2 = np.einsum("ij,ij->i", d, d)
             with np.errstate(divide="ignore", invalid="ignore"):
-                frac = np.einsum("ij,ij->i", coords - pts[:-1][leg_of], d[leg_of]) \
+                frac = np.einsum("ij,ij->i", coords - p0[leg_of], d[leg_of]) \
                     / length2[leg_of]
             for k, f in zip(leg_of.tolist(), frac.tolist(), strict=True):
                 if np.isfinite(f):
@@ -121,9 +138,16 @@ class Terrain:
         total = np.zeros(len(targets))
         if not len(targets):
             return total
-        lines = shapely.linestrings(
-            np.stack([np.broadcast_to(origin, targets.shape), targets], axis=1))
-        for zone, density in zip(self.zones, self.foliage, strict=True):
-            if density > 0:
-                total += density * shapely.length(shapely.intersection(lines, zone))
+        origin = np.asarray(origin, dtype=float)
+        lo, hi = np.minimum(targets, origin), np.maximum(targets, origin)
+        for zone, box, edges, density in zip(self.zones, self._boxes, self._edges,
+                                             self.foliage, strict=True):
+            if density <= 0:
+                continue
+            # only sight lines whose box meets the zone's can cross it
+            near = np.nonzero((lo[:, 0] <= box[2]) & (hi[:, 0] >= box[0])
+                              & (lo[:, 1] <= box[3]) & (hi[:, 1] >= box[1]))[0]
+            if len(near):
+                total[near] += density * inside_length(
+                    np.broadcast_to(origin, (len(near), 2)), targets[near], zone, edges)
         return total

@@ -88,6 +88,14 @@ class Trajectory:
         xy = np.vstack([self.position_at(t_start_s), self.xy[keep]])
         return Trajectory(t, xy)
 
+    def box(self, start_s: float, end_s: float) -> FloatArray:
+        """Bounding box ``[xmin, ymin, xmax, ymax]`` of the positions held over
+        ``[start_s, end_s]`` (clamped to the trajectory like `position_at`)."""
+        inside = self.xy[(self.t_s > start_s) & (self.t_s < end_s)]
+        ends = self.position_at(np.array([start_s, end_s]))
+        pts = np.vstack([ends, inside]) if len(inside) else ends
+        return np.concatenate([pts.min(axis=0), pts.max(axis=0)])
+
     def shifted(self, dt_s: float) -> Trajectory:
         """The same path ``dt_s`` later."""
         return Trajectory(self.t_s + dt_s, self.xy)
