@@ -33,8 +33,6 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from scipy import stats
-
 from sim.costs import P_APPREHEND_KPIS, first_kpi
 
 KPIs = dict[str, float | None]
@@ -77,7 +75,9 @@ def mean_interval(values: Sequence[float], bounds: tuple[float, float] = (-INF, 
     if n < 2:
         return Estimate(mean, n=n)
     sd = math.sqrt(math.fsum((v - mean) ** 2 for v in values) / (n - 1))
-    half = float(stats.t.ppf(0.5 + level / 2, n - 1)) * sd / math.sqrt(n)
+    from scipy.special import stdtrit  # here, not at the top: only intervals need it
+
+    half = float(stdtrit(n - 1, 0.5 + level / 2)) * sd / math.sqrt(n)
     return Estimate(mean, max(bounds[0], mean - half), min(bounds[1], mean + half), n)
 
 

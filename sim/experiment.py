@@ -25,6 +25,7 @@ of (seed, r), so they face the same crossings (common random numbers), and
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import os
 import shutil
@@ -108,6 +109,21 @@ def run_replications(scenario: Scenario, seed: int, replications: int = 1,
     return [results[r] for r in range(replications)]
 
 
+def code_digest() -> str:
+    """SHA-256 (hex) of the simulator's Python source (`sim`, `sensors`, `command`).
+
+    Part of a run directory's identity: results stored by other code are not reused
+    (a resumed run must not mix replications of two versions of the model).
+    """
+    digest = hashlib.sha256()
+    root = Path(__file__).resolve().parents[1]
+    for package in ("sim", "sensors", "command"):
+        for path in sorted((root / package).rglob("*.py")):
+            digest.update(path.relative_to(root).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def run_experiment(scenario: Scenario, seed: int, replications: int, out_dir: str | Path, *,
                    version: str, executor: Executor | None = None,
                    on_done: Progress | None = None, overwrite: bool = False) -> Path:
@@ -126,7 +142,7 @@ def run_experiment(scenario: Scenario, seed: int, replications: int, out_dir: st
     if replications < 1:
         raise ValueError("replications must be >= 1")
     text = dump_scenario(scenario)
-    identity = {"kind": "run", "seed": int(seed),
+    identity = {"kind": "run", "seed": int(seed), "code": code_digest(),
                 "scenarios": {scenario.name: scenario_digest(text)}}
     fresh = not Path(out_dir).exists()
     store = ResultStore(out_dir, identity, overwrite=overwrite)
@@ -174,7 +190,7 @@ def run_variants(variants: Sequence[tuple[str, Scenario]], seed: int, replicatio
     if len(set(names)) != len(names):
         raise ValueError(f"variant names must be unique, got {names}")
     texts = [dump_scenario(s) for _, s in variants]
-    identity = {"kind": kind, "seed": int(seed),
+    identity = {"kind": kind, "seed": int(seed), "code": code_digest(),
                 "scenarios": {n: scenario_digest(t) for n, t in zip(names, texts, strict=True)}}
     store = ResultStore(out_dir, identity, overwrite=overwrite)
     for i, text in enumerate(texts):

@@ -3,8 +3,9 @@
 An experiment writes into a run directory. Beside the final files it keeps:
 
 ``experiment.json``
-    What the results belong to: the kind of experiment, the seed, and a SHA-256 of
-    every resolved scenario (`sim.scenario.dump_scenario`). A later run into the same
+    What the results belong to: the kind of experiment, the seed, a SHA-256 of
+    every resolved scenario (`sim.scenario.dump_scenario`) and one of the simulator's
+    own source (`sim.experiment.code_digest`). A later run into the same
     directory must name the same ones, or it is refused (`StoreMismatch`); the
     replication count may differ, so a run can be extended.
 ``replications/<key>/``
@@ -96,10 +97,10 @@ class ResultStore:
                 stored = json.loads(manifest.read_text(encoding="utf-8"))
             except (OSError, ValueError):
                 stored = None
-            if stored != self.identity:
-                if not overwrite:
-                    raise StoreMismatch(f"{self.run_dir}: {_difference(stored, self.identity)}; "
-                                        "choose another --out or pass --overwrite")
+            if stored != self.identity and not overwrite:
+                raise StoreMismatch(f"{self.run_dir}: {_difference(stored, self.identity)}; "
+                                    "choose another --out or pass --overwrite")
+            if overwrite:  # asked for: every replication is computed again
                 shutil.rmtree(self.root, ignore_errors=True)
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.root.mkdir(exist_ok=True)
@@ -153,6 +154,8 @@ def _difference(stored: Any, wanted: Mapping[str, Any]) -> str:
     if list(old) != list(new):
         return (f"holds results for scenarios {', '.join(old)}, not "
                 f"{', '.join(new)}")
+    if stored.get("code") != wanted.get("code"):
+        return "holds results made by another version of the simulator's code"
     changed = [name for name in new if old.get(name) != new[name]]
     if changed:
         return (f"holds results for another version of scenario {changed[0]!r} "

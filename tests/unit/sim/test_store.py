@@ -6,7 +6,7 @@ import pytest
 
 from sim.store import ResultStore, StoreMismatch, replication_key
 
-IDENTITY = {"kind": "run", "seed": 1, "scenarios": {"tiny": "abc"}}
+IDENTITY = {"kind": "run", "seed": 1, "code": "c0de", "scenarios": {"tiny": "abc"}}
 
 
 def test_put_has_read_and_reopen(tmp_path):
@@ -33,6 +33,7 @@ def test_leftovers_of_an_interrupted_write_are_removed(tmp_path):
     ({"seed": 2}, "seed 1, not seed 2"),
     ({"scenarios": {"tiny": "def"}}, "another version of scenario 'tiny'"),
     ({"kind": "compare"}, "'run' experiment"),
+    ({"code": "c0ff"}, "another version of the simulator's code"),
 ])
 def test_another_experiment_is_refused_in_one_line(tmp_path, change, words):
     ResultStore(tmp_path / "run", IDENTITY).put("000000", {"result.json": "{}"})
@@ -42,3 +43,21 @@ def test_another_experiment_is_refused_in_one_line(tmp_path, change, words):
     assert words in message and "\n" not in message and str(tmp_path / "run") in message
     fresh = ResultStore(tmp_path / "run", {**IDENTITY, **change}, overwrite=True)
     assert not fresh.has("000000")
+
+
+def test_overwrite_recomputes_even_the_same_experiment(tmp_path):
+    ResultStore(tmp_path / "run", IDENTITY).put("000000", {"result.json": "{}"})
+    assert ResultStore(tmp_path / "run", IDENTITY).has("000000")
+    assert not ResultStore(tmp_path / "run", IDENTITY, overwrite=True).has("000000")
+
+
+def test_the_code_digest_follows_the_source(tmp_path, monkeypatch):
+    import sim.experiment as experiment
+
+    first = experiment.code_digest()
+    assert len(first) == 64 and experiment.code_digest() == first
+    fake = tmp_path / "sim" / "experiment.py"   # a tree with one other source file
+    fake.parent.mkdir()
+    fake.write_text("x = 1\n")
+    monkeypatch.setattr(experiment, "__file__", str(fake))
+    assert experiment.code_digest() != first
