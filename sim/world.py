@@ -219,6 +219,7 @@ class World:
         off = 0
         if arrival is None:
             arrival, off = link.send(reports.t_s[i:j]), i
+        link.note(reports.t_s[i:j], arrival[i - off:j - off])
         name = reports.sensor
         for k in range(i, j):
             truth = int(reports.truth[k])

@@ -486,6 +486,10 @@ class CommandSpec(Spec):
         "motion when planning an intercept, s [G]")
     alert_min_reports: PositiveInt = Field(
         1, description="reports a confirmed track needs before it raises an alert")
+    reorder_lag_s: NonNegativeFloat = Field(
+        0.0, description="reorder buffer: the node holds each report until this long "
+        "after its measurement, so reports up to this late are fused in order "
+        "(command.nodes), s")
     fusion: dict[str, float] = Field(
         default_factory=dict,
         description="fusion core parameters (command.fusion.FusionParams) over the border "
@@ -522,7 +526,7 @@ class ReactionRuleSpec(Spec):
                           "sends a free reserve team after each incident too")
 
 
-def _default_rules() -> dict[str, ReactionRuleSpec]:
+def _default_rules() -> dict[ImpactLevel, ReactionRuleSpec]:
     return {"low": ReactionRuleSpec(), "medium": ReactionRuleSpec(),
             "high": ReactionRuleSpec(check_unseen_above=0.5, reserve=True),
             "critical": ReactionRuleSpec(check_unseen_above=0.3, reserve=True)}
@@ -740,9 +744,10 @@ class Scenario(Spec):
         relays = [r.id for r in self.comms.relays]
         if len(set(relays)) < len(relays):
             raise ValueError("comms.relays: relay ids must be unique")
-        for where, link in ([("comms.default", self.comms.default)]
-                            + [(f"comms.links.{i}", lk) for i, lk in enumerate(self.comms.links)]):
-            for hop in link.via:
+        routes: list[tuple[str, LinkSpec]] = [("comms.default", self.comms.default)]
+        routes += [(f"comms.links.{i}", lk) for i, lk in enumerate(self.comms.links)]
+        for where, route in routes:
+            for hop in route.via:
                 if hop not in relays:
                     raise ValueError(f"{where}.via: {hop!r} is no relay id")
         for i, r in enumerate(self.comms.relays):
