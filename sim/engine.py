@@ -46,6 +46,7 @@ from command.response import Dispatcher, Task, Team
 from command.travel import TravelPlanner
 from sensors.base import Sensor
 from sensors.camera import Camera
+from sensors.neighbour import Neighbour
 from sensors.patrol import Patrol
 from sim.comms import Channel, Link, Route
 from sim.ground.daylight import Daylight
@@ -65,8 +66,9 @@ SensorFactory = Callable[..., Sensor]
 #: Id of the local command node (stream ``command/post-1/verify``).
 LOCAL_NODE = "post-1"
 
-#: Sensor kinds whose every trigger is an alarm at the console (`command.alerts`).
-ALARM_KINDS = frozenset({"fence", "seismic"})
+#: Sensor kinds whose every trigger is an alarm at the console (`command.alerts`); a
+#: neighbour's warning too.
+ALARM_KINDS = frozenset({"fence", "seismic", "neighbour"})
 
 #: The run goes on at most this long after ``duration`` for groups still walking, s.
 TAIL_CAP_S = 2 * 86_400.0
@@ -127,9 +129,12 @@ def _default_sensor_factory() -> SensorFactory:
 
 def build_sources(scenario: Scenario, terrain: Terrain, daylight: Daylight, until_s: float,
                   factory: SensorFactory, streams: RandomStreams) -> list[Sensor]:
-    """The sensors then the patrols, in scenario order (their index is the integer id)."""
+    """The sensors (then the neighbour's early warning, if on) then the patrols, in
+    scenario order (their index is the integer id)."""
     sources = [factory(spec, terrain, daylight, duration_s=until_s)
                for spec in scenario.sensors]
+    if scenario.layers.neighbour is not None:
+        sources.append(Neighbour(scenario.layers.neighbour))
     sources += [factory(spec, terrain, daylight, duration_s=until_s,
                         shift_draws=streams.draws(f"patrol/{spec.id}/shift"))
                 for spec in scenario.patrols]

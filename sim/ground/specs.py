@@ -535,11 +535,10 @@ def _default_rules() -> dict[ImpactLevel, ReactionRuleSpec]:
 class NeighbourSpec(Spec):
     """Early warning from the neighbouring country's border guard: it sees a share of
     the groups on its side and warns; the warning reaches the local unit over the
-    link of source ``neighbour`` (its delay) as a report at the crossing point."""
+    link of source ``neighbour`` (``comms.links``; its latency is the exchange's
+    delay) as a report of where and when the group crossed."""
 
     pd: Probability = Field(0.5, description="share of groups the neighbour sees [G]")
-    lead_s: NonNegativeFloat = Field(
-        600.0, description="how long before the crossing it sees them, s [G]")
     position_sd_m: PositiveFloat = Field(
         300.0, description="spread of the warned crossing point along each axis, m [G]")
 
@@ -736,6 +735,9 @@ class Scenario(Spec):
             seen.add(ident)
         sources = {s.id for s in self.sensors} | {p.id for p in self.patrols}
         if self.layers.neighbour is not None:
+            if NEIGHBOUR in sources:
+                raise ValueError(f"layers.neighbour: the id {NEIGHBOUR!r} is the "
+                                 "neighbour's; rename that sensor or patrol")
             sources.add(NEIGHBOUR)
         for i, link in enumerate(self.comms.links):
             if link.source not in sources:
