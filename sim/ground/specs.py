@@ -734,11 +734,10 @@ class Scenario(Spec):
                 raise ValueError(f"{where}: id {ident!r} is used twice")
             seen.add(ident)
         sources = {s.id for s in self.sensors} | {p.id for p in self.patrols}
-        if self.layers.neighbour is not None:
-            if NEIGHBOUR in sources:
-                raise ValueError(f"layers.neighbour: the id {NEIGHBOUR!r} is the "
-                                 "neighbour's; rename that sensor or patrol")
-            sources.add(NEIGHBOUR)
+        if self.layers.neighbour is not None and NEIGHBOUR in sources:
+            raise ValueError(f"layers.neighbour: the id {NEIGHBOUR!r} is the "
+                             "neighbour's; rename that sensor or patrol")
+        sources.add(NEIGHBOUR)           # its link may be given with the warning off
         for i, link in enumerate(self.comms.links):
             if link.source not in sources:
                 raise ValueError(f"comms.links.{i}.source: {link.source!r} is no sensor or "
