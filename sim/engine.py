@@ -278,7 +278,7 @@ def build_links(scenario: Scenario, sources: list[Sensor], streams: RandomStream
     uplinks: list[Link | Route] = []
     for s in sources:
         spec = scenario.link_for(s.id)
-        first = link(spec, s.id, getattr(size, s.kind))
+        first = link(spec, s.id, size.of(s.kind))
         uplinks.append(Route(first, [relays[r] for r in spec.via], env) if spec.via
                        else first)
     return uplinks, list(relays.values())

@@ -444,6 +444,11 @@ class MessageBytesSpec(Spec):
     neighbour: PositiveFloat = Field(2_000.0, description="a neighbour's warning")
     layer: PositiveFloat = Field(2_000.0, description="an incident report between layers")
 
+    def of(self, kind: str) -> float:
+        """Bytes of one report of a source ``kind`` (another kind: a radar plot's)."""
+        value = getattr(self, kind, None) if kind in type(self).model_fields else None
+        return float(value if value is not None else self.radar)
+
 
 class CommsSpec(Spec):
     default: LinkSpec = LinkSpec()
