@@ -1,4 +1,4 @@
-"""Command nodes: the local unit that fuses reports, and the layers above it.
+"""The local command node: fuses the reports that reach it into the track table.
 
 Local unit (`FusionNode`)
     Reports reach the node over their links at arbitrary times (`sim.comms`); the node
@@ -12,6 +12,15 @@ Local unit (`FusionNode`)
     one compiled call (`command.fusion.batches.fuse_tick`): on the border scenarios
     nearly every batch holds one report, and calling the core from Python once per
     batch cost ~10 times the core's own work.
+
+    Reorder buffer (``lag_s``, `CommandSpec.reorder_lag_s`): a report measured at
+    ``t`` is held until ``t + lag_s`` (or taken at once if it arrives later), so
+    reports that arrive up to ``lag_s`` after their measurement enter the pending
+    buffers in measurement order and are fused, whatever faster sensor reported
+    meanwhile; the price is ``lag_s`` more delay for every report. With ``lag_s = 0``
+    (the default) every report is taken as it arrives. A report that reaches the node
+    after one measured later did is *overtaken* (``overtaken``, and
+    ``overtaken_discarded`` of those later discarded as out of sequence).
 
     Out of sequence: the fusion core keeps one table time and cannot go back. A report
     measured **at or before** the last fused time (it was overtaken on its link, or
@@ -33,11 +42,8 @@ Local unit (`FusionNode`)
     covariance, its class probabilities, when it was last updated and which sensors
     reported to it — the command's picture, nothing else.
 
-Regional centre and national coordination centre (`UpperNode`)
-    Thin in this version: the local unit reports every decided alert and every
-    apprehension up the chain; each layer logs the message when it arrives, after the
-    link latency (`sim.ground.events.UpReport`), and forwards it up. The deep C2
-    (pictures per layer, reporting obligations [IR581]) is a later issue.
+The layers above the local node — sections' local units, the regional centre, the
+national coordination centre — are `command.layers`.
 """
 
 from __future__ import annotations
@@ -58,7 +64,6 @@ from sim.ground.events import (
     ReportOutOfSequence,
     TrackConfirmed,
     TrackDeleted,
-    UpReport,
 )
 
 FloatArray = NDArray[np.float64]
@@ -268,8 +273,13 @@ class FusionNode:
 
     def __init__(self, env: simpy.Environment, node_id: str, interval_s: float,
                  params: FusionParams, log: EventLog,
-                 fuse: Callable[..., tuple[TrackTable, FusionEvents]] | None = None) -> None:
+                 fuse: Callable[..., tuple[TrackTable, FusionEvents]] | None = None,
+                 lag_s: float = 0.0) -> None:
         self.env = env
+        self.lag_s = float(lag_s)
+        self.overtaken = self.overtaken_discarded = 0
+        self._latest_meas = -np.inf
+        self._overtaken_ids: set[int] = set()
         self.id = node_id
         self.interval_s = float(interval_s)
         self.params = params
@@ -314,8 +324,23 @@ class FusionNode:
         """Take a report that arrives now.
 
         ``z`` (2,) position, m; ``R`` (2, 2) covariance, m²; ``class_lik`` (3,);
-        ``report`` the engine's number for it (opaque to the command).
+        ``report`` the engine's number for it (opaque to the command). With a
+        reorder lag the report is held until ``meas_s + lag_s``.
         """
+        if meas_s < self._latest_meas:
+            self.overtaken += 1
+            self._overtaken_ids.add(report)
+        else:
+            self._latest_meas = meas_s
+        if self.lag_s > 0.0 and meas_s + self.lag_s > self.env.now:
+            self.env.timeout(meas_s + self.lag_s - self.env.now).callbacks.append(
+                lambda _e: self._take(meas_s, sensor, sensor_name, z, R, class_lik, report))
+            return
+        self._take(meas_s, sensor, sensor_name, z, R, class_lik, report)
+
+    def _take(self, meas_s: float, sensor: int, sensor_name: str, z: FloatArray,
+              R: FloatArray, class_lik: FloatArray, report: int) -> None:
+        """Put a report into the pending buffers now (its arrival time: now)."""
         n = self._n
         if n == len(self._arrival):
             self._make_room()
@@ -412,6 +437,8 @@ class FusionNode:
         names, meas, report = self._names, self._meas, self._report  # names[j]: row j
         for j in rows:
             self.out_of_sequence += 1
+            if int(report[j]) in self._overtaken_ids:
+                self.overtaken_discarded += 1
             self.log.record(ReportOutOfSequence(now_s, names[j], float(meas[j]),
                                                 int(report[j])))
 
@@ -620,36 +647,3 @@ class FusionNode:
                              t.class_prob[row].copy(), float(t.last_update_s[row]),
                              bool(t.is_confirmed[row]), self.track_sensors(track))
 
-
-class UpperNode:
-    """A regional centre or the national coordination centre (thin, see module doc).
-
-    Parameters
-    ----------
-    env, log : the simulation environment and event log
-    node_id : ``region-1``, ``ncc``
-    latency_s : delay of a message from the layer below, s [G] (DOMAIN.md §2.4)
-    parent : the next layer up, or None
-    """
-
-    def __init__(self, env: simpy.Environment, node_id: str, latency_s: float, log: EventLog,
-                 parent: UpperNode | None = None) -> None:
-        self.env, self.id, self.latency_s, self.log = env, node_id, latency_s, log
-        self.parent = parent
-        self.alerts = 0
-        self.apprehensions = 0
-
-    def report(self, subject: str) -> None:
-        """Send a message (``alert-12 confirmed``, ``apprehension by team-01``) up."""
-        self.env.process(self._deliver(subject))
-
-    def _deliver(self, subject: str):  # noqa: ANN202 - a SimPy process
-        yield self.env.timeout(self.latency_s)
-        if subject.startswith("apprehension"):
-            self.apprehensions += 1
-        else:
-            self.alerts += 1
-        self.log.record(UpReport(self.env.now, self.id, subject, self.alerts,
-                                 self.apprehensions))
-        if self.parent is not None:
-            self.parent.report(subject)

@@ -33,23 +33,26 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import simpy
 from numpy.typing import NDArray
 
 from command.alerts import Alert, AlertRule, CameraView, OperatorQueue
-from command.nodes import FusionNode, UpperNode, border_fusion_overrides, border_fusion_params
+from command.layers import NCC, REGION, LocalUnit, NationalCentre, RegionalCentre, Sections
+from command.nodes import FusionNode, border_fusion_overrides, border_fusion_params
 from command.response import Dispatcher, Task, Team
 from command.travel import TravelPlanner
 from sensors.base import Sensor
 from sensors.camera import Camera
+from sensors.neighbour import Neighbour
 from sensors.patrol import Patrol
-from sim.comms import Link
+from sim.comms import Channel, Link, Route
 from sim.ground.daylight import Daylight
-from sim.ground.events import EventLog, Record
+from sim.ground.events import EventLog, LinkSummary, NodeSummary, Record, SectionImpact
 from sim.ground.routes import Barrier
-from sim.ground.specs import CameraSpec, FenceSpec, RadarSpec, Scenario, SeismicSpec
+from sim.ground.specs import CameraSpec, FenceSpec, LinkSpec, RadarSpec, Scenario, SeismicSpec
 from sim.ground.terrain import Terrain
 from sim.metrics import replication_kpis
 from sim.movers import CrossingGroup, KnownSensors, make_groups
@@ -63,8 +66,9 @@ SensorFactory = Callable[..., Sensor]
 #: Id of the local command node (stream ``command/post-1/verify``).
 LOCAL_NODE = "post-1"
 
-#: Sensor kinds whose every trigger is an alarm at the console (`command.alerts`).
-ALARM_KINDS = frozenset({"fence", "seismic"})
+#: Sensor kinds whose every trigger is an alarm at the console (`command.alerts`); a
+#: neighbour's warning too.
+ALARM_KINDS = frozenset({"fence", "seismic", "neighbour"})
 
 #: The run goes on at most this long after ``duration`` for groups still walking, s.
 TAIL_CAP_S = 2 * 86_400.0
@@ -125,9 +129,12 @@ def _default_sensor_factory() -> SensorFactory:
 
 def build_sources(scenario: Scenario, terrain: Terrain, daylight: Daylight, until_s: float,
                   factory: SensorFactory, streams: RandomStreams) -> list[Sensor]:
-    """The sensors then the patrols, in scenario order (their index is the integer id)."""
+    """The sensors (then the neighbour's early warning, if on) then the patrols, in
+    scenario order (their index is the integer id)."""
     sources = [factory(spec, terrain, daylight, duration_s=until_s)
                for spec in scenario.sensors]
+    if scenario.layers.neighbour is not None:
+        sources.append(Neighbour(scenario.layers.neighbour))
     sources += [factory(spec, terrain, daylight, duration_s=until_s,
                         shift_draws=streams.draws(f"patrol/{spec.id}/shift"))
                 for spec in scenario.patrols]
@@ -156,36 +163,43 @@ def run_replication(scenario: Scenario, seed: int, replication: int = 0, *,
                          known_sensors(scenario), barriers)
     sources = build_sources(scenario, terrain, daylight, until_s,
                             sensor_factory or _default_sensor_factory(), streams)
-    links = [Link(scenario.link_for(s.id), s.id, streams.draws(f"link/{s.id}"))
-             for s in sources]
-
     env = simpy.Environment()
+    links, relays = build_links(scenario, sources, streams, env, until_s)
     report_truth: list[int] = []
     ledger = TruthLedger(report_truth)
     log = EventLog(ledger.annotate)
     cmd = scenario.command
     node = FusionNode(env, LOCAL_NODE, cmd.fusion_interval_s, border_fusion_params(cmd.fusion),
-                      log)
+                      log, lag_s=cmd.reorder_lag_s)
     node.on_fused.append(ledger.fused)
     world = World(env, log, terrain, daylight, sources, links, node.receive, streams,
                   scenario.crossings.reaction, scenario.response.teams, barriers)
     world.report_truth = report_truth
-    national = UpperNode(env, "ncc", scenario.comms.default.latency_s, log)
-    regional = UpperNode(env, "region-1", scenario.comms.default.latency_s, log,
-                         parent=national)
-
+    reserve_ids = set(scenario.layers.reserve_teams)
     dispatcher = Dispatcher(env, [], node.track_estimate, log)
+    teams: dict[str, Team] = {}
     for spec in scenario.response.teams:
+        reserve = spec.id in reserve_ids
         team = Team(env, spec, TravelPlanner(terrain, spec.drive_speed_mps, spec.foot_speed_mps),
                     world, node.track_estimate, daylight, cmd.predict_max_s,
                     streams.draws(f"command/team/{spec.id}/readiness"), log,
-                    dispatcher.team_free)
-        dispatcher.teams.append(team)
+                    _held if reserve else dispatcher.team_free)
+        teams[spec.id] = team
+        if not reserve:
+            dispatcher.teams.append(team)
         world.register_team(spec.id, team.see)
+    alerts: list[Alert] = []
+    layers = CommandLayers(env, scenario, log, streams, until_s,
+                           lambda alert_id, decision: _send_reserve(
+                               env, [teams[t] for t in scenario.layers.reserve_teams],
+                               alerts[alert_id], decision, node.track_estimate))
 
     def decided(alert: Alert, decision: str) -> None:
-        regional.report(f"alert-{alert.id} {decision}")
+        unit = layers.unit_of(alert.x_m, alert.y_m)
+        decision = unit.decide(alert.id, decision, alert.p_threat)
         if decision in ("confirmed", "check"):
+            unit.incident(alert.id, decision, _first_report_s(node, alert.track),
+                          alert.x_m, alert.y_m)
             dispatcher.dispatch(Task(alert, "intercept" if decision == "confirmed" else "check"))
 
     cameras = [CameraView(i, spec) for i, spec in enumerate(scenario.sensors)
@@ -201,8 +215,19 @@ def run_replication(scenario: Scenario, seed: int, replication: int = 0, *,
 
     alarm_sensors = frozenset(i for i, s in enumerate(sources) if s.kind in ALARM_KINDS)
     patrols = {i: s.id for i, s in enumerate(sources) if s.kind == "patrol"}
-    node.subscribe(AlertRule(cmd.alert_min_reports, log, raised, alarm_sensors, patrols))
-    world.on_apprehended.append(lambda by, persons: regional.report(f"apprehension by {by}"))
+    rule = AlertRule(cmd.alert_min_reports, log, raised, alarm_sensors, patrols)
+    alerts = rule.alerts
+    node.subscribe(rule)
+
+    def apprehended(by: str, persons: int) -> None:
+        team = teams.get(by)
+        if team is not None and team.task is not None:
+            a = team.task.alert
+            layers.unit_of(a.x_m, a.y_m).apprehension(a.id, persons, a.x_m, a.y_m)
+        else:                       # a patrol: where it is (the command's own asset)
+            xy = world.movers[by].trajectory.position_at(env.now)  # type: ignore[union-attr]
+            layers.unit_of(*xy).apprehension(-1, persons, float(xy[0]), float(xy[1]))
+    world.on_apprehended.append(apprehended)
 
     for process in (_crossings(env, world, groups), _nuisance(env, world),
                     *(_duty(env, world, s) for s in sources if isinstance(s, Patrol))):
@@ -210,6 +235,11 @@ def run_replication(scenario: Scenario, seed: int, replication: int = 0, *,
     env.run(until=env.process(_until_resolved(env, world, duration_s, until_s,
                                               cmd.fusion_interval_s)))
     horizon_s = float(env.now)
+    for link in [*(ln.first if isinstance(ln, Route) else ln for ln in links), *relays,
+                 *layers.links]:
+        log.record(link_summary(link, horizon_s))
+    log.record(NodeSummary(horizon_s, node.id, node.lag_s, node.overtaken,
+                           node.overtaken_discarded))
 
     paths = [MoverPath(mid, kind, traj.t_s, traj.xy) for mid, kind, traj in world.paths()]
     sensors_table = tuple((i, s.id, s.kind) for i, s in enumerate(sources))
@@ -229,6 +259,109 @@ def run_replication(scenario: Scenario, seed: int, replication: int = 0, *,
     return ReplicationResult(scenario.name, int(seed), int(replication), duration_s, horizon_s,
                              records, sensors_table, detections, tracks, tuple(paths),
                              border_fusion_overrides(cmd.fusion), kpis)
+
+
+def build_links(scenario: Scenario, sources: list[Sensor], streams: RandomStreams,
+                env: simpy.Environment, until_s: float) -> tuple[list[Link | Route], list[Link]]:
+    """Each source's uplink (its link, then its relays) in source order, and the relays.
+
+    A link's stream is ``link/<id>``, its outages' ``link/<id>/outage``.
+    """
+    comms = scenario.comms
+    size = comms.message_bytes
+
+    def link(spec: LinkSpec, link_id: str, nbytes: float) -> Link:
+        return Link(spec, link_id, streams.draws(f"link/{link_id}"), nbytes, until_s,
+                    streams.draws(f"link/{link_id}/outage"))
+
+    relays = {r.id: link(r, r.id, 0.0) for r in comms.relays}
+    uplinks: list[Link | Route] = []
+    for s in sources:
+        spec = scenario.link_for(s.id)
+        first = link(spec, s.id, size.of(s.kind))
+        uplinks.append(Route(first, [relays[r] for r in spec.via], env) if spec.via
+                       else first)
+    return uplinks, list(relays.values())
+
+
+def link_summary(link: Link, horizon_s: float) -> LinkSummary:
+    """The `LinkSummary` record of ``link`` at the run's end."""
+    st = link.stats
+    return LinkSummary(horizon_s, link.source, link.kind, st.sent, st.reports, st.delivered,
+                       st.lost, st.dropped, st.held, st.bytes, st.busy_s,
+                       link.down_s(horizon_s), st.max_queue)
+
+
+class CommandLayers:
+    """The sections' local units, the regional centre and the NCC (`command.layers`),
+    joined by typed-message channels over links: one per local unit up to the region
+    (``regional-<section>``, spec ``comms.regional``, and back down on
+    ``regional-<section>-down``), and the region's to the NCC (``national``, and
+    ``national-down``)."""
+
+    def __init__(self, env: simpy.Environment, scenario: Scenario, log: EventLog,
+                 streams: RandomStreams, until_s: float,
+                 reserve: Callable[[int, str], str]) -> None:
+        spec, comms = scenario.layers, scenario.comms
+        self.sections = Sections(scenario.segment.border, spec.sections)
+        levels = {s.id: s.impact for s in self.sections.specs}
+        self.links: list[Link] = []
+
+        def channel(link_id: str, link_spec: LinkSpec,
+                    deliver: Callable[[Any], None]) -> Callable[[Any], None]:
+            link = Link(link_spec, link_id, streams.draws(f"link/{link_id}"),
+                        comms.message_bytes.layer, until_s,
+                        streams.draws(f"link/{link_id}/outage"))
+            self.links.append(link)
+            return Channel(env, link, deliver).send
+
+        self.ncc = NationalCentre(env, spec, levels, log,
+                                  channel("national-down", comms.national,
+                                          lambda m: self.region.receive(m)))
+        self.units = {}
+        down = {}
+        for sec in self.sections.specs:
+            unit = LocalUnit(env, sec, spec, log,
+                             channel(f"regional-{sec.id}", comms.regional,
+                                     lambda m: self.region.receive(m)))
+            self.units[sec.id] = unit
+            down[sec.id] = channel(f"regional-{sec.id}-down", comms.regional, unit.receive)
+        self.region = RegionalCentre(env, spec, levels, log,
+                                     channel("national", comms.national, self.ncc.receive),
+                                     down, reserve)
+        for layer in (*self.units.values(), self.region, self.ncc):
+            for sec in self.sections.specs:
+                if layer.id in (sec.id, REGION, NCC) and sec.impact != "low":
+                    log.record(SectionImpact(0.0, layer.id, sec.id, sec.impact, "scenario"))
+
+    def unit_of(self, x_m: float, y_m: float) -> LocalUnit:
+        return self.units[self.sections.of(x_m, y_m)]
+
+
+def _held(team: Team) -> None:
+    """A reserve team is back: it waits for the regional centre's next order."""
+
+
+def _send_reserve(env: simpy.Environment, reserve: list[Team], alert: Alert, decision: str,
+                  picture: Callable[[int], Any]) -> str:
+    """Task the free reserve team soonest at ``alert``; its id, or '' if none is free."""
+    free = [t for t in reserve if not t.busy]
+    if not free:
+        return ""
+    est = picture(alert.track)
+    where = est.predict(env.now) if est is not None else np.array([alert.x_m, alert.y_m])
+    eta = [float(t.planner.estimate_s(t.base, where[None, :])[0]) + t.spec.readiness_s
+           for t in free]
+    team = free[int(np.argmin(eta))]
+    team.start(Task(alert, "intercept" if decision == "confirmed" else "check"))
+    return team.id
+
+
+def _first_report_s(node: FusionNode, track: int) -> float:
+    """Measurement time of the first report the node fused into ``track`` (its log)."""
+    f = node.fused
+    t = f.det_t[f.det_track == track]
+    return float(t.min()) if len(t) else float("nan")
 
 
 def _crossings(env: simpy.Environment, world: World, groups: list[CrossingGroup]):  # noqa: ANN202

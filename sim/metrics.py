@@ -39,6 +39,24 @@ KPIs (per replication; names as in ``summary.json``):
   → the team on scene (reached its planned point, or saw the group first);
   ``time_to_apprehend`` entry → apprehension ("time to interdict").
 
+Links and layers (`comms_kpis`):
+
+- ``link_messages``, ``link_dropped``, ``link_lost``: messages offered to all links
+  (sources', relays', between layers), dropped at a full queue, lost on the way;
+  ``link_utilisation_max``: the busiest link's transmitting time / horizon;
+  ``link_down_share_max``: the most a link was down / horizon (per link in
+  ``links.csv``); ``report_delay_*``: measurement → arrival at the local node of
+  every report received (all its hops and queues).
+- ``reports_overtaken``: reports that reached the node after one measured later;
+  ``reports_fused_late`` those of them fused all the same (the reorder buffer);
+  ``reports_out_of_sequence`` (above) all discarded as too late.
+- ``picture_latency_{local,regional,national}_*``: for each incident, the
+  measurement of the first report fused into its track → the incident in that
+  layer's picture (local: decided; regional, national: the message arrived).
+- ``alerts_escalated`` (a section's lower alert threshold sent a team),
+  ``reserve_tasked`` (the regional centre sent a reserve team), ``sections_raised``
+  (the NCC raised a section's impact level).
+
 Summaries over replications (`summarize`): the mean of the per-replication values
 and a Student-t 95 % interval over replications (n ≥ 2), clipped to [0, 1] for
 proportions. With one replication proportions get a Wilson score interval on their
@@ -53,15 +71,21 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sim.ground.events import (
+    AlertEscalated,
     AlertRaised,
     AlertVerified,
     Apprehended,
     CrossingEnded,
     CrossingStarted,
+    LinkSummary,
+    NodeSummary,
+    PictureUpdate,
     Record,
     ReportLost,
     ReportOutOfSequence,
     ReportReceived,
+    ReserveTasked,
+    SectionImpact,
     Sighting,
     TeamBack,
     TeamOnScene,
@@ -295,7 +319,48 @@ def replication_kpis(records: Sequence[Record], duration_s: float, horizon_s: fl
     kpis["reports_lost"] = sum(1 for r in records if isinstance(r, ReportLost))
     kpis["reports_out_of_sequence"] = sum(1 for r in records
                                           if isinstance(r, ReportOutOfSequence))
+    kpis.update(comms_kpis(records, horizon_s))
     return kpis
+
+
+def comms_kpis(records: Sequence[Record], horizon_s: float) -> dict[str, float | None]:
+    """Links and layers (module docstring, "Links and layers")."""
+    links = [r for r in records if isinstance(r, LinkSummary)]
+    nodes = [r for r in records if isinstance(r, NodeSummary)]
+    delays = [r.t_s - r.meas_s for r in records if isinstance(r, ReportReceived)]
+    kpis: dict[str, float | None] = {
+        "link_messages": sum(r.sent for r in links),
+        "link_dropped": sum(r.dropped for r in links),
+        "link_lost": sum(r.lost for r in links),
+        "link_utilisation_max": (max(r.busy_s for r in links) / horizon_s
+                                 if links and horizon_s > 0 else None),
+        "link_down_share_max": (max(r.down_s for r in links) / horizon_s
+                                if links and horizon_s > 0 else None),
+        "reports_overtaken": sum(r.overtaken for r in nodes),
+        "reports_fused_late": sum(r.overtaken - r.overtaken_discarded for r in nodes),
+        "alerts_escalated": sum(1 for r in records if isinstance(r, AlertEscalated)),
+        "reserve_tasked": sum(1 for r in records if isinstance(r, ReserveTasked)),
+        "sections_raised": sum(1 for r in records if isinstance(r, SectionImpact)
+                               and r.layer == "ncc" and r.reason == "incidents"),
+    }
+    kpis.update(_times("report_delay", delays))
+    for layer in LAYERS:
+        first: dict[int, float] = {}
+        for r in records:
+            if (isinstance(r, PictureUpdate) and r.message == "incident"
+                    and _layer_of(r.layer) == layer and r.incident not in first
+                    and math.isfinite(r.first_report_s)):
+                first[r.incident] = r.t_s - r.first_report_s
+        kpis.update(_times(f"picture_latency_{layer}", list(first.values())))
+    return kpis
+
+
+#: The command layers in `PictureUpdate.layer` terms (local units carry their section id).
+LAYERS = ("local", "regional", "national")
+
+
+def _layer_of(layer_id: str) -> str:
+    return {"region-1": "regional", "ncc": "national"}.get(layer_id, "local")
 
 
 def wilson_interval(successes: float, n: float, z: float = 1.959963984540054

@@ -34,6 +34,19 @@ replication by replication:
     patrols' duty walks, for maps.
 ``sensors.csv``
     ``sensor,id,kind``: the integer sensor id of ``detections.csv`` ↔ the id string.
+``picture_local.csv``, ``picture_regional.csv``, ``picture_national.csv``
+    Each command layer's picture (`command.layers`): one row per typed message that
+    reached it — ``replication,time,layer,message,incident,section,decision,impact,
+    persons,first_report_s,latency_s,x,y``; ``latency_s`` = time − the measurement of
+    the incident's first fused report; ``impact`` the NCC's incident level.
+``sections.csv``
+    ``replication,time,layer,section,level,reason``: section impact levels as each
+    layer learned them (``scenario`` at t = 0 when not low, ``incidents`` raised by
+    the NCC, ``ncc`` passed down).
+``links.csv``
+    Per link (sources', relays', between layers): ``sent,reports,delivered,lost,
+    dropped,held,bytes,utilisation,down_share,max_queue`` and, for a source's link,
+    the median and 90th percentile of its reports' delay to the node.
 ``scenario.yaml``
     The resolved scenario (`sim.scenario.dump_scenario`).
 ``experiment.json``, ``replications/``
@@ -50,6 +63,7 @@ are written into a fresh temporary directory beside ``out_dir``, which then repl
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 import tempfile
@@ -60,9 +74,18 @@ import numpy as np
 
 from sim.analysis import is_proportion
 from sim.engine import ReplicationResult
-from sim.ground.events import AlertRaised, AlertVerified, TeamTasked, record_json
+from sim.ground.events import (
+    AlertRaised,
+    AlertVerified,
+    LinkSummary,
+    PictureUpdate,
+    ReportReceived,
+    SectionImpact,
+    TeamTasked,
+    record_json,
+)
 from sim.ground.specs import Scenario
-from sim.metrics import crossing_verdicts, summarize
+from sim.metrics import LAYERS, _layer_of, _quantile, crossing_verdicts, summarize
 from sim.movers import group_name
 from sim.scenario import dump_scenario
 from sim.store import ResultStore, write_text_atomic
@@ -144,6 +167,56 @@ def alerts_csv(results: Sequence[ReplicationResult]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def picture_csv(layer: str) -> Callable[[Sequence[ReplicationResult]], str]:
+    """The writer of ``picture_<layer>.csv``: what reached that layer's picture."""
+    def write(results: Sequence[ReplicationResult]) -> str:
+        lines = ["replication,time,layer,message,incident,section,decision,impact,persons,"
+                 "first_report_s,latency_s,x,y"]
+        for res in results:
+            for r in res.records:
+                if isinstance(r, PictureUpdate) and _layer_of(r.layer) == layer:
+                    lat = r.t_s - r.first_report_s if math.isfinite(r.first_report_s) else None
+                    lines.append(",".join([
+                        str(res.replication), _f3(r.t_s), r.layer, r.message,
+                        str(r.incident), r.section, r.decision, r.impact, str(r.persons),
+                        _f3(r.first_report_s if lat is not None else None), _f3(lat),
+                        _f3(r.x), _f3(r.y)]))
+        return "\n".join(lines) + "\n"
+    return write
+
+
+def sections_csv(results: Sequence[ReplicationResult]) -> str:
+    """``sections.csv``: every section impact level a layer learned, and why."""
+    lines = ["replication,time,layer,section,level,reason"]
+    for res in results:
+        lines.extend(f"{res.replication},{_f3(r.t_s)},{r.layer},{r.section},{r.level},"
+                     f"{r.reason}" for r in res.records if isinstance(r, SectionImpact))
+    return "\n".join(lines) + "\n"
+
+
+def links_csv(results: Sequence[ReplicationResult]) -> str:
+    """``links.csv``: per link what it carried; delays (measurement → arrival at the
+    node) of the reports of a source's link, over all its hops."""
+    lines = ["replication,link,kind,sent,reports,delivered,lost,dropped,held,bytes,"
+             "utilisation,down_share,max_queue,delay_median_s,delay_p90_s"]
+    for res in results:
+        delays: dict[str, list[float]] = {}
+        for r in res.records:
+            if isinstance(r, ReportReceived):
+                delays.setdefault(r.sensor, []).append(r.t_s - r.meas_s)
+        h = res.horizon_s
+        for r in res.records:
+            if isinstance(r, LinkSummary):
+                d = delays.get(r.link)
+                lines.append(",".join([
+                    str(res.replication), r.link, r.link_kind, str(r.sent), str(r.reports),
+                    str(r.delivered), str(r.lost), str(r.dropped), str(r.held),
+                    f"{r.bytes:.0f}", f"{r.busy_s / h:.6f}", f"{r.down_s / h:.6f}",
+                    str(r.max_queue), _f3(_quantile(d, 0.5) if d else None),
+                    _f3(_quantile(d, 0.9) if d else None)]))
+    return "\n".join(lines) + "\n"
+
+
 def events_jsonl(results: Sequence[ReplicationResult]) -> str:
     return "".join(record_json(r, {"replication": res.replication}) + "\n"
                    for res in results for r in res.records)
@@ -213,6 +286,8 @@ def run_files(scenario: Scenario, seed: int, results: Sequence[ReplicationResult
     yield "events.jsonl", events_jsonl(results)
     yield "trajectories.csv", trajectories_csv(results)
     yield "sensors.csv", sensors_csv(results)
+    for name in LAYER_FILES:
+        yield name, PER_REPLICATION[name](results)
     yield "scenario.yaml", dump_scenario(scenario)
 
 
@@ -263,7 +338,13 @@ PER_REPLICATION: dict[str, Callable[[Sequence[ReplicationResult]], str]] = {
     "alerts.csv": alerts_csv,
     "events.jsonl": events_jsonl,
     "trajectories.csv": trajectories_csv,
+    **{f"picture_{layer}.csv": picture_csv(layer) for layer in LAYERS},
+    "sections.csv": sections_csv,
+    "links.csv": links_csv,
 }
+
+#: The command layers' and links' files (`command.layers`, `sim.comms`).
+LAYER_FILES = (*(f"picture_{layer}.csv" for layer in LAYERS), "sections.csv", "links.csv")
 
 #: The replication's own record in the store: KPIs and what summary.json and
 #: sensors.csv need.

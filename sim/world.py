@@ -67,7 +67,7 @@ from sensors.camera import Camera
 from sensors.common import night_intervals
 from sensors.geometry import complement_intervals, intersect_intervals, sight_intervals
 from sensors.patrol import Patrol, back_and_forth, observer_pieces
-from sim.comms import Link
+from sim.comms import Link, Route
 from sim.ground.daylight import Daylight
 from sim.ground.events import (
     Apprehended,
@@ -129,9 +129,11 @@ class _Feed:
         self.world, self.mover, self.source, self.reports = world, mover, source, reports
         self.i = 0
         self.cancelled = False
-        # a message's fate is a pure function of its source and send time (keyed
-        # draws), so it may be drawn ahead for the whole feed
-        self.arrival = world.links[source].send(reports.t_s)
+        # on a pure link a message's fate is a function of its source and send time
+        # (keyed draws), so it may be drawn ahead for the whole feed; a link that
+        # queues is sent to as the clock reaches each report (`sim.comms`)
+        link = world.links[source]
+        self.arrival = link.send(reports.t_s) if link.pure else None
         if len(reports):
             self._wake(float(reports.t_s[0]))
 
@@ -175,7 +177,7 @@ class World:
     """
 
     def __init__(self, env: simpy.Environment, log: EventLog, terrain: Terrain,
-                 daylight: Daylight, sources: Sequence[Sensor], links: Sequence[Link],
+                 daylight: Daylight, sources: Sequence[Sensor], links: Sequence[Link | Route],
                  deliver: Callable[..., None], streams: RandomStreams,
                  reaction: ReactionSpec, teams: Sequence[TeamSpec] = (),
                  barriers: Sequence[Barrier] = ()) -> None:
@@ -222,24 +224,31 @@ class World:
              arrival: FloatArray | None = None) -> None:
         """Send reports ``i:j`` of ``reports`` on ``source``'s link, now (``arrival``:
         the link's arrival times of all of ``reports``, if drawn ahead)."""
-        env = self.env
+        env, link = self.env, self.links[source]
+        off = 0
         if arrival is None:
-            arrival = self.links[source].send(reports.t_s)
+            arrival, off = link.send(reports.t_s[i:j]), i
+        link.note(reports.t_s[i:j], arrival[i - off:j - off])
         name = reports.sensor
         for k in range(i, j):
             truth = int(reports.truth[k])
             rid = len(self.report_truth)
             self.report_truth.append(truth)
-            at = float(arrival[k])
+            at = float(arrival[k - off])
             if np.isnan(at):
                 self.log.record(ReportLost(env.now, name, truth))
                 continue
-            env.timeout(max(at - env.now, 0.0)).callbacks.append(
-                self._arrive(source, reports, k, rid))
+            link.deliver(env, at, self._arrive(source, reports, k, rid),
+                         self._lost(name, truth))
+
+    def _lost(self, name: str, truth: int) -> Callable[[], None]:
+        def lost() -> None:
+            self.log.record(ReportLost(self.env.now, name, truth))
+        return lost
 
     def _arrive(self, source: int, reports: Reports, k: int,
-                rid: int) -> Callable[[simpy.Event], None]:
-        def arrive(_event: simpy.Event) -> None:
+                rid: int) -> Callable[[], None]:
+        def arrive() -> None:
             meas = float(reports.t_s[k])
             xy = reports.xy[k]
             self.log.record(ReportReceived(self.env.now, reports.sensor, meas,

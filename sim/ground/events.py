@@ -264,14 +264,97 @@ class TeamBack(Record):
 
 
 @dataclass(frozen=True, slots=True)
-class UpReport(Record):
-    """A message received by a higher command layer (regional or national)."""
+class PictureUpdate(Record):
+    """A typed message reached a command layer's picture (`command.layers`).
 
-    kind: ClassVar[str] = "up_report"
+    ``layer`` local unit (its section id), ``region-1`` or ``ncc``; ``message``
+    incident, apprehension; ``incident`` id (the alert's id, or -1); ``first_report_s``
+    the measurement time of the first report fused into the incident's track (the
+    command's own log; NaN if none), so ``t_s - first_report_s`` is the picture's
+    latency.
+    """
+
+    kind: ClassVar[str] = "picture"
+    layer: str
+    message: str
+    incident: int
+    section: str
+    decision: str
+    impact: str
+    persons: int
+    first_report_s: float
+    x: float
+    y: float
+
+
+@dataclass(frozen=True, slots=True)
+class SectionImpact(Record):
+    """A layer learned a section's impact level (``reason``: scenario, incidents)."""
+
+    kind: ClassVar[str] = "section_impact"
+    layer: str
+    section: str
+    level: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class AlertEscalated(Record):
+    """A local unit's reaction rule sent a team to check an alert the operator
+    rejected (its section's lower alert threshold)."""
+
+    kind: ClassVar[str] = "alert_escalated"
+    alert: int
+    section: str
+    level: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReserveTasked(Record):
+    """The regional centre sent a reserve team after an incident."""
+
+    kind: ClassVar[str] = "reserve_tasked"
+    team: str
+    alert: int
+    section: str
+
+
+@dataclass(frozen=True, slots=True)
+class LinkSummary(Record):
+    """What one link carried over the run (written at the run's end, ``t_s``).
+
+    ``link`` its id (a source's, a relay's, ``regional-<section>``, ``national``);
+    ``link_kind`` its type; counts of messages (``reports`` reports), ``bytes``
+    offered, ``busy_s`` transmitting, ``down_s`` down, ``max_queue`` the most
+    messages queued at once.
+    """
+
+    kind: ClassVar[str] = "link_summary"
+    link: str
+    link_kind: str
+    sent: int
+    reports: int
+    delivered: int
+    lost: int
+    dropped: int
+    held: int
+    bytes: float
+    busy_s: float
+    down_s: float
+    max_queue: int
+
+
+@dataclass(frozen=True, slots=True)
+class NodeSummary(Record):
+    """The local node's intake over the run: reports overtaken on their way (they
+    arrived after one measured later) and, of those, the ones discarded as out of
+    sequence; the rest were fused late."""
+
+    kind: ClassVar[str] = "node_summary"
     node: str
-    subject: str
-    alerts: int
-    apprehensions: int
+    lag_s: float
+    overtaken: int
+    overtaken_discarded: int
 
 
 class EventLog:

@@ -361,12 +361,64 @@ SensorSpecs = Annotated[FenceSpec | CameraSpec | RadarSpec | SeismicSpec,
 # ----------------------------------------------------------------------------- comms
 
 
-class LinkSpec(Spec):
-    """A link from a sensor (or patrol) to the local command node."""
+LinkKind = Literal["fibre", "microwave", "lte", "tetra", "lpwan", "satellite"]
 
-    latency_s: NonNegativeFloat = Field(0.5, description="mean one-way delay [G]")
-    jitter_s: NonNegativeFloat = Field(0.2, description="exponential extra delay, mean")
-    loss: Probability = Field(0.01, description="probability a report is lost [G]")
+#: Defaults per link type [G] (DOMAIN.md §2.4): one-way latency, mean jitter (s),
+#: bandwidth (bit/s), loss. Fibre/microwave backhaul 5–50 ms; LTE/TETRA data 0.1–1 s
+#: (TETRA packet data about 7.2 kbit/s a slot); LPWAN sensor radio seconds at a few
+#: kbit/s (LoRa SF7/125 kHz ≈ 5.5 kbit/s); GEO satellite ≈ 0.27 s one way.
+LINK_TYPES: dict[str, dict[str, float]] = {
+    "fibre": {"latency_s": 0.005, "jitter_s": 0.002, "bandwidth_bps": 1e9, "loss": 1e-5},
+    "microwave": {"latency_s": 0.01, "jitter_s": 0.005, "bandwidth_bps": 1e8, "loss": 1e-4},
+    "lte": {"latency_s": 0.1, "jitter_s": 0.1, "bandwidth_bps": 5e6, "loss": 0.005},
+    "tetra": {"latency_s": 0.5, "jitter_s": 0.5, "bandwidth_bps": 7.2e3, "loss": 0.01},
+    "lpwan": {"latency_s": 3.0, "jitter_s": 2.0, "bandwidth_bps": 5.5e3, "loss": 0.05},
+    "satellite": {"latency_s": 0.27, "jitter_s": 0.05, "bandwidth_bps": 2e6, "loss": 0.005},
+}
+
+
+class LinkSpec(Spec):
+    """A link (a source's to the local node, a relay, or one between command layers).
+
+    With ``kind`` the fields it leaves out take that type's values (`LINK_TYPES`).
+    Without ``bandwidth_bps`` and outages the link never queues (`sim.comms`).
+    """
+
+    kind: LinkKind | None = Field(None, description="link type: its defaults fill the "
+                                  "fields not given")
+    latency_s: NonNegativeFloat = Field(0.5, description="fixed one-way delay, s [G]")
+    jitter_s: NonNegativeFloat = Field(0.2, description="exponential extra delay, mean, s")
+    loss: Probability = Field(0.01, description="probability a message is lost [G]")
+    bandwidth_bps: PositiveFloat | None = Field(
+        None, description="bit/s; messages queue behind each other (none: no limit)")
+    queue_max: PositiveInt = Field(
+        1000, description="messages the queue holds; a message sent to a full queue "
+        "is dropped (tail drop) and counted [G]")
+    mtbf_s: PositiveFloat | None = Field(
+        None, description="mean up time between outages (exponential), s; none: no "
+        "random outages")
+    mttr_s: PositiveFloat = Field(1_800.0, description="mean outage length "
+                                  "(exponential), s [G]")
+    down: list[tuple[NonNegativeFloat, NonNegativeFloat]] = Field(
+        default_factory=list, description="scheduled outages [[start_s, end_s], ...]")
+    via: list[str] = Field(default_factory=list,
+                           description="relay ids the messages pass through, in order")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _kind_defaults(cls, data: object) -> object:
+        if isinstance(data, dict) and data.get("kind") in LINK_TYPES:
+            data = {**LINK_TYPES[data["kind"]], **data}
+        return data
+
+    @field_validator("down")
+    @classmethod
+    def _windows(cls, value: list[tuple[float, float]]) -> list[tuple[float, float]]:
+        for a, b in value:
+            if not b > a:
+                raise ValueError(f"expected [start_s, end_s] with end_s > start_s, "
+                                 f"got [{a}, {b}]")
+        return value
 
 
 class LinkOverrideSpec(LinkSpec):
@@ -375,9 +427,40 @@ class LinkOverrideSpec(LinkSpec):
     source: str = Field(min_length=1, description="sensor or patrol id")
 
 
+class RelaySpec(LinkSpec):
+    """A relay (a mast, a gateway): one link shared by every route through it."""
+
+    id: str = Field(min_length=1)
+
+
+class MessageBytesSpec(Spec):
+    """Size of one report by source kind, and of a message between layers, bytes [G]."""
+
+    fence: PositiveFloat = Field(50.0, description="an alarm: zone, time, status")
+    seismic: PositiveFloat = Field(50.0, description="an alarm with a footstep class")
+    radar: PositiveFloat = Field(200.0, description="a plot: position, speed, class")
+    camera: PositiveFloat = Field(30_000.0, description="a detection with a snapshot")
+    patrol: PositiveFloat = Field(500.0, description="a sighting by radio")
+    neighbour: PositiveFloat = Field(2_000.0, description="a neighbour's warning")
+    layer: PositiveFloat = Field(2_000.0, description="an incident report between layers")
+
+    def of(self, kind: str) -> float:
+        """Bytes of one report of a source ``kind`` (another kind: a radar plot's)."""
+        value = getattr(self, kind, None) if kind in type(self).model_fields else None
+        return float(value if value is not None else self.radar)
+
+
 class CommsSpec(Spec):
     default: LinkSpec = LinkSpec()
     links: list[LinkOverrideSpec] = Field(default_factory=list)
+    relays: list[RelaySpec] = Field(default_factory=list)
+    regional: LinkSpec = Field(
+        LinkSpec(latency_s=0.5, jitter_s=0.2, loss=0.0),
+        description="each local unit to the regional centre")
+    national: LinkSpec = Field(
+        LinkSpec(latency_s=0.5, jitter_s=0.2, loss=0.0),
+        description="the regional centre to the national coordination centre")
+    message_bytes: MessageBytesSpec = MessageBytesSpec()
 
 
 # --------------------------------------------------------------------------- command
@@ -408,11 +491,83 @@ class CommandSpec(Spec):
         "motion when planning an intercept, s [G]")
     alert_min_reports: PositiveInt = Field(
         1, description="reports a confirmed track needs before it raises an alert")
+    reorder_lag_s: NonNegativeFloat = Field(
+        0.0, description="reorder buffer: the node holds each report until this long "
+        "after its measurement, so reports up to this late are fused in order "
+        "(command.nodes), s")
     fusion: dict[str, float] = Field(
         default_factory=dict,
         description="fusion core parameters (command.fusion.FusionParams) over the border "
                     "defaults of command.nodes, e.g. {gate: 3.5, delete_after_s: 600}; "
                     "names and values are checked by the loader (sim.scenario)")
+
+
+#: Source id of the neighbouring border guard's early warnings (its link: comms.links).
+NEIGHBOUR = "neighbour"
+
+ImpactLevel = Literal["low", "medium", "high", "critical"]
+IMPACT_LEVELS: tuple[str, ...] = ("low", "medium", "high", "critical")
+
+
+class SectionSpec(Spec):
+    """A border section (EUROSUR Art. 30) with its local unit: a stretch of the border
+    by arc length, and its impact level (Art. 34) at the start."""
+
+    id: str = Field(min_length=1)
+    from_m: NonNegativeFloat = Field(description="start, arc length along the border, m")
+    to_m: PositiveFloat = Field(description="end, arc length along the border, m")
+    impact: ImpactLevel = "low"
+
+
+class ReactionRuleSpec(Spec):
+    """What a section's impact level changes (EUROSUR Art. 35: reinforced border
+    control at high) [G]."""
+
+    check_unseen_above: Probability | None = Field(
+        None, description="a lower alert threshold: the local unit sends a team to check "
+        "an alert the camera saw nothing at from this P(person or vehicle) (none: "
+        "command.check_unseen_above)")
+    reserve: bool = Field(False, description="reinforced response: the regional centre "
+                          "sends a free reserve team after each incident too")
+
+
+def _default_rules() -> dict[ImpactLevel, ReactionRuleSpec]:
+    return {"low": ReactionRuleSpec(), "medium": ReactionRuleSpec(),
+            "high": ReactionRuleSpec(check_unseen_above=0.5, reserve=True),
+            "critical": ReactionRuleSpec(check_unseen_above=0.3, reserve=True)}
+
+
+class NeighbourSpec(Spec):
+    """Early warning from the neighbouring country's border guard: it sees a share of
+    the groups on its side and warns; the warning reaches the local unit over the
+    link of source ``neighbour`` (``comms.links``; its latency is the exchange's
+    delay) as a report of where and when the group crossed."""
+
+    pd: Probability = Field(0.5, description="share of groups the neighbour sees [G]")
+    position_sd_m: PositiveFloat = Field(
+        300.0, description="spread of the warned crossing point along each axis, m [G]")
+
+
+class LayersSpec(Spec):
+    """Sections and their local units, the regional centre, the national coordination
+    centre (`command.layers`)."""
+
+    sections: list[SectionSpec] = Field(
+        default_factory=list, description="none: one section, the whole border")
+    rules: dict[ImpactLevel, ReactionRuleSpec] = Field(
+        default_factory=_default_rules, description="reaction rules per impact level")
+    raise_after: PositiveInt = Field(
+        3, description="the NCC raises a section's level by one (up to high) when this "
+        "many incidents of medium impact or more reached it from the section within "
+        "raise_window_s [G]")
+    raise_window_s: PositiveFloat = Field(86_400.0, description="s")
+    high_persons: PositiveInt = Field(
+        5, description="an incident with this many persons seen or apprehended has high "
+        "impact [G]")
+    reserve_teams: list[str] = Field(
+        default_factory=list, description="team ids the regional centre holds in reserve "
+        "(the local units do not dispatch them)")
+    neighbour: NeighbourSpec | None = Field(None, description="early warning; none: off")
 
 
 class TeamSpec(Spec):
@@ -562,6 +717,7 @@ class Scenario(Spec):
     command: CommandSpec = CommandSpec()
     response: ResponseSpec = ResponseSpec()
     patrols: list[PatrolSpec] = Field(default_factory=list)
+    layers: LayersSpec = LayersSpec()
     costs: CostsSpec | None = Field(None, description="system costs; none: no cost KPIs")
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
@@ -583,10 +739,36 @@ class Scenario(Spec):
                 raise ValueError(f"{where}: id {ident!r} is used twice")
             seen.add(ident)
         sources = {s.id for s in self.sensors} | {p.id for p in self.patrols}
+        if self.layers.neighbour is not None and NEIGHBOUR in sources:
+            raise ValueError(f"layers.neighbour: the id {NEIGHBOUR!r} is the "
+                             "neighbour's; rename that sensor or patrol")
+        sources.add(NEIGHBOUR)           # its link may be given with the warning off
         for i, link in enumerate(self.comms.links):
             if link.source not in sources:
                 raise ValueError(f"comms.links.{i}.source: {link.source!r} is no sensor or "
                                  "patrol id")
+        relays = [r.id for r in self.comms.relays]
+        if len(set(relays)) < len(relays):
+            raise ValueError("comms.relays: relay ids must be unique")
+        routes: list[tuple[str, LinkSpec]] = [("comms.default", self.comms.default)]
+        routes += [(f"comms.links.{i}", lk) for i, lk in enumerate(self.comms.links)]
+        for where, route in routes:
+            for hop in route.via:
+                if hop not in relays:
+                    raise ValueError(f"{where}.via: {hop!r} is no relay id")
+        for i, r in enumerate(self.comms.relays):
+            if r.via:
+                raise ValueError(f"comms.relays.{i}.via: a relay has no via")
+        teams = {t.id for t in self.response.teams}
+        for i, team in enumerate(self.layers.reserve_teams):
+            if team not in teams:
+                raise ValueError(f"layers.reserve_teams.{i}: {team!r} is no team id")
+        for i, sec in enumerate(self.layers.sections):
+            if not sec.to_m > sec.from_m:
+                raise ValueError(f"layers.sections.{i}.to_m: expected more than from_m "
+                                 f"({sec.from_m}), got {sec.to_m}")
+        if len({sec.id for sec in self.layers.sections}) < len(self.layers.sections):
+            raise ValueError("layers.sections: section ids must be unique")
         return self
 
     @property

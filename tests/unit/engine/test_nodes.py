@@ -1,4 +1,4 @@
-"""The local fusion node: tick clock, batching, out-of-sequence rule."""
+"""The local fusion node: tick clock, batching, out-of-sequence rule, reorder buffer."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from command.fusion import FusionEvents, TrackTable
-from command.nodes import FusionNode, UpperNode, border_fusion_params
-from sim.ground.events import ReportOutOfSequence, UpReport
+from command.nodes import FusionNode, border_fusion_params
+from sim.ground.events import ReportOutOfSequence
 
 
 class RecordingFuse:
@@ -108,10 +108,44 @@ def test_with_the_real_core_a_walker_becomes_a_confirmed_track(env, log):
     assert [r.kind for r in log.records].count("track_confirmed") == 1
 
 
-def test_messages_go_up_the_chain_with_latency(env, log):
-    ncc = UpperNode(env, "ncc", 1.0, log)
-    region = UpperNode(env, "region-1", 0.5, log, parent=ncc)
-    region.report("verified alert-0")
-    env.run(until=10.0)
-    ups = [r for r in log.records if isinstance(r, UpReport)]
-    assert [(r.t_s, r.node) for r in ups] == [(0.5, "region-1"), (1.5, "ncc")]
+def _lagged(env, log, lag_s, fuse):  # noqa: ANN001, ANN202
+    return FusionNode(env, "post-1", 5.0, border_fusion_params(), log, fuse=fuse, lag_s=lag_s)
+
+
+def _slow_link_case(env, node):  # noqa: ANN001, ANN202
+    _send(env, node, 3.1, 3.0, sensor=0, report=1)    # a fast radar plot
+    _send(env, node, 6.0, 2.0, sensor=1, report=2)    # a slow radio: 4 s on the way
+    _send(env, node, 12.0, 1.0, sensor=1, report=3)   # 11 s on the way
+
+
+def test_without_a_lag_a_slow_links_report_behind_a_fast_one_is_discarded(env, log):
+    fuse = RecordingFuse()
+    node = _lagged(env, log, 0.0, fuse)
+    _slow_link_case(env, node)
+    env.run(until=30.0)
+    assert fuse.calls == [(3.0, [0])]
+    assert (node.out_of_sequence, node.overtaken, node.overtaken_discarded) == (2, 2, 2)
+
+
+def test_a_slow_links_report_within_the_lag_is_fused_in_measurement_order(env, log):
+    fuse = RecordingFuse()
+    node = _lagged(env, log, 5.0, fuse)
+    _slow_link_case(env, node)
+    env.run(until=30.0)
+    # held until 2 + 5 = 7 and 3 + 5 = 8: both fused at the tick of 10 s, in order;
+    # the one 11 s late (more than the lag) is still discarded, and counted
+    assert fuse.calls == [(2.0, [1]), (3.0, [0])]
+    assert [r.t_s for r in log.records if r.kind == "fusion"] == [10.0, 15.0]
+    assert (node.out_of_sequence, node.overtaken, node.overtaken_discarded) == (1, 2, 1)
+    late = [r for r in log.records if isinstance(r, ReportOutOfSequence)]
+    assert [r.report for r in late] == [3]
+
+
+def test_the_lag_changes_nothing_for_reports_in_order_but_their_delay(env, log):
+    fuse = RecordingFuse()
+    node = _lagged(env, log, 2.0, fuse)
+    _send(env, node, 1.0, 1.0)
+    _send(env, node, 9.0, 8.5)
+    env.run(until=30.0)
+    assert fuse.calls == [(1.0, [0]), (8.5, [0])]
+    assert [r.t_s for r in log.records if r.kind == "fusion"] == [5.0, 15.0]
