@@ -64,7 +64,8 @@ SensorFactory = Callable[..., Sensor]
 LOCAL_NODE = "post-1"
 
 #: Sensor kinds whose every trigger is an alarm at the console (`command.alerts`).
-ALARM_KINDS = frozenset({"fence", "seismic"})
+ALARM_KINDS = frozenset({"fence", "seismic", "fibre", "microwave", "pir", "acoustic",
+                         "dragroad"})
 
 #: The run goes on at most this long after ``duration`` for groups still walking, s.
 TAIL_CAP_S = 2 * 86_400.0
@@ -126,7 +127,8 @@ def _default_sensor_factory() -> SensorFactory:
 def build_sources(scenario: Scenario, terrain: Terrain, daylight: Daylight, until_s: float,
                   factory: SensorFactory, streams: RandomStreams) -> list[Sensor]:
     """The sensors then the patrols, in scenario order (their index is the integer id)."""
-    sources = [factory(spec, terrain, daylight, duration_s=until_s)
+    sources = [factory(spec, terrain, daylight, duration_s=until_s,
+                       draws=streams.draws(f"sensor/{spec.id}/field"))
                for spec in scenario.sensors]
     sources += [factory(spec, terrain, daylight, duration_s=until_s,
                         shift_draws=streams.draws(f"patrol/{spec.id}/shift"))
@@ -142,7 +144,8 @@ def run_replication(scenario: Scenario, seed: int, replication: int = 0, *,
     ----------
     scenario : the validated scenario
     seed, replication : non-negative integers
-    sensor_factory : ``factory(spec, terrain, daylight, duration_s=..., [shift_draws=...])``
+    sensor_factory : ``factory(spec, terrain, daylight, duration_s=..., [draws=...],
+        [shift_draws=...])``
         → `Sensor`; default `sensors.registry.build_sensor` (tests inject fakes)
     """
     streams = RandomStreams(seed, replication)

@@ -597,8 +597,8 @@ class World:
     def look(self, camera: int, xy: FloatArray, t_s: float, radius_m: float) -> int:
         """Persons an operator recognises through camera ``camera`` within
         ``radius_m`` of ``xy`` at ``t_s``: each group there, in the camera's sector, is
-        recognised with the camera's recognition probability at its range times the
-        chance its sight line clears the foliage (keyed draw per group and time)."""
+        recognised with the camera's recognition probability at its range if the
+        camera's fixed sight line to it is open (keyed draw per group and time)."""
         cam = self.sources[camera]
         assert isinstance(cam, Camera)
         view = cam.coverage()
@@ -610,10 +610,10 @@ class World:
             if float(np.hypot(*(p - xy))) > radius_m or not shapely.contains_xy(
                     view, float(p[0]), float(p[1])):
                 continue
+            if not cam.sees(p[None, :])[0]:
+                continue        # the camera's fixed sight line to the spot is blocked
             rng_m = float(np.hypot(*(p - cam.position)))
             prob = float(cam.recognition_p(np.array([rng_m]), np.array([t_s]))[0])
-            if cam.terrain is not None:
-                prob *= float(cam.p_los(cam.terrain.foliage_m(cam.position, p[None, :]))[0])
             u = float(self.streams.draws(f"sensor/{cam.id}/verify/{g.id}")
                       .uniform(time_index([t_s]), 1)[0, 0])
             if u < prob:
