@@ -129,6 +129,14 @@ def correlated_uniform(draws: Draws, xy: FloatArray, cell_m: float = SIGHT_CELL_
     return ndtr(z / np.sqrt(w2))
 
 
+def foliage_transmittance(foliage_m: FloatArray, length_m: float) -> FloatArray:
+    """Probability (n,) that a sight line through ``foliage_m`` (density-weighted
+    metres) of foliage is open: ``exp(-foliage_m / length_m)`` (Beer–Lambert
+    attenuation by foliage, as radar and optical foliage-loss models take it
+    [Forest-radar] [mmW-foliage])."""
+    return np.exp(-np.asarray(foliage_m, float) / length_m)
+
+
 class SightLines:
     """Fixed lines of sight from one sensor position through the foliage.
 
@@ -155,7 +163,7 @@ class SightLines:
         xy = np.asarray(xy, float).reshape(-1, 2)
         if self.terrain is None:
             return np.ones(len(xy))
-        return np.exp(-self.terrain.foliage_m(self.origin, xy) / self.length_m)
+        return foliage_transmittance(self.terrain.foliage_m(self.origin, xy), self.length_m)
 
     def open(self, xy: FloatArray, transmittance: FloatArray | None = None) -> NDArray[np.bool_]:
         """Whether the sight line to each point (n, 2) is open (fixed per replication)."""
@@ -171,7 +179,8 @@ class SightLines:
         t = np.asarray(t_s, float)
         if self.terrain is None or not len(t):
             return np.ones(len(t), dtype=bool)
-        tr = np.exp(-foliage_along(self.terrain, self.origin, trajectory, t) / self.length_m)
+        tr = foliage_transmittance(foliage_along(self.terrain, self.origin, trajectory, t),
+                                   self.length_m)
         return self.open(trajectory.position_at(t).reshape(-1, 2), tr)
 
 

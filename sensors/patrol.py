@@ -118,10 +118,16 @@ def random_search(area: FloatArray, speed_mps: float, start_s: float, end_s: flo
     """Random search of the polygon ``area`` (k, 2) from ``start_s`` to ``end_s`` (module
     docstring). Keyed draws per leg number: the start point (rejection in the bounding
     box), then one direction per leg (uniform first, cosine-law after each wall)."""
-    poly = Polygon(np.asarray(area, float))
-    shapely.prepare(poly)
+    ring = np.asarray(area, float)
+    poly = Polygon(ring)
+    a_pts = ring
+    b_pts = np.roll(ring, -1, axis=0)
+    edge = b_pts - a_pts
+    # inward normal of each edge: left of the edge for a counter-clockwise ring
+    ccw = poly.exterior.is_ccw
+    normal = np.column_stack([-edge[:, 1], edge[:, 0]]) * (1.0 if ccw else -1.0)
+    normal /= np.maximum(np.hypot(normal[:, 0], normal[:, 1]), 1e-12)[:, None]
     x0, y0, x1, y1 = poly.bounds
-    diag = float(np.hypot(x1 - x0, y1 - y0))
     k = 0
     while True:     # a uniform start point: rejection sampling, keyed per try
         u = draws.uniform([k], 2)[0]
@@ -129,37 +135,38 @@ def random_search(area: FloatArray, speed_mps: float, start_s: float, end_s: flo
         k += 1
         if shapely.contains_xy(poly, p[0], p[1]):
             break
-    boundary = poly.boundary
     ang = 2 * np.pi * float(draws.uniform([1_000_000], 1)[0, 0])
+    batch = 128
+    sines = 2 * draws.uniform(2_000_001 + np.arange(batch), 1)[:, 0] - 1    # sin θ ~ U(−1, 1)
     points, times = [p], [start_s]
     t, leg = start_s, 0
     while t < end_s:
         d = np.array([np.cos(ang), np.sin(ang)])
-        ray = LineString([p + 1e-6 * d, p + 2 * diag * d])
-        hits = shapely.get_coordinates(shapely.intersection(ray, boundary))
-        if not len(hits):
+        # ray p + s d against every edge a + w e: solve p + s d = a + w e
+        w_num = (a_pts - p)
+        den = d[0] * edge[:, 1] - d[1] * edge[:, 0]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            s_hit = (w_num[:, 0] * edge[:, 1] - w_num[:, 1] * edge[:, 0]) / den
+            w_hit = (w_num[:, 0] * d[1] - w_num[:, 1] * d[0]) / den
+        ok = (den != 0) & (s_hit > 1e-9) & (w_hit >= 0) & (w_hit <= 1)
+        if not ok.any():
             break
-        dist = np.hypot(*(hits - p).T)
-        j = int(np.argmin(dist))
-        q, length = hits[j], float(dist[j])
+        j = int(np.flatnonzero(ok)[np.argmin(s_hit[ok])])
+        length = float(s_hit[j])
         t_next = t + length / speed_mps
         if t_next >= end_s:
             points.append(p + d * speed_mps * (end_s - t))
             times.append(end_s)
             break
+        q = p + length * d
         points.append(q)
         times.append(t_next)
-        # inward normal at q: perpendicular to the wall, towards the interior
-        arc = boundary.project(shapely.points(q))
-        a = np.asarray(boundary.interpolate(max(arc - 0.5, 0.0)).coords[0])
-        b = np.asarray(boundary.interpolate(min(arc + 0.5, boundary.length)).coords[0])
-        n = np.array([-(b - a)[1], (b - a)[0]])
-        n /= max(float(np.hypot(*n)), 1e-12)
-        if not shapely.contains_xy(poly, *(q + 0.01 * n)):
-            n = -n
         leg += 1
-        s = 2 * float(draws.uniform([2_000_000 + leg], 1)[0, 0]) - 1   # sin θ ~ U(−1, 1)
-        ang = float(np.arctan2(n[1], n[0]) + np.arcsin(s))
+        n = normal[j]
+        if leg > len(sines):
+            sines = np.concatenate([sines, 2 * draws.uniform(
+                2_000_001 + len(sines) + np.arange(batch), 1)[:, 0] - 1])
+        ang = float(np.arctan2(n[1], n[0]) + np.arcsin(sines[leg - 1]))
         p, t = q, t_next
     tt = np.asarray(times)
     keep = np.r_[True, np.diff(tt) > 0]
