@@ -48,6 +48,7 @@ from scipy.special import ndtr
 
 from sim.ground.daylight import LIGHT_KINDS, WEATHER_KINDS, Daylight
 from sim.ground.keyed import Draws
+from sim.ground.specs import SensorSpec
 from sim.ground.terrain import Terrain
 from sim.ground.trajectory import Trajectory
 
@@ -365,6 +366,18 @@ def downtime(mtbf_s: float | None, mttr_s: float, end_s: float, draws: Draws) ->
             t += dt
         k += batch
     return np.asarray(out, float).reshape(-1, 2)
+
+
+def failures(spec: SensorSpec, duration_s: float | None,
+             draws: Draws | None) -> tuple[FloatArray, float]:
+    """A sensor's down intervals (n, 2), s, over the run from its spec's ``mtbf_h`` and
+    ``mttr_h`` (`downtime`; none without a duration or an MTBF), and the delay before
+    a failure is reported (``health_report_s``). ``draws``: the sensor's field stream
+    (None: derived from its id)."""
+    stream = draws if draws is not None else field_key(spec.id)
+    down = downtime(None if spec.mtbf_h is None else spec.mtbf_h * 3600.0,
+                    spec.mttr_h * 3600.0, duration_s or 0.0, stream)
+    return down, spec.health_report_s
 
 
 def up_mask(down: FloatArray, t_s: FloatArray) -> NDArray[np.bool_]:

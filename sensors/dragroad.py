@@ -29,8 +29,7 @@ from sensors.common import (
     NuisanceProfile,
     class_evidence,
     default_phase_s,
-    downtime,
-    field_key,
+    failures,
     nuisance_times,
     up_mask,
 )
@@ -67,9 +66,7 @@ class DragRoad(Sensor):
         self._line = LineString(self.line_xy)
         self.phase_s = (spec.phase_s if spec.phase_s is not None
                         else default_phase_s(spec.id, spec.pass_every_s))
-        self.down_s = downtime(None if spec.mtbf_h is None else spec.mtbf_h * 3600.0,
-                               spec.mttr_h * 3600.0, duration_s or 0.0,
-                               draws if draws is not None else field_key(spec.id))
+        self.down_s, self.health_delay_s = failures(spec, duration_s, draws)
 
     def next_pass(self, t_s: np.ndarray) -> np.ndarray:
         """The first inspection at or after each time (n,), s."""

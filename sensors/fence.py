@@ -34,8 +34,7 @@ from sensors.common import (
     Conditions,
     NuisanceProfile,
     class_evidence,
-    downtime,
-    field_key,
+    failures,
     nuisance_times,
     up_mask,
 )
@@ -84,9 +83,7 @@ class Fence(Sensor):
         self.spec = spec
         self.id = spec.id
         self.conditions = Conditions(daylight)
-        self.down_s = downtime(None if spec.mtbf_h is None else spec.mtbf_h * 3600.0,
-                               spec.mttr_h * 3600.0, duration_s or 0.0,
-                               draws if draws is not None else field_key(spec.id))
+        self.down_s, self.health_delay_s = failures(spec, duration_s, draws)
         self.line_xy = np.asarray(spec.line, dtype=float)
         seg = np.diff(self.line_xy, axis=0)
         length = np.hypot(seg[:, 0], seg[:, 1])

@@ -26,8 +26,7 @@ from sensors.common import (
     Conditions,
     NuisanceProfile,
     class_evidence,
-    downtime,
-    field_key,
+    failures,
     nuisance_times,
     up_mask,
 )
@@ -64,9 +63,7 @@ class Microwave(Sensor):
         dead = min(spec.dead_zone_m, self.length_m / 2)
         self.beam = np.vstack([tx + dead * self.direction, rx - dead * self.direction])
         self.middle = (tx + rx) / 2
-        self.down_s = downtime(None if spec.mtbf_h is None else spec.mtbf_h * 3600.0,
-                               spec.mttr_h * 3600.0, duration_s or 0.0,
-                               draws if draws is not None else field_key(spec.id))
+        self.down_s, self.health_delay_s = failures(spec, duration_s, draws)
 
     def _report(self, t: np.ndarray, u_class: np.ndarray, truth: int,
                 true_class: int) -> Reports:

@@ -26,8 +26,7 @@ from sensors.common import (
     Conditions,
     NuisanceProfile,
     class_evidence,
-    downtime,
-    field_key,
+    failures,
     nuisance_times,
     up_mask,
 )
@@ -59,9 +58,7 @@ class Pir(Sensor):
         self.id = spec.id
         self.conditions = Conditions(daylight)
         self.position = np.asarray(spec.position_m, float)
-        self.down_s = downtime(None if spec.mtbf_h is None else spec.mtbf_h * 3600.0,
-                               spec.mttr_h * 3600.0, duration_s or 0.0,
-                               draws if draws is not None else field_key(spec.id))
+        self.down_s, self.health_delay_s = failures(spec, duration_s, draws)
 
     def _report(self, t: np.ndarray, u_class: np.ndarray, truth: int,
                 true_class: int) -> Reports:

@@ -31,7 +31,7 @@ from sensors.common import (
     SightLines,
     class_evidence,
     default_phase_s,
-    downtime,
+    failures,
     field_key,
     nuisance_times,
     up_mask,
@@ -90,8 +90,7 @@ class SectorSensor(Sensor):
         self.field = draws if draws is not None else field_key(spec.id)
         self.sight = SightLines(terrain, self.position, spec.foliage_length_m, self.field)
         horizon = duration_s if duration_s is not None else 0.0
-        self.down_s = downtime(None if spec.mtbf_h is None else spec.mtbf_h * 3600.0,
-                               spec.mttr_h * 3600.0, horizon, self.field)
+        self.down_s, self.health_delay_s = failures(spec, horizon, self.field)
 
     @abstractmethod
     def measured_range_m(self, range_m: FloatArray, z: FloatArray) -> FloatArray:

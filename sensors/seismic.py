@@ -38,7 +38,7 @@ from sensors.common import (
     NuisanceProfile,
     class_evidence,
     default_phase_s,
-    downtime,
+    failures,
     field_key,
     nuisance_times,
     up_mask,
@@ -89,8 +89,7 @@ class Seismic(Sensor):
         self.phase_s = (spec.phase_s if spec.phase_s is not None
                         else default_phase_s(spec.id, spec.revisit_s))
         field = draws if draws is not None else field_key(spec.id)
-        self.down_s = downtime(None if spec.mtbf_h is None else spec.mtbf_h * 3600.0,
-                               spec.mttr_h * 3600.0, duration_s or 0.0, field)
+        self.down_s, self.health_delay_s = failures(spec, duration_s, field)
 
     def radius_m(self, size: int = 1) -> float:
         """Detection radius for a group of ``size`` walkers, m."""

@@ -15,6 +15,9 @@ components:
    revised at t.
 3. **Nuisance**: every day, each source draws that day's nuisance alarms from its
    stream for the day (``sensor/<id>/nuisance/day-<k>``).
+   **Failures**: a sensor with an MTBF is down at times drawn once per replication
+   (``sensor/<id>/field``); its health reports travel on its link and are the only way
+   the command learns of it (`sim.world.World.schedule_health`).
 4. **Patrols** go on duty and off duty at their shift times.
 5. **Horizon**: crossings start during ``duration``; the run then continues until
    every group has arrived, turned back or been apprehended (at most `TAIL_CAP_S`
@@ -202,6 +205,8 @@ def run_replication(scenario: Scenario, seed: int, replication: int = 0, *,
         else:
             operators.submit(alert)
 
+    world.on_health.append(operators.sensor_health)
+    world.schedule_health()
     alarm_sensors = frozenset(i for i, s in enumerate(sources) if s.kind in ALARM_KINDS)
     patrols = {i: s.id for i, s in enumerate(sources) if s.kind == "patrol"}
     node.subscribe(AlertRule(cmd.alert_min_reports, log, raised, alarm_sensors, patrols))

@@ -64,7 +64,7 @@ from shapely.geometry import LineString
 
 from sensors.base import Reports, Sensor
 from sensors.camera import Camera
-from sensors.common import night_intervals
+from sensors.common import night_intervals, up_mask
 from sensors.geometry import complement_intervals, intersect_intervals, sight_intervals
 from sensors.patrol import Patrol, back_and_forth, observer_pieces
 from sim.comms import Link
@@ -78,6 +78,7 @@ from sim.ground.events import (
     GroupReacted,
     ReportLost,
     ReportReceived,
+    SensorHealth,
     Sighting,
     TurnedBack,
 )
@@ -192,6 +193,7 @@ class World:
         self.observers: list[Mover] = []
         self.report_truth: list[int] = []
         self.on_apprehended: list[Callable[[str, int], None]] = []
+        self.on_health: list[Callable[[int, bool], None]] = []
         self._see: dict[str, Callable[[Contact], None]] = {}
         self._tokens: dict[tuple[str, str], int] = {}
         self._last_sight: dict[tuple[str, str], float] = {}
@@ -237,6 +239,29 @@ class World:
                                            int(reports.truth[k]), float(xy[0]), float(xy[1])))
             self.deliver(meas, source, reports.sensor, xy, reports.cov[k],
                          reports.class_lik[k], rid)
+        return arrive
+
+    def schedule_health(self) -> None:
+        """Send every source's health reports (`Sensor.health_reports`: a failure once
+        noticed, a repair when done) over its link; on arrival the event is logged and
+        the command told (``on_health(source, up)``) — the only way it learns that a
+        sensor is down. A lost health message is noticed and resent one health-report
+        delay later."""
+        for idx, sensor in enumerate(self.sources):
+            t, up = sensor.health_reports()
+            if not len(t):
+                continue
+            arrival = self.links[idx].send(t)
+            arrival = np.where(np.isnan(arrival), t + sensor.health_delay_s, arrival)
+            for at, flag in zip(arrival.tolist(), up.tolist(), strict=True):
+                self.env.timeout(max(at - self.env.now, 0.0)).callbacks.append(
+                    self._health(idx, sensor.id, bool(flag)))
+
+    def _health(self, idx: int, name: str, up: bool) -> Callable[[simpy.Event], None]:
+        def arrive(_event: simpy.Event) -> None:
+            self.log.record(SensorHealth(self.env.now, name, up))
+            for hook in self.on_health:
+                hook(idx, up)
         return arrive
 
     def nuisance_day(self, day: int) -> None:
@@ -601,6 +626,8 @@ class World:
         camera's fixed sight line to it is open (keyed draw per group and time)."""
         cam = self.sources[camera]
         assert isinstance(cam, Camera)
+        if not up_mask(cam.down_s, np.array([t_s]))[0]:
+            return 0            # a failed camera shows nothing
         view = cam.coverage()
         seen = 0
         for g in self.groups:
