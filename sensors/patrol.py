@@ -35,6 +35,16 @@ form (`sensors.geometry.sight_intervals`). Each contact is one opportunity:
 
 Draws are keyed by the contact's start time (µs). The report is the group's
 position plus GPS/estimation noise ``sigma_m`` per axis; a contact gives one report.
+
+Dog teams (``canine``). A dog's air-scent sweep width is 95 m (95 % CI 44–145 m)
+[Dog-ESW]: a dog team sees (smells) a group within the larger of its visual radius
+and 47.5 m. It also picks up *trails*: when it comes within 47.5 m of the path a group
+walked at most ``trail_age_s`` earlier, it takes the scent with ``trail_pd`` and
+reports the trail (`Patrol.trail_reports`): late and coarse, at the trail point with a
+covariance grown by the trail's age (1 m/s · age, like a drag road's sign), so the
+command can send a team after the group. Simplification [G]: the trail is checked at
+the start, middle and end of each pass near the path, on the planned walks; the dog
+team itself does not leave its walk to follow it.
 """
 
 from __future__ import annotations
@@ -50,6 +60,7 @@ from sensors.geometry import (
     complement_intervals,
     intersect_intervals,
     merge_intervals,
+    polyline_distance_intervals,
     sight_intervals,
 )
 from sim.ground.daylight import Daylight
@@ -111,6 +122,10 @@ def back_and_forth(route: FloatArray, speed_mps: float, start_s: float, end_s: f
 
 #: Sweep width / detection range by target visibility [Koester-2014].
 ESW_FACTOR = {"high": 1.8, "medium": 1.6, "low": 1.1}
+#: Air-scent sweep width of a dog team, m [Dog-ESW].
+DOG_ESW_M = 95.0
+#: Speed at which a trail's position uncertainty grows with its age, m/s [G].
+TRAIL_SPREAD_MPS = 1.0
 
 
 def random_search(area: FloatArray, speed_mps: float, start_s: float, end_s: float,
@@ -212,6 +227,8 @@ class Patrol(Sensor):
         self.daylight = daylight
         self.terrain = terrain if has_foliage(terrain) else None
         self.radius_m = ESW_FACTOR[spec.visibility] * spec.detection_range_m / 2
+        if spec.canine:
+            self.radius_m = max(self.radius_m, DOG_ESW_M / 2)
         self.duration_s = float(duration_s)
         self.route_xy = np.asarray(spec.route, float)
         self.route_length_m = float(LineString(self.route_xy).length)
@@ -329,6 +346,48 @@ class Patrol(Sensor):
         t, detected = self.detect(iv, draws, size)
         t = t[detected]
         return self.sighting_report(t, trajectory.position_at(t).reshape(-1, 2), truth, draws)
+
+    def trail_reports(self, trajectory: Trajectory, truth: int, draws: Draws,
+                      start_s: float = -np.inf) -> Reports:
+        """A dog team's reports of the group's trail (module docstring), after
+        ``start_s``; none unless ``canine``. Keyed draws per pass start (µs), on a child
+        stream: pick-up, class, noise."""
+        spec = self.spec
+        if not spec.canine or len(trajectory.t_s) < 2:
+            return Reports(self.id, np.zeros(0), np.zeros((0, 2)), np.zeros((0, 2, 2)),
+                           np.zeros(0, dtype=np.int64), np.zeros((0, 3)))
+        path = LineString(trajectory.xy)
+        arc_knots = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(trajectory.xy,
+                                                                       axis=0).T))])
+        found_t, found_xy, found_age = [], [], []
+        for walk in self.trajectories:
+            if walk.end_s <= trajectory.start_s or walk.start_s >= trajectory.end_s \
+                    + spec.trail_age_s:
+                continue
+            near = polyline_distance_intervals(walk, trajectory.xy, DOG_ESW_M / 2)
+            for a, b in near:
+                for t in (a, (a + b) / 2, b):
+                    arc = float(path.project(shapely.points(walk.position_at(t))))
+                    t_g = float(np.interp(arc, arc_knots, trajectory.t_s))
+                    age = t - t_g
+                    if 0.0 <= age <= spec.trail_age_s and t > start_s:
+                        found_t.append(t)
+                        found_xy.append(trajectory.position_at(t_g))
+                        found_age.append(age)
+                        break
+        t = np.asarray(found_t, float)
+        stream = draws.child(0xD06)
+        key = time_index(t)
+        u = stream.uniform(key, 2)
+        hit = u[:, 0] < spec.trail_pd
+        xy = np.asarray(found_xy, float).reshape(-1, 2)[hit]
+        xy = xy + spec.sigma_m * stream.normal(key, 2)[hit]
+        var = spec.sigma_m**2 + (TRAIL_SPREAD_MPS * np.asarray(found_age)[hit]) ** 2 / 2
+        _, cov = position_fix(xy[:, 0], xy[:, 1], var, var)
+        order = np.argsort(t[hit], kind="stable")
+        lik = class_evidence(PERSON, spec.class_accuracy, u[hit, 1])
+        return Reports(self.id, t[hit][order], xy[order], cov[order],
+                       np.full(int(hit.sum()), truth, dtype=np.int64), lik[order])
 
     def nuisance(self, end_s: float, rng: np.random.Generator,
                  start_s: float = 0.0) -> Reports:

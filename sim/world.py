@@ -187,6 +187,7 @@ class World:
         self.fixed = [(i, s) for i, s in enumerate(self.sources) if s.kind != "patrol"]
         self.patrol_of: dict[str, tuple[int, Patrol]] = {
             s.id: (i, s) for i, s in enumerate(self.sources) if isinstance(s, Patrol)}
+        self.canine = [(i, p) for i, p in self.patrol_of.values() if p.spec.canine]
         self.team_specs = {t.id: t for t in teams}
         self.movers: dict[str, Mover] = {}
         self.groups: list[Mover] = []
@@ -298,6 +299,12 @@ class World:
             reports = sensor.observe(m.trajectory, m.truth, draws, start_s, m.size)
             if len(reports):
                 m.feeds.append(_Feed(self, m, idx, reports))
+        for idx, dogs in self.canine:      # dog teams find trails hours old
+            trail = dogs.trail_reports(m.trajectory, m.truth,
+                                       self.streams.draws(f"patrol/{dogs.id}/trail/{m.id}"),
+                                       start_s)
+            if len(trail):
+                m.feeds.append(_Feed(self, m, idx, trail))
 
     def _schedule_end(self, m: Mover) -> None:
         assert m.trajectory is not None

@@ -606,6 +606,12 @@ class PatrolSpec(Spec):
     vegetation_cut: Probability = Field(
         0.5, description="a target in foliage f is seen within (1 − cut·f) of the range: "
         "sweep width shrinks with vegetation [PA-ESW] [G]")
+    canine: bool = Field(False, description="a dog team: air-scent sweep width 95 m "
+                         "[Dog-ESW], and it picks up trails up to trail_age_s old")
+    trail_age_s: PositiveFloat = Field(
+        10_800.0, description="oldest trail a dog team picks up, s (hours old) [G]")
+    trail_pd: Probability = Field(
+        0.7, description="probability a dog team crossing a fresh trail picks it up [G]")
     speed_mps: PositiveFloat = Field(1.1, description="foot 3–5 km/h [G]")
     shifts: list[ShiftSpec] = Field(default_factory=lambda: [ShiftSpec()])
     detection_range_m: PositiveFloat = Field(

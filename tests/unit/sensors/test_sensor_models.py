@@ -296,3 +296,23 @@ def test_failures_alternate_with_the_stated_means_and_silence_the_sensor():
         assert len(s.observe(walk, 0, Draws.of(0))) == 0
     t, up = s.health_reports()
     assert t[0] == pytest.approx(a + 60.0) and not up[0] and t[1] == pytest.approx(b) and up[1]
+
+
+def test_a_dog_team_picks_up_a_trail_hours_old_and_reports_it_coarsely():
+    """A group walks north along x = 500 from t = 0; a dog team posted on the path at
+    (500, 1000) from 3 600 s (the group passed it at 1 000 s): the trail is 2 600 s old,
+    picked up (trail_pd 1), reported at the trail point with σ² = 10² + 2600²/2."""
+    group = straight((500.0, 0.0), (500.0, 3_000.0), 1.0)
+    spec = PatrolSpec(id="dogs-1", mode="post", route=[(500, 1000), (501, 1000)],
+                      canine=True, trail_pd=1.0, trail_age_s=10_800, sigma_m=10.0,
+                      shifts=[ShiftSpec(start="01:00", end="02:00")])
+    dogs = Patrol(spec, Daylight(dt.datetime(2026, 6, 1), "05:00", "21:00"), 86_400.0)
+    r = dogs.trail_reports(group, 3, Draws.of(0))
+    assert r.t_s.tolist() == [3_600.0] and r.truth.tolist() == [3]
+    assert r.cov[0, 0, 0] == pytest.approx(10.0**2 + 2_600.0**2 / 2)
+    assert abs(r.xy[0, 1] - 1_000.0) < 60
+    old = spec.model_copy(update={"trail_age_s": 2_000.0})
+    assert len(Patrol(old, None, 86_400.0).trail_reports(group, 3, Draws.of(0))) == 0
+    # a dog smells a group within its air-scent sweep width, 95 m / 2 [Dog-ESW]
+    short = spec.model_copy(update={"detection_range_m": 10.0})
+    assert Patrol(short, None, 86_400.0).radius_m == pytest.approx(95.0 / 2)
