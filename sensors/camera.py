@@ -148,7 +148,8 @@ class Camera(SectorSensor):
         episode = np.cumsum(np.isin(np.arange(len(looks.t_s)), first)) - 1
         ep = draws.child(0xCA3E).uniform(looks.k[first], 2)
         u_acq, effort = ep[episode, 0], -np.log(ep[episode, 1])
-        acquirable = (u_acq < p_inf) & looks.open
+        acquirable = u_acq < p_inf
+        acquirable &= self.open_at(trajectory, looks, acquirable)
         # search time spent acquirable, per exposure, measured in units of τ(R(t))
         with np.errstate(divide="ignore"):
             dwell = np.where(acquirable, self.spec.revisit_s * p_inf / TLS_TAU_S, 0.0)

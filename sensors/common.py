@@ -39,6 +39,7 @@ sensors and the fusion core agree on one measurement model.
 from __future__ import annotations
 
 import math
+import weakref
 import zlib
 from dataclasses import dataclass, field
 
@@ -232,9 +233,27 @@ def light_intervals(daylight: Daylight | None, start_s: float, end_s: float,
     return iv[iv[:, 1] > iv[:, 0]]
 
 
+#: Night periods found once per clock, over a span that grows as asked (weak keys:
+#: a clock's entry goes with it).
+_NIGHTS: weakref.WeakKeyDictionary[Daylight, tuple[float, float, FloatArray]] = \
+    weakref.WeakKeyDictionary()
+_NIGHT_SPAN_S = 16 * 86_400.0
+
+
 def night_intervals(daylight: Daylight, start_s: float, end_s: float) -> FloatArray:
-    """Night periods (n, 2), s, clipped to [start_s, end_s), sorted (`light_intervals`)."""
-    return light_intervals(daylight, start_s, end_s, (NIGHT,))
+    """Night periods (n, 2), s, clipped to [start_s, end_s), sorted (`light_intervals`,
+    found once per clock over whole days and cached: the clock's light is a fixed
+    function of time)."""
+    if end_s <= start_s:
+        return np.zeros((0, 2))
+    lo, hi, iv = _NIGHTS.get(daylight, (np.inf, -np.inf, np.zeros((0, 2))))
+    if start_s < lo or end_s > hi:
+        lo = min(lo, np.floor(start_s / 86_400.0) * 86_400.0 - 86_400.0)
+        hi = max(hi, lo + _NIGHT_SPAN_S, np.ceil(end_s / 86_400.0) * 86_400.0 + 86_400.0)
+        iv = light_intervals(daylight, lo, hi, (NIGHT,))
+        _NIGHTS[daylight] = (lo, hi, iv)
+    iv = iv[(iv[:, 1] > start_s) & (iv[:, 0] < end_s)]
+    return np.column_stack([np.maximum(iv[:, 0], start_s), np.minimum(iv[:, 1], end_s)])
 
 
 class Conditions:
