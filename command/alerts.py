@@ -210,6 +210,12 @@ class OperatorQueue:
         self.log = log
         self.on_decided = on_decided
         self.operators = simpy.PriorityResource(env, capacity=spec.operators)
+        self.down: set[int] = set()
+
+    def sensor_health(self, index: int, up: bool) -> None:
+        """A health report arrived: sensor ``index`` is up again, or down (its camera is
+        not slewed to until repaired)."""
+        (self.down.discard if up else self.down.add)(index)
 
     def submit(self, alert: Alert) -> None:
         """Queue ``alert`` for verification."""
@@ -227,7 +233,7 @@ class OperatorQueue:
             yield req
             start = self.env.now
             xy = self._where(alert)
-            views = [c for c in self.cameras if c.covers(xy)]
+            views = [c for c in self.cameras if c.index not in self.down and c.covers(xy)]
             if views:
                 view = min(views, key=lambda c: c.range_m(xy))
                 wait = view.spec.slew_s + float(self.rng.exponential(spec.verification_time_s))

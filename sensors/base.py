@@ -84,6 +84,11 @@ class Sensor(ABC):
 
     id: str
     kind: str
+    #: Intervals (n, 2), s, when the sensor is down (`sensors.common.failures`): no
+    #: detections, no nuisance alarms.
+    down_s: FloatArray = np.zeros((0, 2))
+    #: How long after a failure it is noticed and reported (missed heartbeat), s.
+    health_delay_s: float = 0.0
 
     @abstractmethod
     def observe(self, trajectory: Trajectory, truth: int, draws: Draws,
@@ -106,6 +111,17 @@ class Sensor(ABC):
         """Nuisance alarms over [start_s, end_s), from one of the sensor's nuisance
         streams (the engine uses one stream per day, so alarm times never depend on
         when the run ends)."""
+
+    def health_reports(self) -> tuple[FloatArray, NDArray[np.bool_]]:
+        """Times (n,), s, the sensor reports its health, and whether it is up (n,):
+        a failure is reported once noticed, a repair when done (`sensors.common.
+        health_reports`). Default: a sensor that never fails reports nothing."""
+        down = self.down_s
+        if not len(down):
+            return np.zeros(0), np.zeros(0, dtype=bool)
+        t = np.column_stack([down[:, 0] + self.health_delay_s, down[:, 1]])
+        noticed = t[:, 0] < t[:, 1]     # repaired before anyone noticed: no report
+        return t[noticed].ravel(), np.tile([False, True], int(noticed.sum()))
 
     @abstractmethod
     def coverage(self) -> BaseGeometry:

@@ -1,5 +1,27 @@
 """Pieces every sensor model shares: look clocks, class evidence, measurement
-covariances, line of sight through foliage, night periods and nuisance timing.
+covariances, fixed sight lines through foliage, conditions (light and weather),
+nuisance timing and failures.
+
+Sight lines (`SightLines`). Trees do not move between scans: whether the sight line
+from a sensor to a point on the ground is open is a property of the geometry, drawn
+once per replication. The foliage transmittance ``T = exp(-foliage_m / L)`` (from
+`sim.ground.terrain.Terrain.foliage_m`, the one call to the terrain) is compared with
+a spatially correlated uniform field ``U(x)`` keyed by (sensor, grid cell): open iff
+``U(x) < T``. So ``P(open) = T`` at every point, a walker standing at one spot is seen
+on all or none of a sensor's looks, and nearby points share their fate over about
+`SIGHT_CELL_M` [G]. (Elevation and canopy masking will be added behind the same
+method by the terrain.)
+
+Conditions (`Conditions`). Sensors read light and weather only through the methods
+of `sim.ground.daylight.Daylight` (`light`, `weather`, `visibility_m`, `wind_mps`).
+
+Nuisance (`NuisanceProfile`). The rate of nuisance alarms varies in time: animals are
+most active at dusk and dawn (crepuscular), wind and rain add their own (each sensor
+class states its profile and source). Counts are Poisson with that rate, piecewise
+constant over `NUISANCE_BIN_S`.
+
+Failures (`downtime`). A sensor with a mean time between failures alternates up and
+down (exponential up and repair times: an alternating renewal process, DOMAIN §2.4).
 
 Class evidence. A sensor that classifies declares one class per report; with
 accuracy ``a`` it names the true class with probability ``a`` and each other class
@@ -16,12 +38,18 @@ sensors and the fusion core agree on one measurement model.
 
 from __future__ import annotations
 
+import math
+import weakref
 import zlib
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.special import ndtr
 
-from sim.ground.daylight import Daylight
+from sim.ground.daylight import LIGHT_KINDS, WEATHER_KINDS, Daylight
+from sim.ground.keyed import Draws
+from sim.ground.specs import SensorSpec
 from sim.ground.terrain import Terrain
 from sim.ground.trajectory import Trajectory
 
@@ -43,26 +71,119 @@ def default_phase_s(sensor_id: str, period_s: float) -> float:
     return zlib.crc32(sensor_id.encode("utf-8")) / 2.0**32 * period_s
 
 
-def class_evidence(true_class: int, accuracy: float, u: FloatArray) -> FloatArray:
+def class_evidence(true_class: int, accuracy: float | FloatArray, u: FloatArray) -> FloatArray:
     """Likelihood rows (n, 3) of the class each report declares.
 
     Parameters
     ----------
     true_class : index in `sensors.base.CLASSES` of what was really seen
-    accuracy : probability the declared class is the true one, in [1/3, 1]
+    accuracy : probability the declared class is the true one, in [1/3, 1]; a scalar
+        or one per report (a camera's depends on range)
     u : (n,) uniform draws, one per report (drawn for every look)
     """
-    other = (1.0 - accuracy) / 2.0
-    p = np.full(3, other)
-    p[true_class] = accuracy
-    declared = np.minimum(np.searchsorted(np.cumsum(p), u, side="right"), 2)
-    lik = np.full((len(u), 3), other)
-    lik[np.arange(len(u)), declared] = accuracy
+    u = np.asarray(u, float)
+    acc = np.broadcast_to(np.asarray(accuracy, float), u.shape)
+    other = (1.0 - acc) / 2.0
+    # declared = true class if u < acc, else one of the other two (equal halves)
+    others = [c for c in range(3) if c != true_class]
+    declared = np.where(u < acc, true_class,
+                        np.where(u < acc + other, others[0], others[1]))
+    lik = np.repeat(other[:, None], 3, axis=1)
+    lik[np.arange(len(u)), declared] = acc
     return lik
+
+
+#: Size of the cells of the sight-line field, m: points closer than this mostly share
+#: whether their sight line is open (gaps between trees, a few metres to tens) [G].
+SIGHT_CELL_M = 10.0
 
 
 def has_foliage(terrain: Terrain | None) -> bool:
     return terrain is not None and bool(np.any(terrain.foliage > 0))
+
+
+def field_key(sensor_id: str) -> Draws:
+    """The stream of a sensor's fixed random fields when the engine gives none (tests):
+    a function of the id only, the same in every process."""
+    return Draws(zlib.crc32(("field/" + sensor_id).encode("utf-8")))
+
+
+def correlated_uniform(draws: Draws, xy: FloatArray, cell_m: float = SIGHT_CELL_M) -> FloatArray:
+    """A spatially correlated field of uniforms (n,) at points ``xy`` (n, 2).
+
+    Keyed standard normals at the corners of a grid of ``cell_m`` are interpolated
+    bilinearly and rescaled to unit variance (Σw² of the weights), so the value at
+    every point is exactly N(0, 1) and Φ of it exactly uniform; values correlate over
+    about one cell. Pure function of (stream, point): drawn once per replication.
+    """
+    q = np.asarray(xy, float).reshape(-1, 2) / cell_m
+    base = np.floor(q)
+    f = q - base
+    ix = base[:, 0].astype(np.int64)
+    iy = base[:, 1].astype(np.int64)
+    z = np.zeros(len(q))
+    w2 = np.zeros(len(q))
+    for dx, dy in ((0, 0), (1, 0), (0, 1), (1, 1)):
+        w = (f[:, 0] if dx else 1 - f[:, 0]) * (f[:, 1] if dy else 1 - f[:, 1])
+        key = ((ix + dx) << 32) ^ ((iy + dy) & 0xFFFFFFFF)
+        z += w * draws.normal(key, 1)[:, 0]
+        w2 += w * w
+    return ndtr(z / np.sqrt(w2))
+
+
+def foliage_transmittance(foliage_m: FloatArray, length_m: float) -> FloatArray:
+    """Probability (n,) that a sight line through ``foliage_m`` (density-weighted
+    metres) of foliage is open: ``exp(-foliage_m / length_m)`` (Beer–Lambert
+    attenuation by foliage, as radar and optical foliage-loss models take it
+    [Forest-radar] [mmW-foliage])."""
+    return np.exp(-np.asarray(foliage_m, float) / length_m)
+
+
+class SightLines:
+    """Fixed lines of sight from one sensor position through the foliage.
+
+    ``open(xy)`` is True where the sight line to ``xy`` (n, 2) gets through:
+    ``U(x) < exp(-foliage_m(x) / length_m)`` with ``U`` the sensor's correlated
+    uniform field (`correlated_uniform`). ``transmittance`` is the one place a sensor
+    asks the terrain about its sight lines.
+    """
+
+    def __init__(self, terrain: Terrain | None, origin: FloatArray, length_m: float,
+                 draws: Draws) -> None:
+        self.terrain = terrain if has_foliage(terrain) else None
+        self.origin = np.asarray(origin, float)
+        self.length_m = float(length_m)
+        self.draws = draws
+
+    @property
+    def clear(self) -> bool:
+        """True when nothing can block a sight line (no foliage anywhere)."""
+        return self.terrain is None
+
+    def transmittance(self, xy: FloatArray) -> FloatArray:
+        """Probability (n,) that the sight line to each point is open."""
+        xy = np.asarray(xy, float).reshape(-1, 2)
+        if self.terrain is None:
+            return np.ones(len(xy))
+        return foliage_transmittance(self.terrain.foliage_m(self.origin, xy), self.length_m)
+
+    def open(self, xy: FloatArray, transmittance: FloatArray | None = None) -> NDArray[np.bool_]:
+        """Whether the sight line to each point (n, 2) is open (fixed per replication)."""
+        xy = np.asarray(xy, float).reshape(-1, 2)
+        if self.terrain is None:
+            return np.ones(len(xy), dtype=bool)
+        tr = self.transmittance(xy) if transmittance is None else transmittance
+        return correlated_uniform(self.draws, xy) < tr
+
+    def open_along(self, trajectory: Trajectory, t_s: FloatArray) -> NDArray[np.bool_]:
+        """`open` at the mover's positions at times ``t_s``, with the transmittance
+        evaluated every `LOS_STEP_M` of its path (`foliage_along`)."""
+        t = np.asarray(t_s, float)
+        if self.terrain is None or not len(t):
+            return np.ones(len(t), dtype=bool)
+        tr = foliage_transmittance(foliage_along(self.terrain, self.origin, trajectory, t),
+                                   self.length_m)
+        return self.open(trajectory.position_at(t).reshape(-1, 2), tr)
 
 
 def foliage_along(terrain: Terrain, origin: FloatArray, trajectory: Trajectory,
@@ -82,28 +203,207 @@ def foliage_along(terrain: Terrain, origin: FloatArray, trajectory: Trajectory,
     return np.interp(s, knots, f)
 
 
-def night_intervals(daylight: Daylight, start_s: float, end_s: float) -> FloatArray:
-    """Night periods (n, 2), s, clipped to [start_s, end_s), sorted."""
-    day_s = 86_400.0
-    off = daylight.start_offset_s
-    length_s = ((daylight.sunrise_h - daylight.sunset_h) % 24.0) * 3600.0
-    if length_s <= 0 or end_s <= start_s:
+#: Step at which light is sampled to find its changes, s; each change is then refined
+#: by bisection to under a second.
+LIGHT_STEP_S = 300.0
+
+
+def light_intervals(daylight: Daylight | None, start_s: float, end_s: float,
+                    kinds: tuple[int, ...] = (2,)) -> FloatArray:
+    """Periods (n, 2), s, within [start_s, end_s) when the light is one of ``kinds``
+    (indices of `LIGHT_KINDS`; default night), found through `Daylight.light` only:
+    sampled every `LIGHT_STEP_S` and each change bisected to < 1 s.
+
+    Assumes light changes at most once per `LIGHT_STEP_S` (true of any sun).
+    """
+    if daylight is None or end_s <= start_s:
         return np.zeros((0, 2))
-    first = np.floor((start_s + off) / day_s) - 1
-    last = np.ceil((end_s + off) / day_s) + 1
-    starts = np.arange(first, last + 1) * day_s + daylight.sunset_h * 3600.0 - off
-    iv = np.column_stack([np.maximum(starts, start_s), np.minimum(starts + length_s, end_s)])
+    t = np.append(np.arange(start_s, end_s, LIGHT_STEP_S), end_s)
+    inside = np.isin(daylight.light(t), kinds)
+    change = np.flatnonzero(inside[1:] != inside[:-1])
+    lo, hi = t[change].copy(), t[change + 1].copy()
+    want = inside[change]
+    for _ in range(12):
+        mid = (lo + hi) / 2
+        same = np.isin(daylight.light(mid), kinds) == want
+        lo, hi = np.where(same, mid, lo), np.where(same, hi, mid)
+    edges = np.concatenate([[start_s], hi, [end_s]])
+    state = np.concatenate([[inside[0]], ~want]) if len(want) else inside[:1]
+    iv = np.column_stack([edges[:-1], edges[1:]])[state]
     return iv[iv[:, 1] > iv[:, 0]]
 
 
-def nuisance_times(end_s: float, per_day: float, rng: np.random.Generator,
-                   start_s: float = 0.0) -> FloatArray:
-    """Sorted times of a homogeneous Poisson process on [start_s, end_s).
+#: Night periods found once per clock, over a span that grows as asked (weak keys:
+#: a clock's entry goes with it).
+_NIGHTS: weakref.WeakKeyDictionary[Daylight, tuple[float, float, FloatArray]] = \
+    weakref.WeakKeyDictionary()
+_NIGHT_SPAN_S = 16 * 86_400.0
 
-    A Poisson count with mean ``per_day · (end - start) / 86400`` placed uniformly:
-    the same process as exponential gaps, with two draws per call instead of one per
-    event.
+
+def night_intervals(daylight: Daylight, start_s: float, end_s: float) -> FloatArray:
+    """Night periods (n, 2), s, clipped to [start_s, end_s), sorted (`light_intervals`,
+    found once per clock over whole days and cached: the clock's light is a fixed
+    function of time)."""
+    if end_s <= start_s:
+        return np.zeros((0, 2))
+    lo, hi, iv = _NIGHTS.get(daylight, (np.inf, -np.inf, np.zeros((0, 2))))
+    if start_s < lo or end_s > hi:
+        lo = min(lo, np.floor(start_s / 86_400.0) * 86_400.0 - 86_400.0)
+        hi = max(hi, lo + _NIGHT_SPAN_S, np.ceil(end_s / 86_400.0) * 86_400.0 + 86_400.0)
+        iv = light_intervals(daylight, lo, hi, (NIGHT,))
+        _NIGHTS[daylight] = (lo, hi, iv)
+    iv = iv[(iv[:, 1] > start_s) & (iv[:, 0] < end_s)]
+    return np.column_stack([np.maximum(iv[:, 0], start_s), np.minimum(iv[:, 1], end_s)])
+
+
+class Conditions:
+    """Light and weather at simulation times, read only through `Daylight`'s
+    interface (`light`, `weather`, `visibility_m`, `wind_mps`); without a clock the
+    day is endless, clear and calm."""
+
+    #: Half-width of the dusk and dawn windows around a change of light, s [G].
+    CREPUSCULAR_HALF_S = 3_600.0
+
+    def __init__(self, daylight: Daylight | None) -> None:
+        self.daylight = daylight
+
+    def light(self, t_s: FloatArray) -> NDArray[np.int64]:
+        t = np.asarray(t_s, float)
+        if self.daylight is None:
+            return np.zeros(t.shape, dtype=np.int64)
+        return self.daylight.light(t)
+
+    def weather(self, t_s: FloatArray) -> NDArray[np.int64]:
+        t = np.asarray(t_s, float)
+        if self.daylight is None:
+            return np.zeros(t.shape, dtype=np.int64)
+        return self.daylight.weather(t)
+
+    def visibility_m(self, t_s: FloatArray) -> FloatArray:
+        t = np.asarray(t_s, float)
+        if self.daylight is None:
+            return np.full(t.shape, np.inf)
+        return self.daylight.visibility_m(t)
+
+    def wind_mps(self, t_s: FloatArray) -> FloatArray:
+        t = np.asarray(t_s, float)
+        if self.daylight is None:
+            return np.zeros(t.shape)
+        return self.daylight.wind_mps(t)
+
+    def is_night(self, t_s: FloatArray) -> NDArray[np.bool_]:
+        return self.light(t_s) == NIGHT
+
+    def crepuscular(self, t_s: FloatArray) -> NDArray[np.bool_]:
+        """Dusk and dawn: twilight, or within `CREPUSCULAR_HALF_S` of a change of light
+        (so the windows exist whether or not the clock models twilight)."""
+        t = np.asarray(t_s, float)
+        h = self.CREPUSCULAR_HALF_S
+        return ((self.light(t) == TWILIGHT)
+                | (self.light(t - h) != self.light(t + h)))
+
+
+DAY, TWILIGHT, NIGHT = (LIGHT_KINDS.index(k) for k in ("day", "twilight", "night"))
+CLEAR, RAIN, FOG, SNOW = (WEATHER_KINDS.index(k) for k in ("clear", "rain", "fog", "snow"))
+
+#: Width of the bins over which a nuisance rate is held constant, s.
+NUISANCE_BIN_S = 600.0
+
+
+@dataclass(frozen=True)
+class NuisanceProfile:
+    """How a sensor's nuisance rate changes with time of day and weather.
+
+    rate(t) = nuisance_per_day × diel(t) × (1 + wind_gain · max(wind − wind_from, 0))
+    × weather_factor[weather(t)], with diel = ``dusk_dawn`` in the dusk and dawn
+    windows (`Conditions.crepuscular`), else ``day`` or ``night``. ``nuisance_per_day``
+    is thus the rate on a calm, clear night.
+    """
+
+    day: float = 0.5
+    night: float = 1.0
+    dusk_dawn: float = 3.0
+    wind_gain_per_mps: float = 0.0
+    wind_from_mps: float = 3.0
+    weather_factor: tuple[float, float, float, float] = (1.0, 1.0, 1.0, 1.0)
+    notes: str = field(default="", compare=False)
+
+    def factor(self, conditions: Conditions, t_s: FloatArray) -> FloatArray:
+        """The multiplier (n,) of the calm-night rate at times ``t_s`` (n,)."""
+        t = np.asarray(t_s, float)
+        night = conditions.is_night(t)
+        diel = np.where(conditions.crepuscular(t), self.dusk_dawn,
+                        np.where(night, self.night, self.day))
+        wind = np.maximum(conditions.wind_mps(t) - self.wind_from_mps, 0.0)
+        weather = np.asarray(self.weather_factor)[conditions.weather(t)]
+        return diel * (1.0 + self.wind_gain_per_mps * wind) * weather
+
+
+def nuisance_times(end_s: float, per_day: float, rng: np.random.Generator,
+                   start_s: float = 0.0, conditions: Conditions | None = None,
+                   profile: NuisanceProfile | None = None) -> FloatArray:
+    """Sorted times of a Poisson process on [start_s, end_s) with rate
+    ``per_day × profile.factor(t)`` per day, held constant over bins of
+    `NUISANCE_BIN_S` (evaluated at each bin's middle); homogeneous without a profile.
+
+    Per bin a Poisson count with the bin's mean, placed uniformly in the bin: exactly
+    the inhomogeneous Poisson process with that piecewise-constant rate.
     """
     span = max(end_s - start_s, 0.0)
-    n = rng.poisson(per_day * span / 86_400.0)
-    return np.sort(rng.uniform(start_s, start_s + span, n))
+    if profile is None or conditions is None:
+        n = rng.poisson(per_day * span / 86_400.0)
+        return np.sort(rng.uniform(start_s, start_s + span, n))
+    edges = np.arange(start_s, end_s, NUISANCE_BIN_S)
+    if not len(edges):
+        return np.zeros(0)
+    ends = np.minimum(edges + NUISANCE_BIN_S, end_s)
+    rate = per_day / 86_400.0 * profile.factor(conditions, (edges + ends) / 2)
+    counts = rng.poisson(rate * (ends - edges))
+    lo = np.repeat(edges, counts)
+    width = np.repeat(ends - edges, counts)
+    return np.sort(lo + width * rng.random(int(counts.sum())))
+
+
+def downtime(mtbf_s: float | None, mttr_s: float, end_s: float, draws: Draws) -> FloatArray:
+    """Intervals (n, 2), s, when a sensor is down over [0, end_s): exponential up times
+    of mean ``mtbf_s`` and repair times of mean ``mttr_s`` (an alternating renewal
+    process starting up), from keyed draws per failure number. None: never fails."""
+    if mtbf_s is None or end_s <= 0:
+        return np.zeros((0, 2))
+    out = []
+    t, k = 0.0, 0
+    stream = draws.child(0x4EA1)
+    batch = max(8, int(2 * end_s / (mtbf_s + mttr_s)) + 8)
+    while t < end_s:
+        u = stream.uniform(np.arange(k, k + batch), 2)
+        for up_u, down_u in u:
+            t += -mtbf_s * math.log(up_u)
+            if t >= end_s:
+                break
+            dt = -mttr_s * math.log(down_u)
+            out.append((t, t + dt))
+            t += dt
+        k += batch
+    return np.asarray(out, float).reshape(-1, 2)
+
+
+def failures(spec: SensorSpec, duration_s: float | None,
+             draws: Draws | None) -> tuple[FloatArray, float]:
+    """A sensor's down intervals (n, 2), s, over the run from its spec's ``mtbf_h`` and
+    ``mttr_h`` (`downtime`; none without a duration or an MTBF), and the delay before
+    a failure is reported (``health_report_s``). ``draws``: the sensor's field stream
+    (None: derived from its id)."""
+    stream = draws if draws is not None else field_key(spec.id)
+    down = downtime(None if spec.mtbf_h is None else spec.mtbf_h * 3600.0,
+                    spec.mttr_h * 3600.0, duration_s or 0.0, stream)
+    return down, spec.health_report_s
+
+
+def up_mask(down: FloatArray, t_s: FloatArray) -> NDArray[np.bool_]:
+    """True (n,) where times ``t_s`` fall outside the down intervals ``down`` (m, 2)."""
+    t = np.asarray(t_s, float)
+    if not len(down) or not len(t):
+        return np.ones(t.shape, dtype=bool)
+    i = np.searchsorted(down[:, 0], t, side="right") - 1
+    inside = (i >= 0) & (t < down[np.maximum(i, 0), 1])
+    return ~inside

@@ -1,4 +1,4 @@
-"""Fence and buried-fibre line sensors: one alarm chance per crossing of the line.
+"""Fence-mounted line sensors: one alarm chance per crossing of the line.
 
 Model (a documented simplification). Each time a mover's trajectory crosses the
 sensor's polyline the sensor alarms with probability ``pd`` [G], at the crossing
@@ -12,8 +12,13 @@ route crossing the line twice gets two independent chances.
 The reported position is the crossing point plus Gaussian noise, σ_along along the
 line (zoned systems localise to their zone [FiberSenSys], DAS to metres
 [OptaSense]) and σ_across across it, so the covariance is the diagonal one rotated
-to the direction of the segment crossed. Nuisance alarms (wind, animals, rain on the
-fence [Tectec]) are a Poisson process at uniform points along the line.
+to the direction of the segment crossed.
+
+Light does not matter. Nuisance alarms are a Poisson process at uniform points along
+the line with a time-varying rate: wind, rain and hail shake the fence [Tectec] —
++50 % per m/s of wind above 3 m/s, ×3 in rain (hail showers are lumped with rain:
+the weather interface has no hail), ×1.5 in snow; animals at dusk and dawn ×3; fence
+stiffness gives diurnal patterns too [Peck-1993] [G].
 """
 
 from __future__ import annotations
@@ -23,7 +28,16 @@ import shapely
 from shapely.geometry import LineString
 
 from sensors.base import Reports, Sensor
-from sensors.common import ANIMAL, PERSON, class_evidence, nuisance_times
+from sensors.common import (
+    ANIMAL,
+    PERSON,
+    Conditions,
+    NuisanceProfile,
+    class_evidence,
+    failures,
+    nuisance_times,
+    up_mask,
+)
 from sensors.geometry import line_crossings
 from sim.ground.daylight import Daylight
 from sim.ground.keyed import Draws, time_index
@@ -55,16 +69,21 @@ class Fence(Sensor):
     """A line sensor built from its `FenceSpec`."""
 
     kind = "fence"
+    NUISANCE = NuisanceProfile(wind_gain_per_mps=0.5, weather_factor=(1.0, 3.0, 1.0, 1.5))
 
     @classmethod
     def from_spec(cls, spec: FenceSpec, terrain: Terrain | None = None,
-                  daylight: Daylight | None = None, duration_s: float | None = None) -> Fence:
+                  daylight: Daylight | None = None, duration_s: float | None = None,
+                  draws: Draws | None = None) -> Fence:
         """Build from the spec and the run's collaborators (see `sensors.registry`)."""
-        return cls(spec)
+        return cls(spec, daylight, draws, duration_s)
 
-    def __init__(self, spec: FenceSpec) -> None:
+    def __init__(self, spec: FenceSpec, daylight: Daylight | None = None,
+                 draws: Draws | None = None, duration_s: float | None = None) -> None:
         self.spec = spec
         self.id = spec.id
+        self.conditions = Conditions(daylight)
+        self.down_s, self.health_delay_s = failures(spec, duration_s, draws)
         self.line_xy = np.asarray(spec.line, dtype=float)
         seg = np.diff(self.line_xy, axis=0)
         length = np.hypot(seg[:, 0], seg[:, 1])
@@ -85,7 +104,7 @@ class Fence(Sensor):
         key = time_index(t)
         u2 = draws.uniform(key, 2)
         z = draws.normal(key, 2)
-        detected = u2[:, 0] < spec.pd
+        detected = (u2[:, 0] < spec.pd) & up_mask(self.down_s, t)
         d = self._direction[segment]
         normal = np.column_stack([-d[:, 1], d[:, 0]])
         xy_m = xy + (spec.sigma_along_m * z[:, :1]) * d + (spec.sigma_across_m * z[:, 1:]) * normal
@@ -101,10 +120,13 @@ class Fence(Sensor):
         the line (no noise: the point is already arbitrary). Draws: count, times, arc
         positions, classes."""
         spec = self.spec
-        t = nuisance_times(end_s, spec.nuisance_per_day, rng, start_s)
+        t = nuisance_times(end_s, spec.nuisance_per_day, rng, start_s, self.conditions,
+                           self.NUISANCE)
         n = len(t)
         arc = rng.uniform(0.0, self._line.length, n)
         u_class = rng.random(n)
+        up = up_mask(self.down_s, t)
+        t, arc, u_class, n = t[up], arc[up], u_class[up], int(up.sum())
         xy = shapely.get_coordinates(shapely.line_interpolate_point(self._line, arc))
         cum = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(self.line_xy, axis=0).T))])
         segment = np.clip(np.searchsorted(cum, arc, side="right") - 1, 0, len(cum) - 2)

@@ -1,16 +1,29 @@
-"""Patrols: guards walking a route back and forth during their shifts.
+"""Patrols: guards on a route, searching an area, or watching from a post.
 
-Movement. Each duty period (the daily shifts, contiguous ones joined, clipped to the
-run) the patrol starts at a point of its route drawn uniformly along it, heading out
-or back with equal chance (keyed draws ``patrol/<id>/shift`` per period start, so a
-night's start does not depend on other nights), and paces the route at
-``speed_mps`` until the period ends; off duty it is nowhere. `Patrol.trajectories`
-are these *planned* walks; the engine revises them when the patrol pursues a group.
+Movement, by ``mode``, in each duty period (the daily shifts, contiguous ones joined,
+clipped to the run); off duty the patrol is nowhere. Keyed draws ``patrol/<id>/shift``
+per period start, so a night's walk does not depend on other nights.
 
-Detection (DOMAIN §3.1, §3.3 items 1 and 3). The patrol sees a group while their
-distance is at most ``detection_range_m`` by day and ``night_range_factor`` times
-that at night [Koester-2014] [Koester-NZ], times the scenario's
-``hidden_range_factor`` while the group hides. The contact intervals come in closed
+- ``route``: starts at a point of its route drawn uniformly along it, heading out or
+  back with equal chance, and paces the route at ``speed_mps`` (a barrier patrol,
+  DOMAIN §3.2);
+- ``area``: random search of the polygon ``area`` (Koopman's random search, DOMAIN
+  §3.1): from a uniform point in a uniform direction it walks straight to the
+  boundary, then leaves it in a direction drawn from the cosine law about the inward
+  normal (Lambertian reflection), which keeps the walker's position uniform over the
+  polygon at all times — the condition of the random-search formula;
+- ``post``: an observation post, standing at the route's first point.
+
+`Patrol.trajectories` are these *planned* walks; the engine revises them when the
+patrol pursues a group.
+
+Detection (DOMAIN §3.1, §3.3 items 1 and 3). A patrol's detection range
+``detection_range_m`` is the average maximum detection range Rd; its sweep width is
+``W = k · Rd`` with k = 1.8, 1.6 or 1.1 for high-, medium- and low-visibility targets
+[Koester-2014], and it is modelled as a cookie-cutter of radius W/2. That radius is
+cut at night (``night_range_factor`` [Koester-NZ]), in vegetation (× (1 −
+``vegetation_cut`` · foliage) at the group's position [PA-ESW] [G]) and while the group
+hides (the scenario's ``hidden_range_factor``). The contact intervals come in closed
 form (`sensors.geometry.sight_intervals`). Each contact is one opportunity:
 
 - definite range (default; cookie-cutter, sweep width W = 2 r): detected at the
@@ -20,24 +33,34 @@ form (`sensors.geometry.sight_intervals`). Each contact is one opportunity:
   ``entry + Exp(λ · size)``, detected if that falls before the contact ends, so
   ``P = 1 − exp(−λ · size · exposure)`` [SARBayes] — the memoryless glimpse process.
 
-Draws are keyed by the contact's start time (µs). Foliage is ignored for patrols
-(the range is an average detection range that already reflects the terrain
-[Koester-2014]). The report is the group's position plus GPS/estimation noise
-``sigma_m`` per axis; a contact gives one report.
+Draws are keyed by the contact's start time (µs). The report is the group's
+position plus GPS/estimation noise ``sigma_m`` per axis; a contact gives one report.
+
+Dog teams (``canine``). A dog's air-scent sweep width is 95 m (95 % CI 44–145 m)
+[Dog-ESW]: a dog team sees (smells) a group within the larger of its visual radius
+and 47.5 m. It also picks up *trails*: when it comes within 47.5 m of the path a group
+walked at most ``trail_age_s`` earlier, it takes the scent with ``trail_pd`` and
+reports the trail (`Patrol.trail_reports`): late and coarse, at the trail point with a
+covariance grown by the trail's age (1 m/s · age, like a drag road's sign), so the
+command can send a team after the group. Simplification [G]: the trail is checked at
+the start, middle and end of each pass near the path, on the planned walks; the dog
+team itself does not leave its walk to follow it.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from shapely.geometry import LineString
+import shapely
+from shapely.geometry import LineString, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from sensors.base import FloatArray, Reports, Sensor
-from sensors.common import ANIMAL, PERSON, class_evidence, night_intervals
+from sensors.common import ANIMAL, PERSON, class_evidence, has_foliage, night_intervals
 from sensors.geometry import (
     complement_intervals,
     intersect_intervals,
     merge_intervals,
+    polyline_distance_intervals,
     sight_intervals,
 )
 from sim.ground.daylight import Daylight
@@ -97,6 +120,74 @@ def back_and_forth(route: FloatArray, speed_mps: float, start_s: float, end_s: f
     return Trajectory(t[keep_t], xy[keep_t])
 
 
+#: Sweep width / detection range by target visibility [Koester-2014].
+ESW_FACTOR = {"high": 1.8, "medium": 1.6, "low": 1.1}
+#: Air-scent sweep width of a dog team, m [Dog-ESW].
+DOG_ESW_M = 95.0
+#: Speed at which a trail's position uncertainty grows with its age, m/s [G].
+TRAIL_SPREAD_MPS = 1.0
+
+
+def random_search(area: FloatArray, speed_mps: float, start_s: float, end_s: float,
+                  draws: Draws) -> Trajectory:
+    """Random search of the polygon ``area`` (k, 2) from ``start_s`` to ``end_s`` (module
+    docstring). Keyed draws per leg number: the start point (rejection in the bounding
+    box), then one direction per leg (uniform first, cosine-law after each wall)."""
+    ring = np.asarray(area, float)
+    poly = Polygon(ring)
+    a_pts = ring
+    b_pts = np.roll(ring, -1, axis=0)
+    edge = b_pts - a_pts
+    # inward normal of each edge: left of the edge for a counter-clockwise ring
+    ccw = poly.exterior.is_ccw
+    normal = np.column_stack([-edge[:, 1], edge[:, 0]]) * (1.0 if ccw else -1.0)
+    normal /= np.maximum(np.hypot(normal[:, 0], normal[:, 1]), 1e-12)[:, None]
+    x0, y0, x1, y1 = poly.bounds
+    k = 0
+    while True:     # a uniform start point: rejection sampling, keyed per try
+        u = draws.uniform([k], 2)[0]
+        p = np.array([x0 + u[0] * (x1 - x0), y0 + u[1] * (y1 - y0)])
+        k += 1
+        if shapely.contains_xy(poly, p[0], p[1]):
+            break
+    ang = 2 * np.pi * float(draws.uniform([1_000_000], 1)[0, 0])
+    batch = 128
+    sines = 2 * draws.uniform(2_000_001 + np.arange(batch), 1)[:, 0] - 1    # sin θ ~ U(−1, 1)
+    points, times = [p], [start_s]
+    t, leg = start_s, 0
+    while t < end_s:
+        d = np.array([np.cos(ang), np.sin(ang)])
+        # ray p + s d against every edge a + w e: solve p + s d = a + w e
+        w_num = (a_pts - p)
+        den = d[0] * edge[:, 1] - d[1] * edge[:, 0]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            s_hit = (w_num[:, 0] * edge[:, 1] - w_num[:, 1] * edge[:, 0]) / den
+            w_hit = (w_num[:, 0] * d[1] - w_num[:, 1] * d[0]) / den
+        ok = (den != 0) & (s_hit > 1e-9) & (w_hit >= 0) & (w_hit <= 1)
+        if not ok.any():
+            break
+        j = int(np.flatnonzero(ok)[np.argmin(s_hit[ok])])
+        length = float(s_hit[j])
+        t_next = t + length / speed_mps
+        if t_next >= end_s:
+            points.append(p + d * speed_mps * (end_s - t))
+            times.append(end_s)
+            break
+        q = p + length * d
+        points.append(q)
+        times.append(t_next)
+        leg += 1
+        n = normal[j]
+        if leg > len(sines):
+            sines = np.concatenate([sines, 2 * draws.uniform(
+                2_000_001 + len(sines) + np.arange(batch), 1)[:, 0] - 1])
+        ang = float(np.arctan2(n[1], n[0]) + np.arcsin(sines[leg - 1]))
+        p, t = q, t_next
+    tt = np.asarray(times)
+    keep = np.r_[True, np.diff(tt) > 0]
+    return Trajectory(tt[keep], np.asarray(points)[keep])
+
+
 def observer_pieces(daylight: Daylight | None, start_s: float, end_s: float, r_day_m: float,
                     night_factor: float, hidden: FloatArray,
                     hidden_factor: float) -> list[tuple[FloatArray, float]]:
@@ -127,13 +218,17 @@ class Patrol(Sensor):
         """Build from the spec and the run's collaborators (see `sensors.registry`)."""
         if duration_s is None:
             raise ValueError(f"patrol {spec.id!r} needs the run's duration_s")
-        return cls(spec, daylight, duration_s, shift_draws)
+        return cls(spec, daylight, duration_s, shift_draws, terrain)
 
     def __init__(self, spec: PatrolSpec, daylight: Daylight | None, duration_s: float,
-                 shift_draws: Draws | None = None) -> None:
+                 shift_draws: Draws | None = None, terrain: Terrain | None = None) -> None:
         self.spec = spec
         self.id = spec.id
         self.daylight = daylight
+        self.terrain = terrain if has_foliage(terrain) else None
+        self.radius_m = ESW_FACTOR[spec.visibility] * spec.detection_range_m / 2
+        if spec.canine:
+            self.radius_m = max(self.radius_m, DOG_ESW_M / 2)
         self.duration_s = float(duration_s)
         self.route_xy = np.asarray(spec.route, float)
         self.route_length_m = float(LineString(self.route_xy).length)
@@ -143,10 +238,25 @@ class Patrol(Sensor):
         else:
             starts = shift_draws.uniform(time_index(self.duty_s[:, 0]), 2)
         self.trajectories = tuple(
-            back_and_forth(self.route_xy, spec.speed_mps, a, b,
-                           start_arc_m=float(u[0]) * self.route_length_m,
-                           outbound=bool(u[1] < 0.5))
+            self._plan(a, b, u, shift_draws)
             for (a, b), u in zip(self.duty_s, starts, strict=True))
+
+    def _plan(self, start_s: float, end_s: float, u: FloatArray,
+              shift_draws: Draws | None) -> Trajectory:
+        """The planned walk of one duty period, by mode (module docstring)."""
+        spec = self.spec
+        if spec.mode == "post":
+            return Trajectory(np.array([start_s, max(end_s, np.nextafter(start_s, np.inf))]),
+                              np.vstack([self.route_xy[:1], self.route_xy[:1]]))
+        if spec.mode == "area":
+            assert spec.area is not None
+            draws = (shift_draws if shift_draws is not None else Draws(0)).child(
+                int(time_index([start_s])[0]))
+            return random_search(np.asarray(spec.area, float), spec.speed_mps, start_s,
+                                 end_s, draws)
+        return back_and_forth(self.route_xy, spec.speed_mps, start_s, end_s,
+                              start_arc_m=float(u[0]) * self.route_length_m,
+                              outbound=bool(u[1] < 0.5))
 
     def position_at(self, t_s: float | FloatArray) -> FloatArray:
         """Planned position(s) at ``t_s``: (2,) or (n, 2); NaN while off duty."""
@@ -159,10 +269,23 @@ class Patrol(Sensor):
         return out[0] if np.ndim(t_s) == 0 else out
 
     def range_pieces(self, start_s: float, end_s: float, hidden: FloatArray,
-                     hidden_factor: float) -> list[tuple[FloatArray, float]]:
-        """(intervals, radius) over [start_s, end_s): day or night, hidden or not."""
-        return observer_pieces(self.daylight, start_s, end_s, self.spec.detection_range_m,
-                               self.spec.night_range_factor, hidden, hidden_factor)
+                     hidden_factor: float, target: Trajectory | None = None
+                     ) -> list[tuple[FloatArray, float]]:
+        """(intervals, radius) over [start_s, end_s): day or night, hidden or not, and
+        (with the ``target``'s trajectory and terrain) the foliage the target is in."""
+        pieces = observer_pieces(self.daylight, start_s, end_s, self.radius_m,
+                                 self.spec.night_range_factor, hidden, hidden_factor)
+        if self.terrain is None or target is None or self.spec.vegetation_cut == 0:
+            return pieces
+        t0, t1 = target.t_s[:-1], target.t_s[1:]
+        f = self.terrain.foliage_at((target.xy[:-1] + target.xy[1:]) / 2)
+        out = []
+        for value in np.unique(f):
+            legs = np.column_stack([t0[f == value], t1[f == value]])
+            legs = merge_intervals(legs[:, 0], legs[:, 1])
+            cut = 1.0 - self.spec.vegetation_cut * float(value)
+            out += [(intersect_intervals(iv, legs), r * cut) for iv, r in pieces]
+        return out
 
     def contacts(self, trajectory: Trajectory, observer: Trajectory | None = None,
                  hidden: FloatArray | None = None, hidden_factor: float = 1.0) -> FloatArray:
@@ -180,7 +303,8 @@ class Patrol(Sensor):
             if end <= start:
                 continue
             parts.append(sight_intervals(walk, trajectory,
-                                         self.range_pieces(start, end, hid, hidden_factor)))
+                                         self.range_pieces(start, end, hid, hidden_factor,
+                                                           trajectory)))
         parts = [p for p in parts if len(p)]
         if not parts:
             return np.zeros((0, 2))
@@ -223,6 +347,48 @@ class Patrol(Sensor):
         t = t[detected]
         return self.sighting_report(t, trajectory.position_at(t).reshape(-1, 2), truth, draws)
 
+    def trail_reports(self, trajectory: Trajectory, truth: int, draws: Draws,
+                      start_s: float = -np.inf) -> Reports:
+        """A dog team's reports of the group's trail (module docstring), after
+        ``start_s``; none unless ``canine``. Keyed draws per pass start (µs), on a child
+        stream: pick-up, class, noise."""
+        spec = self.spec
+        if not spec.canine or len(trajectory.t_s) < 2:
+            return Reports(self.id, np.zeros(0), np.zeros((0, 2)), np.zeros((0, 2, 2)),
+                           np.zeros(0, dtype=np.int64), np.zeros((0, 3)))
+        path = LineString(trajectory.xy)
+        arc_knots = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(trajectory.xy,
+                                                                       axis=0).T))])
+        found_t, found_xy, found_age = [], [], []
+        for walk in self.trajectories:
+            if walk.end_s <= trajectory.start_s or walk.start_s >= trajectory.end_s \
+                    + spec.trail_age_s:
+                continue
+            near = polyline_distance_intervals(walk, trajectory.xy, DOG_ESW_M / 2)
+            for a, b in near:
+                for t in (a, (a + b) / 2, b):
+                    arc = float(path.project(shapely.points(walk.position_at(t))))
+                    t_g = float(np.interp(arc, arc_knots, trajectory.t_s))
+                    age = t - t_g
+                    if 0.0 <= age <= spec.trail_age_s and t > start_s:
+                        found_t.append(t)
+                        found_xy.append(trajectory.position_at(t_g))
+                        found_age.append(age)
+                        break
+        t = np.asarray(found_t, float)
+        stream = draws.child(0xD06)
+        key = time_index(t)
+        u = stream.uniform(key, 2)
+        hit = u[:, 0] < spec.trail_pd
+        xy = np.asarray(found_xy, float).reshape(-1, 2)[hit]
+        xy = xy + spec.sigma_m * stream.normal(key, 2)[hit]
+        var = spec.sigma_m**2 + (TRAIL_SPREAD_MPS * np.asarray(found_age)[hit]) ** 2 / 2
+        _, cov = position_fix(xy[:, 0], xy[:, 1], var, var)
+        order = np.argsort(t[hit], kind="stable")
+        lik = class_evidence(PERSON, spec.class_accuracy, u[hit, 1])
+        return Reports(self.id, t[hit][order], xy[order], cov[order],
+                       np.full(int(hit.sum()), truth, dtype=np.int64), lik[order])
+
     def nuisance(self, end_s: float, rng: np.random.Generator,
                  start_s: float = 0.0) -> Reports:
         """False sightings: Poisson over the time on duty within [start_s, end_s),
@@ -237,7 +403,7 @@ class Patrol(Sensor):
         cum = np.concatenate([[0.0], np.cumsum(lengths)])
         which = np.clip(np.searchsorted(cum, s, side="right") - 1, 0, max(len(duty) - 1, 0))
         t = duty[which, 0] + (s - cum[which]) if n else np.zeros(0)
-        r = spec.detection_range_m * np.sqrt(rng.random(n))
+        r = self.radius_m * np.sqrt(rng.random(n))
         ang = 2 * np.pi * rng.random(n)
         u_class = rng.random(n)
         xy = self.position_at(t).reshape(-1, 2) + r[:, None] * np.column_stack(
@@ -248,5 +414,9 @@ class Patrol(Sensor):
                        class_evidence(ANIMAL, spec.class_accuracy, u_class))
 
     def coverage(self) -> BaseGeometry:
-        """The band the patrol can see from its route (by day)."""
-        return LineString(self.route_xy).buffer(self.spec.detection_range_m)
+        """The area the patrol can see from its route, area or post (by day)."""
+        if self.spec.mode == "area" and self.spec.area is not None:
+            return Polygon(self.spec.area).buffer(self.radius_m)
+        if self.spec.mode == "post":
+            return shapely.Point(self.route_xy[0]).buffer(self.radius_m)
+        return LineString(self.route_xy).buffer(self.radius_m)

@@ -1,32 +1,66 @@
 """Ground surveillance radar: a sector scanned every ``revisit_s``.
 
-Model (a documented simplification, on top of `sensors.sector`). Pd per scan in
-clear line of sight follows the fourth-power range law: the echo's signal-to-noise
-ratio falls as R⁻⁴ [D] (DOMAIN §2.3), and for a fluctuating (Swerling I) target at
-high SNR ``ln Pd ∝ -1/SNR ∝ R⁴``, so
+Model (a documented simplification, on top of `sensors.sector`).
 
-    Pd(R) = pd_at_1km ** ((R / 1 km) ** 4),
+Range from the radar equation. The echo's signal-to-noise ratio of a target of
+cross-section σ at range R is ``SNR = SNR₁ₖₘ · σ / 1 m² · (1 km / R)⁴`` [D]
+(DOMAIN §2.3: R ∝ σ^¼, a 16× larger σ doubles the range); a group's σ is the sum of
+its members' (incoherent), each ``person_rcs_m2`` (0.5–1 m² [DOMAIN §2.1]).
 
-which equals ``pd_at_1km`` at 1 km, tends to 1 close in and to 0 far out (with the
-default 0.9 it is 0.19 at 2 km and 1e-3 at 3 km; a radar meant to see people at
-4 km needs ``pd_at_1km`` ≈ 0.999, giving 0.77 there). Beyond ``max_range_m`` it is
-0. Foliage blocks the beam with ``P_LOS = exp(-foliage_m / foliage_length_m)``;
-the default L = 30 m makes 100 m of forest (foliage 0.8) pass 7 % of scans, in line
-with forest cutting single-pulse Pd below 0.1 [Forest-radar]. Day and night do not
-matter [G]. Range noise ``sigma_range_m``, azimuth noise ``sigma_bearing_deg``
-(~1° [PSR-wiki] [G]).
+Pd per scan. A Swerling I target (Rayleigh-fluctuating, scan to scan) against a
+threshold set for a false-alarm probability Pfa has ``Pd = Pfa^(1 / (1 + SNR))``
+(Swerling 1960; Skolnik, *Introduction to Radar Systems*, 3rd ed., §2.8). The
+fluctuation is drawn independently per scan; the sight line is not (it is fixed per
+replication, `sensors.common.SightLines`, with ``P(open) = exp(-foliage_m / L)``,
+L = 30 m: 100 m of forest (foliage 0.8) is open for 7 % of positions, in line with
+forest cutting single-pulse Pd below 0.1 [Forest-radar]). Beyond ``max_range_m``: 0.
+
+Doppler. Only the radial component of the target's velocity shows: a walker whose
+radial speed is under ``min_speed_mps`` — standing, or walking across the beam — is
+rejected with the ground clutter.
+
+Light does not matter; fog does not either; rain adds clutter (below) and its
+attenuation is neglected at the X/Ku band ranges used here [G] (DOMAIN §2.2).
+
+Clutter. Besides animals (`sensors.sector`), wind-blown vegetation and rain give
+*clutter episodes*: ``clutter_per_day`` a day in calm, clear weather, more with wind
+(+50 % per m/s above 3 m/s) and in rain (×3) [PSR-wiki] [G]. Each is a fixed point
+uniform over the sector that passes the Doppler filter for an exponential time of mean
+`CLUTTER_DWELL_S`, giving a plot on each scan with probability `CLUTTER_PD`: enough for
+the tracker to confirm a false track.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from sensors.base import FloatArray
-from sensors.sector import SectorSensor
+from sensors.base import FloatArray, Reports
+from sensors.common import ANIMAL, NuisanceProfile, class_evidence, nuisance_times, up_mask
+from sensors.geometry import look_times
+from sensors.sector import Looks, SectorSensor
 from sim.ground.daylight import Daylight
+from sim.ground.keyed import Draws
 from sim.ground.measurements import range_bearing
 from sim.ground.specs import RadarSpec
 from sim.ground.terrain import Terrain
+from sim.ground.trajectory import Trajectory
+
+#: Exponent of range in the radar equation (SNR ∝ R^-4, two-way spreading) [D].
+RANGE_EXPONENT = 4.0
+#: Mean duration of a clutter episode, s, and its plot probability per scan [G].
+CLUTTER_DWELL_S = 60.0
+CLUTTER_PD = 0.6
+
+
+def swerling1_pd(snr: FloatArray, pfa: float) -> FloatArray:
+    """Pd of a Swerling I target at signal-to-noise ratio ``snr`` (linear), (n,).
+
+    Examples
+    --------
+    >>> round(float(swerling1_pd(np.array([130.0]), 1e-6)[0]), 3)
+    0.9
+    """
+    return np.power(pfa, 1.0 / (1.0 + np.asarray(snr, float)))
 
 
 class Radar(SectorSensor):
@@ -34,31 +68,47 @@ class Radar(SectorSensor):
 
     kind = "radar"
     spec: RadarSpec
+    #: Animals at dusk and dawn (×3), half as many by day [G]; wind and rain are
+    #: modelled as clutter episodes instead (module docstring).
+    NUISANCE = NuisanceProfile(notes="animals: crepuscular [G]")
+    CLUTTER = NuisanceProfile(day=1.0, night=1.0, dusk_dawn=1.0, wind_gain_per_mps=0.5,
+                              weather_factor=(1.0, 3.0, 1.0, 1.5),
+                              notes="wind-blown vegetation, rain clutter [PSR-wiki] [G]")
 
     @classmethod
     def from_spec(cls, spec: RadarSpec, terrain: Terrain | None = None,
-                  daylight: Daylight | None = None, duration_s: float | None = None) -> Radar:
+                  daylight: Daylight | None = None, duration_s: float | None = None,
+                  draws: Draws | None = None) -> Radar:
         """Build from the spec and the run's collaborators (see `sensors.registry`)."""
-        return cls(spec, terrain)
+        return cls(spec, terrain, daylight, draws, duration_s)
 
-    def __init__(self, spec: RadarSpec, terrain: Terrain | None = None) -> None:
-        super().__init__(spec, terrain)
+    def snr(self, range_m: FloatArray, size: int = 1) -> FloatArray:
+        """Signal-to-noise ratio (linear) of a group of ``size`` at ``range_m`` (n,)."""
+        r = np.maximum(np.asarray(range_m, float), 1.0)
+        sigma = self.spec.person_rcs_m2 * max(int(size), 1)
+        return 10 ** (self.spec.snr_1km_db / 10) * sigma * (1_000.0 / r) ** RANGE_EXPONENT
 
     def pd(self, range_m: FloatArray, t_s: FloatArray | None = None,
            size: int = 1) -> FloatArray:
-        """Pd per scan in clear line of sight of a group of ``size`` persons:
-        ``pd_at_1km ** ((R / 1 km) ** 4 / size)``.
-
-        −ln Pd grows as 1 / SNR and the radar equation gives SNR ∝ σ / R⁴; a group's
-        radar cross-section is the sum of its members' (incoherent), σ ∝ size [G].
-        """
+        """Pd per scan in clear line of sight (Swerling I, module docstring)."""
         r = np.asarray(range_m, float)
-        p = np.power(self.spec.pd_at_1km, (r / 1_000.0) ** 4 / max(int(size), 1))
+        p = swerling1_pd(self.snr(r, size), self.spec.pfa)
         return np.where(r <= self.spec.max_range_m, p, 0.0)
 
-    def motion_factor(self, speed_mps: FloatArray) -> FloatArray:
-        """Doppler processing rejects still targets: 0 below ``min_speed_mps``, else 1."""
-        return (np.asarray(speed_mps, float) >= self.spec.min_speed_mps).astype(float)
+    def radial_speed(self, trajectory: Trajectory, t_s: FloatArray,
+                     d: FloatArray) -> FloatArray:
+        """|v · d̂| (n,), m/s: the mover's speed along the line of sight ``d`` (n, 2)."""
+        t0, _, _, v = trajectory.legs
+        leg = np.clip(np.searchsorted(t0, t_s, side="right") - 1, 0, len(t0) - 1)
+        rng = np.maximum(np.hypot(d[:, 0], d[:, 1]), 1e-9)
+        return np.abs(np.einsum("ij,ij->i", v[leg], d)) / rng
+
+    def detect(self, looks: Looks, trajectory: Trajectory, draws: Draws,
+               size: int) -> tuple[np.ndarray, FloatArray]:
+        """Fluctuation drawn per scan, sight line fixed, Doppler on radial speed."""
+        moving = self.radial_speed(trajectory, looks.t_s, looks.d) >= self.spec.min_speed_mps
+        hit = (looks.u[:, 0] < self.pd(looks.range_m, looks.t_s, size)) & moving
+        return hit & self.open_at(trajectory, looks, hit), np.asarray(self.spec.class_accuracy)
 
     def measured_range_m(self, range_m: FloatArray, z: FloatArray) -> FloatArray:
         """Range plus Gaussian noise of ``sigma_range_m``."""
@@ -69,3 +119,32 @@ class Radar(SectorSensor):
         """The unbiased converted measurement of `sim.ground.measurements.range_bearing`."""
         return range_bearing(self.position, range_m, bearing_rad, self.spec.sigma_range_m,
                              np.radians(self.spec.sigma_bearing_deg))
+
+    def clutter(self, end_s: float, rng: np.random.Generator,
+                start_s: float = 0.0) -> Reports:
+        """Clutter plots of [start_s, end_s) (module docstring). Draws: counts, times,
+        radius, angle, dwell, then per episode its scans' plot and noise draws."""
+        spec = self.spec
+        t = nuisance_times(end_s, spec.clutter_per_day, rng, start_s, self.conditions,
+                           self.CLUTTER)
+        n = len(t)
+        r = spec.max_range_m * np.sqrt(rng.random(n))
+        bearing = np.radians(spec.heading_deg + spec.fov_deg * (rng.random(n) - 0.5))
+        dwell = rng.exponential(CLUTTER_DWELL_S, n)
+        iv = np.column_stack([t, t + dwell])
+        tk, which = look_times(iv, spec.revisit_s, self.phase_s)
+        keep = rng.random(len(tk)) < CLUTTER_PD
+        tk, which = tk[keep], which[keep]
+        z = rng.standard_normal((len(tk), 2))
+        xy, cov = self._measure(r[which], bearing[which], z)
+        lik = class_evidence(ANIMAL, spec.class_accuracy, rng.random(len(tk)))
+        return Reports(self.id, tk, xy, cov, np.full(len(tk), -1, dtype=np.int64), lik)
+
+    def nuisance(self, end_s: float, rng: np.random.Generator,
+                 start_s: float = 0.0) -> Reports:
+        """Animals (seen like movers) and clutter episodes; none while down."""
+        rep = Reports.concat(self.id, [super().nuisance(end_s, rng, start_s),
+                                       self.clutter(end_s, rng, start_s)])
+        up = up_mask(self.down_s, rep.t_s)
+        return Reports(self.id, rep.t_s[up], rep.xy[up], rep.cov[up], rep.truth[up],
+                       rep.class_lik[up])

@@ -1,39 +1,43 @@
-"""What radars and cameras share: a sector watched by scans on a fixed clock.
+"""What radars and cameras share: a sector watched on a fixed look clock.
 
 A sector sensor at ``position`` watches the sector of radius ``max_range_m``
 centred on ``heading_deg`` with width ``fov_deg``. It looks at fixed times
 ``phase_s + k·revisit_s`` (a radar's antenna revolution, a camera's analytics
-cycle), whether or not anyone is there; a mover inside the sector at a look is
-detected with probability ``Pd(range, time) · P_LOS``, where
-``P_LOS = exp(-foliage_m / L)`` is the chance the sight line gets through the
-foliage it crosses (`sim.ground.terrain.Terrain.foliage_m`, density-weighted metres)
-[Forest-radar] [G]. Looks are independent trials: ``revisit_s`` is meant to be long
-enough to decorrelate them (do not use the frame rate [G], DOMAIN §3.3 item 5).
+cycle), whether or not anyone is there. Whether a look can see the mover at all
+depends on the sensor's *fixed* sight line (`sensors.common.SightLines`: drawn once
+per replication, the same at every look at one spot) and, for a failed sensor, on its
+health (`sensors.common.downtime`). Subclasses decide detection among the looks that
+can see: a radar by an independent fluctuation draw per scan (`sensors.radar`), a
+camera by time-limited search over its dwell (`sensors.camera`).
 
 The measurement is range and bearing with Gaussian noise, turned into a Cartesian
-point and covariance by the fusion core's conversions
-(`sim.ground.measurements`). Subclasses say how Pd falls with range, how the
-range is measured and which conversion applies.
+point and covariance by the fusion core's conversions (`sim.ground.measurements`).
 """
 
 from __future__ import annotations
 
 from abc import abstractmethod
+from dataclasses import dataclass
 
 import numpy as np
 from shapely.geometry import Polygon
 
-from sensors.base import FloatArray, Reports, Sensor
+from sensors.base import FloatArray, IntArray, Reports, Sensor
 from sensors.common import (
     ANIMAL,
     PERSON,
+    Conditions,
+    NuisanceProfile,
+    SightLines,
     class_evidence,
     default_phase_s,
-    foliage_along,
-    has_foliage,
+    failures,
+    field_key,
     nuisance_times,
+    up_mask,
 )
 from sensors.geometry import look_times, sector_intervals, sector_polygon_xy
+from sim.ground.daylight import Daylight
 from sim.ground.keyed import Draws
 from sim.ground.specs import CameraSpec, RadarSpec
 from sim.ground.terrain import Terrain
@@ -51,22 +55,41 @@ def _animal_evidence(person_lik: FloatArray) -> FloatArray:
     return person_lik[:, [ANIMAL, 1, PERSON]]
 
 
+@dataclass(frozen=True)
+class Looks:
+    """The looks of one sensor at one mover: times, look numbers, exposure interval
+    (index), offsets from the sensor, and keyed uniforms (detection, class) and normals
+    (range, bearing). Whether each sight line is open: `SectorSensor.open_at`."""
+
+    t_s: FloatArray
+    k: IntArray
+    interval: IntArray
+    d: FloatArray
+    range_m: FloatArray
+    u: FloatArray
+    z: FloatArray
+
+
 class SectorSensor(Sensor):
     """Base of `sensors.radar.Radar` and `sensors.camera.Camera`."""
 
-    def __init__(self, spec: RadarSpec | CameraSpec, terrain: Terrain | None = None) -> None:
+    #: How this class's nuisance rate varies (each subclass states its own).
+    NUISANCE = NuisanceProfile()
+
+    def __init__(self, spec: RadarSpec | CameraSpec, terrain: Terrain | None = None,
+                 daylight: Daylight | None = None, draws: Draws | None = None,
+                 duration_s: float | None = None) -> None:
         self.spec = spec
         self.id = spec.id
         self.terrain = terrain
+        self.conditions = Conditions(daylight)
         self.position = np.asarray(spec.position_m, dtype=float)
         self.phase_s = (spec.phase_s if spec.phase_s is not None
                         else default_phase_s(spec.id, spec.revisit_s))
-        self._sees_foliage = has_foliage(terrain)
-
-    @abstractmethod
-    def pd(self, range_m: FloatArray, t_s: FloatArray, size: int = 1) -> FloatArray:
-        """Pd per look in clear line of sight at ranges (n,), m, and times (n,), s, of
-        a group of ``size`` persons."""
+        self.field = draws if draws is not None else field_key(spec.id)
+        self.sight = SightLines(terrain, self.position, spec.foliage_length_m, self.field)
+        horizon = duration_s if duration_s is not None else 0.0
+        self.down_s, self.health_delay_s = failures(spec, horizon, self.field)
 
     @abstractmethod
     def measured_range_m(self, range_m: FloatArray, z: FloatArray) -> FloatArray:
@@ -78,9 +101,14 @@ class SectorSensor(Sensor):
         """Measured range and bearing (n,) → positions (n, 2), m, and covariances
         (n, 2, 2), m²."""
 
-    def p_los(self, foliage_m: FloatArray) -> FloatArray:
-        """Probability the sight line gets through ``foliage_m`` (n,) of foliage."""
-        return np.exp(-np.asarray(foliage_m, float) / self.spec.foliage_length_m)
+    @abstractmethod
+    def detect(self, looks: Looks, trajectory: Trajectory, draws: Draws,
+               size: int) -> tuple[np.ndarray, FloatArray]:
+        """Which looks (n,) detect the mover, and the class accuracy of each look."""
+
+    def sees(self, xy: FloatArray) -> np.ndarray:
+        """Whether the fixed sight line to each point (n, 2) is open."""
+        return self.sight.open(xy)
 
     def exposure(self, trajectory: Trajectory) -> FloatArray:
         """Intervals (n, 2), s, when the mover is inside the sector."""
@@ -88,40 +116,42 @@ class SectorSensor(Sensor):
         return sector_intervals(trajectory, self.position, s.max_range_m, s.heading_deg,
                                 s.fov_deg)
 
+    def looks(self, trajectory: Trajectory, draws: Draws) -> Looks:
+        """Every look at the mover in the sector while the sensor is up."""
+        spec = self.spec
+        t, interval = look_times(self.exposure(trajectory), spec.revisit_s, self.phase_s)
+        up = up_mask(self.down_s, t)
+        t, interval = t[up], interval[up]
+        k = np.round((t - self.phase_s) / spec.revisit_s).astype(np.int64)
+        d = trajectory.position_at(t).reshape(-1, 2) - self.position
+        return Looks(t, k, interval, d, np.hypot(d[:, 0], d[:, 1]), draws.uniform(k, 2),
+                     draws.normal(k, 2))
+
+    def open_at(self, trajectory: Trajectory, looks: Looks, where: np.ndarray) -> np.ndarray:
+        """Whether the fixed sight line is open (n,) at the looks; evaluated only where
+        ``where`` (n,) is True (elsewhere True): sight lines cost ~18 µs each, and only
+        looks the rest of the model would pass need one."""
+        out = np.ones(len(looks.t_s), dtype=bool)
+        if self.sight.clear or not where.any():
+            return out
+        out[where] = self.sight.open_along(trajectory, looks.t_s[where])
+        return out
+
     def observe(self, trajectory: Trajectory, truth: int, draws: Draws,
                 start_s: float = -np.inf, size: int = 1) -> Reports:
-        """One trial per look inside the sector after ``start_s``. Keyed draws per look
-        number k: detection and class (uniforms), range/bearing noise (normals)."""
-        spec = self.spec
-        t, _ = look_times(self.exposure(trajectory), spec.revisit_s, self.phase_s)
-        t = t[t > start_s]
-        if len(t) == 0:
+        """The detecting looks after ``start_s`` (the looks before are computed too, so a
+        camera's search over a dwell that began earlier keeps its state)."""
+        lk = self.looks(trajectory, draws)
+        if not len(lk.t_s):
             return Reports.empty(self.id)
-        k = np.round((t - self.phase_s) / spec.revisit_s).astype(np.int64)
-        u2 = draws.uniform(k, 2)
-        u, u_class = u2[:, 0], u2[:, 1]
-        z = draws.normal(k, 2)
-        d = trajectory.position_at(t) - self.position
-        range_m = np.hypot(d[:, 0], d[:, 1])
-        p = self.pd(range_m, t, size) * self.motion_factor(trajectory.speed_at(t))
-        # Line of sight only matters for looks the range law already passes
-        # (u < Pd·P_LOS implies u < Pd): the same decisions, far fewer sight lines.
-        candidate = u < p
-        if self._sees_foliage and self.terrain is not None and candidate.any():
-            p = p.copy()
-            p[candidate] *= self.p_los(foliage_along(self.terrain, self.position, trajectory,
-                                                     t[candidate]))
-        detected = u < p
-        bearing = np.arctan2(d[:, 1], d[:, 0])
-        xy, cov = self._measure(range_m[detected], bearing[detected], z[detected])
-        return Reports(self.id, t[detected], xy, cov,
-                       np.full(len(xy), truth, dtype=np.int64),
-                       class_evidence(PERSON, spec.class_accuracy, u_class)[detected])
-
-    def motion_factor(self, speed_mps: FloatArray) -> FloatArray:
-        """Multiplier of Pd for a mover at ``speed_mps`` (n,): 1 (imagers see a still
-        target); radars override it (Doppler)."""
-        return np.ones(np.shape(speed_mps))
+        detected, accuracy = self.detect(lk, trajectory, draws, size)
+        detected = detected & (lk.t_s > start_s)
+        bearing = np.arctan2(lk.d[:, 1], lk.d[:, 0])
+        xy, cov = self._measure(lk.range_m[detected], bearing[detected], lk.z[detected])
+        lik = class_evidence(PERSON, np.broadcast_to(accuracy, lk.t_s.shape)[detected],
+                             lk.u[detected, 1])
+        return Reports(self.id, lk.t_s[detected], xy, cov,
+                       np.full(len(xy), truth, dtype=np.int64), lik)
 
     def _measure(self, range_m: FloatArray, bearing_rad: FloatArray,
                  z: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -135,14 +165,16 @@ class SectorSensor(Sensor):
                 start_s: float = 0.0) -> tuple[list[Trajectory], list[Draws]]:
         """The nuisance animals of [start_s, end_s) and each one's look stream.
 
-        ``nuisance_per_day`` animals (deer, boar, elk [OIG-06-15]) enter the sector per
-        day: each appears at a uniform time at a point uniform over the sector's area
-        and walks a straight line in a uniform direction at `ANIMAL_SPEED_MPS` for an
-        exponential time of mean `ANIMAL_DWELL_S` [G]. Draws: count, times, radius,
-        angle, heading, dwell, look-stream keys.
+        Animals (deer, boar, elk [OIG-06-15]) enter the sector at the class's
+        time-varying rate (`NUISANCE`: most at dusk and dawn); each appears at a point
+        uniform over the sector's area and walks a straight line in a uniform
+        direction at `ANIMAL_SPEED_MPS` for an exponential time of mean
+        `ANIMAL_DWELL_S` [G]. Draws: counts, times, radius, angle, heading, dwell,
+        look-stream keys.
         """
         spec = self.spec
-        t = nuisance_times(end_s, spec.nuisance_per_day, rng, start_s)
+        t = nuisance_times(end_s, spec.nuisance_per_day, rng, start_s, self.conditions,
+                           self.NUISANCE)
         n = len(t)
         r = spec.max_range_m * np.sqrt(rng.random(n))
         bearing = np.radians(spec.heading_deg + spec.fov_deg * (rng.random(n) - 0.5))
@@ -160,9 +192,10 @@ class SectorSensor(Sensor):
                  start_s: float = 0.0) -> Reports:
         """The animals of `animals`, seen look by look like any mover.
 
-        The sensor observes each with its own Pd, line of sight and look clock, so an
-        animal seen on several looks makes a track — false tracks at the rate the
-        clutter implies — declared as an animal with the sensor's class accuracy.
+        The sensor observes each with its own detection model, sight lines and look
+        clock, so an animal seen on several looks makes a track — false tracks at the
+        rate the clutter implies — declared as an animal with the sensor's class
+        accuracy.
         """
         parts = []
         for walk, draws in zip(*self.animals(end_s, rng, start_s), strict=True):

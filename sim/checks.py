@@ -28,7 +28,16 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sim.ground.specs import CameraSpec, FenceSpec, RadarSpec, Scenario, SeismicSpec
+from sim.ground.specs import (
+    CameraSpec,
+    DragRoadSpec,
+    FenceSpec,
+    FibreSpec,
+    MicrowaveSpec,
+    RadarSpec,
+    Scenario,
+    SeismicSpec,
+)
 
 Pt = tuple[float, float]
 
@@ -298,6 +307,11 @@ def _check_bounds(scenario: Scenario) -> None:
                         MAX_REACH_M, "m")]
         if isinstance(sensor, SeismicSpec):
             limits.append((f"sensors.{s}.radius_m", sensor.radius_m, None, MAX_REACH_M, "m"))
+        for name in ("radius_m", "range_m", "vehicle_range_m", "person_range_m",
+                     "sigma_along_m"):
+            reach = getattr(sensor, name, None)
+            if reach is not None and not isinstance(sensor, FenceSpec | SeismicSpec):
+                limits.append((f"sensors.{s}.{name}", reach, None, MAX_REACH_M, "m"))
     for r, patrol in enumerate(scenario.patrols):
         limits += [(f"patrols.{r}.speed_mps", patrol.speed_mps, None, MAX_SPEED_MPS, "m/s"),
                    (f"patrols.{r}.sigma_m", patrol.sigma_m, None, MAX_REACH_M, "m"),
@@ -392,9 +406,12 @@ def _placed(scenario: Scenario) -> Iterable[tuple[str, Pt]]:
     Lines and routes vertex by vertex (``sensors.0.line.3``).
     """
     for s, sensor in enumerate(scenario.sensors):
-        if isinstance(sensor, FenceSpec):
+        if isinstance(sensor, FenceSpec | FibreSpec | DragRoadSpec):
             yield from ((f"sensors.{s}.line.{i}", p) for i, p in enumerate(sensor.line))
-        elif getattr(sensor, "position_m", None) is not None:
+        elif isinstance(sensor, MicrowaveSpec):
+            yield f"sensors.{s}.tx_m", sensor.tx_m
+            yield f"sensors.{s}.rx_m", sensor.rx_m
+        else:
             yield f"sensors.{s}.position_m", sensor.position_m
     for t, team in enumerate(scenario.response.teams):
         yield f"response.teams.{t}.base_m", team.base_m

@@ -24,7 +24,14 @@ from __future__ import annotations
 
 import math
 
-from sim.ground.specs import FenceSpec, Scenario, ShiftSpec, parse_clock_h
+from sim.ground.specs import (
+    DragRoadSpec,
+    FenceSpec,
+    FibreSpec,
+    Scenario,
+    ShiftSpec,
+    parse_clock_h,
+)
 
 DAYS_PER_YEAR = 365.25
 _DAY_S = 86_400.0
@@ -59,7 +66,8 @@ def cost_breakdown(scenario: Scenario) -> dict[str, float] | None:
         unit = costs.sensors.get(spec.kind)
         if unit is None:
             continue
-        amount = _line_km(spec.line) if isinstance(spec, FenceSpec) else 1.0
+        amount = (_line_km(spec.line) if isinstance(spec, FenceSpec | FibreSpec | DragRoadSpec)
+                  else 1.0)
         per_year = unit.capital_eur / unit.lifetime_years + unit.operating_eur_per_year
         sensors += amount * per_year / DAYS_PER_YEAR
     patrol_hours = sum(shift_hours(s) for p in scenario.patrols for s in p.shifts)

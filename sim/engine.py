@@ -15,6 +15,9 @@ components:
    revised at t.
 3. **Nuisance**: every day, each source draws that day's nuisance alarms from its
    stream for the day (``sensor/<id>/nuisance/day-<k>``).
+   **Failures**: a sensor with an MTBF is down at times drawn once per replication
+   (``sensor/<id>/field``); its health reports travel on its link and are the only way
+   the command learns of it (`sim.world.World.schedule_health`).
 4. **Patrols** go on duty and off duty at their shift times.
 5. **Horizon**: crossings start during ``duration``; the run then continues until
    every group has arrived, turned back or been apprehended (at most `TAIL_CAP_S`
@@ -68,7 +71,8 @@ LOCAL_NODE = "post-1"
 
 #: Sensor kinds whose every trigger is an alarm at the console (`command.alerts`); a
 #: neighbour's warning too.
-ALARM_KINDS = frozenset({"fence", "seismic", "neighbour"})
+ALARM_KINDS = frozenset({"fence", "seismic", "fibre", "microwave", "pir", "acoustic",
+                         "dragroad", "neighbour"})
 
 #: The run goes on at most this long after ``duration`` for groups still walking, s.
 TAIL_CAP_S = 2 * 86_400.0
@@ -131,7 +135,8 @@ def build_sources(scenario: Scenario, terrain: Terrain, daylight: Daylight, unti
                   factory: SensorFactory, streams: RandomStreams) -> list[Sensor]:
     """The sensors (then the neighbour's early warning, if on) then the patrols, in
     scenario order (their index is the integer id)."""
-    sources = [factory(spec, terrain, daylight, duration_s=until_s)
+    sources = [factory(spec, terrain, daylight, duration_s=until_s,
+                       draws=streams.draws(f"sensor/{spec.id}/field"))
                for spec in scenario.sensors]
     if scenario.layers.neighbour is not None:
         sources.append(Neighbour(scenario.layers.neighbour))
@@ -149,7 +154,8 @@ def run_replication(scenario: Scenario, seed: int, replication: int = 0, *,
     ----------
     scenario : the validated scenario
     seed, replication : non-negative integers
-    sensor_factory : ``factory(spec, terrain, daylight, duration_s=..., [shift_draws=...])``
+    sensor_factory : ``factory(spec, terrain, daylight, duration_s=..., [draws=...],
+        [shift_draws=...])``
         → `Sensor`; default `sensors.registry.build_sensor` (tests inject fakes)
     """
     streams = RandomStreams(seed, replication)
@@ -213,6 +219,8 @@ def run_replication(scenario: Scenario, seed: int, replication: int = 0, *,
         else:
             operators.submit(alert)
 
+    world.on_health.append(operators.sensor_health)
+    world.schedule_health()
     alarm_sensors = frozenset(i for i, s in enumerate(sources) if s.kind in ALARM_KINDS)
     patrols = {i: s.id for i, s in enumerate(sources) if s.kind == "patrol"}
     rule = AlertRule(cmd.alert_min_reports, log, raised, alarm_sensors, patrols)

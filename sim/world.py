@@ -64,7 +64,7 @@ from shapely.geometry import LineString
 
 from sensors.base import Reports, Sensor
 from sensors.camera import Camera
-from sensors.common import night_intervals
+from sensors.common import night_intervals, up_mask
 from sensors.geometry import complement_intervals, intersect_intervals, sight_intervals
 from sensors.patrol import Patrol, back_and_forth, observer_pieces
 from sim.comms import Link, Route
@@ -78,6 +78,7 @@ from sim.ground.events import (
     GroupReacted,
     ReportLost,
     ReportReceived,
+    SensorHealth,
     Sighting,
     TurnedBack,
 )
@@ -188,12 +189,14 @@ class World:
         self.fixed = [(i, s) for i, s in enumerate(self.sources) if s.kind != "patrol"]
         self.patrol_of: dict[str, tuple[int, Patrol]] = {
             s.id: (i, s) for i, s in enumerate(self.sources) if isinstance(s, Patrol)}
+        self.canine = [(i, p) for i, p in self.patrol_of.values() if p.spec.canine]
         self.team_specs = {t.id: t for t in teams}
         self.movers: dict[str, Mover] = {}
         self.groups: list[Mover] = []
         self.observers: list[Mover] = []
         self.report_truth: list[int] = []
         self.on_apprehended: list[Callable[[str, int], None]] = []
+        self.on_health: list[Callable[[int, bool], None]] = []
         self._see: dict[str, Callable[[Contact], None]] = {}
         self._tokens: dict[tuple[str, str], int] = {}
         self._last_sight: dict[tuple[str, str], float] = {}
@@ -257,6 +260,29 @@ class World:
                          reports.class_lik[k], rid)
         return arrive
 
+    def schedule_health(self) -> None:
+        """Send every source's health reports (`Sensor.health_reports`: a failure once
+        noticed, a repair when done) over its link; on arrival the event is logged and
+        the command told (``on_health(source, up)``) — the only way it learns that a
+        sensor is down. A lost health message is noticed and resent one health-report
+        delay later."""
+        for idx, sensor in enumerate(self.sources):
+            t, up = sensor.health_reports()
+            if not len(t):
+                continue
+            arrival = self.links[idx].send(t)
+            arrival = np.where(np.isnan(arrival), t + sensor.health_delay_s, arrival)
+            for at, flag in zip(arrival.tolist(), up.tolist(), strict=True):
+                self.env.timeout(max(at - self.env.now, 0.0)).callbacks.append(
+                    self._health(idx, sensor.id, bool(flag)))
+
+    def _health(self, idx: int, name: str, up: bool) -> Callable[[simpy.Event], None]:
+        def arrive(_event: simpy.Event) -> None:
+            self.log.record(SensorHealth(self.env.now, name, up))
+            for hook in self.on_health:
+                hook(idx, up)
+        return arrive
+
     def nuisance_day(self, day: int) -> None:
         """Draw and schedule every source's nuisance alarms of day ``day`` (its own
         stream per day: alarm times never depend on when the run ends)."""
@@ -291,6 +317,12 @@ class World:
             reports = sensor.observe(m.trajectory, m.truth, draws, start_s, m.size)
             if len(reports):
                 m.feeds.append(_Feed(self, m, idx, reports))
+        for idx, dogs in self.canine:      # dog teams find trails hours old
+            trail = dogs.trail_reports(m.trajectory, m.truth,
+                                       self.streams.draws(f"patrol/{dogs.id}/trail/{m.id}"),
+                                       start_s)
+            if len(trail):
+                m.feeds.append(_Feed(self, m, idx, trail))
 
     def _schedule_end(self, m: Mover) -> None:
         assert m.trajectory is not None
@@ -634,10 +666,12 @@ class World:
     def look(self, camera: int, xy: FloatArray, t_s: float, radius_m: float) -> int:
         """Persons an operator recognises through camera ``camera`` within
         ``radius_m`` of ``xy`` at ``t_s``: each group there, in the camera's sector, is
-        recognised with the camera's recognition probability at its range times the
-        chance its sight line clears the foliage (keyed draw per group and time)."""
+        recognised with the camera's recognition probability at its range if the
+        camera's fixed sight line to it is open (keyed draw per group and time)."""
         cam = self.sources[camera]
         assert isinstance(cam, Camera)
+        if not up_mask(cam.down_s, np.array([t_s]))[0]:
+            return 0            # a failed camera shows nothing
         view = cam.coverage()
         seen = 0
         for g in self.groups:
@@ -647,10 +681,10 @@ class World:
             if float(np.hypot(*(p - xy))) > radius_m or not shapely.contains_xy(
                     view, float(p[0]), float(p[1])):
                 continue
+            if not cam.sees(p[None, :])[0]:
+                continue        # the camera's fixed sight line to the spot is blocked
             rng_m = float(np.hypot(*(p - cam.position)))
             prob = float(cam.recognition_p(np.array([rng_m]), np.array([t_s]))[0])
-            if cam.terrain is not None:
-                prob *= float(cam.p_los(cam.terrain.foliage_m(cam.position, p[None, :]))[0])
             u = float(self.streams.draws(f"sensor/{cam.id}/verify/{g.id}")
                       .uniform(time_index([t_s]), 1)[0, 0])
             if u < prob:

@@ -74,6 +74,16 @@ class ReportLost(Record):
     truth: int
 
 
+@dataclass(frozen=True, slots=True)
+class SensorHealth(Record):
+    """A sensor's health report reached the command (``t_s`` = arrival): ``up`` False
+    when a failure has been noticed (a missed heartbeat), True when it is repaired."""
+
+    kind: ClassVar[str] = "sensor_health"
+    sensor: str
+    up: bool
+
+
 #: ``truth`` of a record written by the command layer before the scorer fills it in.
 UNKNOWN_TRUTH = -2
 

@@ -255,11 +255,26 @@ class SensorSpec(Spec):
 
     id: str = Field(min_length=1, description="stable id with a kind prefix, e.g. radar-03")
     nuisance_per_day: NonNegativeFloat = Field(
-        2.0, description="Poisson rate of nuisance alarms (animals, wind) [PSR-wiki] [G]")
+        2.0, description="Poisson rate of nuisance alarms (animals, wind) on a calm, clear "
+        "night; time of day and weather scale it (each sensor class's profile) "
+        "[PSR-wiki] [AZRep-2013] [G]")
+    mtbf_h: PositiveFloat | None = Field(
+        None, description="mean time between failures, h (exponential); none: never "
+        "fails. Down time is reported to the command by health reports (DOMAIN §2.4)")
+    mttr_h: PositiveFloat = Field(
+        8.0, description="mean time to repair, h (exponential) [G]")
+    health_report_s: PositiveFloat = Field(
+        300.0, description="a failure is noticed and reported (missed heartbeat) this "
+        "long after it happens, s [G]")
+
+
+PHASE_FIELD = Field(
+    None, description="offset of the look clock (looks at phase + k·revisit_s); "
+    "default: a fixed fraction of revisit_s derived from the id")
 
 
 class FenceSpec(SensorSpec):
-    """A line sensor on a fence or buried fibre: alarms when a group crosses the line.
+    """A fence-mounted line sensor: alarms when a group climbs or cuts the fence.
 
     Localisation is a point on the line: long along it (zone length), tight across.
     """
@@ -276,11 +291,29 @@ class FenceSpec(SensorSpec):
         "(person/vehicle/animal) is right; 1/3 says nothing [G]")
 
 
-class CameraSpec(SensorSpec):
-    """A day/thermal camera on a pole or tower with video analytics.
+class FibreSpec(SensorSpec):
+    """Buried fibre read by distributed acoustic sensing (DAS): footsteps near the line."""
 
-    Pd per look follows the Johnson/TTPF curve with ``r50_m`` the range of 50 %
-    detection [Johnson-Opgal]; looks are ``revisit_s`` apart (not every frame).
+    kind: Literal["fibre"] = "fibre"
+    line: list[Point] = Field(min_length=2, description="polyline of the cable, metres")
+    radius_m: PositiveFloat = Field(
+        10.0, description="footsteps are sensed within this distance of the cable "
+        "[OptaSense]")
+    pd: Probability = Field(0.9, description="probability a pass within the radius "
+                            "alarms [G]")
+    sigma_along_m: PositiveFloat = Field(5.0, description="localisation along the cable, "
+                                         "metres [OptaSense]")
+    frozen_factor: PositiveFloat = Field(
+        0.6, le=1, description="radius multiplier when snow covers the ground (frost "
+        "stiffens the soil, snow damps steps) [Peck-1993] [G]")
+    class_accuracy: float = Field(0.6, ge=1 / 3, le=1, description="[G]")
+
+
+class CameraSpec(SensorSpec):
+    """A day/thermal PTZ camera on a pole or tower with video analytics.
+
+    Pixels on target from the optics (Johnson geometry, DOMAIN §2.3); P∞ per task
+    from the TTPF; detection over a dwell by time-limited search (`sensors.camera`).
     """
 
     kind: Literal["camera"] = "camera"
@@ -288,28 +321,35 @@ class CameraSpec(SensorSpec):
     heading_deg: float = Field(90.0, description="centre of view, degrees CCW from +x")
     fov_deg: float = Field(60.0, gt=0, le=360)
     max_range_m: PositiveFloat = 3_000.0
-    r50_m: PositiveFloat = Field(2_000.0, description="range of 50 % Pd per look")
-    revisit_s: PositiveFloat = Field(5.0, description="seconds between independent looks")
+    focal_length_mm: PositiveFloat = Field(
+        100.0, description="focal length of the search (wide) view, mm [DOMAIN §2.3]")
+    zoom_focal_length_mm: PositiveFloat = Field(
+        400.0, description="focal length when zoomed onto an alert for verification, "
+        "mm [G]")
+    pixel_pitch_um: PositiveFloat = Field(12.0, description="detector pixel pitch, µm "
+                                          "[DOMAIN §2.3]")
+    target_m: PositiveFloat = Field(
+        0.75, description="critical dimension of a person, m (1.8 × 0.5 m) [DOMAIN §2.3]")
+    revisit_s: PositiveFloat = Field(5.0, description="seconds between analytics looks")
     thermal: bool = Field(True, description="thermal cameras see at night")
     night_range_factor: PositiveFloat = Field(
-        0.3, le=1, description="range multiplier at night for a non-thermal camera [G]")
+        0.3, le=1, description="pixels-on-target multiplier at night for a non-thermal "
+        "camera (illuminator) [G]")
+    twilight_range_factor: PositiveFloat = Field(
+        0.7, le=1, description="the same at civil twilight [G]")
     sigma_bearing_deg: PositiveFloat = 0.5
     sigma_range_frac: PositiveFloat = Field(0.1, description="range estimate error / range")
     foliage_length_m: PositiveFloat = Field(
-        10.0, description="line of sight through foliage: P_LOS = exp(-foliage_m / L); "
+        10.0, description="line of sight through foliage: P(open) = exp(-foliage_m / L); "
         "imagers do not see through canopy [G]")
     class_accuracy: float = Field(
         0.9, ge=1 / 3, le=1, description="video analytics: probability the declared "
-        "class is right [FI-2025] [AST-FCW] [G]")
-    phase_s: NonNegativeFloat | None = Field(
-        None, description="offset of the look clock (looks at phase + k·revisit_s); "
-        "default: a fixed fraction of revisit_s derived from the id")
+        "class is right at close range; falls to 1/3 with the recognition P∞ "
+        "[FI-2025] [AST-FCW] [G]")
+    phase_s: NonNegativeFloat | None = PHASE_FIELD
     slew_s: NonNegativeFloat = Field(
         10.0, description="time to slew and zoom onto an alert's position for "
-        "verification (slew-to-cue), s [G]")
-    recognition_r50_m: PositiveFloat = Field(
-        1_500.0, description="range at which an operator looking through the zoomed "
-        "camera recognises persons with probability 0.5 (Johnson recognition, TTPF) [G]")
+        "verification (slew-to-cue), PTZ 2–10 s [DOMAIN §2.1] [G]")
 
 
 class RadarSpec(SensorSpec):
@@ -321,21 +361,33 @@ class RadarSpec(SensorSpec):
     fov_deg: float = Field(360.0, gt=0, le=360)
     max_range_m: PositiveFloat = 8_000.0
     revisit_s: PositiveFloat = 2.0
-    pd_at_1km: Probability = Field(0.9, description="per scan, clear line of sight [G]")
+    snr_1km_db: float = Field(
+        30.0, description="signal-to-noise ratio of a 1 m² target at 1 km, dB (the "
+        "radar equation's constant; SNR ∝ σ / R⁴) [G]")
+    pfa: float = Field(1e-6, gt=0, lt=1, description="false-alarm probability per "
+                       "resolution cell (sets the threshold) [G]")
+    person_rcs_m2: PositiveFloat = Field(
+        0.5, description="radar cross-section of one walking person, m² (0.5–1) "
+        "[DOMAIN §2.1]")
     sigma_range_m: PositiveFloat = 15.0
     sigma_bearing_deg: PositiveFloat = Field(1.0, description="azimuth ~1° [G]")
     foliage_length_m: PositiveFloat = Field(
-        30.0, description="line of sight through foliage: P_LOS = exp(-foliage_m / L); "
+        30.0, description="line of sight through foliage: P(open) = exp(-foliage_m / L); "
         "100 m of forest (foliage 0.8) gives 0.07 [Forest-radar] [G]")
     class_accuracy: float = Field(
         0.7, ge=1 / 3, le=1, description="Doppler classification: probability the "
         "declared class is right [G]")
     min_speed_mps: NonNegativeFloat = Field(
-        0.2, description="slowest radial motion the Doppler filter passes; a group "
-        "standing still (hiding) is not seen [G]")
-    phase_s: NonNegativeFloat | None = Field(
-        None, description="offset of the look clock (looks at phase + k·revisit_s); "
-        "default: a fixed fraction of revisit_s derived from the id")
+        0.2, description="slowest radial speed the Doppler filter passes; a group "
+        "standing still or walking across the beam is not seen [G]")
+    clutter_per_day: NonNegativeFloat = Field(
+        2.0, description="clutter episodes (wind-blown vegetation, rain) a day in calm, "
+        "clear weather; each gives plots on consecutive scans that can make a false "
+        "track [PSR-wiki] [G]")
+    phase_s: NonNegativeFloat | None = PHASE_FIELD
+
+
+SoilKind = Literal["soil", "grass", "sand", "mud", "asphalt", "frozen"]
 
 
 class SeismicSpec(SensorSpec):
@@ -343,18 +395,88 @@ class SeismicSpec(SensorSpec):
 
     kind: Literal["seismic"] = "seismic"
     position_m: Point
-    radius_m: PositiveFloat = Field(30.0, description="10–50 m [Evans-2005] [G]")
+    radius_m: PositiveFloat = Field(30.0, description="radius for one walker on plain "
+                                    "soil, 10–50 m [Evans-2005] [Creare-2009] [G]")
+    soil: SoilKind = Field("soil", description="ground the sensor is buried in: scales "
+                           "the radius [Shantaf-2025] [IJDSN-2013] [G]")
     revisit_s: PositiveFloat = Field(10.0, description="seconds between trigger chances")
     pd: Probability = Field(0.7, description="per chance while in range [G]")
+    hold_s: PositiveFloat = Field(
+        60.0, description="an alarm stays on while triggers come less than this apart; "
+        "only its onset is reported [G]")
     class_accuracy: float = Field(
         0.6, ge=1 / 3, le=1, description="footstep classification: probability the "
         "declared class is right [Succi-2001] [G]")
-    phase_s: NonNegativeFloat | None = Field(
-        None, description="offset of the look clock (looks at phase + k·revisit_s); "
-        "default: a fixed fraction of revisit_s derived from the id")
+    phase_s: NonNegativeFloat | None = PHASE_FIELD
 
 
-SensorSpecs = Annotated[FenceSpec | CameraSpec | RadarSpec | SeismicSpec,
+class MicrowaveSpec(SensorSpec):
+    """A microwave barrier: a transmitter–receiver link; crossing the beam alarms."""
+
+    kind: Literal["microwave"] = "microwave"
+    tx_m: Point
+    rx_m: Point
+    pd: Probability = Field(0.99, description="crossing the clear zone [MW-Heda] [G]")
+    dead_zone_m: NonNegativeFloat = Field(
+        5.0, description="blind length at each head (overlap the links) [MW-Heda]")
+    class_accuracy: float = Field(0.4, ge=1 / 3, le=1, description="[G]")
+
+    @model_validator(mode="after")
+    def _apart(self) -> MicrowaveSpec:
+        if self.tx_m == self.rx_m:
+            raise ValueError("rx_m: the receiver must not stand on the transmitter")
+        return self
+
+
+class PirSpec(SensorSpec):
+    """A passive infrared detector: motion within a short sector."""
+
+    kind: Literal["pir"] = "pir"
+    position_m: Point
+    heading_deg: float = Field(90.0, description="centre of view, degrees CCW from +x")
+    fov_deg: float = Field(90.0, gt=0, le=360)
+    range_m: PositiveFloat = Field(15.0, description="15 m wide, 24 m narrow [GIT-PIR]")
+    pd: Probability = Field(0.95, description="per entry into the zone [G]")
+    class_accuracy: float = Field(0.4, ge=1 / 3, le=1, description="[G]")
+
+
+class AcousticSpec(SensorSpec):
+    """A microphone array: hears vehicles far, people only close."""
+
+    kind: Literal["acoustic"] = "acoustic"
+    position_m: Point
+    vehicle_range_m: PositiveFloat = Field(500.0, description="200 m – 1 km [G]")
+    person_range_m: NonNegativeFloat = Field(
+        15.0, description="voices, breaking branches; footsteps are generally not "
+        "heard [Succi-2001] [G]")
+    pd: Probability = Field(0.967, description="per passage in range [Zu-2017]")
+    revisit_s: PositiveFloat = Field(10.0, description="analysis window, s")
+    wind_halving_mps: PositiveFloat = Field(
+        5.0, description="wind speed that halves the range (wind noise) [Zu-2017] [G]")
+    sigma_bearing_deg: PositiveFloat = Field(3.0, description="beamforming bearing [G]")
+    class_accuracy: float = Field(0.8, ge=1 / 3, le=1, description="[Zu-2017] [G]")
+    phase_s: NonNegativeFloat | None = PHASE_FIELD
+
+
+class DragRoadSpec(SensorSpec):
+    """A drag road checked for sign (sign cutting): crossings found hours later."""
+
+    kind: Literal["dragroad"] = "dragroad"
+    line: list[Point] = Field(min_length=2, description="polyline of the drag road, m")
+    pass_every_s: PositiveFloat = Field(
+        43_200.0, description="time between inspections of the whole road (a pass at "
+        "dusk and dawn) [Tracking-Deming], s")
+    sign_life_s: PositiveFloat = Field(
+        43_200.0, description="how long tracks stay readable, s [AP-2006] [G]")
+    pd: Probability = Field(0.9, description="a tracker recognises fresh sign [G]")
+    sigma_along_m: PositiveFloat = Field(30.0, description="where along the road, m")
+    phase_s: NonNegativeFloat | None = PHASE_FIELD
+    class_accuracy: float = Field(0.9, ge=1 / 3, le=1, description="trackers tell "
+                                  "footprints from animal sign [Tracking-Deming] [G]")
+
+
+SensorSpecs = Annotated[FenceSpec | FibreSpec | CameraSpec | RadarSpec | SeismicSpec
+                        | MicrowaveSpec | PirSpec | AcousticSpec | DragRoadSpec,
                         Field(discriminator="kind")]
 
 
@@ -623,14 +745,33 @@ class ShiftSpec(Spec):
 
 
 class PatrolSpec(Spec):
-    """A foot or vehicle patrol walking its route back and forth during its shifts."""
+    """A foot or vehicle patrol or a dog team on duty during its shifts: pacing a route
+    back and forth, searching an area at random, or watching from a post."""
 
     id: str = Field(min_length=1)
+    mode: Literal["route", "area", "post"] = Field(
+        "route", description="route: back and forth along ``route``; area: random search "
+        "of the polygon ``area``; post: an observation post at the route's first point")
     route: list[Point] = Field(min_length=2, description="polyline, metres")
+    area: list[Point] | None = Field(None, min_length=3,
+                                     description="search polygon (mode area), metres")
+    visibility: Literal["high", "medium", "low"] = Field(
+        "medium", description="how visible a hiding group is: sweep width W = 1.8, 1.6 or "
+        "1.1 × detection range [Koester-2014]")
+    vegetation_cut: Probability = Field(
+        0.5, description="a target in foliage f is seen within (1 − cut·f) of the range: "
+        "sweep width shrinks with vegetation [PA-ESW] [G]")
+    canine: bool = Field(False, description="a dog team: air-scent sweep width 95 m "
+                         "[Dog-ESW], and it picks up trails up to trail_age_s old")
+    trail_age_s: PositiveFloat = Field(
+        10_800.0, description="oldest trail a dog team picks up, s (hours old) [G]")
+    trail_pd: Probability = Field(
+        0.7, description="probability a dog team crossing a fresh trail picks it up [G]")
     speed_mps: PositiveFloat = Field(1.1, description="foot 3–5 km/h [G]")
     shifts: list[ShiftSpec] = Field(default_factory=lambda: [ShiftSpec()])
     detection_range_m: PositiveFloat = Field(
-        150.0, description="cookie-cutter range; W = 2 r [Koester-2014]")
+        150.0, description="average maximum detection range Rd by day, m; the "
+        "cookie-cutter radius is W/2 (see visibility) [Koester-2014]")
     night_range_factor: PositiveFloat = Field(0.5, le=1, description="[Koester-NZ] [G]")
     sigma_m: PositiveFloat = Field(10.0, description="reported position error (GPS)")
     pd: Probability = Field(
@@ -653,6 +794,12 @@ class PatrolSpec(Spec):
     escort_s: NonNegativeFloat = Field(
         1_800.0, description="time off the route holding apprehended persons until a "
         "vehicle takes them, s [G]")
+
+    @model_validator(mode="after")
+    def _area_given(self) -> PatrolSpec:
+        if self.mode == "area" and self.area is None:
+            raise ValueError("area: mode 'area' needs a search polygon")
+        return self
 
 
 # ----------------------------------------------------------------------------- costs

@@ -47,6 +47,12 @@ CANNOT_MATTER = {
                                          "factor applies to day cameras only",
     r"sensors\.\d+\.heading_deg": "radar-01/02 see 360°: a full circle has no heading "
                                   "(cameras' headings are perturbed: see HEADED)",
+    r"sensors\.\d+\.(mttr_h|health_report_s)": "no sensor of the default fails (mtbf_h "
+                                               "unset): repair and report times act only "
+                                               "on failures (tests/unit/sensors/"
+                                               "test_sensor_models.py)",
+    r"sensors\.[5-7]\.twilight_range_factor": "the default's cameras are thermal: the "
+                                             "twilight factor applies to day cameras only",
 }
 #: Fields that do act (each has its own test) but that the first `DURATION` of the
 #: default at seed 1 never exercises, so changing them cannot show there: field path
@@ -57,7 +63,8 @@ NOT_EXERCISED = {
                        "DOMAIN.md §3.2), and groups see it first at night "
                        "(tests/unit/engine/test_world.py)",
     r"comms\.links\.4\..*": "the patrol's radio link: it carries no report in the window",
-    r"sensors\.10\.(radius_m|revisit_s|pd)": "no group walks past seismic-04 in the window "
+    r"sensors\.10\.(radius_m|revisit_s|pd|hold_s)": "no group walks past seismic-04 in the "
+                                             "window "
                                              "(tests/statistical/test_sensors.py)",
     r"sensors\.0\.pd": "fence-01's few crossings in the window all draw below 0.63 "
                        "(tests/statistical/test_sensors.py)",
@@ -85,6 +92,7 @@ STRONGER: dict[str, Any] = {
     "response.teams.1.pursuit_max_s": 5.0,    # chases rarely last 10 min
     "patrols.0.pursuit_max_s": 5.0,
     "sensors.2.min_speed_mps": 1.0,           # only hiding groups stand still
+    "sensors.2.clutter_per_day": 8.0,
 }
 
 

@@ -63,7 +63,7 @@ class FakeSensor(Sensor):
         return Point(0, 0).buffer(1)
 
 
-def fake_factory(spec, terrain, daylight, duration_s=None, shift_draws=None):  # noqa: ANN001, ANN201
+def fake_factory(spec, terrain, daylight, duration_s=None, shift_draws=None, draws=None):  # noqa: ANN001, ANN201
     """A `build_sensor` stand-in: every spec becomes a `FakeSensor` with its id."""
     return FakeSensor(spec.id, period_s=10.0)
 

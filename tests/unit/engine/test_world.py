@@ -62,8 +62,12 @@ def _arrive(env, world, group):  # noqa: ANN001, ANN202
 
 
 def _patrol(**kw) -> Patrol:  # noqa: ANN003
+    """A patrol whose cookie-cutter radius is ``detection_range_m``: high visibility,
+    W = 1.8 Rd [Koester-2014], so Rd = radius / 0.9."""
+    if "detection_range_m" in kw:
+        kw["detection_range_m"] /= 0.9
     spec = PatrolSpec(id="patrol-01", route=[(0.0, 1500.0), (10_000.0, 1500.0)],
-                      shifts=[ShiftSpec(start="00:00", end="00:00")], **kw)
+                      shifts=[ShiftSpec(start="00:00", end="00:00")], visibility="high", **kw)
     return Patrol(spec, DAY, 86_400.0)
 
 

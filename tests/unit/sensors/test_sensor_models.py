@@ -1,0 +1,318 @@
+"""Unit tests of the sensor models added for issue 7: sight lines, conditions, the new
+kinds, patrol modes, failures. Expected values are written from the documented model
+or its source, never read back from the code under test."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from sensors.acoustic import Acoustic
+from sensors.camera import Camera
+from sensors.common import (
+    Conditions,
+    SightLines,
+    correlated_uniform,
+    downtime,
+    light_intervals,
+    nuisance_times,
+)
+from sensors.dragroad import DragRoad
+from sensors.fibre import Fibre
+from sensors.microwave import Microwave
+from sensors.patrol import Patrol
+from sensors.pir import Pir
+from sensors.radar import Radar
+from sensors.seismic import Seismic
+from sim.ground.daylight import Daylight
+from sim.ground.keyed import Draws
+from sim.ground.specs import (
+    AcousticSpec,
+    CameraSpec,
+    DragRoadSpec,
+    FibreSpec,
+    MicrowaveSpec,
+    PatrolSpec,
+    PirSpec,
+    RadarSpec,
+    SegmentSpec,
+    SeismicSpec,
+    ShiftSpec,
+)
+from sim.ground.terrain import Terrain
+from sim.ground.trajectory import Trajectory
+
+ALL_DAY = [ShiftSpec(start="00:00", end="00:00")]
+
+
+def straight(p0, p1, speed_mps=1.0, t0_s=0.0) -> Trajectory:
+    p0, p1 = np.asarray(p0, float), np.asarray(p1, float)
+    return Trajectory(np.array([t0_s, t0_s + np.hypot(*(p1 - p0)) / speed_mps]),
+                      np.vstack([p0, p1]))
+
+
+def parked(xy, t0_s=0.0, t1_s=1_000.0) -> Trajectory:
+    return Trajectory(np.array([t0_s, t1_s]), np.vstack([xy, xy]).astype(float))
+
+
+class Fog(Daylight):
+    """Day all day; visibility ``vis`` m, wind ``wind`` m/s, weather index ``weather``."""
+
+    def __init__(self, vis: float = np.inf, wind: float = 0.0, weather: int = 0) -> None:
+        super().__init__(dt.datetime(2026, 6, 1), "00:00", "23:59")
+        self.vis, self.wind, self.kind = vis, wind, weather
+
+    def visibility_m(self, t_s):  # noqa: ANN001, ANN201
+        return np.full(np.shape(t_s), self.vis)
+
+    def wind_mps(self, t_s):  # noqa: ANN001, ANN201
+        return np.full(np.shape(t_s), self.wind)
+
+    def weather(self, t_s):  # noqa: ANN001, ANN201
+        return np.full(np.shape(t_s), self.kind, dtype=np.int64)
+
+
+# ------------------------------------------------------------------- sight lines
+
+
+def test_the_sight_line_field_is_uniform_fixed_and_correlated_over_a_cell():
+    d = Draws.of(3)
+    rng = np.random.default_rng(0)
+    xy = rng.uniform(-5_000, 5_000, (4_000, 2))
+    u = correlated_uniform(d, xy)
+    assert stats.kstest(u, "uniform").pvalue > 1e-3          # exactly uniform marginals
+    np.testing.assert_array_equal(u, correlated_uniform(d, xy))   # fixed: a pure function
+    near = correlated_uniform(d, xy + 1.0)                         # 1 m away: correlated
+    far = correlated_uniform(d, xy + 40.0)                         # 4 cells away: not
+    assert np.corrcoef(u, near)[0, 1] > 0.8
+    assert abs(np.corrcoef(u, far)[0, 1]) < 0.1
+    assert not np.array_equal(u, correlated_uniform(Draws.of(4), xy))  # per replication
+
+
+def test_sight_lines_open_with_the_beer_lambert_transmittance(forest_terrain):
+    """Behind the 100 m strip of foliage 0.8, the sight line from (900, 0) to (x, y)
+    crosses 100·hypot(dx, y)/dx m of it: open with exp(−0.8 · that / 30 m). Spots on a
+    20 m grid (two field cells apart: independent)."""
+    sight = SightLines(forest_terrain, np.array([900.0, 0.0]), 30.0, Draws.of(7))
+    gx, gy = np.meshgrid(np.arange(1200.0, 1620.0, 20.0), np.arange(-1000.0, 1020.0, 20.0))
+    spots = np.column_stack([gx.ravel(), gy.ravel()])
+    dx = spots[:, 0] - 900.0
+    tr = np.exp(-0.8 * 100 * np.hypot(dx, spots[:, 1]) / dx / 30)
+    opened = sight.open(spots)
+    p, n = tr.mean(), len(tr)
+    assert abs(opened.mean() - p) < 4.5 * np.sqrt(p * (1 - p) / n)
+    assert SightLines(None, np.zeros(2), 30.0, Draws.of(7)).open(spots).all()
+
+
+# -------------------------------------------------------------------- conditions
+
+
+def test_light_intervals_read_the_clock_through_its_interface():
+    day = Daylight(dt.datetime(2026, 6, 1), "05:00", "21:00")
+    nights = light_intervals(day, 0.0, 2 * 86_400.0)
+    np.testing.assert_allclose(nights / 3600, [[0, 5], [21, 29], [45, 48]], atol=1e-3)
+    c = Conditions(day)
+    h = np.array([4.5, 5.5, 6.5, 12.0, 20.5, 22.5]) * 3600
+    assert c.crepuscular(h).tolist() == [True, True, False, False, True, False]
+
+
+def test_fog_cuts_camera_pixels_by_koschmieder_transmittance():
+    """N × exp(−k·3.912·R/V) with k = 1 (visible), 0.5 (thermal); at R = 1 km in
+    V = 1 km fog a visible camera keeps exp(−3.912) = 2 % of its pixels."""
+    spec = CameraSpec(id="camera-1", position_m=(0, 0), thermal=False, max_range_m=10_000)
+    clear = Camera(spec, None, Fog())
+    fog = Camera(spec, None, Fog(vis=1_000.0))
+    thermal = Camera(spec.model_copy(update={"thermal": True}), None, Fog(vis=1_000.0))
+    r = np.array([1_000.0])
+    n = 0.75 * 0.1 / (1_000 * 12e-6)           # 6.25 px, Johnson geometry
+
+    def p(pixels: float) -> float:
+        x = pixels / 1.5
+        return x ** (2.7 + 0.7 * x) / (1 + x ** (2.7 + 0.7 * x))
+
+    assert clear.pd(r, np.zeros(1))[0] == pytest.approx(p(n))
+    assert fog.pd(r, np.zeros(1))[0] == pytest.approx(p(n * np.exp(-3.912)))
+    assert thermal.pd(r, np.zeros(1))[0] == pytest.approx(p(n * np.exp(-0.5 * 3.912)))
+
+
+def test_nuisance_rate_follows_wind_and_rain_through_the_interface():
+    """Fence: +50 %/m/s above 3 m/s and ×3 in rain (its docstring): at 7 m/s ×3."""
+    from sensors.fence import Fence
+    from sim.ground.specs import FenceSpec
+    spec = FenceSpec(id="fence-1", line=[(0, 0), (1000, 0)], nuisance_per_day=10.0)
+    calm = Fence(spec, Fog()).NUISANCE.factor(Conditions(Fog()), np.zeros(1))[0]
+    windy = Fence(spec, Fog(wind=7.0)).NUISANCE.factor(Conditions(Fog(wind=7.0)), np.zeros(1))
+    rainy = Fence(spec, Fog(weather=1)).NUISANCE.factor(Conditions(Fog(weather=1)), np.zeros(1))
+    assert windy[0] == pytest.approx(3.0 * calm) and rainy[0] == pytest.approx(3.0 * calm)
+    # the count is Poisson with the binned rate: no profile, the homogeneous process
+    rng = np.random.default_rng(1)
+    counts = [len(nuisance_times(86_400.0, 10.0, rng)) for _ in range(400)]
+    assert abs(np.mean(counts) - 10.0) < 4.5 * np.sqrt(10.0 / 400)
+
+
+# -------------------------------------------------------------------- the kinds
+
+
+def test_radar_clutter_gives_runs_of_plots_that_can_make_a_track():
+    radar = Radar(RadarSpec(id="radar-1", position_m=(0, 0), clutter_per_day=20.0,
+                            nuisance_per_day=0.0), None, Fog(wind=5.0))
+    rep = radar.nuisance(86_400.0, np.random.default_rng(3))
+    assert np.all(rep.truth == -1) and len(rep) > 20 * 2 * 5   # ×2 for wind at 5 m/s
+    gaps = np.diff(rep.t_s)
+    assert np.mean(gaps <= 2 * 2.0 + 1e-9) > 0.5      # consecutive scans: tracks form
+
+
+def test_camera_detection_state_survives_a_revision():
+    """Time-limited search: observing from t on keeps the search already done."""
+    cam = Camera(CameraSpec(id="camera-1", position_m=(0, 0), max_range_m=10_000,
+                            phase_s=0.0))
+    walk = straight((0.0, 6_000.0), (0.0, 3_000.0), 1.0)
+    full = cam.observe(walk, 0, Draws.of(9))
+    tail = cam.observe(walk, 0, Draws.of(9), start_s=1_500.0)
+    np.testing.assert_array_equal(tail.t_s, full.t_s[full.t_s > 1_500.0])
+
+
+def test_seismic_radius_grows_with_group_and_shrinks_on_frozen_ground():
+    s = Seismic(SeismicSpec(id="seismic-1", position_m=(0, 0), radius_m=30.0))
+    assert s.radius_m(16) == pytest.approx(30.0 * 2.0)              # 16^¼ = 2
+    frozen = Seismic(SeismicSpec(id="seismic-1", position_m=(0, 0), radius_m=30.0,
+                                 soil="frozen"))
+    assert frozen.radius_m(1) < s.radius_m(1)
+
+
+def test_fibre_alarms_once_per_pass_within_its_radius_and_less_in_snow():
+    fibre = Fibre(FibreSpec(id="fibre-1", line=[(0, 0), (1000, 0)], radius_m=10, pd=1.0))
+    across = straight((500.0, -50.0), (500.0, 50.0))
+    r = fibre.observe(across, 1, Draws.of(0))
+    assert r.t_s.tolist() == [40.0]                       # enters the 10 m band at 40 m
+    along = straight((0.0, 15.0), (1000.0, 15.0))
+    assert len(fibre.observe(along, 1, Draws.of(0))) == 0  # 15 m off: not sensed
+    snowy = Fibre(FibreSpec(id="fibre-1", line=[(0, 0), (1000, 0)], radius_m=10, pd=1.0),
+                  Fog(weather=3))
+    assert snowy.observe(across, 1, Draws.of(0)).t_s.tolist() == [44.0]   # 0.6 × 10 m
+
+
+def test_microwave_alarms_on_the_beam_not_in_its_dead_zones():
+    mw = Microwave(MicrowaveSpec(id="microwave-1", tx_m=(0, 0), rx_m=(200, 0), pd=1.0))
+    assert len(mw.observe(straight((100.0, -10.0), (100.0, 10.0)), 0, Draws.of(0))) == 1
+    assert len(mw.observe(straight((3.0, -10.0), (3.0, 10.0)), 0, Draws.of(0))) == 0
+    r = mw.observe(straight((100.0, -10.0), (100.0, 10.0)), 0, Draws.of(0))
+    np.testing.assert_allclose(r.xy, [[100.0, 0.0]])
+    assert r.cov[0, 0, 0] == pytest.approx(200.0**2 / 12)   # uniform over the link
+
+
+def test_pir_alarms_once_per_entry_while_walking():
+    pir = Pir(PirSpec(id="pir-1", position_m=(0, 0), fov_deg=360, range_m=15, pd=1.0))
+    assert pir.observe(straight((-50.0, 0.0), (50.0, 0.0)), 0, Draws.of(0)).t_s.tolist() \
+        == [35.0]
+    assert len(pir.observe(parked((5.0, 0.0)), 0, Draws.of(0))) == 0
+
+
+def test_acoustic_hears_vehicles_far_people_close_and_less_in_wind():
+    spec = AcousticSpec(id="acoustic-1", position_m=(0, 0), pd=1.0, revisit_s=1.0,
+                        phase_s=0.0)
+    mic = Acoustic(spec)
+    assert len(mic.observe(straight((-100.0, 10.0), (100.0, 10.0)), 0, Draws.of(0))) == 1
+    assert len(mic.observe(straight((-100.0, 30.0), (100.0, 30.0)), 0, Draws.of(0))) == 0
+    assert len(mic.observe(straight((-1000.0, 400.0), (1000.0, 400.0), 10.0), 0,
+                           Draws.of(0), vehicle=True)) == 1
+    windy = Acoustic(spec, Fog(wind=5.0))                 # range halved: 250 m
+    assert len(windy.observe(straight((-1000.0, 400.0), (1000.0, 400.0), 10.0), 0,
+                             Draws.of(0), vehicle=True)) == 0
+
+
+def test_drag_road_reports_at_the_next_inspection_and_coarsely():
+    road = DragRoad(DragRoadSpec(id="dragroad-1", line=[(0, 0), (1000, 0)],
+                                 pass_every_s=3_600, sign_life_s=7_200, pd=1.0, phase_s=0))
+    r = road.observe(straight((500.0, -10.0), (500.0, 10.0), 1.0, 1_000.0), 0, Draws.of(0))
+    assert r.t_s.tolist() == [3_600.0]                   # crossed at 1 010 s
+    age = 3_600.0 - 1_010.0
+    assert r.cov[0, 1, 1] == pytest.approx(1.0 + age**2 / 2)   # spread 1 m/s · age
+    short = DragRoad(DragRoadSpec(id="dragroad-1", line=[(0, 0), (1000, 0)],
+                                  pass_every_s=3_600, sign_life_s=1_800, pd=1.0, phase_s=0))
+    assert len(short.observe(straight((500.0, -10.0), (500.0, 10.0), 1.0, 1_000.0), 0,
+                             Draws.of(0))) == 0            # sign gone before the pass
+
+
+# ----------------------------------------------------------------------- patrols
+
+
+def test_observation_post_stands_and_area_search_stays_inside():
+    post = Patrol(PatrolSpec(id="patrol-1", mode="post", route=[(10, 20), (30, 40)],
+                             shifts=ALL_DAY), None, 86_400.0)
+    np.testing.assert_allclose(post.position_at(np.array([0.0, 5e4])), [[10, 20], [10, 20]])
+    area = [(0, 0), (1000, 0), (1000, 500), (500, 500), (500, 1000), (0, 1000)]
+    searcher = Patrol(PatrolSpec(id="patrol-1", mode="area", route=[(0, 0), (1, 1)],
+                                 area=area, shifts=ALL_DAY), None, 86_400.0, Draws.of(2))
+    xy = searcher.position_at(np.linspace(0, 86_400.0, 20_000))
+    from shapely import contains_xy
+    from shapely.geometry import Polygon
+    assert contains_xy(Polygon(area).buffer(1e-6), xy[:, 0], xy[:, 1]).all()
+    # uniform over the area (Lambertian walls): a quarter of the time in the upper-left
+    # 500 m square of the L, which is a third of its area
+    upper = (xy[:, 1] > 500).mean()
+    assert abs(upper - 1 / 3) < 0.1
+
+
+def test_patrol_sweep_width_shrinks_in_foliage():
+    """Medium visibility: radius 0.8 Rd = 80 m in the open; in foliage 0.8 with the cut
+    0.5: 80 × (1 − 0.4) = 48 m."""
+    terrain = Terrain(SegmentSpec(border=[(0, -5000), (0, 5000)], zones=[
+        {"kind": "forest", "polygon": [(-5000, 0), (5000, 0), (5000, 5000), (-5000, 5000)],
+         "foliage": 0.8}]))
+    patrol = Patrol(PatrolSpec(id="patrol-1", mode="post", route=[(0, 0), (1, 0)],
+                               detection_range_m=100, shifts=ALL_DAY), None, 86_400.0,
+                    terrain=terrain)
+    field = patrol.contacts(straight((-70.0, -200.0), (-70.0, -1.0)))
+    forest = patrol.contacts(straight((-70.0, 1.0), (-70.0, 200.0)))
+    assert len(field) == 1 and len(forest) == 0
+    assert len(patrol.contacts(straight((-40.0, 1.0), (-40.0, 200.0)))) == 1
+
+
+def test_patrol_modes_need_their_geometry():
+    with pytest.raises(ValueError):
+        PatrolSpec(id="p", mode="area", route=[(0, 0), (1, 1)])
+
+
+# ---------------------------------------------------------------------- failures
+
+
+def test_failures_alternate_with_the_stated_means_and_silence_the_sensor():
+    """Alternating renewal: long-run fraction of time down = MTTR / (MTBF + MTTR)
+    (= 10/(40+10) = 0.2); a sensor sees nothing while down, and reports its health."""
+    down = downtime(40 * 3600.0, 10 * 3600.0, 5_000 * 86_400.0, Draws.of(5))
+    frac = (down[:, 1] - down[:, 0]).sum() / (5_000 * 86_400.0)
+    assert abs(frac - 0.2) < 0.02
+    s = Seismic(SeismicSpec(id="seismic-1", position_m=(0, 0), pd=1.0, revisit_s=1.0,
+                            mtbf_h=2.0, mttr_h=2.0, health_report_s=60.0),
+                duration_s=86_400.0)
+    assert len(s.down_s)
+    a, b = s.down_s[0]
+    walk = straight((-30.0, 0.0), (30.0, 0.0), 1.0, a + 100.0)
+    if walk.end_s < b:
+        assert len(s.observe(walk, 0, Draws.of(0))) == 0
+    t, up = s.health_reports()
+    assert t[0] == pytest.approx(a + 60.0) and not up[0] and t[1] == pytest.approx(b) and up[1]
+
+
+def test_a_dog_team_picks_up_a_trail_hours_old_and_reports_it_coarsely():
+    """A group walks north along x = 500 from t = 0; a dog team posted on the path at
+    (500, 1000) from 3 600 s (the group passed it at 1 000 s): the trail is 2 600 s old,
+    picked up (trail_pd 1), reported at the trail point with σ² = 10² + 2600²/2."""
+    group = straight((500.0, 0.0), (500.0, 3_000.0), 1.0)
+    spec = PatrolSpec(id="dogs-1", mode="post", route=[(500, 1000), (501, 1000)],
+                      canine=True, trail_pd=1.0, trail_age_s=10_800, sigma_m=10.0,
+                      shifts=[ShiftSpec(start="01:00", end="02:00")])
+    dogs = Patrol(spec, Daylight(dt.datetime(2026, 6, 1), "05:00", "21:00"), 86_400.0)
+    r = dogs.trail_reports(group, 3, Draws.of(0))
+    assert r.t_s.tolist() == [3_600.0] and r.truth.tolist() == [3]
+    assert r.cov[0, 0, 0] == pytest.approx(10.0**2 + 2_600.0**2 / 2)
+    assert abs(r.xy[0, 1] - 1_000.0) < 60
+    old = spec.model_copy(update={"trail_age_s": 2_000.0})
+    assert len(Patrol(old, None, 86_400.0).trail_reports(group, 3, Draws.of(0))) == 0
+    # a dog smells a group within its air-scent sweep width, 95 m / 2 [Dog-ESW]
+    short = spec.model_copy(update={"detection_range_m": 10.0})
+    assert Patrol(short, None, 86_400.0).radius_m == pytest.approx(95.0 / 2)
