@@ -93,6 +93,7 @@ STRONGER: dict[str, Any] = {
     "patrols.0.pursuit_max_s": 5.0,
     "sensors.2.min_speed_mps": 1.0,           # only hiding groups stand still
     "sensors.2.clutter_per_day": 8.0,
+    "sensors.5.zoom_focal_length_mm": 100.0,  # recognition is near 1 at 400 mm
 }
 
 
