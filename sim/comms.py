@@ -242,6 +242,14 @@ class Link:
         if not self.pure or not len(sent_s):
             return
         st = self.stats
+        if len(sent_s) == 1:                    # the usual call: no numpy
+            gone = math.isnan(arrival[0])
+            st.sent += 1
+            st.reports += 1
+            st.lost += gone
+            st.delivered += not gone
+            st.bytes += self.bytes_per_report
+            return
         first = np.ones(len(sent_s), bool)
         first[1:] = sent_s[1:] != sent_s[:-1]
         lost = np.isnan(arrival)
@@ -344,10 +352,11 @@ class Link:
         """Messages in the queue after the last send (including one in transmission)."""
         return len(self._queue)
 
-    def deliver(self, env: simpy.Environment, at_s: float, arrive: Callable[[], None],
+    def deliver(self, env: simpy.Environment, at_s: float, arrive: Callable[..., None],
                 lost: Callable[[], None]) -> None:
-        """Call ``arrive`` at ``at_s`` (the end of this link): the message is there."""
-        env.timeout(max(at_s - env.now, 0.0)).callbacks.append(lambda _e: arrive())
+        """Call ``arrive`` at ``at_s`` (the end of this link): the message is there.
+        ``arrive`` takes an optional argument (SimPy passes it the event)."""
+        env.timeout(max(at_s - env.now, 0.0)).callbacks.append(arrive)
 
     def down_s(self, until_s: float) -> float:
         """Time the link is down before ``until_s``, s."""
@@ -382,7 +391,7 @@ class Route:
     def stats(self) -> LinkStats:
         return self.first.stats
 
-    def deliver(self, env: simpy.Environment, at_s: float, arrive: Callable[[], None],
+    def deliver(self, env: simpy.Environment, at_s: float, arrive: Callable[..., None],
                 lost: Callable[[], None]) -> None:
         self._enter(0, at_s, self.bytes_per_report, arrive, lost)
 
