@@ -43,8 +43,9 @@ Pure links
     A link with no bandwidth limit, no outage and a queue that cannot fill (no
     outage means nothing ever waits) gives a message's fate from its source and time
     alone, in any order: the engine may draw a feed's arrivals ahead (``pure``).
-    Otherwise the link is stateful and ``send`` must be called in sending order,
-    when the clock reaches the send time (the engine does: `sim.world._Feed`).
+    Otherwise the link is stateful and ``send`` is called in sending order, when the
+    clock reaches the send time (the engine does: `sim.world._Feed`); a message
+    offered with a time before the last one's enters the queue behind it.
 
 Draws are keyed (`sim.ground.keyed`) by the message's send time in microseconds on
 the stream ``link/<id>`` (the up and down periods on ``link/<id>/outage``, period by
@@ -182,8 +183,9 @@ class Link:
     def send(self, sent_s: ArrayLike, sizes: ArrayLike | None = None) -> FloatArray:
         """Arrival times (n,) of reports sent at ``sent_s`` (n,); NaN where lost or
         dropped. Reports of equal time in one call are one message; ``sizes`` (n,)
-        their bytes (default ``bytes_per_report`` each). Stateful links need
-        ``sent_s`` sorted and later than anything sent before.
+        their bytes (default ``bytes_per_report`` each). A stateful link queues in
+        the order of the calls: a time earlier than one sent before is taken as that
+        one (the message enters behind it).
 
         Examples
         --------
@@ -204,8 +206,9 @@ class Link:
         if n == 1:
             return np.array([self.send_one(float(sent[0]), self.bytes_per_report if sizes is None
                                            else float(np.asarray(sizes).reshape(-1)[0]))])
-        if sent[0] < self._last_sent_s or np.any(np.diff(sent) < 0):
-            raise ValueError(f"link {self.source}: messages must be sent in time order")
+        # the queue is in the order of the calls: a message offered with an earlier
+        # time than one before it (a report flushed late) enters after it
+        sent = np.maximum.accumulate(np.maximum(sent, self._last_sent_s))
         self._last_sent_s = float(sent[-1])
         size = (np.full(n, self.bytes_per_report) if sizes is None
                 else np.asarray(sizes, dtype=float).reshape(-1))
@@ -273,8 +276,7 @@ class Link:
                 return math.nan
             st.delivered += 1
             return sent_s + self.spec.latency_s - math.log(u1) * self.spec.jitter_s
-        if sent_s < self._last_sent_s:
-            raise ValueError(f"link {self.source}: messages must be sent in time order")
+        sent_s = max(sent_s, self._last_sent_s)
         self._last_sent_s = sent_s
         if self._full_at(sent_s) is not None:
             st.dropped += 1
