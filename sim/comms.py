@@ -34,10 +34,16 @@ Relays (`Route`)
     queue there together, in the order they reach it. Each relay hop is one SimPy
     event per message; a route without relays costs none.
 
+Between layers (`Channel`): typed messages of `command.layers`, one message per
+send, ``message_bytes.layer`` each.
+
 Simplifications [G]: a message that starts before an outage finishes its
 transmission; losses are independent; the queue bound counts messages, not bytes;
-jitter is per message after the queue, so two messages of one link may still
-arrive out of order (the local node copes, `command.nodes`).
+one drop policy (tail drop); jitter is per message after the queue, so two messages
+of one link may still arrive out of order (the local node copes, `command.nodes`);
+on a queueing link the reports of one instant about different movers are sent as
+separate messages (one per mover's feed; they share their keyed fate); messages of
+two sources reaching a relay at exactly the same time travel on as one.
 
 Pure links
     A link with no bandwidth limit, no outage and a queue that cannot fill (no
