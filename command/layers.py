@@ -22,7 +22,7 @@ apprehended reach ``high_persons``; *medium* for an alert confirmed by a camera 
 patrol; *low* for an alert sent to check. Follow-ups can raise it.
 
 Section impact (NCC) [G] after Reg. 2019/1896 Arts 34–35: each section starts at its
-scenario level; when ``raise_after`` incidents of medium impact or more from a
+scenario level; with ``raise_after`` set, when that many incidents of medium impact or more from a
 section reached the NCC within ``raise_window_s``, the NCC raises the section one
 level, at most to *high* (critical is set in the scenario only: it needs Frontex).
 Levels are never lowered within a run.
@@ -253,7 +253,8 @@ class NationalCentre(_Layer):
         times.append(now)
         self._counted[section] = times
         level = IMPACT_LEVELS.index(self.levels.get(section, "low"))
-        if len(times) >= self.spec.raise_after and level < _RAISE_CAP:
+        after = self.spec.raise_after
+        if after is not None and len(times) >= after and level < _RAISE_CAP:
             new = SectionLevel(section, IMPACT_LEVELS[level + 1])
             self._level(new, "incidents")
             self._counted[section] = []

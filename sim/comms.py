@@ -34,17 +34,24 @@ Relays (`Route`)
     queue there together, in the order they reach it. Each relay hop is one SimPy
     event per message; a route without relays costs none.
 
+Between layers (`Channel`): typed messages of `command.layers`, one message per
+send, ``message_bytes.layer`` each.
+
 Simplifications [G]: a message that starts before an outage finishes its
 transmission; losses are independent; the queue bound counts messages, not bytes;
-jitter is per message after the queue, so two messages of one link may still
-arrive out of order (the local node copes, `command.nodes`).
+one drop policy (tail drop); jitter is per message after the queue, so two messages
+of one link may still arrive out of order (the local node copes, `command.nodes`);
+on a queueing link the reports of one instant about different movers are sent as
+separate messages (one per mover's feed; they share their keyed fate); messages of
+two sources reaching a relay at exactly the same time travel on as one.
 
 Pure links
     A link with no bandwidth limit, no outage and a queue that cannot fill (no
     outage means nothing ever waits) gives a message's fate from its source and time
     alone, in any order: the engine may draw a feed's arrivals ahead (``pure``).
-    Otherwise the link is stateful and ``send`` must be called in sending order,
-    when the clock reaches the send time (the engine does: `sim.world._Feed`).
+    Otherwise the link is stateful and ``send`` is called in sending order, when the
+    clock reaches the send time (the engine does: `sim.world._Feed`); a message
+    offered with a time before the last one's enters the queue behind it.
 
 Draws are keyed (`sim.ground.keyed`) by the message's send time in microseconds on
 the stream ``link/<id>`` (the up and down periods on ``link/<id>/outage``, period by
@@ -182,8 +189,9 @@ class Link:
     def send(self, sent_s: ArrayLike, sizes: ArrayLike | None = None) -> FloatArray:
         """Arrival times (n,) of reports sent at ``sent_s`` (n,); NaN where lost or
         dropped. Reports of equal time in one call are one message; ``sizes`` (n,)
-        their bytes (default ``bytes_per_report`` each). Stateful links need
-        ``sent_s`` sorted and later than anything sent before.
+        their bytes (default ``bytes_per_report`` each). A stateful link queues in
+        the order of the calls: a time earlier than one sent before is taken as that
+        one (the message enters behind it).
 
         Examples
         --------
@@ -204,8 +212,9 @@ class Link:
         if n == 1:
             return np.array([self.send_one(float(sent[0]), self.bytes_per_report if sizes is None
                                            else float(np.asarray(sizes).reshape(-1)[0]))])
-        if sent[0] < self._last_sent_s or np.any(np.diff(sent) < 0):
-            raise ValueError(f"link {self.source}: messages must be sent in time order")
+        # the queue is in the order of the calls: a message offered with an earlier
+        # time than one before it (a report flushed late) enters after it
+        sent = np.maximum.accumulate(np.maximum(sent, self._last_sent_s))
         self._last_sent_s = float(sent[-1])
         size = (np.full(n, self.bytes_per_report) if sizes is None
                 else np.asarray(sizes, dtype=float).reshape(-1))
@@ -242,6 +251,14 @@ class Link:
         if not self.pure or not len(sent_s):
             return
         st = self.stats
+        if len(sent_s) == 1:                    # the usual call: no numpy
+            gone = math.isnan(arrival[0])
+            st.sent += 1
+            st.reports += 1
+            st.lost += gone
+            st.delivered += not gone
+            st.bytes += self.bytes_per_report
+            return
         first = np.ones(len(sent_s), bool)
         first[1:] = sent_s[1:] != sent_s[:-1]
         lost = np.isnan(arrival)
@@ -265,8 +282,7 @@ class Link:
                 return math.nan
             st.delivered += 1
             return sent_s + self.spec.latency_s - math.log(u1) * self.spec.jitter_s
-        if sent_s < self._last_sent_s:
-            raise ValueError(f"link {self.source}: messages must be sent in time order")
+        sent_s = max(sent_s, self._last_sent_s)
         self._last_sent_s = sent_s
         if self._full_at(sent_s) is not None:
             st.dropped += 1
@@ -344,10 +360,11 @@ class Link:
         """Messages in the queue after the last send (including one in transmission)."""
         return len(self._queue)
 
-    def deliver(self, env: simpy.Environment, at_s: float, arrive: Callable[[], None],
+    def deliver(self, env: simpy.Environment, at_s: float, arrive: Callable[..., None],
                 lost: Callable[[], None]) -> None:
-        """Call ``arrive`` at ``at_s`` (the end of this link): the message is there."""
-        env.timeout(max(at_s - env.now, 0.0)).callbacks.append(lambda _e: arrive())
+        """Call ``arrive`` at ``at_s`` (the end of this link): the message is there.
+        ``arrive`` takes an optional argument (SimPy passes it the event)."""
+        env.timeout(max(at_s - env.now, 0.0)).callbacks.append(arrive)
 
     def down_s(self, until_s: float) -> float:
         """Time the link is down before ``until_s``, s."""
@@ -382,7 +399,7 @@ class Route:
     def stats(self) -> LinkStats:
         return self.first.stats
 
-    def deliver(self, env: simpy.Environment, at_s: float, arrive: Callable[[], None],
+    def deliver(self, env: simpy.Environment, at_s: float, arrive: Callable[..., None],
                 lost: Callable[[], None]) -> None:
         self._enter(0, at_s, self.bytes_per_report, arrive, lost)
 

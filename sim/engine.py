@@ -3,12 +3,16 @@
 This module only wires (STYLE §2, DESIGN.md "Layout"); behaviour lives in the
 components:
 
-1. **Build**: terrain, daylight, the sensors and patrols (`sensors.registry`), one
-   uplink per source (`sim.comms`), the true world (`sim.world.World`: movers,
-   sensing, encounters, chases), the scorer's ledger (`sim.scoring`), the local node
-   (`command.nodes.FusionNode`), its alert rule and operators (`command.alerts`),
-   the reaction teams and their dispatcher (`command.response`), the regional and
-   national layers.
+1. **Build**: terrain, daylight, the sensors and patrols (`sensors.registry`) and
+   the neighbour's early warning if on (`sensors.neighbour`), one uplink per source
+   with its relays (`sim.comms`, `build_links`), the true world (`sim.world.World`:
+   movers, sensing, encounters, chases), the scorer's ledger (`sim.scoring`), the
+   local node (`command.nodes.FusionNode`), its alert rule and operators
+   (`command.alerts`), the reaction teams and their dispatcher
+   (`command.response`), the command layers — sections' local units, the regional
+   centre with its reserve teams, the NCC — joined by links (`CommandLayers`,
+   `command.layers`). A decided alert goes through its section's reaction rule
+   (`LocalUnit.decide`), then up as an incident and to the dispatcher.
 2. **Crossings** (`sim.movers`): arrival times and group attributes come from their
    own streams; each group enters the world at its arrival time, and the world's
    sensors observe it from then on — and again from t on whenever its plan is
@@ -19,7 +23,9 @@ components:
    (``sensor/<id>/field``); its health reports travel on its link and are the only way
    the command learns of it (`sim.world.World.schedule_health`).
 4. **Patrols** go on duty and off duty at their shift times.
-5. **Horizon**: crossings start during ``duration``; the run then continues until
+5. **Summaries**: at the end, one `LinkSummary` per link and the node's
+   `NodeSummary` (what the links carried; reports overtaken and fused late).
+6. **Horizon**: crossings start during ``duration``; the run then continues until
    every group has arrived, turned back or been apprehended (at most `TAIL_CAP_S`
    longer), plus one fusion interval; ``horizon_s`` is that end and per-day rates
    use it.

@@ -250,8 +250,8 @@ class World:
         return lost
 
     def _arrive(self, source: int, reports: Reports, k: int,
-                rid: int) -> Callable[[], None]:
-        def arrive() -> None:
+                rid: int) -> Callable[..., None]:
+        def arrive(_event: object = None) -> None:
             meas = float(reports.t_s[k])
             xy = reports.xy[k]
             self.log.record(ReportReceived(self.env.now, reports.sensor, meas,

@@ -678,10 +678,10 @@ class LayersSpec(Spec):
         default_factory=list, description="none: one section, the whole border")
     rules: dict[ImpactLevel, ReactionRuleSpec] = Field(
         default_factory=_default_rules, description="reaction rules per impact level")
-    raise_after: PositiveInt = Field(
-        3, description="the NCC raises a section's level by one (up to high) when this "
-        "many incidents of medium impact or more reached it from the section within "
-        "raise_window_s [G]")
+    raise_after: PositiveInt | None = Field(
+        None, description="the NCC raises a section's level by one (up to high) when "
+        "this many incidents of medium impact or more reached it from the section within "
+        "raise_window_s [G]; none: levels stay as set here")
     raise_window_s: PositiveFloat = Field(86_400.0, description="s")
     high_persons: PositiveInt = Field(
         5, description="an incident with this many persons seen or apprehended has high "

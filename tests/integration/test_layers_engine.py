@@ -79,7 +79,7 @@ def test_the_regional_and_national_pictures_are_late_by_their_links(outage):
 def test_a_high_impact_section_gets_the_regional_reserve_after_its_incidents():
     s = load_scenario(TINY, [
         TEAMS,
-        "layers={reserve_teams: [team-r], raise_after: 1000, "
+        "layers={reserve_teams: [team-r], "
         "sections: [{id: s1, from_m: 0, to_m: 5000, impact: high}]}"])
     res = run_replication(s, 11)
     reserve = [r for r in res.records if isinstance(r, ReserveTasked)]
@@ -88,7 +88,7 @@ def test_a_high_impact_section_gets_the_regional_reserve_after_its_incidents():
     assert [(r.t_s, r.alert) for r in tasked] == [(r.t_s, r.alert) for r in reserve]
     low = run_replication(load_scenario(TINY, [
         TEAMS,
-        "layers={reserve_teams: [team-r], raise_after: 1000}"]), 11)
+        "layers={reserve_teams: [team-r]}"]), 11)
     assert not [r for r in low.records if isinstance(r, TeamTasked) and r.team == "team-r"]
 
 

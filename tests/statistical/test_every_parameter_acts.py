@@ -70,6 +70,15 @@ NOT_EXERCISED = {
                        "(tests/statistical/test_sensors.py)",
     r"crossings\.reaction\.hide_s": "no group hides in the window "
                                     "(tests/unit/engine/test_world.py)",
+    r"comms\.(default|links\.\d+|regional|national)\.(queue_max|mttr_s)":
+        "the default's links have no bandwidth limit and no outage, so nothing ever "
+        "queues (tests/unit/engine/test_comms.py: queue bound, outages)",
+    r"comms\.message_bytes\.(patrol|neighbour)": "no patrol report in the window, no "
+        "neighbour warning in the default (sizes act: tests/unit/engine/test_comms.py)",
+    r"layers\.raise_window_s": "section levels rise with incidents only when "
+        "layers.raise_after is set; the default sets none (tests/unit/engine/test_layers.py)",
+    r"layers\.rules\.(high|critical)\.check_unseen_above": "the default's one section "
+        "stays low (tests/unit/engine/test_layers.py)",
 }
 
 #: Cameras do have a heading: it is perturbed on them.

@@ -102,11 +102,11 @@ def test_random_outages_leave_the_link_down_mttr_over_mtbf_plus_mttr_of_the_time
     assert np.all(ends > starts) and np.all(starts[1:] >= ends[:-1])
 
 
-def test_a_link_that_queues_must_be_sent_to_in_time_order():
+def test_a_message_offered_late_enters_the_queue_behind_the_last_one():
     link = _qlink(bandwidth_bps=8000.0)
-    link.send([5.0])
-    with pytest.raises(ValueError, match="time order"):
-        link.send([4.0])
+    assert link.send([5.0]).tolist() == [6.0]
+    assert link.send([4.0]).tolist() == [7.0]          # enters at 5.0, behind it
+    assert link.send_one(4.5, 1000.0) == 8.0
 
 
 def test_stateful_links_are_deterministic():
