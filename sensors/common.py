@@ -83,17 +83,9 @@ def foliage_along(terrain: Terrain, origin: FloatArray, trajectory: Trajectory,
 
 
 def night_intervals(daylight: Daylight, start_s: float, end_s: float) -> FloatArray:
-    """Night periods (n, 2), s, clipped to [start_s, end_s), sorted."""
-    day_s = 86_400.0
-    off = daylight.start_offset_s
-    length_s = ((daylight.sunrise_h - daylight.sunset_h) % 24.0) * 3600.0
-    if length_s <= 0 or end_s <= start_s:
-        return np.zeros((0, 2))
-    first = np.floor((start_s + off) / day_s) - 1
-    last = np.ceil((end_s + off) / day_s) + 1
-    starts = np.arange(first, last + 1) * day_s + daylight.sunset_h * 3600.0 - off
-    iv = np.column_stack([np.maximum(starts, start_s), np.minimum(starts + length_s, end_s)])
-    return iv[iv[:, 1] > iv[:, 0]]
+    """Night periods (n, 2), s, clipped to [start_s, end_s), sorted
+    (`sim.ground.daylight.Daylight.night_intervals`)."""
+    return daylight.night_intervals(start_s, end_s)
 
 
 def nuisance_times(end_s: float, per_day: float, rng: np.random.Generator,

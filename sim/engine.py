@@ -147,7 +147,8 @@ def run_replication(scenario: Scenario, seed: int, replication: int = 0, *,
     """
     streams = RandomStreams(seed, replication)
     terrain = Terrain(scenario.segment)
-    daylight = Daylight(scenario.start, scenario.segment.sunrise, scenario.segment.sunset)
+    daylight = Daylight.from_spec(scenario.start, scenario.segment, scenario.weather,
+                                  streams.draws("world/weather"))
     duration_s = scenario.duration_s
     until_s = duration_s + TAIL_CAP_S
     barriers = [Barrier(tuple(f.line), f.delay_s) for f in scenario.sensors
