@@ -44,15 +44,16 @@ from command.response import Dispatcher, Task, Team
 from command.travel import TravelPlanner
 from sensors.base import Sensor
 from sensors.camera import Camera
-from sensors.patrol import Patrol
+from sensors.patrol import Patrol, duty_periods
 from sim.comms import Link
 from sim.ground.daylight import Daylight
 from sim.ground.events import EventLog, Record
+from sim.ground.planning import KnownSensors, Planner
 from sim.ground.routes import Barrier
 from sim.ground.specs import CameraSpec, FenceSpec, RadarSpec, Scenario, SeismicSpec
 from sim.ground.terrain import Terrain
 from sim.metrics import replication_kpis
-from sim.movers import CrossingGroup, KnownSensors, make_groups
+from sim.movers import CrossingGroup, make_groups
 from sim.rng import RandomStreams
 from sim.scoring import TruthLedger
 from sim.world import World
@@ -154,7 +155,8 @@ def run_replication(scenario: Scenario, seed: int, replication: int = 0, *,
     barriers = [Barrier(tuple(f.line), f.delay_s) for f in scenario.sensors
                 if isinstance(f, FenceSpec)]
     groups = make_groups(scenario.crossings, terrain, daylight, duration_s, streams,
-                         known_sensors(scenario), barriers)
+                         known_sensors(scenario), barriers,
+                         crossing_planner(scenario, terrain, daylight, until_s))
     sources = build_sources(scenario, terrain, daylight, until_s,
                             sensor_factory or _default_sensor_factory(), streams)
     links = [Link(scenario.link_for(s.id), s.id, streams.draws(f"link/{s.id}"))
@@ -264,14 +266,31 @@ def _until_resolved(env: simpy.Environment, world: World, duration_s: float, unt
 
 
 def known_sensors(scenario: Scenario) -> KnownSensors:
-    """The fixed point sensors and their reach, as informed groups know them."""
-    xy, reach = [], []
+    """The fixed sensors and their reach, as informed groups know them."""
+    xy, reach, sight = [], [], []
     for spec in scenario.sensors:
         if isinstance(spec, SeismicSpec):
             xy.append(spec.position_m)
             reach.append(spec.radius_m)
+            sight.append(False)
         elif isinstance(spec, CameraSpec | RadarSpec):
             xy.append(spec.position_m)
             reach.append(spec.max_range_m)
+            sight.append(True)
+    fences = tuple((np.asarray(f.line, float), f.pd) for f in scenario.sensors
+                   if isinstance(f, FenceSpec))
     return KnownSensors(np.asarray(xy, dtype=float).reshape(-1, 2),
-                        np.asarray(reach, dtype=float))
+                        np.asarray(reach, dtype=float), np.asarray(sight, dtype=bool), fences)
+
+
+def crossing_planner(scenario: Scenario, terrain: Terrain, daylight: Daylight,
+                     until_s: float) -> Planner | None:
+    """Least-cost routes and informed planning (``crossings.routing: least_cost``):
+    the known sensors, the patrols' duty periods and the nights of the run."""
+    spec = scenario.crossings
+    if spec.routing != "least_cost":
+        return None
+    duty = [duty_periods(p.shifts, daylight, until_s) for p in scenario.patrols]
+    return Planner(terrain, known_sensors(scenario), spec.avoidance_weight,
+                   np.vstack(duty) if duty else None,
+                   daylight.night_intervals(0.0, until_s + 86_400.0))

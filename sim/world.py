@@ -87,7 +87,7 @@ from sim.ground.routes import Barrier, pursuit_meeting_time, stand
 from sim.ground.specs import ReactionSpec, TeamSpec
 from sim.ground.terrain import Terrain
 from sim.ground.trajectory import Trajectory
-from sim.movers import CrossingGroup, hide, run_on, turn_back
+from sim.movers import CrossingGroup, hide, keep_appointment, run_on, turn_back
 from sim.rng import RandomStreams
 
 FloatArray = NDArray[np.float64]
@@ -119,6 +119,7 @@ class Mover:
     ends_as: str = "arrived"
     busy_until_s: float = -np.inf
     feeds: list[_Feed] = field(default_factory=list)
+    pickup: tuple[float, float] | None = None
 
 
 class _Feed:
@@ -251,14 +252,16 @@ class World:
     def add_group(self, group: CrossingGroup) -> None:
         """A group crosses the border now."""
         m = Mover(group.name, "group", group.trajectory, True, truth=group.index,
-                  size=group.size, speed_mps=group.speed_mps)
+                  size=group.size, speed_mps=group.speed_mps, hidden=list(group.hidden),
+                  ends_as="turned_back" if group.kind == "decoys" else "arrived",
+                  pickup=group.pickup)
         self.movers[m.id] = m
         self.groups.append(m)
         e, d = group.entry_xy, group.destination_xy
         self.log.record(CrossingStarted(self.env.now, group.index, group.size,
                                         group.speed_mps, float(e[0]), float(e[1]),
                                         float(d[0]), float(d[1]), group.end_s,
-                                        group.informed))
+                                        group.informed, group.kind))
         self._observe(m, -np.inf)
         self._schedule_end(m)
         self._encounters(m)
@@ -298,6 +301,10 @@ class World:
             feed.cancelled = True
         m.feeds = []
         m.version += 1
+        if m.pickup is not None and m.active and m.ends_as == "arrived":  # smugglers
+            trajectory, waits = keep_appointment(trajectory, *m.pickup)
+            if waits is not None:
+                m.hidden.append(waits)
         m.trajectory = trajectory
         if m.kind == "group" and m.active:
             self._observe(m, now)

@@ -398,6 +398,39 @@ class ReactionSpec(Spec):
         return self
 
 
+class GroupTypeSpec(Spec):
+    """A kind of crossing group (`sim.movers`, "Group types") [G].
+
+    migrants: larger, slower groups, families with children, who lie up by day;
+    smugglers: small, fast, met at the destination by a vehicle that waits
+    ``pickup_wait_s`` (late, they lie up there until the next night's pick-up);
+    decoys: sent shortly before a smuggler group, far from it, to be seen and draw
+    the reaction team; they walk towards the nearest known sensor for ``decoy_s``
+    and go back.
+    """
+
+    kind: Literal["migrants", "smugglers", "decoys"]
+    share: PositiveFloat = Field(1.0, description="relative share of arrivals")
+    group_size: RangeSpec | None = Field(None, description="default: crossings.group_size")
+    speed_factor: PositiveFloat = Field(
+        1.0, le=3, description="multiplies the walking speed drawn from crossings.speed")
+    lie_up: bool = Field(False, description="walk only at night: hide where daylight "
+                         "(or civil twilight) finds the group until the next night")
+    pickup_wait_s: PositiveFloat | None = Field(
+        None, description="smugglers: how long the vehicle waits at the destination "
+        "after the planned arrival, s")
+    decoy_lead_s: NonNegativeFloat = Field(
+        1_800.0, description="decoys: how long before the next smuggler group they cross, s")
+    decoy_s: PositiveFloat = Field(3_600.0, description="decoys: how long they walk "
+                                   "towards the sensors before turning back, s")
+
+    @model_validator(mode="after")
+    def _fields_of_kind(self) -> GroupTypeSpec:
+        if self.pickup_wait_s is not None and self.kind != "smugglers":
+            raise ValueError("pickup_wait_s: only smugglers are picked up by a vehicle")
+        return self
+
+
 class CrossingsSpec(Spec):
     """Groups arriving as a non-homogeneous Poisson process and walking inland."""
 
@@ -418,6 +451,18 @@ class CrossingsSpec(Spec):
         0.0, description="share of groups that know where the fixed sensors stand and "
                          "pick the least exposed of several routes")
     reaction: ReactionSpec = ReactionSpec()
+    routing: Literal["waypoints", "least_cost"] = Field(
+        "waypoints", description="waypoints: straight legs through random waypoints; "
+        "least_cost: the quickest route over the terrain (roads, fords), and informed "
+        "groups plan entry, route and hour against the known coverage (sim.ground.planning)")
+    entry_candidates: int = Field(
+        8, ge=1, le=64, description="least_cost: entry points an informed group weighs")
+    avoidance_weight: NonNegativeFloat = Field(
+        20.0, le=1e4, description="least_cost: an informed group's cost multiplier per "
+        "unit of known detection hazard (walking time traded for exposure) [G]")
+    types: list[GroupTypeSpec] = Field(
+        default_factory=list, description="kinds of groups (migrants, smugglers, "
+        "decoys) by share; none: every group alike")
 
     @field_validator("hourly_profile")
     @classmethod

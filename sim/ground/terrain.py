@@ -18,11 +18,12 @@ Line of sight (`sight`). The sight line runs straight from the observer's eye
 (ground + mast height) to the target (ground + its height), sampled every half cell.
 Relief masks it where the ground rises above the line; with the earth's curvature and
 standard refraction the ground between the two ends bulges above their chord by
-d₁·d₂ / (2 · 4/3 · 6 371 km) (the "4/3 earth" radio and optical horizon convention). Where the line passes below
-the canopy top of a zone it crosses foliage: the density-weighted metres crossed there
-are returned, comparable with `foliage_m` (which assumes the whole line runs under
-the canopy). Simplification: canopy is a uniform slab of its zone's height; single
-trees, gaps and edges are not resolved below one cell.
+d₁·d₂ / (2 · 4/3 · 6 371 km) (the "4/3 earth" radio and optical horizon convention).
+Where the line passes below the canopy top of a zone it crosses foliage: the
+density-weighted metres crossed there are returned, comparable with `foliage_m`
+(which assumes the whole line runs under the canopy). Simplification: canopy is a
+uniform slab of its zone's height; single trees, gaps and edges are not resolved
+below one cell.
 """
 
 from __future__ import annotations
@@ -188,7 +189,7 @@ class Terrain:
         in_canopy = above < raster.canopy[i, j]
         canopy_m = np.bincount(line, weights=np.where(in_canopy, raster.foliage[i, j], 0.0)
                                * seg_len, minlength=n)
-        return masked, canopy_m
+        return masked, np.asarray(canopy_m, dtype=float)
 
     @property
     def border_length_m(self) -> float:
