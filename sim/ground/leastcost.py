@@ -6,7 +6,8 @@ neighbours. An edge between cells a and b of centre distance d costs
     d · (c_a + c_b) / 2,   c = (1 + extra) / speed_factor   (seconds per metre at 1 m/s),
 
 so on open ground the cost is the walking time at unit speed: roads are fast, marsh
-and forest slow, impassable cells (water without a ford) absent. ``extra`` is an
+and forest slow, impassable cells (water without a ford, and the foreign side of the
+border: a group that has crossed stays on the protected side) absent. ``extra`` is an
 optional per-cell penalty (an informed group's exposure to the sensors it knows,
 `sim.movers`). The graph is undirected, so one Dijkstra from a destination gives the
 best route to it from every cell; trees are cached per destination.
@@ -31,6 +32,8 @@ from sim.ground.terrain import Raster
 FloatArray = NDArray[np.float64]
 
 _NEIGHBOURS = ((0, 1), (1, -1), (1, 0), (1, 1))   # each undirected edge once
+#: How far (cells) a point in an impassable cell looks for a passable one.
+_SNAP_CELLS = 2
 
 
 class CostGrid:
@@ -43,7 +46,7 @@ class CostGrid:
         cost = 1.0 / raster.speed
         if extra is not None:
             cost = cost * (1.0 + np.asarray(extra, float))
-        self.cost = np.where(raster.passable, cost, np.inf)
+        self.cost = np.where(raster.passable & raster.protected, cost, np.inf)
         ids = np.arange(rows * cols).reshape(rows, cols)
         src, dst, w = [], [], []
         for di, dj in _NEIGHBOURS:
@@ -62,8 +65,22 @@ class CostGrid:
         self._trees: dict[int, tuple[FloatArray, NDArray[np.int32]]] = {}
 
     def node(self, xy: FloatArray) -> int:
-        i, j = self.raster.index(np.asarray(xy, float))
-        return int(i[0] * self.raster.cols + j[0])
+        """The graph node of the point ``xy``: its cell, or, when that cell is not
+        passable (a point on the border line, a pick-up on a river bank), the nearest
+        passable cell within `_SNAP_CELLS` cells."""
+        r = self.raster
+        i, j = r.index(np.asarray(xy, float))
+        i0, j0 = int(i[0]), int(j[0])
+        if np.isfinite(self.cost[i0, j0]):
+            return i0 * r.cols + j0
+        lo_i, lo_j = max(i0 - _SNAP_CELLS, 0), max(j0 - _SNAP_CELLS, 0)
+        win = self.cost[lo_i:i0 + _SNAP_CELLS + 1, lo_j:j0 + _SNAP_CELLS + 1]
+        ii, jj = np.nonzero(np.isfinite(win))
+        if not len(ii):
+            return i0 * r.cols + j0
+        centres = r.centres[lo_i + ii, lo_j + jj]
+        k = int(np.argmin(np.hypot(*(centres - np.asarray(xy, float)).T)))
+        return int((lo_i + ii[k]) * r.cols + lo_j + jj[k])
 
     def _tree(self, goal: int) -> tuple[FloatArray, NDArray[np.int32]]:
         if goal not in self._trees:

@@ -188,6 +188,13 @@ class SegmentSpec(Spec):
     utc_offset_h: float | None = Field(
         None, ge=-14, le=14, description="local clock of `start` minus UT, hours "
         "(e.g. 2 for summer time in Poland); needs longitude_deg")
+    geojson: str | None = Field(
+        None, description="a GeoJSON file (QGIS export) giving the border, zones, roads, "
+        "destinations and sensor positions, relative to the scenario file (sim.geojson); "
+        "the loader merges it, so resolved scenarios hold its geometry instead")
+    geojson_crs: str | None = Field(
+        None, description="the GeoJSON file's coordinate reference system when the file "
+        "names none, e.g. EPSG:2180; default: longitude/latitude (RFC 7946)")
     elevation: ElevationSpec | None = Field(
         None, description="ground heights; none: flat ground (terrain then masks no "
         "sight line)")

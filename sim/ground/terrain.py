@@ -72,7 +72,8 @@ class Elevation:
 class Raster:
     """The zones on a grid of square cells over the surveillance zone's bounding box
     plus two cells: per cell the zone index (−1 open field) and that zone's speed
-    factor, foliage, canopy height and passability.
+    factor, foliage, canopy height and passability, and whether it lies on the
+    protected side (left of the border, up to the depth line and two cells more).
 
     Cell (i, j) has its centre at (x0 + (j + ½)·cell, y0 + (i + ½)·cell).
     """
@@ -107,6 +108,9 @@ class Raster:
         self.canopy = table([z.effective_canopy_m for z in specs], 0.0)
         self.passable = table([float(z.effective_passable) for z in specs], 1.0) > 0.5
         self.centres = np.stack([gx, gy], axis=-1)
+        # the protected side up to the depth line (single-sided buffer: left of the line)
+        side = shapely.buffer(terrain.border, spec.depth_m + margin, single_sided=True)
+        self.protected = shapely.contains_xy(side, gx, gy)
 
     def index(self, xy: FloatArray) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
         """(row, col) of the cells holding points ``xy`` (n, 2), clipped to the grid."""
