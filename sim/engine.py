@@ -38,13 +38,14 @@ import numpy as np
 import simpy
 from numpy.typing import NDArray
 
-from command.alerts import Alert, AlertRule, CameraView, OperatorQueue
+from command.alerts import Alert, AlertRule, CameraView, OperatorQueue, UAVView
 from command.nodes import FusionNode, UpperNode, border_fusion_overrides, border_fusion_params
 from command.response import Dispatcher, Task, Team
 from command.travel import TravelPlanner
 from sensors.base import Sensor
 from sensors.camera import Camera
 from sensors.patrol import Patrol, duty_periods
+from sensors.uav import UAV
 from sim.comms import Link
 from sim.ground.daylight import Daylight
 from sim.ground.events import EventLog, Record
@@ -132,6 +133,7 @@ def build_sources(scenario: Scenario, terrain: Terrain, daylight: Daylight, unti
     sources += [factory(spec, terrain, daylight, duration_s=until_s,
                         shift_draws=streams.draws(f"patrol/{spec.id}/shift"))
                 for spec in scenario.patrols]
+    sources += [UAV(spec, terrain, daylight, until_s) for spec in scenario.uavs]
     return sources
 
 
@@ -193,8 +195,12 @@ def run_replication(scenario: Scenario, seed: int, replication: int = 0, *,
 
     cameras = [CameraView(i, spec) for i, spec in enumerate(scenario.sensors)
                if isinstance(spec, CameraSpec) and isinstance(sources[i], Camera)]
+    first_uav = len(sources) - len(scenario.uavs)
+    uavs = [UAVView(first_uav + k, spec) for k, spec in enumerate(scenario.uavs)
+            if spec.mode == "alert"]
     operators = OperatorQueue(env, cmd, cameras, world, node.track_estimate,
-                              streams.stream(f"command/{LOCAL_NODE}/verify"), log, decided)
+                              streams.stream(f"command/{LOCAL_NODE}/verify"), log, decided,
+                              uavs)
 
     def raised(alert: Alert) -> None:
         if alert.source:            # a guard saw the group: verified already

@@ -67,6 +67,7 @@ from sensors.camera import Camera
 from sensors.common import night_intervals
 from sensors.geometry import complement_intervals, intersect_intervals, sight_intervals
 from sensors.patrol import Patrol, back_and_forth, observer_pieces
+from sensors.uav import UAV
 from sim.comms import Link
 from sim.ground.daylight import Daylight
 from sim.ground.events import (
@@ -81,7 +82,7 @@ from sim.ground.events import (
     Sighting,
     TurnedBack,
 )
-from sim.ground.field import Contact, Pursuit
+from sim.ground.field import Contact, Pursuit, UAVTask
 from sim.ground.keyed import time_index
 from sim.ground.routes import Barrier, pursuit_meeting_time, stand
 from sim.ground.specs import ReactionSpec, TeamSpec
@@ -607,6 +608,8 @@ class World:
         recognised with the camera's recognition probability at its range times the
         chance its sight line clears the foliage (keyed draw per group and time)."""
         cam = self.sources[camera]
+        if isinstance(cam, UAV):
+            return self._look_uav(cam, xy, t_s, radius_m)
         assert isinstance(cam, Camera)
         view = cam.coverage()
         seen = 0
@@ -622,6 +625,31 @@ class World:
             if cam.terrain is not None:
                 prob *= float(cam.p_los(cam.terrain.foliage_m(cam.position, p[None, :]))[0])
             u = float(self.streams.draws(f"sensor/{cam.id}/verify/{g.id}")
+                      .uniform(time_index([t_s]), 1)[0, 0])
+            if u < prob:
+                seen += g.size
+        return seen
+
+    def launch(self, task: UAVTask) -> float | None:
+        """A UAV is sent to ``task.xy`` now: when it will be overhead (None: it cannot
+        fly; `sensors.uav.UAV.task`)."""
+        uav = self.sources[task.uav]
+        assert isinstance(uav, UAV)
+        return uav.task(task.xy, self.env.now)
+
+    def _look_uav(self, uav: UAV, xy: FloatArray, t_s: float, radius_m: float) -> int:
+        """Persons an operator recognises through a UAV overhead: each active group
+        within ``radius_m`` of ``xy``, by the UAV's recognition probability (keyed draw
+        per group and time)."""
+        seen = 0
+        for g in self.groups:
+            if not g.active or g.trajectory is None:
+                continue
+            p = g.trajectory.position_at(t_s)
+            if float(np.hypot(*(p - xy))) > radius_m:
+                continue
+            prob = float(uav.recognition_p(p[None, :], t_s)[0])
+            u = float(self.streams.draws(f"sensor/{uav.id}/verify/{g.id}")
                       .uniform(time_index([t_s]), 1)[0, 0])
             if u < prob:
                 seen += g.size

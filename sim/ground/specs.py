@@ -732,6 +732,58 @@ class PatrolSpec(Spec):
         "vehicle takes them, s [G]")
 
 
+# ------------------------------------------------------------------------------ UAVs
+
+
+class UAVSpec(Spec):
+    """A small UAV with an EO/IR gimbal camera (`sensors.uav`); DOMAIN.md §2, UAV row.
+
+    ``mode: orbit`` flies sorties round ``orbit_centre_m`` and detects like a camera
+    looking down; ``mode: alert`` waits at its base until an operator launches it to
+    an alert no camera can see, and verifies it from overhead.
+    """
+
+    id: str = Field(min_length=1, description="e.g. uav-01")
+    base_m: Point = Field(description="launch and landing site, m")
+    mode: Literal["orbit", "alert"] = "alert"
+    orbit_centre_m: Point | None = Field(None, description="orbit mode: centre of the orbit")
+    orbit_radius_m: PositiveFloat = Field(500.0, description="orbit mode: radius, m [G]")
+    altitude_m: PositiveFloat = Field(
+        120.0, le=5_000, description="height above ground, m (EU open category: 120 m)")
+    speed_mps: PositiveFloat = Field(15.0, description="transit and orbit speed [G]")
+    endurance_s: PositiveFloat = Field(
+        2_400.0, description="flight time per battery or tank; small multirotor 20–45 "
+        "min [G]")
+    turnaround_s: NonNegativeFloat = Field(
+        1_200.0, description="on the ground between sorties (battery swap, checks), s [G]")
+    revisit_s: PositiveFloat = Field(2.0, description="seconds between looks (orbit mode)")
+    r50_m: PositiveFloat = Field(
+        400.0, description="slant range of 50 % detection per look: a person of 0.75 m "
+        "spans 2 pixels of 0.9 mrad (640 px, 12 µm, 13 mm lens) at about 400 m [D]")
+    recognition_r50_m: PositiveFloat = Field(
+        250.0, description="slant range at which an operator recognises persons with "
+        "probability 0.5 through the zoomed gimbal camera [G]")
+    max_range_m: PositiveFloat = Field(1_500.0, description="largest slant range of a look")
+    foliage_length_m: PositiveFloat = Field(
+        10.0, description="P_LOS = exp(−canopy metres / L) on the line from overhead "
+        "[AOS-2022] [G]")
+    max_wind_mps: PositiveFloat = Field(
+        12.0, description="grounded at higher wind [G] [OIG-15-17]")
+    min_visibility_m: NonNegativeFloat = Field(
+        1_000.0, description="grounded at lower visibility (fog) [G]")
+    flies_in_rain: bool = Field(False, description="rain and snow ground it unless true")
+    sigma_m: PositiveFloat = Field(
+        10.0, description="reported position error: GNSS and gimbal pointing 5–20 m [G]")
+    class_accuracy: float = Field(0.9, ge=1 / 3, le=1, description="probability the "
+                                  "declared class is right [G]")
+
+    @model_validator(mode="after")
+    def _orbit_has_centre(self) -> UAVSpec:
+        if self.mode == "orbit" and self.orbit_centre_m is None:
+            raise ValueError("orbit_centre_m: an orbit needs its centre")
+        return self
+
+
 # ----------------------------------------------------------------------------- costs
 
 
@@ -794,6 +846,7 @@ class Scenario(Spec):
     command: CommandSpec = CommandSpec()
     response: ResponseSpec = ResponseSpec()
     patrols: list[PatrolSpec] = Field(default_factory=list)
+    uavs: list[UAVSpec] = Field(default_factory=list, description="UAVs (sensors.uav)")
     costs: CostsSpec | None = Field(None, description="system costs; none: no cost KPIs")
     weather: WeatherSpec | None = Field(
         None, description="weather over the run (timeline or Markov chain); none: clear")
@@ -810,13 +863,15 @@ class Scenario(Spec):
         # Messages carry the field path themselves: a model-level error has none.
         places = ([(f"sensors.{i}.id", s.id) for i, s in enumerate(self.sensors)]
                   + [(f"patrols.{i}.id", p.id) for i, p in enumerate(self.patrols)]
-                  + [(f"response.teams.{i}.id", t.id) for i, t in enumerate(self.response.teams)])
+                  + [(f"response.teams.{i}.id", t.id) for i, t in enumerate(self.response.teams)]
+                  + [(f"uavs.{i}.id", u.id) for i, u in enumerate(self.uavs)])
         seen: set[str] = set()
         for where, ident in places:
             if ident in seen:
                 raise ValueError(f"{where}: id {ident!r} is used twice")
             seen.add(ident)
-        sources = {s.id for s in self.sensors} | {p.id for p in self.patrols}
+        sources = ({s.id for s in self.sensors} | {p.id for p in self.patrols}
+                   | {u.id for u in self.uavs})
         for i, link in enumerate(self.comms.links):
             if link.source not in sources:
                 raise ValueError(f"comms.links.{i}.source: {link.source!r} is no sensor or "
