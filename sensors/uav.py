@@ -14,8 +14,8 @@ home at once, while it is *grounded*: wind above ``max_wind_mps``, visibility be
   like a camera looking down (`observe`).
 - ``mode: alert``: it waits at the base; an operator launches it to an alert with a
   `sim.ground.field.UAVTask` (`task`), the world answers when it will be overhead,
-  and the operator looks through it (`recognition_p`). It hovers there until it must
-  return.
+  and the operator looks through it (`recognition_p`). It hovers there for
+  ``loiter_s`` (or until its endurance calls it home), then returns.
 
 Detection and recognition per look follow the Johnson/TTPF curve of the slant range
 R = √(d² + altitude²) (`sensors.camera.ttpf` of r50 / R): thermal, so day and night
@@ -86,13 +86,14 @@ class UAV(Sensor):
         ok = ~self.grounded(grid)
         return float(grid[int(np.argmax(ok))]) if ok.any() else None
 
-    def _sortie(self, launch_s: float, station: FloatArray
+    def _sortie(self, launch_s: float, station: FloatArray, stay_s: float = np.inf
                 ) -> tuple[float, float, float, float, float, float]:
-        """A sortie from ``launch_s`` to ``station``, cut short by the weather."""
+        """A sortie from ``launch_s`` to ``station`` staying at most ``stay_s`` there,
+        cut short by the endurance and the weather."""
         s = self.spec
         transit = float(np.hypot(*(station - self.base))) / s.speed_mps
         on = launch_s + transit
-        leave = launch_s + s.endurance_s - transit
+        leave = min(launch_s + s.endurance_s - transit, on + stay_s)
         grid = np.arange(launch_s, leave, WEATHER_STEP_S)
         if len(grid):
             bad = self.grounded(grid)
@@ -126,7 +127,7 @@ class UAV(Sensor):
         xy = np.asarray(xy, float)
         if 2 * float(np.hypot(*(xy - self.base))) / s.speed_mps >= s.endurance_s:
             return None
-        sortie = self._sortie(now_s, xy)
+        sortie = self._sortie(now_s, xy, s.loiter_s)
         self.sorties.append(sortie)
         self.ready_s = sortie[3] + s.turnaround_s
         return sortie[1] if sortie[2] > sortie[1] else None

@@ -265,7 +265,8 @@ def make_group(index: int, arrival_s: float, spec: CrossingsSpec, terrain: Terra
     if kind is not None and kind.kind == "decoys":
         points = _decoy_route(entry_xy, dest_xy, known)
     elif least_cost and planner is not None:
-        points = planner.route(entry_xy, dest_xy, plans)
+        via = None if plans else route_points(entry_xy, dest_xy, offsets)[1:-1]
+        points = planner.route(entry_xy, dest_xy, plans, via)
     else:
         points = route_points(entry_xy, dest_xy, offsets)
         if informed and known is not None and spec.waypoints > 0:

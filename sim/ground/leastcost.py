@@ -34,6 +34,9 @@ FloatArray = NDArray[np.float64]
 _NEIGHBOURS = ((0, 1), (1, -1), (1, 0), (1, 1))   # each undirected edge once
 #: How far (cells) a point in an impassable cell looks for a passable one.
 _SNAP_CELLS = 2
+#: A local search (`CostGrid.route` with ``local``) explores routes up to this many
+#: times the straight distance at the median cell cost.
+LOCAL_LIMIT = 3.0
 
 
 class CostGrid:
@@ -94,13 +97,31 @@ class CostGrid:
         dist, _ = self._tree(self.node(goal_xy))
         return float(dist[self.node(start_xy)])
 
-    def route(self, start_xy: FloatArray, goal_xy: FloatArray) -> FloatArray | None:
+    def _local_tree(self, goal: int, start: int) -> tuple[FloatArray, NDArray[np.int32]]:
+        """A Dijkstra from ``goal`` bounded to routes costing at most `LOCAL_LIMIT`
+        times the straight distance at the dearest passable cost (not cached; a full
+        tree when the bound leaves ``start`` unreached)."""
+        r = self.raster
+        a = np.array(divmod(goal, r.cols), float)
+        b = np.array(divmod(start, r.cols), float)
+        straight = float(np.hypot(*(a - b))) * r.cell + r.cell
+        finite = self.cost[np.isfinite(self.cost)]
+        bound = LOCAL_LIMIT * straight * float(np.median(finite)) if len(finite) else np.inf
+        dist, pred = dijkstra(self.graph, directed=False, indices=goal,
+                              return_predecessors=True, limit=bound)
+        if not np.isfinite(dist[start]):
+            return self._tree(goal)
+        return dist, pred
+
+    def route(self, start_xy: FloatArray, goal_xy: FloatArray,
+              local: bool = False) -> FloatArray | None:
         """The least-cost polyline (k, 2) from ``start_xy`` to ``goal_xy``; None when
-        no passable route joins them."""
+        no passable route joins them. ``local``: a one-off leg (a group's waypoint),
+        searched near the two points instead of from a cached tree of the goal."""
         start, goal = np.asarray(start_xy, float), np.asarray(goal_xy, float)
         g = self.node(goal)
-        dist, pred = self._tree(g)
         here = self.node(start)
+        dist, pred = self._local_tree(g, here) if local else self._tree(g)
         if not np.isfinite(dist[here]):
             return None
         chain = [here]

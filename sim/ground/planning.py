@@ -1,8 +1,9 @@
 """How crossing groups plan: routes over the cost grid, and what informed groups know.
 
-Plain groups (``routing: least_cost``) walk the quickest route from their entry to
-their destination over the terrain (`sim.ground.leastcost`: zone speeds, roads fast,
-water only at fords).
+Plain groups (``routing: least_cost``) walk the quickest route from their entry
+through their random waypoints (`sim.movers.route_points`) to their destination over
+the terrain (`sim.ground.leastcost`: zone speeds, roads fast, water only at fords):
+the waypoints spread the routes, the cost grid shapes each leg.
 
 Informed groups know the deployment — from scouting, smugglers' networks, watching
 the towers [Latek-2012] — and plan against it:
@@ -131,14 +132,21 @@ class Planner:
                 self._informed = CostGrid(self.terrain.raster, extra)
         return self._informed
 
-    def route(self, entry_xy: FloatArray, dest_xy: FloatArray,
-              informed: bool) -> FloatArray:
-        """The least-cost polyline entry → destination (straight when no route)."""
+    def route(self, entry_xy: FloatArray, dest_xy: FloatArray, informed: bool,
+              via: FloatArray | None = None) -> FloatArray:
+        """The least-cost polyline entry → (each ``via`` point, k × 2) → destination;
+        a leg with no passable route is walked straight."""
         grid = self.informed if informed else self.plain
-        path = grid.route(entry_xy, dest_xy)
-        if path is None:
-            return np.vstack([entry_xy, dest_xy])
-        return path
+        stops = [np.asarray(entry_xy, float)]
+        if via is not None:
+            stops += [np.asarray(p, float) for p in np.asarray(via, float).reshape(-1, 2)]
+        stops.append(np.asarray(dest_xy, float))
+        parts: list[FloatArray] = []
+        for k, (a, b) in enumerate(zip(stops[:-1], stops[1:], strict=True)):
+            leg = grid.route(a, b, local=k < len(stops) - 2)
+            leg = np.vstack([a, b]) if leg is None else leg
+            parts.append(leg if not parts else leg[1:])
+        return np.vstack(parts)
 
     def best_entry(self, candidates: FloatArray, dest_xy: FloatArray) -> int:
         """Index of the candidate entry (k, 2) whose informed route costs least (ties:

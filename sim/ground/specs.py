@@ -756,6 +756,9 @@ class UAVSpec(Spec):
         "min [G]")
     turnaround_s: NonNegativeFloat = Field(
         1_200.0, description="on the ground between sorties (battery swap, checks), s [G]")
+    loiter_s: PositiveFloat = Field(
+        600.0, description="alert mode: time over the alert (the operator's look) before "
+        "it flies home, s [G]")
     revisit_s: PositiveFloat = Field(2.0, description="seconds between looks (orbit mode)")
     r50_m: PositiveFloat = Field(
         400.0, description="slant range of 50 % detection per look: a person of 0.75 m "

@@ -110,7 +110,7 @@ def test_projected_coordinates_are_shifted_to_the_border_start(tmp_path: Path) -
 
 
 def test_the_bug_bend_example_validates() -> None:
-    sc = load_scenario(ROOT / "scenarios" / "geo" / "bug_bend.yaml")
+    sc = load_scenario(ROOT / "scenarios" / "bug_bend.yaml")
     assert len(sc.segment.border) == 3
     length = sum(math.dist(a, b) for a, b in zip(sc.segment.border, sc.segment.border[1:],
                                                   strict=False))
