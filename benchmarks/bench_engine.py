@@ -39,7 +39,7 @@ def test_engine_default_replication(benchmark, scenario):  # noqa: ANN001
 def test_engine_default_build(benchmark, scenario):  # noqa: ANN001
     def build():  # noqa: ANN202
         terrain = Terrain(scenario.segment)
-        daylight = Daylight(scenario.start, scenario.segment.sunrise, scenario.segment.sunset)
+        daylight = Daylight.from_spec(scenario.start, scenario.segment)
         groups = make_groups(scenario.crossings, terrain, daylight, scenario.duration_s,
                              RandomStreams(1, 0))
         return build_sources(scenario, terrain, daylight, scenario.duration_s, build_sensor), \

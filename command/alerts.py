@@ -32,6 +32,11 @@ Verification queue (`OperatorQueue`)
       probability at that range, day or night) is the verdict: persons seen →
       *confirmed*; nothing seen → *check* (send a team to look) if the fused
       P(person or vehicle) ≥ ``check_unseen_above``, else *rejected*;
+    - **no camera, a UAV**: when an alert-mode UAV can fly (`UAVView`), the operator
+      launches it with a `sim.ground.field.UAVTask`; the world answers when it will
+      be overhead (None: it cannot fly — grounded, busy, out of reach); the operator
+      waits for it, looks for an exponential time of mean ``verification_time_s`` and
+      decides as through a camera;
     - **no camera**: assess for an exponential time of mean ``assess_time_s``, then
       *dismissed* if the fused P(animal) ≥ ``dismiss_animal_above``, else *check*:
       where no camera sees, only a team or patrol can look — nuisance alarms then
@@ -53,7 +58,8 @@ from numpy.typing import NDArray
 
 from command.nodes import FusionNode, TrackEstimate
 from sim.ground.events import AlertRaised, AlertVerified, EventLog
-from sim.ground.specs import CameraSpec, CommandSpec
+from sim.ground.field import UAVTask
+from sim.ground.specs import CameraSpec, CommandSpec, UAVSpec
 
 FloatArray = NDArray[np.float64]
 
@@ -171,11 +177,23 @@ class CameraView:
         return abs(off) <= self.spec.fov_deg / 2
 
 
+@dataclass(frozen=True)
+class UAVView:
+    """What the command knows of an alert-mode UAV: its spec; ``index`` its integer
+    source id."""
+
+    index: int
+    spec: UAVSpec
+
+
 class Look(Protocol):
     """A camera shows the operator the scene (implemented by `sim.world.World`)."""
 
     def look(self, camera: int, xy: FloatArray, t_s: float, radius_m: float) -> int:
         """Persons the operator recognises within ``radius_m`` of ``xy`` now."""
+
+    def launch(self, task: UAVTask) -> float | None:
+        """Send a UAV; when it will be overhead (None: it cannot fly)."""
 
 
 Decided = Callable[[Alert, str], None]
@@ -200,7 +218,8 @@ class OperatorQueue:
     def __init__(self, env: simpy.Environment, spec: CommandSpec,
                  cameras: Sequence[CameraView], camera: Look,
                  picture: Callable[[int], TrackEstimate | None], rng: np.random.Generator,
-                 log: EventLog, on_decided: Decided) -> None:
+                 log: EventLog, on_decided: Decided,
+                 uavs: Sequence[UAVView] = ()) -> None:
         self.env = env
         self.spec = spec
         self.cameras = list(cameras)
@@ -210,6 +229,7 @@ class OperatorQueue:
         self.log = log
         self.on_decided = on_decided
         self.operators = simpy.PriorityResource(env, capacity=spec.operators)
+        self.uavs = list(uavs)
         self.down: set[int] = set()
 
     def sensor_health(self, index: int, up: bool) -> None:
@@ -247,9 +267,26 @@ class OperatorQueue:
                     decision = ("check" if alert.p_threat >= spec.check_unseen_above
                                 else "rejected")
             else:
-                yield self.env.timeout(float(self.rng.exponential(spec.assess_time_s)))
-                persons, camera = 0, ""
-                decision = ("dismissed" if alert.class_prob[ANIMAL] >= spec.dismiss_animal_above
-                            else "check")
+                over = None
+                for uav in self.uavs:
+                    over = self.camera.launch(UAVTask(uav.index, xy, self.env.now))
+                    if over is not None:
+                        break
+                if over is not None:
+                    wait = over - self.env.now + float(
+                        self.rng.exponential(spec.verification_time_s))
+                    yield self.env.timeout(max(wait, 0.0))
+                    persons = self.camera.look(uav.index, self._where(alert), self.env.now,
+                                               spec.verify_radius_m)
+                    camera = uav.spec.id
+                    decision = ("confirmed" if persons > 0 else
+                                "check" if alert.p_threat >= spec.check_unseen_above
+                                else "rejected")
+                else:
+                    yield self.env.timeout(float(self.rng.exponential(spec.assess_time_s)))
+                    persons, camera = 0, ""
+                    decision = ("dismissed"
+                                if alert.class_prob[ANIMAL] >= spec.dismiss_animal_above
+                                else "check")
         self.log.record(AlertVerified(self.env.now, alert.id, start, camera, decision, persons))
         self.on_decided(alert, decision)

@@ -203,34 +203,6 @@ def foliage_along(terrain: Terrain, origin: FloatArray, trajectory: Trajectory,
     return np.interp(s, knots, f)
 
 
-#: Step at which light is sampled to find its changes, s; each change is then refined
-#: by bisection to under a second.
-LIGHT_STEP_S = 300.0
-
-
-def light_intervals(daylight: Daylight | None, start_s: float, end_s: float,
-                    kinds: tuple[int, ...] = (2,)) -> FloatArray:
-    """Periods (n, 2), s, within [start_s, end_s) when the light is one of ``kinds``
-    (indices of `LIGHT_KINDS`; default night), found through `Daylight.light` only:
-    sampled every `LIGHT_STEP_S` and each change bisected to < 1 s.
-
-    Assumes light changes at most once per `LIGHT_STEP_S` (true of any sun).
-    """
-    if daylight is None or end_s <= start_s:
-        return np.zeros((0, 2))
-    t = np.append(np.arange(start_s, end_s, LIGHT_STEP_S), end_s)
-    inside = np.isin(daylight.light(t), kinds)
-    change = np.flatnonzero(inside[1:] != inside[:-1])
-    lo, hi = t[change].copy(), t[change + 1].copy()
-    want = inside[change]
-    for _ in range(12):
-        mid = (lo + hi) / 2
-        same = np.isin(daylight.light(mid), kinds) == want
-        lo, hi = np.where(same, mid, lo), np.where(same, hi, mid)
-    edges = np.concatenate([[start_s], hi, [end_s]])
-    state = np.concatenate([[inside[0]], ~want]) if len(want) else inside[:1]
-    iv = np.column_stack([edges[:-1], edges[1:]])[state]
-    return iv[iv[:, 1] > iv[:, 0]]
 
 
 #: Night periods found once per clock, over a span that grows as asked (weak keys:
@@ -241,16 +213,16 @@ _NIGHT_SPAN_S = 16 * 86_400.0
 
 
 def night_intervals(daylight: Daylight, start_s: float, end_s: float) -> FloatArray:
-    """Night periods (n, 2), s, clipped to [start_s, end_s), sorted (`light_intervals`,
-    found once per clock over whole days and cached: the clock's light is a fixed
-    function of time)."""
+    """Night periods (n, 2), s, clipped to [start_s, end_s), sorted
+    (`sim.ground.daylight.Daylight.night_intervals`, found once per clock over whole
+    days and cached: the clock's light is a fixed function of time)."""
     if end_s <= start_s:
         return np.zeros((0, 2))
     lo, hi, iv = _NIGHTS.get(daylight, (np.inf, -np.inf, np.zeros((0, 2))))
     if start_s < lo or end_s > hi:
         lo = min(lo, np.floor(start_s / 86_400.0) * 86_400.0 - 86_400.0)
         hi = max(hi, lo + _NIGHT_SPAN_S, np.ceil(end_s / 86_400.0) * 86_400.0 + 86_400.0)
-        iv = light_intervals(daylight, lo, hi, (NIGHT,))
+        iv = daylight.night_intervals(lo, hi)
         _NIGHTS[daylight] = (lo, hi, iv)
     iv = iv[(iv[:, 1] > start_s) & (iv[:, 0] < end_s)]
     return np.column_stack([np.maximum(iv[:, 0], start_s), np.minimum(iv[:, 1], end_s)])

@@ -48,7 +48,7 @@ import numpy as np
 import simpy
 from numpy.typing import NDArray
 
-from command.alerts import Alert, AlertRule, CameraView, OperatorQueue
+from command.alerts import Alert, AlertRule, CameraView, OperatorQueue, UAVView
 from command.layers import NCC, REGION, LocalUnit, NationalCentre, RegionalCentre, Sections
 from command.nodes import FusionNode, border_fusion_overrides, border_fusion_params
 from command.response import Dispatcher, Task, Team
@@ -56,15 +56,17 @@ from command.travel import TravelPlanner
 from sensors.base import Sensor
 from sensors.camera import Camera
 from sensors.neighbour import Neighbour
-from sensors.patrol import Patrol
+from sensors.patrol import Patrol, duty_periods
+from sensors.uav import UAV
 from sim.comms import Channel, Link, Route
 from sim.ground.daylight import Daylight
 from sim.ground.events import EventLog, LinkSummary, NodeSummary, Record, SectionImpact
+from sim.ground.planning import KnownSensors, Planner
 from sim.ground.routes import Barrier
 from sim.ground.specs import CameraSpec, FenceSpec, LinkSpec, RadarSpec, Scenario, SeismicSpec
 from sim.ground.terrain import Terrain
 from sim.metrics import replication_kpis
-from sim.movers import CrossingGroup, KnownSensors, make_groups
+from sim.movers import CrossingGroup, make_groups
 from sim.rng import RandomStreams
 from sim.scoring import TruthLedger
 from sim.world import World
@@ -149,6 +151,7 @@ def build_sources(scenario: Scenario, terrain: Terrain, daylight: Daylight, unti
     sources += [factory(spec, terrain, daylight, duration_s=until_s,
                         shift_draws=streams.draws(f"patrol/{spec.id}/shift"))
                 for spec in scenario.patrols]
+    sources += [UAV(spec, terrain, daylight, until_s) for spec in scenario.uavs]
     return sources
 
 
@@ -166,13 +169,15 @@ def run_replication(scenario: Scenario, seed: int, replication: int = 0, *,
     """
     streams = RandomStreams(seed, replication)
     terrain = Terrain(scenario.segment)
-    daylight = Daylight(scenario.start, scenario.segment.sunrise, scenario.segment.sunset)
+    daylight = Daylight.from_spec(scenario.start, scenario.segment, scenario.weather,
+                                  streams.draws("world/weather"))
     duration_s = scenario.duration_s
     until_s = duration_s + TAIL_CAP_S
     barriers = [Barrier(tuple(f.line), f.delay_s) for f in scenario.sensors
                 if isinstance(f, FenceSpec)]
     groups = make_groups(scenario.crossings, terrain, daylight, duration_s, streams,
-                         known_sensors(scenario), barriers)
+                         known_sensors(scenario), barriers,
+                         crossing_planner(scenario, terrain, daylight, until_s))
     sources = build_sources(scenario, terrain, daylight, until_s,
                             sensor_factory or _default_sensor_factory(), streams)
     env = simpy.Environment()
@@ -216,8 +221,12 @@ def run_replication(scenario: Scenario, seed: int, replication: int = 0, *,
 
     cameras = [CameraView(i, spec) for i, spec in enumerate(scenario.sensors)
                if isinstance(spec, CameraSpec) and isinstance(sources[i], Camera)]
+    first_uav = len(sources) - len(scenario.uavs)
+    uavs = [UAVView(first_uav + k, spec) for k, spec in enumerate(scenario.uavs)
+            if spec.mode == "alert"]
     operators = OperatorQueue(env, cmd, cameras, world, node.track_estimate,
-                              streams.stream(f"command/{LOCAL_NODE}/verify"), log, decided)
+                              streams.stream(f"command/{LOCAL_NODE}/verify"), log, decided,
+                              uavs)
 
     def raised(alert: Alert) -> None:
         if alert.source:            # a guard saw the group: verified already
@@ -410,14 +419,31 @@ def _until_resolved(env: simpy.Environment, world: World, duration_s: float, unt
 
 
 def known_sensors(scenario: Scenario) -> KnownSensors:
-    """The fixed point sensors and their reach, as informed groups know them."""
-    xy, reach = [], []
+    """The fixed sensors and their reach, as informed groups know them."""
+    xy, reach, sight = [], [], []
     for spec in scenario.sensors:
         if isinstance(spec, SeismicSpec):
             xy.append(spec.position_m)
             reach.append(spec.radius_m)
+            sight.append(False)
         elif isinstance(spec, CameraSpec | RadarSpec):
             xy.append(spec.position_m)
             reach.append(spec.max_range_m)
+            sight.append(True)
+    fences = tuple((np.asarray(f.line, float), f.pd) for f in scenario.sensors
+                   if isinstance(f, FenceSpec))
     return KnownSensors(np.asarray(xy, dtype=float).reshape(-1, 2),
-                        np.asarray(reach, dtype=float))
+                        np.asarray(reach, dtype=float), np.asarray(sight, dtype=bool), fences)
+
+
+def crossing_planner(scenario: Scenario, terrain: Terrain, daylight: Daylight,
+                     until_s: float) -> Planner | None:
+    """Least-cost routes and informed planning (``crossings.routing: least_cost``):
+    the known sensors, the patrols' duty periods and the nights of the run."""
+    spec = scenario.crossings
+    if spec.routing != "least_cost":
+        return None
+    duty = [duty_periods(p.shifts, daylight, until_s) for p in scenario.patrols]
+    return Planner(terrain, known_sensors(scenario), spec.avoidance_weight,
+                   np.vstack(duty) if duty else None,
+                   daylight.night_intervals(0.0, until_s + 86_400.0))

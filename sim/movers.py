@@ -57,12 +57,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import shapely
 from numpy.typing import NDArray
 
 from sim.ground.daylight import Daylight
+from sim.ground.planning import KnownSensors, Planner
 from sim.ground.routes import Barrier, first_crossing_s, stand, timed_route
-from sim.ground.specs import CrossingsSpec
+from sim.ground.specs import CrossingsSpec, GroupTypeSpec
 from sim.ground.terrain import Terrain
 from sim.ground.trajectory import Trajectory
 from sim.rng import RandomStreams
@@ -74,21 +74,10 @@ _HOUR_S = 3_600.0
 
 #: Routes an informed group weighs: its plain route and this many minus one others.
 AVOIDANCE_CANDIDATES = 8
+#: A group lies up at most this many times on one walk (days of walking).
+MAX_LIE_UPS = 10
 
-
-@dataclass(frozen=True)
-class KnownSensors:
-    """Fixed sensors an informed group knows of: positions (k, 2) and reaches (k,), m."""
-
-    xy: FloatArray
-    reach_m: FloatArray
-
-    def exposure(self, points: FloatArray) -> float:
-        """Σ (1 − d / reach)₊ over the sensors, d the polyline's closest approach."""
-        if not len(self.xy):
-            return 0.0
-        d = shapely.distance(shapely.LineString(points), shapely.points(self.xy))
-        return float(np.clip(1.0 - d / self.reach_m, 0.0, None).sum())
+__all__ = ["KnownSensors", "Planner", "CrossingGroup", "make_group", "make_groups"]
 
 
 def group_name(index: int) -> str:
@@ -157,6 +146,9 @@ class CrossingGroup:
     entry_arc_m : entry point as arc length along the border, m
     destination : index into ``CrossingsSpec.destinations``
     trajectory : its whole walk, entry to destination
+    kind : ``group``, or its `GroupTypeSpec` kind (migrants, smugglers, decoys)
+    hidden : (start, end) periods it lies up, s
+    pickup : (due_s, wait_s) of a smuggler's vehicle at the destination, or None
     """
 
     index: int
@@ -168,6 +160,9 @@ class CrossingGroup:
     entry_arc_m: float
     destination: int
     trajectory: Trajectory
+    kind: str = "group"
+    hidden: tuple[tuple[float, float], ...] = ()
+    pickup: tuple[float, float] | None = None
 
     @property
     def entry_xy(self) -> FloatArray:
@@ -208,19 +203,40 @@ def route_points(entry_xy: FloatArray, dest_xy: FloatArray,
     return np.vstack([entry_xy, mids, dest_xy])
 
 
+def group_type(spec: CrossingsSpec, rng: np.random.Generator) -> GroupTypeSpec | None:
+    """The group's type, drawn by share from stream ``mover/<name>/type`` (one uniform,
+    drawn only when the scenario has types)."""
+    if not spec.types:
+        return None
+    shares = np.cumsum([t.share for t in spec.types])
+    k = int(np.searchsorted(shares / shares[-1], rng.random(), side="right"))
+    return spec.types[min(k, len(spec.types) - 1)]
+
+
 def make_group(index: int, arrival_s: float, spec: CrossingsSpec, terrain: Terrain,
                streams: RandomStreams, known: KnownSensors | None = None,
-               barriers: Sequence[Barrier] = ()) -> CrossingGroup:
+               barriers: Sequence[Barrier] = (), planner: Planner | None = None,
+               daylight: Daylight | None = None,
+               decoy_for: tuple[float, FloatArray] | None = None) -> CrossingGroup:
     """Create group ``index`` arriving at ``arrival_s``: draw its attributes and route.
 
     ``known``: the sensors an informed group avoids (none: informed groups walk plainly);
-    ``barriers``: fence lines it must climb (a pause of their ``delay_s``).
+    ``barriers``: fence lines it must climb (a pause of their ``delay_s``);
+    ``planner``: least-cost routes and informed planning (``routing: least_cost``);
+    ``daylight``: when lying-up groups hide; ``decoy_for``: a decoy's (arrival, entry)
+    of the smuggler group it covers.
     """
     name = group_name(index)
     attrs = streams.stream(f"mover/{name}/attributes")
     size = int(attrs.integers(spec.group_size.min, spec.group_size.max + 1))
     speed = draw_speed_mps(spec, attrs)
     informed = bool(attrs.random() < spec.informed_fraction)
+    kind = group_type(spec, streams.stream(f"mover/{name}/type")) if spec.types else None
+    if kind is not None:
+        trng = streams.stream(f"mover/{name}/type-attributes")
+        sizes = kind.group_size or spec.group_size
+        size = int(trng.integers(sizes.min, sizes.max + 1))
+        speed *= kind.speed_factor
 
     route = streams.stream(f"mover/{name}/route")
     lo = spec.entry.from_m
@@ -229,19 +245,122 @@ def make_group(index: int, arrival_s: float, spec: CrossingsSpec, terrain: Terra
     entry_arc = float(route.uniform(lo, hi)) if hi > lo else float(lo)
     destination = int(route.integers(len(spec.destinations)))
     offsets = route.normal(0.0, 1.0, size=spec.waypoints) * spec.route_spread_m
-
-    entry_xy = terrain.border_point(entry_arc)
     dest_xy = np.asarray(spec.destinations[destination], dtype=float)
-    points = route_points(entry_xy, dest_xy, offsets)
-    if informed and known is not None and spec.waypoints > 0:
-        points = least_exposed_route(points, entry_xy, dest_xy, known, spec,
-                                     streams.stream(f"mover/{name}/informed"))
-    trajectory = timed_route(points, speed, arrival_s, terrain, barriers)
+    least_cost = spec.routing == "least_cost" and planner is not None
+    plans = informed and least_cost and planner is not None and planner.known is not None
+
+    if kind is not None and kind.kind == "decoys" and decoy_for is not None:
+        arrival_s = max(decoy_for[0] - kind.decoy_lead_s, 0.0)
+        entry_arc = _farthest_entry(terrain, decoy_for[1], lo, hi,
+                                    streams.stream(f"mover/{name}/informed"),
+                                    spec.entry_candidates)
+    elif plans and planner is not None:
+        irng = streams.stream(f"mover/{name}/informed")
+        arcs = np.concatenate([[entry_arc], irng.uniform(lo, hi, spec.entry_candidates - 1)
+                               if hi > lo else np.full(spec.entry_candidates - 1, lo)])
+        entry_arc = float(arcs[planner.best_entry(terrain.border_point(arcs), dest_xy)])
+        arrival_s = planner.start_time(arrival_s)
+    entry_xy = terrain.border_point(entry_arc)
+
+    if kind is not None and kind.kind == "decoys":
+        points = _decoy_route(entry_xy, dest_xy, known)
+    elif least_cost and planner is not None:
+        via = None if plans else route_points(entry_xy, dest_xy, offsets)[1:-1]
+        points = planner.route(entry_xy, dest_xy, plans, via)
+    else:
+        points = route_points(entry_xy, dest_xy, offsets)
+        if informed and known is not None and spec.waypoints > 0:
+            points = least_exposed_route(points, entry_xy, dest_xy, known, spec,
+                                         streams.stream(f"mover/{name}/informed"))
+    if kind is not None and kind.kind == "decoys":
+        trajectory = _head_and_back(points, speed, arrival_s, kind.decoy_s, terrain, barriers)
+    else:
+        trajectory = timed_route(points, speed, arrival_s, terrain, barriers)
+    hidden: tuple[tuple[float, float], ...] = ()
+    if kind is not None and kind.lie_up and daylight is not None:
+        trajectory, hidden = lie_up(trajectory, daylight)
     vanish_s = first_crossing_s(trajectory, terrain.depth_line)
     if vanish_s is not None and vanish_s > trajectory.start_s:
         trajectory = trajectory.until(vanish_s)
+        hidden = tuple((a, min(b, vanish_s)) for a, b in hidden if a < vanish_s)
+    pickup = None
+    if kind is not None and kind.pickup_wait_s is not None:
+        pickup = (trajectory.end_s, kind.pickup_wait_s)
     return CrossingGroup(index, name, float(arrival_s), size, speed, informed,
-                         entry_arc, destination, trajectory)
+                         entry_arc, destination, trajectory,
+                         kind.kind if kind is not None else "group", hidden, pickup)
+
+
+def _farthest_entry(terrain: Terrain, from_xy: FloatArray, lo: float, hi: float,
+                    rng: np.random.Generator, candidates: int) -> float:
+    """The candidate entry (uniform in [lo, hi]) farthest from ``from_xy``."""
+    arcs = rng.uniform(lo, hi, candidates) if hi > lo else np.full(candidates, lo)
+    pts = terrain.border_point(arcs)
+    return float(arcs[int(np.argmax(np.hypot(*(pts - from_xy).T)))])
+
+
+def _decoy_route(entry_xy: FloatArray, dest_xy: FloatArray,
+                 known: KnownSensors | None) -> FloatArray:
+    """Straight towards the known sensor nearest the entry (else the destination)."""
+    if known is None or not len(known.xy):
+        return np.vstack([entry_xy, dest_xy])
+    near = known.xy[int(np.argmin(np.hypot(*(known.xy - entry_xy).T)))]
+    return np.vstack([entry_xy, near])
+
+
+def _head_and_back(points: FloatArray, speed_mps: float, start_s: float, out_s: float,
+                   terrain: Terrain, barriers: Sequence[Barrier]) -> Trajectory:
+    """Walk ``points`` for at most ``out_s``, then straight back to the border."""
+    out = timed_route(points, speed_mps, start_s, terrain, barriers)
+    turn = min(start_s + out_s, out.end_s)
+    return out.splice(turn, turn_back(out, turn, speed_mps, terrain, barriers))
+
+
+def lie_up(trajectory: Trajectory, daylight: Daylight
+           ) -> tuple[Trajectory, tuple[tuple[float, float], ...]]:
+    """The walk of a group that moves only at night: wherever daylight (or civil
+    twilight) finds it walking, it hides until the next night begins, then walks on.
+
+    Returns the new trajectory and the periods it lies up. At most `MAX_LIE_UPS`.
+    """
+    hidden: list[tuple[float, float]] = []
+    traj = trajectory
+    t = traj.start_s
+    for _ in range(MAX_LIE_UPS):
+        nights = daylight.night_intervals(t, t + 3 * 86_400.0)
+        # the first instant from t on that is not night, and the next night after it
+        if not len(nights) or nights[0, 0] > t:
+            light_at = t
+        else:
+            light_at = float(nights[0, 1])
+        if light_at >= traj.end_s:
+            break
+        later = nights[nights[:, 0] > light_at]
+        if not len(later):
+            break
+        dark_at = float(later[0, 0])
+        traj = traj.splice(light_at, hide(traj, light_at, dark_at - light_at))
+        hidden.append((light_at, dark_at))
+        t = dark_at
+    return traj, tuple(hidden)
+
+
+def keep_appointment(trajectory: Trajectory, due_s: float, wait_s: float
+                     ) -> tuple[Trajectory, tuple[float, float] | None]:
+    """A smuggler group's walk with its pick-up: early, it waits at the destination
+    for the vehicle due at ``due_s``; later than ``due_s + wait_s`` it missed it and
+    lies up there until the vehicle comes again at the same time a day later (or the
+    day after, ...). Returns the walk and the period it waits (None: on time)."""
+    end = trajectory.end_s
+    if end < due_s:
+        wait_until = due_s
+    elif end <= due_s + wait_s:
+        return trajectory, None
+    else:
+        wait_until = due_s + np.ceil((end - due_s - wait_s) / 86_400.0) * 86_400.0
+        wait_until = max(wait_until, end)
+    held = stand(trajectory.xy[-1], end, wait_until)
+    return trajectory.splice(end, held), (float(end), float(wait_until))
 
 
 def least_exposed_route(plain: FloatArray, entry_xy: FloatArray, dest_xy: FloatArray,
@@ -261,15 +380,28 @@ def least_exposed_route(plain: FloatArray, entry_xy: FloatArray, dest_xy: FloatA
 def make_groups(spec: CrossingsSpec, terrain: Terrain, daylight: Daylight,
                 duration_s: float, streams: RandomStreams,
                 known: KnownSensors | None = None,
-                barriers: Sequence[Barrier] = ()) -> list[CrossingGroup]:
-    """All random groups of a replication, in order of arrival.
+                barriers: Sequence[Barrier] = (),
+                planner: Planner | None = None) -> list[CrossingGroup]:
+    """All random groups of a replication, sorted by the time they cross.
 
     Group ``i`` is the i-th arrival of the random process: its id and streams depend on
     nothing else, so a scripted group added to a scenario renames and re-draws none.
+    Informed groups may cross later than they arrive (`Planner.start_time`), and a
+    decoy crosses `decoy_lead_s` before the next smuggler group after its arrival.
     """
     times = arrival_times(spec, daylight, duration_s, streams.stream("crossings/arrivals"))
-    return [make_group(i, float(t), spec, terrain, streams, known, barriers)
-            for i, t in enumerate(times)]
+    groups = [make_group(i, float(t), spec, terrain, streams, known, barriers, planner,
+                         daylight) for i, t in enumerate(times)]
+    smugglers = [g for g in groups if g.kind == "smugglers"]
+    for k, g in enumerate(groups):
+        if g.kind != "decoys":
+            continue
+        covered = next((m for m in smugglers if m.arrival_s >= g.arrival_s), None)
+        if covered is not None:
+            groups[k] = make_group(g.index, float(times[g.index]), spec, terrain, streams,
+                                   known, barriers, planner, daylight,
+                                   decoy_for=(covered.arrival_s, covered.entry_xy))
+    return sorted(groups, key=lambda g: (g.arrival_s, g.index))
 
 
 # ------------------------------------------------------------------ plans that change

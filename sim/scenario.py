@@ -112,7 +112,8 @@ def _is_index(key: str) -> bool:
 
 def parse_scenario(data: Any, source: str = "<scenario>",
                    overrides: Iterable[str] = (),
-                   on_warning: Callable[[str], None] | None = None) -> Scenario:
+                   on_warning: Callable[[str], None] | None = None,
+                   base_dir: Path | None = None) -> Scenario:
     """Validate already-parsed YAML data into a `Scenario`.
 
     Parameters
@@ -122,6 +123,7 @@ def parse_scenario(data: Any, source: str = "<scenario>",
     overrides : ``PATH=VALUE`` items (`apply_overrides`)
     on_warning : called with each one-line warning (``source: path: text``) about what
         is odd but possible, once the scenario has passed every check
+    base_dir : the folder ``segment.geojson`` is relative to (default: the current one)
 
     Raises
     ------
@@ -132,6 +134,15 @@ def parse_scenario(data: Any, source: str = "<scenario>",
         raise ScenarioError(f"{source}: expected a mapping of fields at the top level, "
                             f"got {type(data).__name__}")
     data = apply_overrides(dict(data), overrides)
+    segment = data.get("segment")
+    if isinstance(segment, Mapping) and segment.get("geojson"):
+        from sim.geojson import GeoJSONError, merge_geojson  # pyproj only when needed
+
+        try:
+            data = merge_geojson(data, base_dir if base_dir is not None else Path.cwd(),
+                                 source)
+        except GeoJSONError as error:
+            raise ScenarioError(str(error)) from None
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as error:
@@ -183,7 +194,7 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = (),
         data = read_yaml(text)
     except YamlInputError as error:
         raise ScenarioError(f"{name}: {error}") from None
-    return parse_scenario(data, name, overrides, on_warning)
+    return parse_scenario(data, name, overrides, on_warning, base_dir=path.parent)
 
 
 def read_text(path: Path) -> str:

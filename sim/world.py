@@ -67,6 +67,7 @@ from sensors.camera import Camera
 from sensors.common import night_intervals, up_mask
 from sensors.geometry import complement_intervals, intersect_intervals, sight_intervals
 from sensors.patrol import Patrol, back_and_forth, observer_pieces
+from sensors.uav import UAV
 from sim.comms import Link, Route
 from sim.ground.daylight import Daylight
 from sim.ground.events import (
@@ -82,13 +83,13 @@ from sim.ground.events import (
     Sighting,
     TurnedBack,
 )
-from sim.ground.field import Contact, Pursuit
+from sim.ground.field import Contact, Pursuit, UAVTask
 from sim.ground.keyed import time_index
 from sim.ground.routes import Barrier, pursuit_meeting_time, stand
 from sim.ground.specs import ReactionSpec, TeamSpec
 from sim.ground.terrain import Terrain
 from sim.ground.trajectory import Trajectory
-from sim.movers import CrossingGroup, hide, run_on, turn_back
+from sim.movers import CrossingGroup, hide, keep_appointment, run_on, turn_back
 from sim.rng import RandomStreams
 
 FloatArray = NDArray[np.float64]
@@ -120,6 +121,7 @@ class Mover:
     ends_as: str = "arrived"
     busy_until_s: float = -np.inf
     feeds: list[_Feed] = field(default_factory=list)
+    pickup: tuple[float, float] | None = None
 
 
 class _Feed:
@@ -295,14 +297,16 @@ class World:
     def add_group(self, group: CrossingGroup) -> None:
         """A group crosses the border now."""
         m = Mover(group.name, "group", group.trajectory, True, truth=group.index,
-                  size=group.size, speed_mps=group.speed_mps)
+                  size=group.size, speed_mps=group.speed_mps, hidden=list(group.hidden),
+                  ends_as="turned_back" if group.kind == "decoys" else "arrived",
+                  pickup=group.pickup)
         self.movers[m.id] = m
         self.groups.append(m)
         e, d = group.entry_xy, group.destination_xy
         self.log.record(CrossingStarted(self.env.now, group.index, group.size,
                                         group.speed_mps, float(e[0]), float(e[1]),
                                         float(d[0]), float(d[1]), group.end_s,
-                                        group.informed))
+                                        group.informed, group.kind))
         self._observe(m, -np.inf)
         self._schedule_end(m)
         self._encounters(m)
@@ -348,6 +352,10 @@ class World:
             feed.cancelled = True
         m.feeds = []
         m.version += 1
+        if m.pickup is not None and m.active and m.ends_as == "arrived":  # smugglers
+            trajectory, waits = keep_appointment(trajectory, *m.pickup)
+            if waits is not None:
+                m.hidden.append(waits)
         m.trajectory = trajectory
         if m.kind == "group" and m.active:
             self._observe(m, now)
@@ -669,6 +677,8 @@ class World:
         recognised with the camera's recognition probability at its range if the
         camera's fixed sight line to it is open (keyed draw per group and time)."""
         cam = self.sources[camera]
+        if isinstance(cam, UAV):
+            return self._look_uav(cam, xy, t_s, radius_m)
         assert isinstance(cam, Camera)
         if not up_mask(cam.down_s, np.array([t_s]))[0]:
             return 0            # a failed camera shows nothing
@@ -686,6 +696,31 @@ class World:
             rng_m = float(np.hypot(*(p - cam.position)))
             prob = float(cam.recognition_p(np.array([rng_m]), np.array([t_s]))[0])
             u = float(self.streams.draws(f"sensor/{cam.id}/verify/{g.id}")
+                      .uniform(time_index([t_s]), 1)[0, 0])
+            if u < prob:
+                seen += g.size
+        return seen
+
+    def launch(self, task: UAVTask) -> float | None:
+        """A UAV is sent to ``task.xy`` now: when it will be overhead (None: it cannot
+        fly; `sensors.uav.UAV.task`)."""
+        uav = self.sources[task.uav]
+        assert isinstance(uav, UAV)
+        return uav.task(task.xy, self.env.now)
+
+    def _look_uav(self, uav: UAV, xy: FloatArray, t_s: float, radius_m: float) -> int:
+        """Persons an operator recognises through a UAV overhead: each active group
+        within ``radius_m`` of ``xy``, by the UAV's recognition probability (keyed draw
+        per group and time)."""
+        seen = 0
+        for g in self.groups:
+            if not g.active or g.trajectory is None:
+                continue
+            p = g.trajectory.position_at(t_s)
+            if float(np.hypot(*(p - xy))) > radius_m:
+                continue
+            prob = float(uav.recognition_p(p[None, :], t_s)[0])
+            u = float(self.streams.draws(f"sensor/{uav.id}/verify/{g.id}")
                       .uniform(time_index([t_s]), 1)[0, 0])
             if u < prob:
                 seen += g.size

@@ -43,6 +43,7 @@ class CrossingStarted(Record):
     dest_y: float
     end_s: float  # when the group would reach its destination, s
     informed: bool
+    group_type: str = "group"  # or migrants, smugglers, decoys (crossings.types)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,8 @@
 
 A team is told of a group it sees (`Contact`: an opaque handle the world keeps, the
 time, the position it sees, the number of persons) and learns how its chase ended
-(`Pursuit`). Neither carries the group's identity.
+(`Pursuit`). Neither carries the group's identity. An operator launches a UAV with a
+`UAVTask` and learns when it will be overhead (or that it cannot fly).
 """
 
 from __future__ import annotations
@@ -35,3 +36,13 @@ class Pursuit:
     apprehended: int
     end_s: float
     trajectory: Trajectory
+
+
+@dataclass(frozen=True)
+class UAVTask:
+    """The command's order to a UAV: fly to ``xy`` now, to look there. ``uav`` is the
+    UAV's integer source id."""
+
+    uav: int
+    xy: FloatArray
+    t_s: float

@@ -100,6 +100,14 @@ ZONE_DEFAULTS: dict[str, tuple[float, float]] = {
     "settlement": (0.9, 0.3),
 }
 
+#: Height of the vegetation (or roofs) that blocks sight lines, m, by kind when the file
+#: gives none: mature temperate forest stands are 15–30 m tall; reed marsh 2 m;
+#: villages one or two storeys [G].
+CANOPY_DEFAULTS: dict[str, float] = {
+    "forest": 20.0, "field": 0.0, "marsh": 2.0, "water": 0.0, "road": 0.0,
+    "settlement": 8.0,
+}
+
 
 class ZoneSpec(Spec):
     """A terrain zone: a polygon of one kind with a walking speed factor and foliage."""
@@ -110,6 +118,12 @@ class ZoneSpec(Spec):
         None, description="multiplies a group's walking speed; default by kind [G]")
     foliage: Probability | None = Field(
         None, description="0 open … 1 dense canopy; blocks line of sight; default by kind [G]")
+    canopy_height_m: NonNegativeFloat | None = Field(
+        None, le=200, description="height of the vegetation or roofs above the ground, m: "
+        "a sight line passing higher crosses no foliage; default by kind [G]")
+    passable: bool | None = Field(
+        None, description="whether least-cost routes may cross the zone on foot; default: "
+        "every kind but water (a ford is a zone of another kind drawn over the water)")
 
     @property
     def effective_speed_factor(self) -> float:
@@ -118,6 +132,37 @@ class ZoneSpec(Spec):
     @property
     def effective_foliage(self) -> float:
         return self.foliage if self.foliage is not None else ZONE_DEFAULTS[self.kind][1]
+
+    @property
+    def effective_canopy_m(self) -> float:
+        return (self.canopy_height_m if self.canopy_height_m is not None
+                else CANOPY_DEFAULTS[self.kind])
+
+    @property
+    def effective_passable(self) -> bool:
+        return self.passable if self.passable is not None else self.kind != "water"
+
+
+class ElevationSpec(Spec):
+    """Ground height on a regular grid, bilinear between nodes [G].
+
+    ``heights_m[i][j]`` is the height at (x0 + j·cell_m, y0 + i·cell_m): rows go north
+    (increasing y), columns east. Outside the grid the nearest edge value holds.
+    """
+
+    origin_m: Point = Field(description="(x, y) of node [0][0], metres")
+    cell_m: PositiveFloat = Field(description="spacing of the grid nodes, m")
+    heights_m: list[list[float]] = Field(
+        min_length=2, description="rows of heights above a datum, m (at least 2 × 2)")
+
+    @field_validator("heights_m")
+    @classmethod
+    def _rectangular(cls, rows: list[list[float]]) -> list[list[float]]:
+        if len(rows[0]) < 2 or any(len(r) != len(rows[0]) for r in rows):
+            raise ValueError("heights_m must be a rectangle of at least 2 × 2 numbers")
+        if any(abs(h) > 10_000 for r in rows for h in r):
+            raise ValueError("heights must lie within ±10,000 m")
+        return rows
 
 
 class SegmentSpec(Spec):
@@ -129,8 +174,33 @@ class SegmentSpec(Spec):
         "that walks farther has left it (it ends there: got away or undetected)")
     zones: list[ZoneSpec] = Field(default_factory=list,
                                   description="later zones win where zones overlap")
-    sunrise: str = Field("05:00", description="local time of sunrise, HH:MM (day/night)")
-    sunset: str = Field("21:00", description="local time of sunset, HH:MM")
+    sunrise: str | None = Field(
+        None, description="fixed local time of sunrise, HH:MM, every day (without "
+        "latitude_deg; default 05:00)")
+    sunset: str | None = Field(None, description="fixed local time of sunset, HH:MM "
+                               "(without latitude_deg; default 21:00)")
+    latitude_deg: float | None = Field(
+        None, ge=-90, le=90, description="latitude of the segment, degrees north: day, civil "
+        "twilight and night follow the sun's elevation for the date (sim.ground.sun)")
+    longitude_deg: float | None = Field(
+        None, ge=-180, le=180, description="longitude, degrees east (with utc_offset_h); "
+        "default: the start time is local mean solar time")
+    utc_offset_h: float | None = Field(
+        None, ge=-14, le=14, description="local clock of `start` minus UT, hours "
+        "(e.g. 2 for summer time in Poland); needs longitude_deg")
+    geojson: str | None = Field(
+        None, description="a GeoJSON file (QGIS export) giving the border, zones, roads, "
+        "destinations and sensor positions, relative to the scenario file (sim.geojson); "
+        "the loader merges it, so resolved scenarios hold its geometry instead")
+    geojson_crs: str | None = Field(
+        None, description="the GeoJSON file's coordinate reference system when the file "
+        "names none, e.g. EPSG:2180; default: longitude/latitude (RFC 7946)")
+    elevation: ElevationSpec | None = Field(
+        None, description="ground heights; none: flat ground (terrain then masks no "
+        "sight line)")
+    grid_m: PositiveFloat = Field(
+        50.0, ge=5, le=1_000, description="cell of the terrain raster used for sight lines "
+        "over relief and canopy and for least-cost routes, m")
 
     @field_validator("border")
     @classmethod
@@ -142,9 +212,126 @@ class SegmentSpec(Spec):
     @field_validator("sunrise", "sunset", mode="before")
     @classmethod
     def _clock(cls, value: object) -> object:
+        if value is None:
+            return None
         value = clock_text(value)
         parse_clock_h(value)
         return value
+
+    @model_validator(mode="after")
+    def _one_light_model(self) -> SegmentSpec:
+        if self.latitude_deg is not None and (self.sunrise is not None
+                                              or self.sunset is not None):
+            raise ValueError("sunrise/sunset: give either latitude_deg (light from the sun) "
+                             "or fixed sunrise and sunset times, not both")
+        if (self.longitude_deg is None) != (self.utc_offset_h is None):
+            raise ValueError("longitude_deg and utc_offset_h go together: give both (or "
+                             "neither: the start is then local mean solar time)")
+        if self.longitude_deg is not None and self.latitude_deg is None:
+            raise ValueError("longitude_deg: needs latitude_deg")
+        return self
+
+
+# --------------------------------------------------------------------------- weather
+
+WeatherKind = Literal["clear", "rain", "fog", "snow"]
+
+
+class WeatherStateSpec(Spec):
+    """What one weather state means for sensors: visibility and wind."""
+
+    visibility_m: PositiveFloat = Field(description="meteorological visibility, m "
+                                        "(WMO: fog below 1 km)")
+    wind_mps: NonNegativeFloat = Field(description="mean wind speed at 10 m, m/s")
+
+
+#: Visibility and wind per state when the file gives none [G] (WMO-No. 8: fog is a
+#: visibility under 1 km; moderate rain 2–10 km; moderate snow 0.5–1 km).
+WEATHER_STATE_DEFAULTS: dict[WeatherKind, WeatherStateSpec] = {
+    "clear": WeatherStateSpec(visibility_m=20_000.0, wind_mps=3.0),
+    "rain": WeatherStateSpec(visibility_m=5_000.0, wind_mps=7.0),
+    "fog": WeatherStateSpec(visibility_m=300.0, wind_mps=1.0),
+    "snow": WeatherStateSpec(visibility_m=1_000.0, wind_mps=5.0),
+}
+
+
+#: Per-hour chance of leaving each state [G]: spells of about 1.5 days clear, 5 h rain,
+#: 4 h fog, 10 h snow (no snow from clear: set it for winter).
+_DEFAULT_TRANSITIONS: dict[WeatherKind, dict[WeatherKind, float]] = {
+    "clear": {"rain": 0.02, "fog": 0.008}, "rain": {"clear": 0.2},
+    "fog": {"clear": 0.25}, "snow": {"clear": 0.1}}
+
+
+class WeatherEventSpec(Spec):
+    """One entry of a weather timeline: the weather from ``at`` on."""
+
+    at: float = Field(ge=0, description="time after the start (7d, 36h, 90min or s)")
+    weather: WeatherKind
+
+    @field_validator("at", mode="before")
+    @classmethod
+    def _at(cls, value: object) -> float:
+        if value == 0 or value == "0":
+            return 0.0
+        return parse_duration_s(value)
+
+
+class WeatherSpec(Spec):
+    """Weather over the run: a timeline, or a Markov chain (`sim.ground.weather`).
+
+    ``transitions[a][b]`` is the probability per step of going from state a to b;
+    what is left of each row is the probability of staying. Without a timeline the
+    chain runs, starting from its stationary distribution.
+    """
+
+    step_s: PositiveFloat = Field(3_600.0, ge=60, description="length of a chain step, s")
+    transitions: dict[WeatherKind, dict[WeatherKind, Probability]] = Field(
+        default_factory=lambda: dict(_DEFAULT_TRANSITIONS),
+        description="per-step probabilities of changing state (rows sum to at most 1) [G]")
+    timeline: list[WeatherEventSpec] = Field(
+        default_factory=list, description="fixed weather from given times on; replaces "
+        "the chain when given")
+    states: dict[WeatherKind, WeatherStateSpec] = Field(
+        default_factory=lambda: dict(WEATHER_STATE_DEFAULTS),
+        description="visibility and wind of each state (missing states: defaults)")
+
+    @field_validator("states")
+    @classmethod
+    def _all_states(cls, states: dict[WeatherKind, WeatherStateSpec]
+                    ) -> dict[WeatherKind, WeatherStateSpec]:
+        return {k: states.get(k, v) for k, v in WEATHER_STATE_DEFAULTS.items()}
+
+    @field_validator("transitions")
+    @classmethod
+    def _rows(cls, rows: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+        for a, row in rows.items():
+            total = sum(p for b, p in row.items() if b != a)
+            if total > 1 + 1e-9:
+                raise ValueError(f"transitions.{a}: probabilities of leaving sum to "
+                                 f"{total:g}, expected at most 1")
+        return rows
+
+    @field_validator("timeline")
+    @classmethod
+    def _sorted(cls, events: list[WeatherEventSpec]) -> list[WeatherEventSpec]:
+        if any(b.at < a.at for a, b in zip(events, events[1:], strict=False)):
+            raise ValueError("timeline entries must be in time order")
+        return events
+
+    def state(self, kind: str) -> WeatherStateSpec:
+        """Visibility and wind of the state ``kind``."""
+        return dict(self.states)[kind]  # type: ignore[index]
+
+    def transition_matrix(self) -> list[list[float]]:
+        """The (4, 4) row-stochastic matrix in the order clear, rain, fog, snow."""
+        kinds: list[WeatherKind] = ["clear", "rain", "fog", "snow"]
+        out = []
+        for a in kinds:
+            leave = self.transitions.get(a, {})
+            row = [0.0 if b == a else float(leave.get(b, 0.0)) for b in kinds]
+            row[kinds.index(a)] = 1.0 - sum(row)
+            out.append(row)
+        return out
 
 
 # ------------------------------------------------------------------------- crossings
@@ -218,6 +405,39 @@ class ReactionSpec(Spec):
         return self
 
 
+class GroupTypeSpec(Spec):
+    """A kind of crossing group (`sim.movers`, "Group types") [G].
+
+    migrants: larger, slower groups, families with children, who lie up by day;
+    smugglers: small, fast, met at the destination by a vehicle that waits
+    ``pickup_wait_s`` (late, they lie up there until the next night's pick-up);
+    decoys: sent shortly before a smuggler group, far from it, to be seen and draw
+    the reaction team; they walk towards the nearest known sensor for ``decoy_s``
+    and go back.
+    """
+
+    kind: Literal["migrants", "smugglers", "decoys"]
+    share: PositiveFloat = Field(1.0, description="relative share of arrivals")
+    group_size: RangeSpec | None = Field(None, description="default: crossings.group_size")
+    speed_factor: PositiveFloat = Field(
+        1.0, le=3, description="multiplies the walking speed drawn from crossings.speed")
+    lie_up: bool = Field(False, description="walk only at night: hide where daylight "
+                         "(or civil twilight) finds the group until the next night")
+    pickup_wait_s: PositiveFloat | None = Field(
+        None, description="smugglers: how long the vehicle waits at the destination "
+        "after the planned arrival, s")
+    decoy_lead_s: NonNegativeFloat = Field(
+        1_800.0, description="decoys: how long before the next smuggler group they cross, s")
+    decoy_s: PositiveFloat = Field(3_600.0, description="decoys: how long they walk "
+                                   "towards the sensors before turning back, s")
+
+    @model_validator(mode="after")
+    def _fields_of_kind(self) -> GroupTypeSpec:
+        if self.pickup_wait_s is not None and self.kind != "smugglers":
+            raise ValueError("pickup_wait_s: only smugglers are picked up by a vehicle")
+        return self
+
+
 class CrossingsSpec(Spec):
     """Groups arriving as a non-homogeneous Poisson process and walking inland."""
 
@@ -238,6 +458,18 @@ class CrossingsSpec(Spec):
         0.0, description="share of groups that know where the fixed sensors stand and "
                          "pick the least exposed of several routes")
     reaction: ReactionSpec = ReactionSpec()
+    routing: Literal["waypoints", "least_cost"] = Field(
+        "waypoints", description="waypoints: straight legs through random waypoints; "
+        "least_cost: the quickest route over the terrain (roads, fords), and informed "
+        "groups plan entry, route and hour against the known coverage (sim.ground.planning)")
+    entry_candidates: int = Field(
+        8, ge=1, le=64, description="least_cost: entry points an informed group weighs")
+    avoidance_weight: NonNegativeFloat = Field(
+        20.0, le=1e4, description="least_cost: an informed group's cost multiplier per "
+        "unit of known detection hazard (walking time traded for exposure) [G]")
+    types: list[GroupTypeSpec] = Field(
+        default_factory=list, description="kinds of groups (migrants, smugglers, "
+        "decoys) by share; none: every group alike")
 
     @field_validator("hourly_profile")
     @classmethod
@@ -802,6 +1034,61 @@ class PatrolSpec(Spec):
         return self
 
 
+# ------------------------------------------------------------------------------ UAVs
+
+
+class UAVSpec(Spec):
+    """A small UAV with an EO/IR gimbal camera (`sensors.uav`); DOMAIN.md §2, UAV row.
+
+    ``mode: orbit`` flies sorties round ``orbit_centre_m`` and detects like a camera
+    looking down; ``mode: alert`` waits at its base until an operator launches it to
+    an alert no camera can see, and verifies it from overhead.
+    """
+
+    id: str = Field(min_length=1, description="e.g. uav-01")
+    base_m: Point = Field(description="launch and landing site, m")
+    mode: Literal["orbit", "alert"] = "alert"
+    orbit_centre_m: Point | None = Field(None, description="orbit mode: centre of the orbit")
+    orbit_radius_m: PositiveFloat = Field(500.0, description="orbit mode: radius, m [G]")
+    altitude_m: PositiveFloat = Field(
+        120.0, le=5_000, description="height above ground, m (EU open category: 120 m)")
+    speed_mps: PositiveFloat = Field(15.0, description="transit and orbit speed [G]")
+    endurance_s: PositiveFloat = Field(
+        2_400.0, description="flight time per battery or tank; small multirotor 20–45 "
+        "min [G]")
+    turnaround_s: NonNegativeFloat = Field(
+        1_200.0, description="on the ground between sorties (battery swap, checks), s [G]")
+    loiter_s: PositiveFloat = Field(
+        600.0, description="alert mode: time over the alert (the operator's look) before "
+        "it flies home, s [G]")
+    revisit_s: PositiveFloat = Field(2.0, description="seconds between looks (orbit mode)")
+    r50_m: PositiveFloat = Field(
+        400.0, description="slant range of 50 % detection per look: a person of 0.75 m "
+        "spans 2 pixels of 0.9 mrad (640 px, 12 µm, 13 mm lens) at about 400 m [D]")
+    recognition_r50_m: PositiveFloat = Field(
+        250.0, description="slant range at which an operator recognises persons with "
+        "probability 0.5 through the zoomed gimbal camera [G]")
+    max_range_m: PositiveFloat = Field(1_500.0, description="largest slant range of a look")
+    foliage_length_m: PositiveFloat = Field(
+        10.0, description="P_LOS = exp(−canopy metres / L) on the line from overhead "
+        "[AOS-2022] [G]")
+    max_wind_mps: PositiveFloat = Field(
+        12.0, description="grounded at higher wind [G] [OIG-15-17]")
+    min_visibility_m: NonNegativeFloat = Field(
+        1_000.0, description="grounded at lower visibility (fog) [G]")
+    flies_in_rain: bool = Field(False, description="rain and snow ground it unless true")
+    sigma_m: PositiveFloat = Field(
+        10.0, description="reported position error: GNSS and gimbal pointing 5–20 m [G]")
+    class_accuracy: float = Field(0.9, ge=1 / 3, le=1, description="probability the "
+                                  "declared class is right [G]")
+
+    @model_validator(mode="after")
+    def _orbit_has_centre(self) -> UAVSpec:
+        if self.mode == "orbit" and self.orbit_centre_m is None:
+            raise ValueError("orbit_centre_m: an orbit needs its centre")
+        return self
+
+
 # ----------------------------------------------------------------------------- costs
 
 
@@ -865,7 +1152,10 @@ class Scenario(Spec):
     response: ResponseSpec = ResponseSpec()
     patrols: list[PatrolSpec] = Field(default_factory=list)
     layers: LayersSpec = LayersSpec()
+    uavs: list[UAVSpec] = Field(default_factory=list, description="UAVs (sensors.uav)")
     costs: CostsSpec | None = Field(None, description="system costs; none: no cost KPIs")
+    weather: WeatherSpec | None = Field(
+        None, description="weather over the run (timeline or Markov chain); none: clear")
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
@@ -879,16 +1169,18 @@ class Scenario(Spec):
         # Messages carry the field path themselves: a model-level error has none.
         places = ([(f"sensors.{i}.id", s.id) for i, s in enumerate(self.sensors)]
                   + [(f"patrols.{i}.id", p.id) for i, p in enumerate(self.patrols)]
-                  + [(f"response.teams.{i}.id", t.id) for i, t in enumerate(self.response.teams)])
+                  + [(f"response.teams.{i}.id", t.id) for i, t in enumerate(self.response.teams)]
+                  + [(f"uavs.{i}.id", u.id) for i, u in enumerate(self.uavs)])
         seen: set[str] = set()
         for where, ident in places:
             if ident in seen:
                 raise ValueError(f"{where}: id {ident!r} is used twice")
             seen.add(ident)
-        sources = {s.id for s in self.sensors} | {p.id for p in self.patrols}
+        sources = ({s.id for s in self.sensors} | {p.id for p in self.patrols}
+                   | {u.id for u in self.uavs})
         if self.layers.neighbour is not None and NEIGHBOUR in sources:
             raise ValueError(f"layers.neighbour: the id {NEIGHBOUR!r} is the "
-                             "neighbour's; rename that sensor or patrol")
+                             "neighbour's; rename that sensor, patrol or UAV")
         sources.add(NEIGHBOUR)           # its link may be given with the warning off
         for i, link in enumerate(self.comms.links):
             if link.source not in sources:

@@ -1,9 +1,29 @@
-"""The border segment's geography: border line, terrain zones, speeds, foliage.
+"""The border segment's geography: border line, terrain zones, relief, speeds, foliage.
 
-Simplifications (stated so users can judge them): terrain is flat (no elevation, so
-line of sight is blocked only by foliage, not by relief); each zone has one walking
-speed factor and one foliage density [G]; where zones overlap the later one in the
-file wins; outside every zone the ground is open field (factor 1, no foliage).
+Zones are polygons of one kind (forest, field, marsh, water, road, settlement) with a
+walking speed factor, a foliage density and a canopy height [G]; where zones overlap
+the later one in the file wins; outside every zone the ground is open field (factor 1,
+no foliage, no canopy). Ground heights come from an optional elevation grid
+(bilinear); without it the ground is flat.
+
+Two views of the same map:
+
+- exact vector queries (`speed_factor_at`, `foliage_at`, `foliage_m`, `path_cuts`)
+  on the zone polygons, used to time walks and by the sensors' foliage sight lines;
+- a raster (`Raster`, cells of ``grid_m``) of the zones, built on first use, for sight
+  lines over relief and canopy (`sight`) and for least-cost routes
+  (`sim.ground.leastcost`).
+
+Line of sight (`sight`). The sight line runs straight from the observer's eye
+(ground + mast height) to the target (ground + its height), sampled every half cell.
+Relief masks it where the ground rises above the line; with the earth's curvature and
+standard refraction the ground between the two ends bulges above their chord by
+d₁·d₂ / (2 · 4/3 · 6 371 km) (the "4/3 earth" radio and optical horizon convention).
+Where the line passes below the canopy top of a zone it crosses foliage: the
+density-weighted metres crossed there are returned, comparable with `foliage_m`
+(which assumes the whole line runs under the canopy). Simplification: canopy is a
+uniform slab of its zone's height; single trees, gaps and edges are not resolved
+below one cell.
 """
 
 from __future__ import annotations
@@ -14,9 +34,93 @@ from numpy.typing import NDArray
 from shapely.geometry import LineString, Polygon
 
 from sim.ground.clip import inside_length, may_meet, polygon_edges
-from sim.ground.specs import SegmentSpec
+from sim.ground.specs import ElevationSpec, SegmentSpec
 
 FloatArray = NDArray[np.float64]
+
+#: Effective earth radius for sight lines: 4/3 of 6 371 km (standard refraction), m.
+EFFECTIVE_EARTH_RADIUS_M = 4.0 / 3.0 * 6_371_000.0
+#: Height of a standing person's head, the default target of `Terrain.sight`, m.
+PERSON_HEIGHT_M = 1.7
+
+
+class Elevation:
+    """Ground height from an `ElevationSpec` grid: bilinear, edge values outside."""
+
+    def __init__(self, spec: ElevationSpec | None) -> None:
+        self.spec = spec
+        if spec is not None:
+            self.heights = np.asarray(spec.heights_m, dtype=float)
+            self.x0, self.y0 = spec.origin_m
+            self.cell = float(spec.cell_m)
+
+    def at(self, xy: FloatArray) -> FloatArray:
+        """Ground heights (n,), m, at points ``xy`` (n, 2)."""
+        xy = np.asarray(xy, float).reshape(-1, 2)
+        if self.spec is None:
+            return np.zeros(len(xy))
+        rows, cols = self.heights.shape
+        fx = np.clip((xy[:, 0] - self.x0) / self.cell, 0.0, cols - 1.0)
+        fy = np.clip((xy[:, 1] - self.y0) / self.cell, 0.0, rows - 1.0)
+        j = np.minimum(np.floor(fx).astype(int), cols - 2)
+        i = np.minimum(np.floor(fy).astype(int), rows - 2)
+        u, v = fx - j, fy - i
+        h = self.heights
+        return ((1 - u) * (1 - v) * h[i, j] + u * (1 - v) * h[i, j + 1]
+                + (1 - u) * v * h[i + 1, j] + u * v * h[i + 1, j + 1])
+
+
+class Raster:
+    """The zones on a grid of square cells over the surveillance zone's bounding box
+    plus two cells: per cell the zone index (−1 open field) and that zone's speed
+    factor, foliage, canopy height and passability, and whether it lies on the
+    protected side (left of the border, up to the depth line and two cells more).
+
+    Cell (i, j) has its centre at (x0 + (j + ½)·cell, y0 + (i + ½)·cell).
+    """
+
+    def __init__(self, terrain: Terrain, cell_m: float) -> None:
+        spec = terrain.spec
+        # the surveillance zone (border to depth line) and a margin; zones beyond it
+        # are cut off (what lies there does not matter to the segment)
+        allpts = np.vstack([np.asarray(spec.border, float),
+                            shapely.get_coordinates(terrain.depth_line)])
+        margin = 2 * cell_m
+        lo = allpts.min(axis=0) - margin
+        hi = allpts.max(axis=0) + margin
+        self.cell = float(cell_m)
+        self.x0, self.y0 = float(lo[0]), float(lo[1])
+        self.cols = int(np.ceil((hi[0] - lo[0]) / cell_m))
+        self.rows = int(np.ceil((hi[1] - lo[1]) / cell_m))
+        cx = self.x0 + (np.arange(self.cols) + 0.5) * cell_m
+        cy = self.y0 + (np.arange(self.rows) + 0.5) * cell_m
+        gx, gy = np.meshgrid(cx, cy)
+        zone = np.full(gx.shape, -1, dtype=np.int64)
+        for k, poly in enumerate(terrain.zones):
+            zone[shapely.contains_xy(poly, gx, gy)] = k
+        self.zone = zone
+        specs = spec.zones
+
+        def table(values: list[float], open_value: float) -> FloatArray:
+            return np.asarray([*values, open_value], dtype=float)[zone]
+
+        self.speed = table([z.effective_speed_factor for z in specs], 1.0)
+        self.foliage = table([z.effective_foliage for z in specs], 0.0)
+        self.canopy = table([z.effective_canopy_m for z in specs], 0.0)
+        self.passable = table([float(z.effective_passable) for z in specs], 1.0) > 0.5
+        self.centres = np.stack([gx, gy], axis=-1)
+        # the protected side up to the depth line (single-sided buffer: left of the line)
+        side = shapely.buffer(terrain.border, spec.depth_m + margin, single_sided=True)
+        self.protected = shapely.contains_xy(side, gx, gy)
+
+    def index(self, xy: FloatArray) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+        """(row, col) of the cells holding points ``xy`` (n, 2), clipped to the grid."""
+        xy = np.asarray(xy, float).reshape(-1, 2)
+        j = np.clip(np.floor((xy[:, 0] - self.x0) / self.cell).astype(np.int64), 0,
+                    self.cols - 1)
+        i = np.clip(np.floor((xy[:, 1] - self.y0) / self.cell).astype(np.int64), 0,
+                    self.rows - 1)
+        return i, j
 
 
 class Terrain:
@@ -44,6 +148,62 @@ class Terrain:
         self.speed_factors = np.array([z.effective_speed_factor for z in spec.zones])
         self.foliage = np.array([z.effective_foliage for z in spec.zones])
         self.kinds = [z.kind for z in spec.zones]
+        self.elevation = Elevation(spec.elevation)
+        self._raster: Raster | None = None
+
+    @property
+    def raster(self) -> Raster:
+        """The zones on a grid of ``grid_m`` cells (built on first use)."""
+        if self._raster is None:
+            self._raster = Raster(self, self.spec.grid_m)
+        return self._raster
+
+    def ground_m(self, xy: FloatArray) -> FloatArray:
+        """Ground heights (n,), m, at points ``xy`` (n, 2); 0 on flat ground."""
+        return self.elevation.at(xy)
+
+    def sight(self, origin_xy: FloatArray, origin_height_m: float, targets_xy: FloatArray,
+              target_height_m: float = PERSON_HEIGHT_M) -> tuple[NDArray[np.bool_], FloatArray]:
+        """Sight lines from an eye ``origin_height_m`` above the ground at ``origin_xy``
+        (2,) to points ``target_height_m`` above the ground at ``targets_xy`` (n, 2).
+
+        Returns
+        -------
+        masked : (n,) True where relief (with the earth's curvature) blocks the line
+        canopy_m : (n,) density-weighted metres of foliage the line crosses below the
+            canopy top (module docstring)
+        """
+        origin = np.asarray(origin_xy, float).reshape(2)
+        targets = np.asarray(targets_xy, float).reshape(-1, 2)
+        n = len(targets)
+        if not n:
+            return np.zeros(0, dtype=bool), np.zeros(0)
+        raster = self.raster
+        step = raster.cell / 2
+        d = targets - origin
+        length = np.hypot(d[:, 0], d[:, 1])
+        count = np.maximum(np.ceil(length / step).astype(np.int64), 1)
+        line = np.repeat(np.arange(n), count)
+        first = np.cumsum(count) - count
+        k = np.arange(len(line)) - first[line]
+        frac = (k + 0.5) / count[line]               # sample at the middle of each piece
+        xy = origin + frac[:, None] * d[line]
+        seg_len = (length / count)[line]
+        ground = self.ground_m(xy)
+        eye = float(self.ground_m(origin[None, :])[0]) + origin_height_m
+        top = self.ground_m(targets) + target_height_m
+        dist = frac * length[line]
+        drop = dist * (length[line] - dist) / (2 * EFFECTIVE_EARTH_RADIUS_M)
+        z = eye + frac * (top[line] - eye) - drop    # the ground bulges by d₁·d₂ / 2kR
+        i, j = raster.index(xy)
+        above = z - ground
+        interior = (dist > step) & (length[line] - dist > step)
+        masked = np.zeros(n, dtype=bool)
+        np.logical_or.at(masked, line, interior & (above < 0))
+        in_canopy = above < raster.canopy[i, j]
+        canopy_m = np.bincount(line, weights=np.where(in_canopy, raster.foliage[i, j], 0.0)
+                               * seg_len, minlength=n)
+        return masked, np.asarray(canopy_m, dtype=float)
 
     @property
     def border_length_m(self) -> float:

@@ -103,6 +103,9 @@ STRONGER: dict[str, Any] = {
     "sensors.2.min_speed_mps": 1.0,           # only hiding groups stand still
     "sensors.2.clutter_per_day": 8.0,
     "sensors.5.zoom_focal_length_mm": 100.0,  # recognition is near 1 at 400 mm
+    "crossings.reaction.run_s": 30.0,         # runs are rare: a shorter one shows
+    "sensors.2.foliage_length_m": 300.0,      # radar-01 sees least-cost routes mostly in
+                                              # the open: a much thinner forest shows
 }
 
 
