@@ -16,6 +16,8 @@ components:
 3. **Nuisance**: every day, each source draws that day's nuisance alarms from its
    stream for the day (``sensor/<id>/nuisance/day-<k>``).
 4. **Patrols** go on duty and off duty at their shift times.
+4a. **Injects** (`sim.injects`): the exercise script fires at its times; sensors out
+   of service make no report (`sensors.outages`), scripted groups cross.
 5. **Horizon**: crossings start during ``duration``; the run then continues until
    every group has arrived, turned back or been apprehended (at most `TAIL_CAP_S`
    longer), plus one fusion interval; ``horizon_s`` is that end and per-day rates
@@ -39,11 +41,13 @@ import simpy
 from numpy.typing import NDArray
 
 from command.alerts import Alert, AlertRule, CameraView, OperatorQueue
+from command.health import Console, SensorHealth
 from command.nodes import FusionNode, UpperNode, border_fusion_overrides, border_fusion_params
 from command.response import Dispatcher, Task, Team
 from command.travel import TravelPlanner
 from sensors.base import Sensor
 from sensors.camera import Camera
+from sensors.outages import Outages
 from sensors.patrol import Patrol
 from sim.comms import Link
 from sim.ground.daylight import Daylight
@@ -51,6 +55,7 @@ from sim.ground.events import EventLog, Record
 from sim.ground.routes import Barrier
 from sim.ground.specs import CameraSpec, FenceSpec, RadarSpec, Scenario, SeismicSpec
 from sim.ground.terrain import Terrain
+from sim.injects import InjectPlan, InjectTargets, run_injects
 from sim.metrics import replication_kpis
 from sim.movers import CrossingGroup, KnownSensors, make_groups
 from sim.rng import RandomStreams
@@ -170,6 +175,8 @@ def run_replication(scenario: Scenario, seed: int, replication: int = 0, *,
     world = World(env, log, terrain, daylight, sources, links, node.receive, streams,
                   scenario.crossings.reaction, scenario.response.teams, barriers)
     world.report_truth = report_truth
+    plan = InjectPlan(scenario, terrain, barriers)
+    world.outages = Outages(plan.outage_windows({s.id: i for i, s in enumerate(sources)}))
     national = UpperNode(env, "ncc", scenario.comms.default.latency_s, log)
     regional = UpperNode(env, "region-1", scenario.comms.default.latency_s, log,
                          parent=national)
@@ -190,8 +197,11 @@ def run_replication(scenario: Scenario, seed: int, replication: int = 0, *,
 
     cameras = [CameraView(i, spec) for i, spec in enumerate(scenario.sensors)
                if isinstance(spec, CameraSpec) and isinstance(sources[i], Camera)]
+    health = SensorHealth(env, log)
     operators = OperatorQueue(env, cmd, cameras, world, node.track_estimate,
-                              streams.stream(f"command/{LOCAL_NODE}/verify"), log, decided)
+                              streams.stream(f"command/{LOCAL_NODE}/verify"), log, decided,
+                              offline=health.offline, seats=plan.seats)
+    console = Console(env, operators.operators, cmd.operators, log)
 
     def raised(alert: Alert) -> None:
         if alert.source:            # a guard saw the group: verified already
@@ -204,8 +214,11 @@ def run_replication(scenario: Scenario, seed: int, replication: int = 0, *,
     node.subscribe(AlertRule(cmd.alert_min_reports, log, raised, alarm_sensors, patrols))
     world.on_apprehended.append(lambda by, persons: regional.report(f"apprehension by {by}"))
 
+    targets = InjectTargets(env, log, world.add_group, {t.id: t for t in dispatcher.teams},
+                            dispatcher.team_free, health, console)
     for process in (_crossings(env, world, groups), _nuisance(env, world),
-                    *(_duty(env, world, s) for s in sources if isinstance(s, Patrol))):
+                    *(_duty(env, world, s) for s in sources if isinstance(s, Patrol)),
+                    run_injects(plan, targets)):
         env.process(process)
     env.run(until=env.process(_until_resolved(env, world, duration_s, until_s,
                                               cmd.fusion_interval_s)))

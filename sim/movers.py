@@ -91,8 +91,16 @@ class KnownSensors:
         return float(np.clip(1.0 - d / self.reach_m, 0.0, None).sum())
 
 
+#: Truth ids of scripted groups (`sim.injects`) start here, far above the random ones,
+#: so adding a scripted group renames no random group.
+SCRIPTED_BASE = 1_000_000
+
+
 def group_name(index: int) -> str:
-    """Stable id of the ``index``-th group of a replication: ``group-0042``."""
+    """Stable id of the ``index``-th group of a replication: ``group-0042``; scripted
+    groups (index ≥ `SCRIPTED_BASE`) are ``scripted-01``, ``scripted-02``, …"""
+    if index >= SCRIPTED_BASE:
+        return f"scripted-{index - SCRIPTED_BASE + 1:02d}"
     return f"group-{index:04d}"
 
 
@@ -155,8 +163,10 @@ class CrossingGroup:
     speed_mps : walking speed on open ground, m/s
     informed : knows the sensor positions and keeps away (see module docstring)
     entry_arc_m : entry point as arc length along the border, m
-    destination : index into ``CrossingsSpec.destinations``
+    destination : index into ``CrossingsSpec.destinations`` (-1: a scripted route)
     trajectory : its whole walk, entry to destination
+    ends_as : what reaching the end of its walk means: arrived (got away or
+        undetected) or turned_back (a decoy walking back across the border)
     """
 
     index: int
@@ -168,6 +178,7 @@ class CrossingGroup:
     entry_arc_m: float
     destination: int
     trajectory: Trajectory
+    ends_as: str = "arrived"
 
     @property
     def entry_xy(self) -> FloatArray:

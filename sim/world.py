@@ -66,6 +66,7 @@ from sensors.base import Reports, Sensor
 from sensors.camera import Camera
 from sensors.common import night_intervals
 from sensors.geometry import complement_intervals, intersect_intervals, sight_intervals
+from sensors.outages import Outages
 from sensors.patrol import Patrol, back_and_forth, observer_pieces
 from sim.comms import Link
 from sim.ground.daylight import Daylight
@@ -126,6 +127,8 @@ class _Feed:
 
     def __init__(self, world: World, mover: Mover | None, source: int,
                  reports: Reports) -> None:
+        if world.outages is not None:          # a sensor out of service reports nothing
+            reports = world.outages.screen(source, reports)
         self.world, self.mover, self.source, self.reports = world, mover, source, reports
         self.i = 0
         self.cancelled = False
@@ -191,6 +194,7 @@ class World:
         self.groups: list[Mover] = []
         self.observers: list[Mover] = []
         self.report_truth: list[int] = []
+        self.outages: Outages | None = None
         self.on_apprehended: list[Callable[[str, int], None]] = []
         self._see: dict[str, Callable[[Contact], None]] = {}
         self._tokens: dict[tuple[str, str], int] = {}
@@ -251,7 +255,7 @@ class World:
     def add_group(self, group: CrossingGroup) -> None:
         """A group crosses the border now."""
         m = Mover(group.name, "group", group.trajectory, True, truth=group.index,
-                  size=group.size, speed_mps=group.speed_mps)
+                  size=group.size, speed_mps=group.speed_mps, ends_as=group.ends_as)
         self.movers[m.id] = m
         self.groups.append(m)
         e, d = group.entry_xy, group.destination_xy
@@ -601,6 +605,8 @@ class World:
         chance its sight line clears the foliage (keyed draw per group and time)."""
         cam = self.sources[camera]
         assert isinstance(cam, Camera)
+        if self.outages is not None and not self.outages.working(camera, np.array([t_s]))[0]:
+            return 0                            # a failed camera shows nothing
         view = cam.coverage()
         seen = 0
         for g in self.groups:
