@@ -143,18 +143,34 @@ def class_words(p_person: float, p_animal: float) -> str:
 # --------------------------------------------------------------- the command's part
 
 
-def narrate(files: RunFiles) -> list[tuple[float, str]]:
-    """(time, words) of every narrated event, in log order (see the module docstring)."""
+@dataclass(frozen=True)
+class Line:
+    """One narrated line: time, s; the record's kind; the words; where, if the record
+    says (m); the unit it concerns ('' none)."""
+
+    t_s: float
+    kind: str
+    text: str
+    x: float | None = None
+    y: float | None = None
+    unit: str = ""
+
+
+def narrate(files: RunFiles) -> list[Line]:
+    """Every narrated line, in log order (see the module docstring)."""
     border = files.scenario["segment"]["border"]
     start = files.start
     raised: dict[int, dict[str, Any]] = {}
     decided_at: dict[int, float] = {}
     acted = {(ev["t_s"], ev["alert"]) for ev in files.events
              if ev["kind"] in ("team_tasked", "dispatch_skipped")}
-    out: list[tuple[float, str]] = []
+    out: list[Line] = []
+    ev: dict[str, Any] = {}
 
     def say(t: float, text: str) -> None:
-        out.append((t, text))
+        x, y = ev.get("x", ev.get("target_x")), ev.get("y", ev.get("target_y"))
+        unit = ev.get("team") or ev.get("observer") or ev.get("by") or ev.get("sensor") or ""
+        out.append(Line(t, ev["kind"], text, x, y, str(unit)))
 
     for ev in files.events:
         kind, t = ev["kind"], float(ev["t_s"])
@@ -436,8 +452,9 @@ def timeline_markdown(files: RunFiles) -> str:
              f"teams {', '.join(teams) or 'none'} at their bases; patrols "
              f"{', '.join(patrols) or 'none'}.", ""]
     day = None
-    for t, text in narrate(files):
-        at = clock(start, t)
+    for line in narrate(files):
+        at = clock(start, line.t_s)
+        text = line.text
         if at.date() != day:
             lines += [""] if day is not None else []
             day = at.date()
@@ -448,10 +465,26 @@ def timeline_markdown(files: RunFiles) -> str:
     return "\n".join(lines) + "\n"
 
 
+def timeline_json(files: RunFiles) -> str:
+    """``timeline.json``: the narrated lines as data, for the replay (`viz.replay`)."""
+    start = files.start
+    rows = [{"t_s": round(line.t_s, 3), "clock": f"{clock(start, line.t_s):%H:%M:%S}",
+             "kind": line.kind, "inject": line.kind.startswith("inject"),
+             "text": line.text, "unit": line.unit,
+             "x": None if line.x is None else round(float(line.x), 1),
+             "y": None if line.y is None else round(float(line.y), 1)}
+            for line in narrate(files)]
+    return json.dumps({"start": start.isoformat(), "lines": rows}, ensure_ascii=False,
+                      separators=(",", ":")) + "\n"
+
+
 def write_timeline(run_dir: str | Path, replication: int = 0) -> Path:
-    """Write ``timeline.md`` into ``run_dir`` from its files; returns its path."""
+    """Write ``timeline.md`` and ``timeline.json`` into ``run_dir`` from its files;
+    returns the path of ``timeline.md``."""
     from sim.outputs import write_text_atomic
 
+    files = read_run(run_dir, replication)
     target = Path(run_dir) / "timeline.md"
-    write_text_atomic(target, timeline_markdown(read_run(run_dir, replication)))
+    write_text_atomic(target, timeline_markdown(files))
+    write_text_atomic(Path(run_dir) / "timeline.json", timeline_json(files))
     return target

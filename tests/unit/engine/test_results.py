@@ -14,7 +14,7 @@ from sim.scenario import load_scenario
 
 TINY = Path(__file__).parents[3] / "scenarios" / "tiny.yaml"
 FILES = {"summary.json", "crossings.csv", "detections.csv", "tracks.csv", "alerts.csv",
-         "events.jsonl", "trajectories.csv", "sensors.csv", "scenario.yaml"}
+         "events.jsonl", "trajectories.csv", "sensors.csv", "scenario.yaml", "coverage.json"}
 
 
 @pytest.fixture(scope="module")
