@@ -7,8 +7,8 @@
     python run_sim.py validate FILE...
     python run_sim.py schema [-o FILE]
     python run_sim.py fuse DETECTIONS.csv -o TRACKS.csv [--param NAME=VALUE]
-    python run_sim.py demo [--out DIR]                  # a training night: timeline, pictures, replay
-    python run_sim.py replay RUNDIR                     # rebuild them from a run directory
+    python run_sim.py demo [--out DIR]                  # a training night, pictures, replay
+    python run_sim.py replay RUNDIR                     # rebuild them from a run folder
 
 Thin by design: parse, load, call `sim.experiment`, write outputs. Bad input
 (scenario files, CSV logs, command-line values, output paths) ends with exit status 2

@@ -83,7 +83,8 @@ def page_data(data: RunData) -> dict[str, Any]:
               for ev in data.events if ev["kind"] == "sensor_status"]
     units, groups = [], []
     for p in data.paths:
-        item = {"id": p.mover, "t": _r(p.t_s), "x": _r(p.xy[:, 0]), "y": _r(p.xy[:, 1])}
+        item: dict[str, Any] = {"id": p.mover, "t": _r(p.t_s), "x": _r(p.xy[:, 0]),
+                                "y": _r(p.xy[:, 1])}
         if p.kind == "group":
             c = data.crossings.get(p.mover, {})
             item.update(kind="group", size=int(c.get("size", 0) or 0),

@@ -103,10 +103,10 @@ def draw_timeline(data: RunData, out: str | Path | None = None) -> Path:
     top.set_title(f"{data.scenario['name']}: the chain over time (dotted: injects)")
     top.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, frameon=False)
 
-    t, n = queue_length(events)
-    t = np.append(t, horizon)
-    n = np.append(n, n[-1])
-    bottom.step(to_date(t), n, where="post", color="#cf222e", label="alerts waiting for an "
+    q_t, q_n = queue_length(events)
+    q_t = np.append(q_t, horizon)
+    q_n = np.append(q_n, q_n[-1])
+    bottom.step(to_date(q_t), q_n, where="post", color="#cf222e", label="alerts waiting for an "
                 "operator")
     duty_t = [0.0] + [ev["t_s"] for ev in events if ev["kind"] == "operators_on_duty"]
     duty_n = [data.scenario.get("command", {}).get("operators", 1)] + [
