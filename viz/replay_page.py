@@ -187,18 +187,21 @@ const items = D.log.map((e, i) => {
   return li;
 });
 const logT = D.log.map(e => e.t_s);
-let shownUpTo = -1;
+let shownUpTo = -1, currentAt = -1;
 function updateLog(t) {
-  const k = bisect(logT, t) - 1;           // the last line at or before t
-  if (k === shownUpTo) return;
-  const lo = Math.min(k, shownUpTo), hi = Math.max(k, shownUpTo);
-  for (let i = Math.max(lo, 0); i <= hi && i < items.length; i++) {
-    items[i].classList.toggle("past", i <= k);
-    items[i].classList.remove("current");
+  const k = bisect(logT, t) - 1;           // the last line at or before t ...
+  let j = k;                               // ... and the first line of its instant
+  while (j > 0 && logT[j - 1] === logT[k]) j--;
+  if (k !== shownUpTo) {
+    const lo = Math.max(Math.min(k, shownUpTo), 0), hi = Math.max(k, shownUpTo);
+    for (let i = lo; i <= hi && i < items.length; i++) items[i].classList.toggle("past", i <= k);
+    shownUpTo = k;
   }
-  if (shownUpTo >= 0 && shownUpTo < items.length) items[shownUpTo].classList.remove("current");
-  if (k >= 0) { items[k].classList.add("current"); items[k].scrollIntoView({block: "nearest"}); }
-  shownUpTo = k;
+  if (j !== currentAt) {
+    if (currentAt >= 0) items[currentAt].classList.remove("current");
+    if (j >= 0) { items[j].classList.add("current"); items[j].scrollIntoView({block: "nearest"}); }
+    currentAt = j;
+  }
 }
 
 // the clock
