@@ -100,6 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", "-o", help="run directory (default: runs/training_night)")
     demo.add_argument("--seed", type=_int_at_least(0), default=1, help="seed (default 1)")
     demo.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
+    demo.add_argument("--overwrite", action="store_true",
+                      help="discard results of another scenario or seed in --out "
+                      "instead of refusing")
 
     replay = sub.add_parser("replay", help="rebuild timeline.md, the pictures and "
                             "replay.html from a run directory")
@@ -175,7 +178,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     _guarded(run_experiment, scenario, args.seed, 1, out, version=__version__,
-             executor=SerialExecutor(), overwrite=True)
+             executor=SerialExecutor(), overwrite=args.overwrite)
     written = training_outputs(out)
     if not args.quiet:
         print(f"{scenario.name}: seed {args.seed}, {time.perf_counter() - started:.1f} s "

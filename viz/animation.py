@@ -40,8 +40,9 @@ def _background(ax: plt.Axes, data: RunData) -> None:
         colour = SENSOR_COLOURS.get(src["kind"], "#0a3069")
         g = src["geometry"]
         if g["type"] == "Polygon" and src["kind"] != "patrol":
-            ax.add_patch(Polygon(g["coordinates"][0], closed=True, fc=colour, ec=colour,
-                                 alpha=0.1, lw=0.6, zorder=1))
+            patch = ax.add_patch(Polygon(g["coordinates"][0], closed=True, fc=colour,
+                                         ec=colour, alpha=0.1, lw=0.6, zorder=1))
+            patch.set_clip_path(ax.patch)
         elif g["type"] == "LineString":
             xy = np.asarray(g["coordinates"], dtype=float)
             ax.plot(xy[:, 0], xy[:, 1], color=colour, lw=2.5, zorder=2)
@@ -62,6 +63,13 @@ def animate(data: RunData, out_dir: str | Path | None = None, frames: int = 100,
     times = np.linspace(0.0, horizon, frames)
     fig, ax = plt.subplots(figsize=(8, 5.2), dpi=80)
     _background(ax, data)
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    fig.set_size_inches(8, float(np.clip(8 * (y1 - y0) / (x1 - x0), 2.5, 8)) + 1.0)
+    fig.subplots_adjust(left=0.02, right=0.98, top=0.92, bottom=0.1)
+    fig.text(0.5, 0.01, "dots: groups where they really were, coloured by outcome (green "
+             "apprehended, red got away,\npink turned back, purple undetected)   "
+             "+ teams and patrols   ◇ alerts   X apprehensions", ha="center", fontsize=7)
     groups = [p for p in data.paths if p.kind == "group"]
     units = [p for p in data.paths if p.kind != "group"]
     trails = [ax.plot([], [], lw=1, color=OUTCOME_COLOURS.get(data.outcome(p.mover), "k"),

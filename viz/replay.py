@@ -21,6 +21,7 @@ log is never thinned: every narrated line is in the page.
 
 from __future__ import annotations
 
+import html
 import json
 import math
 from pathlib import Path
@@ -123,8 +124,8 @@ def replay_html(data: RunData) -> str:
     """The page's text (see the module docstring)."""
     blob = json.dumps(page_data(data), ensure_ascii=False, separators=(",", ":"))
     blob = blob.replace("</", "<\\/")          # never close the script element early
-    return (PAGE.replace("__TITLE__", f"{data.scenario['name']} — replay")
-            .replace("__DATA__", blob))
+    title = html.escape(f"{data.scenario['name']} — replay")
+    return PAGE.replace("__TITLE__", title).replace("__DATA__", blob)
 
 
 def write_replay(data: RunData, out: str | Path | None = None) -> Path:

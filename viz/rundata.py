@@ -20,6 +20,9 @@ from typing import Any
 import numpy as np
 import yaml
 
+#: A mover's rows more than this apart, nearly without moving, are separate paths, s.
+GAP_S = 7_200.0
+
 #: Files without which no picture can be drawn.
 REQUIRED = ("scenario.yaml", "events.jsonl", "trajectories.csv")
 
@@ -132,8 +135,12 @@ def read_run_dir(folder: str | Path, replication: int = 0) -> RunData:
     paths = []
     for mover, pts in points.items():
         arr = np.asarray(pts, dtype=float)
-        # one mover may have several missions (a team): keep them as separate paths
-        breaks = np.flatnonzero(np.diff(arr[:, 0]) < 0) + 1
+        # a patrol's duties and a team's missions follow each other in one mover's
+        # rows; off duty (or parked at base) it is not walking from one end to the
+        # next start, so a path is cut at a long, nearly motionless gap
+        dt_s = np.diff(arr[:, 0])
+        moved = np.hypot(*np.diff(arr[:, 1:], axis=0).T)
+        breaks = np.flatnonzero((dt_s < 0) | ((dt_s > GAP_S) & (moved < 0.2 * dt_s))) + 1
         for piece in np.split(arr, breaks):
             paths.append(Path2D(mover, kinds[mover], piece[:, 0], piece[:, 1:]))
     crossings = {r["id"]: r for r in _rows(folder / "crossings.csv")
