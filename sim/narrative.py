@@ -316,7 +316,7 @@ def chain_waits(events: Iterable[dict[str, Any]],
     return sorted((w for w in waits if w.seconds > 0), key=lambda w: (-w.seconds, w.subject))
 
 
-def after_action(files: RunFiles, longest: int = 6) -> list[str]:
+def after_action(files: RunFiles, longest: int = 8) -> list[str]:
     """The after-action summary's lines (markdown)."""
     start = files.start
     events = files.events
