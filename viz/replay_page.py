@@ -89,7 +89,7 @@ el("polyline", {points: pts(D.border), fill: "none", stroke: "#000", "stroke-wid
 const gCoverage = layer("layer-coverage");
 for (const c of D.coverage) {
   const attrs = c.shape === "poly"
-    ? {points: pts(c.pts), fill: c.colour, "fill-opacity": c.kind === "patrol" ? 0.05 : 0.12,
+    ? {points: pts(c.pts), fill: c.colour, "fill-opacity": c.kind === "patrol" ? 0.05 : 0.07,
        stroke: c.colour, "stroke-opacity": 0.5}
     : {points: pts(c.pts), fill: "none", stroke: c.colour, "stroke-width": 4};
   el(c.shape === "poly" ? "polygon" : "polyline", attrs, gCoverage);
@@ -145,7 +145,7 @@ function mover(o, group, colour, r, info) {
 }
 for (const g of D.groups) mover(g, gTruth, g.colour, 5, groupInfo);
 for (const tr of D.tracks) mover(tr, gTracks, "#0969da", 4, trackInfo);
-for (const u of D.units) mover(u, gUnits, u.kind === "team" ? "#cf222e" : "#0a3069", 5, unitInfo);
+for (const u of D.units) mover(u, gUnits, u.kind === "team" ? "#bc4c00" : "#0a3069", 5, unitInfo);
 for (const a of D.alerts) {
   const x = sx(a.x), y = sy(a.y), s = 7;
   a.mark = el("polygon", {points: `${x},${y - s} ${x + s},${y} ${x},${y + s} ${x - s},${y}`,
