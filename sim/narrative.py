@@ -6,8 +6,9 @@ Written from a run directory's files alone (``events.jsonl``, ``detections.csv``
 1. **The night as the command saw it** — in time order, in plain words, only what
    reached the command: alerts (which sensors reported to the alert's track by then,
    from the node's own fusion in ``detections.csv``; the fused class), the
-   operators' decisions, the teams' tasks, what the teams and patrols reported seeing
-   and doing, sensors the command saw go offline, the operators on duty. Truth fields
+   operators' decisions, the teams' tasks, what the teams and patrols (the command's
+   own eyes) saw and did, told when they saw it, sensors the command saw go offline,
+   the operators on duty. Truth fields
    (``truth``, ``group``, a chase's ``meet_s``) are never read for this part; records
    only the true world knows (crossings, reactions, reports lost) are not narrated.
    Injects are marked ⚑: they are the exercise script, known to the trainer; a
@@ -36,6 +37,7 @@ from typing import Any
 import yaml
 
 from sim.checks import border_place
+from sim.movers import group_name
 
 #: Event kinds narrated in the command's part (everything else is truth or plumbing).
 NARRATED = ("alert", "verified", "team_tasked", "dispatch_skipped", "team_on_scene",
@@ -383,8 +385,6 @@ def after_action(files: RunFiles, longest: int = 8) -> list[str]:
 
 
 def _group_label(truth: int, injected: dict[int, dict[str, Any]]) -> str:
-    from sim.movers import group_name
-
     name = group_name(truth)
     if truth in injected:
         inj = injected[truth]

@@ -19,6 +19,7 @@ matplotlib.use("Agg")
 import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from viz.map import OUTCOME_COLOURS  # noqa: E402
 from viz.rundata import RunData  # noqa: E402
@@ -115,6 +116,7 @@ def draw_timeline(data: RunData, out: str | Path | None = None) -> Path:
                 color="#1a7f37", ls="--", label="operators on duty")
     bottom.set_ylabel("count")
     bottom.set_ylim(bottom=0)
+    bottom.yaxis.set_major_locator(MaxNLocator(integer=True))
     bottom.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, frameon=False)
     bottom.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M\n%d %b"))
     bottom.set_xlabel("local time")
