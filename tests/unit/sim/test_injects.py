@@ -193,6 +193,15 @@ def test_an_unmanned_console_verifies_nothing_until_the_next_shift(base) -> None
     assert duty[-1] == ev.OperatorsOnDuty(4 * H, 2)
 
 
+def test_operator_utilisation_counts_the_operators_on_duty() -> None:
+    from sim.metrics import on_duty_seconds
+
+    # 2 operators for 1 h, none for 3 h, 3 for the last 4 h of 8: 2 + 0 + 12 = 14 h
+    records = [ev.OperatorsOnDuty(1 * H, 0), ev.OperatorsOnDuty(4 * H, 3)]
+    assert on_duty_seconds(records, 2, 8 * H) == 14 * H
+    assert on_duty_seconds([], 2, 8 * H) == 16 * H
+
+
 def test_seats_are_the_most_operators_ever_on_duty() -> None:
     sc = scenario({"type": "operators", "at": "1h", "on_duty": 4})
     assert InjectPlan(sc, Terrain(sc.segment)).seats == 4
