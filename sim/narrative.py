@@ -240,8 +240,9 @@ def narrate(files: RunFiles) -> list[Line]:
                    "console.")
         else:
             say(t, "⚑ INJECT " + inject_words(ev))
-        if (kind == "verified" and ev["decision"] in ("confirmed", "check")
-                and (ev["t_s"], ev["alert"]) not in acted):
+        decided = ((kind == "verified" and ev["decision"] in ("confirmed", "check"))
+                   or (kind == "alert" and ev["source"]))   # a patrol's: verified already
+        if decided and (ev["t_s"], ev["alert"]) not in acted:
             say(t, f"A-{ev['alert']}: no team is free; it waits for one.")
     return out
 
