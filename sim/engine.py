@@ -176,7 +176,8 @@ def run_replication(scenario: Scenario, seed: int, replication: int = 0, *,
                   scenario.crossings.reaction, scenario.response.teams, barriers)
     world.report_truth = report_truth
     plan = InjectPlan(scenario, terrain, barriers)
-    world.outages = Outages(plan.outage_windows({s.id: i for i, s in enumerate(sources)}))
+    windows = plan.outage_windows({s.id: i for i, s in enumerate(sources)})
+    world.outages = Outages(windows) if windows else None   # nothing to screen: no cost
     national = UpperNode(env, "ncc", scenario.comms.default.latency_s, log)
     regional = UpperNode(env, "region-1", scenario.comms.default.latency_s, log,
                          parent=national)
