@@ -7,6 +7,8 @@
     python run_sim.py validate FILE...
     python run_sim.py schema [-o FILE]
     python run_sim.py fuse DETECTIONS.csv -o TRACKS.csv [--param NAME=VALUE]
+    python run_sim.py demo [--out DIR]                  # a training night, pictures, replay
+    python run_sim.py replay RUNDIR                     # rebuild them from a run folder
 
 Thin by design: parse, load, call `sim.experiment`, write outputs. Bad input
 (scenario files, CSV logs, command-line values, output paths) ends with exit status 2
@@ -28,6 +30,7 @@ from pathlib import Path
 from typing import NoReturn
 
 DEFAULT_SCENARIO = Path(__file__).resolve().parent / "scenarios" / "default.yaml"
+TRAINING_SCENARIO = Path(__file__).resolve().parent / "scenarios" / "training_night.yaml"
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
 #: Most worker processes a run may start (each holds a replication in memory).
@@ -92,6 +95,20 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--set", dest="overrides", action="append", default=[],
                           metavar="PATH=VALUE", help="check with these overrides applied")
 
+    demo = sub.add_parser("demo", help="run scenarios/training_night.yaml and write its "
+                          "timeline, pictures and interactive replay")
+    demo.add_argument("--out", "-o", help="run directory (default: runs/training_night)")
+    demo.add_argument("--seed", type=_int_at_least(0), default=1, help="seed (default 1)")
+    demo.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
+    demo.add_argument("--overwrite", action="store_true",
+                      help="discard results of another scenario or seed in --out "
+                      "instead of refusing")
+
+    replay = sub.add_parser("replay", help="rebuild timeline.md, the pictures and "
+                            "replay.html from a run directory")
+    replay.add_argument("run_dir", metavar="RUNDIR", help="a run directory (run or demo)")
+    replay.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
+
     schema = sub.add_parser("schema", help="print the JSON Schema of scenario files")
     schema.add_argument("--out", "-o", help="write it to this file instead of stdout")
 
@@ -144,6 +161,79 @@ def cmd_run(args: argparse.Namespace) -> int:
         summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
         print(format_summary(summary, out, elapsed))
     return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from sim.outputs import check_run_dir
+
+    scenario, warnings = _load(str(TRAINING_SCENARIO), [])
+    out = check_run_dir(args.out if args.out is not None else
+                        str(Path("runs") / scenario.name))
+    _warn(warnings)
+    if not args.quiet:
+        announce_compiles()
+    from sim import __version__
+    from sim.executors import SerialExecutor
+    from sim.experiment import run_experiment
+
+    started = time.perf_counter()
+    _guarded(run_experiment, scenario, args.seed, 1, out, version=__version__,
+             executor=SerialExecutor(), overwrite=args.overwrite)
+    written = training_outputs(out)
+    if not args.quiet:
+        print(f"{scenario.name}: seed {args.seed}, {time.perf_counter() - started:.1f} s "
+              f"wall  ->  {out}")
+        for path in written:
+            print(f"  {path.name}")
+    return 0
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    written = training_outputs(Path(args.run_dir))
+    if not args.quiet:
+        print(f"{args.run_dir}: {len(written)} files rebuilt in "
+              f"{time.perf_counter() - started:.1f} s")
+        for path in written:
+            print(f"  {path.name}")
+    return 0
+
+
+#: What `training_outputs` needs in a run directory.
+TRAINING_INPUTS = ("summary.json", "scenario.yaml", "events.jsonl", "trajectories.csv",
+                   "crossings.csv", "detections.csv", "sensors.csv", "alerts.csv",
+                   "tracks.csv")
+
+
+def training_outputs(run_dir: Path) -> list[Path]:
+    """timeline.md/.json, map.png, timeline.png, replay.gif (.mp4) and replay.html of
+    replication 0 of ``run_dir``, from its files alone."""
+    if not run_dir.is_dir():
+        raise BadInput(f"{run_dir}: RUNDIR: not a folder; expected a run directory "
+                       "(written by run_sim.py run or demo)")
+    for name in TRAINING_INPUTS:
+        if not (run_dir / name).is_file():
+            raise BadInput(f"{run_dir}: RUNDIR: {name} is missing; expected a run "
+                           "directory (written by run_sim.py run or demo)")
+    from sim.narrative import write_timeline
+
+    try:
+        written = [write_timeline(run_dir), run_dir / "timeline.json"]
+    except (OSError, ValueError, KeyError, TypeError, IndexError) as error:
+        raise BadInput(f"{run_dir}: RUNDIR: cannot read its files: "
+                       f"{' '.join(str(error).split())[:100]}") from None
+    from viz.animation import animate
+    from viz.map import draw_map
+    from viz.replay import write_replay
+    from viz.rundata import read_run_dir
+    from viz.timeline import draw_timeline
+
+    data = read_run_dir(run_dir)
+    written.append(draw_map(run_dir))
+    written.append(draw_timeline(data))
+    written.extend(animate(data))
+    written.append(write_replay(data))
+    return written
 
 
 def format_summary(summary: dict, out: Path, elapsed_s: float) -> str:
@@ -460,12 +550,13 @@ DEFAULT_PLOT_KPIS = ["p_detect", "p_apprehend", "p_intercept", "false_alarms_per
 
 
 COMMANDS = {"run": cmd_run, "compare": cmd_compare, "sweep": cmd_sweep,
-            "validate": cmd_validate, "schema": cmd_schema, "fuse": cmd_fuse}
+            "validate": cmd_validate, "schema": cmd_schema, "fuse": cmd_fuse,
+            "demo": cmd_demo, "replay": cmd_replay}
 
 #: The exceptions that mean bad input, by module: (module, class). Looked up in
 #: ``sys.modules`` only, so catching them imports nothing a command did not need.
 INPUT_ERRORS = (("sim.scenario", "ScenarioError"), ("sim.outputs", "OutputPathError"),
-                ("command.fusion.errors", "FusionInputError"))
+                ("command.fusion.errors", "FusionInputError"), ("viz.rundata", "RunDirError"))
 
 
 def _is_input_error(error: BaseException) -> bool:
@@ -487,7 +578,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         if args.command is None:
             raise UsageError("run_sim.py: choose a command: run, compare, sweep, validate, "
-                             "schema, fuse "
+                             "schema, fuse, demo, replay "
                              "(see --help)")
         return COMMANDS[args.command](args)
     except UsageError as error:

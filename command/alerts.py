@@ -48,7 +48,7 @@ start: one exponential time. The command's own draws; no world draw depends on t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -213,13 +213,17 @@ class OperatorQueue:
     log : event log
     on_decided : called with each alert and its decision (confirmed, check, rejected,
         dismissed)
+    offline : ids of sensors the command knows to be out of service: a camera among
+        them is not slewed
+    seats : operator seats (default ``spec.operators``)
     """
 
     def __init__(self, env: simpy.Environment, spec: CommandSpec,
                  cameras: Sequence[CameraView], camera: Look,
                  picture: Callable[[int], TrackEstimate | None], rng: np.random.Generator,
                  log: EventLog, on_decided: Decided,
-                 uavs: Sequence[UAVView] = ()) -> None:
+                 uavs: Sequence[UAVView] = (), offline: Container[str] = frozenset(),
+                 seats: int | None = None) -> None:
         self.env = env
         self.spec = spec
         self.cameras = list(cameras)
@@ -228,7 +232,11 @@ class OperatorQueue:
         self.rng = rng
         self.log = log
         self.on_decided = on_decided
-        self.operators = simpy.PriorityResource(env, capacity=spec.operators)
+        #: sensor ids the command knows to be out of service (`command.health`)
+        self.offline = offline
+        #: seats at the console; more than ``spec.operators`` when a shift change adds
+        #: operators later (`command.health.Console` holds the empty seats)
+        self.operators = simpy.PriorityResource(env, capacity=seats or spec.operators)
         self.uavs = list(uavs)
         self.down: set[int] = set()
 
@@ -253,7 +261,8 @@ class OperatorQueue:
             yield req
             start = self.env.now
             xy = self._where(alert)
-            views = [c for c in self.cameras if c.index not in self.down and c.covers(xy)]
+            views = [c for c in self.cameras if c.index not in self.down and c.covers(xy)
+                     and c.spec.id not in self.offline]
             if views:
                 view = min(views, key=lambda c: c.range_m(xy))
                 wait = view.spec.slew_s + float(self.rng.exponential(spec.verification_time_s))

@@ -8,7 +8,8 @@ the map, and what it sees itself. The true position of a group decides what a te
 Dispatch (`Dispatcher`)
     A decided alert (persons confirmed by a camera or a patrol: *intercept*; or
     unseen and worth a look: *check*) goes to the free team that the planner says
-    gets soonest to the track's predicted position (ties: the team listed first).
+    gets soonest to the track's predicted position (ties: the team listed first); a
+    team called away (``available`` False) gets no new task.
     With no team free, alerts wait in order of priority then time, and are served
     as teams come free. An alert whose track already has a team on it is not sent
     again ("already handled").
@@ -110,10 +111,17 @@ class Team:
         self._contact: simpy.Event | None = None
         self._pending: Contact | None = None
         self.busy = False
+        #: False while the team is called away (an inject): it gets no new task
+        self.available = True
 
     @property
     def id(self) -> str:
         return self.spec.id
+
+    @property
+    def free(self) -> bool:
+        """At base, available and not on a mission: it can be tasked."""
+        return not self.busy and self.available
 
     # --------------------------------------------------------------- the world
     def see(self, contact: Contact) -> None:
@@ -264,7 +272,7 @@ class Dispatcher:
 
     def team_free(self, team: Team) -> None:
         """A team is back: serve the waiting alerts, most urgent first."""
-        while self.waiting and any(not t.busy for t in self.teams):
+        while self.waiting and any(t.free for t in self.teams):
             self.waiting.sort(key=lambda k: (k.alert.priority, k.alert.t_s, k.alert.id))
             self.dispatch(self.waiting.pop(0))
 
@@ -275,7 +283,7 @@ class Dispatcher:
                for t in self.teams):
             self.log.record(DispatchSkipped(self.env.now, alert.id, "already handled"))
             return
-        free = [t for t in self.teams if not t.busy]
+        free = [t for t in self.teams if t.free]
         if not self.teams:
             self.log.record(DispatchSkipped(self.env.now, alert.id, "no teams"))
             return

@@ -23,6 +23,8 @@ components:
    (``sensor/<id>/field``); its health reports travel on its link and are the only way
    the command learns of it (`sim.world.World.schedule_health`).
 4. **Patrols** go on duty and off duty at their shift times.
+4a. **Injects** (`sim.injects`): the exercise script fires at its times; sensors out
+   of service make no report (`sensors.outages`), scripted groups cross.
 5. **Summaries**: at the end, one `LinkSummary` per link and the node's
    `NodeSummary` (what the links carried; reports overtaken and fused late).
 6. **Horizon**: crossings start during ``duration``; the run then continues until
@@ -49,6 +51,7 @@ import simpy
 from numpy.typing import NDArray
 
 from command.alerts import Alert, AlertRule, CameraView, OperatorQueue, UAVView
+from command.health import Console, SensorHealth
 from command.layers import NCC, REGION, LocalUnit, NationalCentre, RegionalCentre, Sections
 from command.nodes import FusionNode, border_fusion_overrides, border_fusion_params
 from command.response import Dispatcher, Task, Team
@@ -56,6 +59,7 @@ from command.travel import TravelPlanner
 from sensors.base import Sensor
 from sensors.camera import Camera
 from sensors.neighbour import Neighbour
+from sensors.outages import Outages
 from sensors.patrol import Patrol, duty_periods
 from sensors.uav import UAV
 from sim.comms import Channel, Link, Route
@@ -65,6 +69,7 @@ from sim.ground.planning import KnownSensors, Planner
 from sim.ground.routes import Barrier
 from sim.ground.specs import CameraSpec, FenceSpec, LinkSpec, RadarSpec, Scenario, SeismicSpec
 from sim.ground.terrain import Terrain
+from sim.injects import InjectPlan, InjectTargets, run_injects
 from sim.metrics import replication_kpis
 from sim.movers import CrossingGroup, make_groups
 from sim.rng import RandomStreams
@@ -193,6 +198,9 @@ def run_replication(scenario: Scenario, seed: int, replication: int = 0, *,
                   scenario.crossings.reaction, scenario.response.teams, barriers)
     world.report_truth = report_truth
     reserve_ids = set(scenario.layers.reserve_teams)
+    plan = InjectPlan(scenario, terrain, barriers)
+    windows = plan.outage_windows({s.id: i for i, s in enumerate(sources)})
+    world.outages = Outages(windows) if windows else None   # nothing to screen: no cost
     dispatcher = Dispatcher(env, [], node.track_estimate, log)
     teams: dict[str, Team] = {}
     for spec in scenario.response.teams:
@@ -224,9 +232,11 @@ def run_replication(scenario: Scenario, seed: int, replication: int = 0, *,
     first_uav = len(sources) - len(scenario.uavs)
     uavs = [UAVView(first_uav + k, spec) for k, spec in enumerate(scenario.uavs)
             if spec.mode == "alert"]
+    health = SensorHealth(env, log)
     operators = OperatorQueue(env, cmd, cameras, world, node.track_estimate,
                               streams.stream(f"command/{LOCAL_NODE}/verify"), log, decided,
-                              uavs)
+                              uavs, offline=health.offline, seats=plan.seats)
+    console = Console(env, operators.operators, cmd.operators, log)
 
     def raised(alert: Alert) -> None:
         if alert.source:            # a guard saw the group: verified already
@@ -252,8 +262,11 @@ def run_replication(scenario: Scenario, seed: int, replication: int = 0, *,
             layers.unit_of(*xy).apprehension(-1, persons, float(xy[0]), float(xy[1]))
     world.on_apprehended.append(apprehended)
 
+    targets = InjectTargets(env, log, world.add_group, {t.id: t for t in dispatcher.teams},
+                            dispatcher.team_free, health, console)
     for process in (_crossings(env, world, groups), _nuisance(env, world),
-                    *(_duty(env, world, s) for s in sources if isinstance(s, Patrol))):
+                    *(_duty(env, world, s) for s in sources if isinstance(s, Patrol)),
+                    run_injects(plan, targets)):
         env.process(process)
     env.run(until=env.process(_until_resolved(env, world, duration_s, until_s,
                                               cmd.fusion_interval_s)))

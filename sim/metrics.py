@@ -25,7 +25,8 @@ KPIs (per replication; names as in ``summary.json``):
   day of the horizon; ``nuisance_alarms_per_day``: nuisance reports (animals, wind)
   that reached the node per day [PSR-wiki]; ``alert_precision`` = alerts on real
   groups / all alerts [OIG-06-15].
-- ``operator_utilisation``: busy operator-seconds / (operators × horizon), time
+- ``operator_utilisation``: busy operator-seconds / operator-seconds on duty
+  (operators × horizon, or less or more after shift changes: `OperatorsOnDuty`), time
   weighted (STYLE §6); ``queue_wait_*``: alert raised → an operator starts on it.
 - ``team_utilisation``: team-seconds from tasking to back at base / (teams ×
   horizon); ``team_nuisance_share``: the share of that time spent on alerts with no
@@ -79,6 +80,7 @@ from sim.ground.events import (
     CrossingStarted,
     LinkSummary,
     NodeSummary,
+    OperatorsOnDuty,
     PictureUpdate,
     Record,
     ReportLost,
@@ -227,6 +229,17 @@ def _span(a: float | None, b: float | None) -> float | None:
     return b - a if a is not None and b is not None and b >= a else None
 
 
+def on_duty_seconds(records: Sequence[Record], operators: int, horizon_s: float) -> float:
+    """Operator-seconds on duty over [0, horizon_s]: ``operators`` from the start, then
+    each `OperatorsOnDuty` (a shift change taking effect) from its time on."""
+    total, since, n = 0.0, 0.0, operators
+    for r in records:
+        if isinstance(r, OperatorsOnDuty) and r.t_s <= horizon_s:
+            total += n * (r.t_s - since)
+            since, n = r.t_s, r.on_duty
+    return total + n * max(horizon_s - since, 0.0)
+
+
 def phase_times(v: CrossingVerdict) -> dict[str, float | None]:
     """Duration of each phase of the chain for one crossing (module docstring)."""
     return {
@@ -303,8 +316,8 @@ def replication_kpis(records: Sequence[Record], duration_s: float, horizon_s: fl
         "alert_precision": _ratio(true_alerts, len(alerts)),
         "false_alarms_per_day": (len(alerts) - true_alerts) / days if days > 0 else None,
         "nuisance_alarms_per_day": nuisance_reports / days if days > 0 else None,
-        "operator_utilisation": (op_busy / (operators * horizon_s)
-                                 if horizon_s > 0 else None),
+        "operator_utilisation": _ratio(op_busy, on_duty_seconds(records, operators,
+                                                                 horizon_s)),
         "team_utilisation": (team_busy / (teams * horizon_s)
                              if teams and horizon_s > 0 else None),
         "team_nuisance_share": _ratio(team_nuisance, team_busy),

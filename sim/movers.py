@@ -80,8 +80,16 @@ MAX_LIE_UPS = 10
 __all__ = ["KnownSensors", "Planner", "CrossingGroup", "make_group", "make_groups"]
 
 
+#: Truth ids of scripted groups (`sim.injects`) start here, far above the random ones,
+#: so adding a scripted group renames no random group.
+SCRIPTED_BASE = 1_000_000
+
+
 def group_name(index: int) -> str:
-    """Stable id of the ``index``-th group of a replication: ``group-0042``."""
+    """Stable id of the ``index``-th group of a replication: ``group-0042``; scripted
+    groups (index ≥ `SCRIPTED_BASE`) are ``scripted-01``, ``scripted-02``, …"""
+    if index >= SCRIPTED_BASE:
+        return f"scripted-{index - SCRIPTED_BASE + 1:02d}"
     return f"group-{index:04d}"
 
 
@@ -144,11 +152,13 @@ class CrossingGroup:
     speed_mps : walking speed on open ground, m/s
     informed : knows the sensor positions and keeps away (see module docstring)
     entry_arc_m : entry point as arc length along the border, m
-    destination : index into ``CrossingsSpec.destinations``
+    destination : index into ``CrossingsSpec.destinations`` (-1: a scripted route)
     trajectory : its whole walk, entry to destination
     kind : ``group``, or its `GroupTypeSpec` kind (migrants, smugglers, decoys)
     hidden : (start, end) periods it lies up, s
     pickup : (due_s, wait_s) of a smuggler's vehicle at the destination, or None
+    ends_as : what reaching the end of its walk means: arrived (got away or
+        undetected) or turned_back (a decoy walking back across the border)
     """
 
     index: int
@@ -163,6 +173,7 @@ class CrossingGroup:
     kind: str = "group"
     hidden: tuple[tuple[float, float], ...] = ()
     pickup: tuple[float, float] | None = None
+    ends_as: str = "arrived"
 
     @property
     def entry_xy(self) -> FloatArray:

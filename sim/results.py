@@ -49,6 +49,10 @@ replication by replication:
     the median and 90th percentile of its reports' delay to the node.
 ``scenario.yaml``
     The resolved scenario (`sim.scenario.dump_scenario`).
+``coverage.json``
+    What each sensor and patrol watches, as the simulation models it (its
+    ``coverage()``): ``{"sources": [{"id", "kind", "geometry"}]}`` with GeoJSON
+    geometries (metres, to 0.1 m), so pictures need not re-derive sensor geometry.
 ``experiment.json``, ``replications/``
     The result store of a resumable run (`sim.store`, `sim.experiment.run_experiment`):
     per replication its ``result.json`` (`result_record`) and its slices of the files
@@ -289,6 +293,38 @@ def run_files(scenario: Scenario, seed: int, results: Sequence[ReplicationResult
     for name in LAYER_FILES:
         yield name, PER_REPLICATION[name](results)
     yield "scenario.yaml", dump_scenario(scenario)
+    yield "coverage.json", coverage_json(scenario)
+
+
+def coverage_json(scenario: Scenario) -> str:
+    """``coverage.json``: every sensor's and patrol's coverage geometry (module docstring)."""
+    from shapely.geometry import mapping
+
+    from sensors.registry import build_sensor
+    from sim.ground.daylight import Daylight
+    from sim.ground.keyed import Draws
+    from sim.ground.terrain import Terrain
+
+    terrain = Terrain(scenario.segment)
+    daylight = Daylight(scenario.start, scenario.segment.sunrise, scenario.segment.sunset)
+    sources = []
+    for spec in [*scenario.sensors, *scenario.patrols]:
+        sensor = build_sensor(spec, terrain, daylight, duration_s=scenario.duration_s,
+                              shift_draws=Draws(0))
+        geometry = _rounded(mapping(sensor.coverage()))
+        sources.append({"id": sensor.id, "kind": sensor.kind, "geometry": geometry})
+    return json.dumps({"sources": sources}, separators=(",", ":")) + "\n"
+
+
+def _rounded(value: object) -> object:
+    """Coordinates of a GeoJSON mapping to 0.1 m, as lists (same bytes everywhere)."""
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_rounded(v) for v in value]
+    if isinstance(value, float):
+        return round(value, 1)
+    return value
 
 
 def write_run_dir(out_dir: str | Path, scenario: Scenario, seed: int,
@@ -417,6 +453,7 @@ def write_run_dir_from_store(out_dir: str | Path, scenario: Scenario, seed: int,
         _write_stream(out / name, writer([]), (store.read(key, name) for key in keys))
     write_text_atomic(out / "sensors.csv", sensors_text(records[0]["sensors"] if records else ()))
     write_text_atomic(out / "scenario.yaml", dump_scenario(scenario))
+    write_text_atomic(out / "coverage.json", coverage_json(scenario))
     fusion = records[0]["fusion_overrides"] if records else {}
     write_text_atomic(out / "summary.json",
                       summary_text(scenario.name, seed, [r["kpis"] for r in records],

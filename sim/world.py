@@ -66,6 +66,7 @@ from sensors.base import Reports, Sensor
 from sensors.camera import Camera
 from sensors.common import night_intervals, up_mask
 from sensors.geometry import complement_intervals, intersect_intervals, sight_intervals
+from sensors.outages import Outages
 from sensors.patrol import Patrol, back_and_forth, observer_pieces
 from sensors.uav import UAV
 from sim.comms import Link, Route
@@ -129,6 +130,8 @@ class _Feed:
 
     def __init__(self, world: World, mover: Mover | None, source: int,
                  reports: Reports) -> None:
+        if world.outages is not None:          # a sensor out of service reports nothing
+            reports = world.outages.screen(source, reports)
         self.world, self.mover, self.source, self.reports = world, mover, source, reports
         self.i = 0
         self.cancelled = False
@@ -197,6 +200,7 @@ class World:
         self.groups: list[Mover] = []
         self.observers: list[Mover] = []
         self.report_truth: list[int] = []
+        self.outages: Outages | None = None
         self.on_apprehended: list[Callable[[str, int], None]] = []
         self.on_health: list[Callable[[int, bool], None]] = []
         self._see: dict[str, Callable[[Contact], None]] = {}
@@ -298,7 +302,7 @@ class World:
         """A group crosses the border now."""
         m = Mover(group.name, "group", group.trajectory, True, truth=group.index,
                   size=group.size, speed_mps=group.speed_mps, hidden=list(group.hidden),
-                  ends_as="turned_back" if group.kind == "decoys" else "arrived",
+                  ends_as=("turned_back" if group.kind == "decoys" else group.ends_as),
                   pickup=group.pickup)
         self.movers[m.id] = m
         self.groups.append(m)
@@ -682,6 +686,8 @@ class World:
         assert isinstance(cam, Camera)
         if not up_mask(cam.down_s, np.array([t_s]))[0]:
             return 0            # a failed camera shows nothing
+        if self.outages is not None and not self.outages.working(camera, np.array([t_s]))[0]:
+            return 0            # nor one out of service by the exercise script
         view = cam.coverage()
         seen = 0
         for g in self.groups:

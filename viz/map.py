@@ -1,7 +1,10 @@
 """The map of a run: terrain, border, sensors and their coverage, crossing paths.
 
-Drawn from the run directory's files alone (``scenario.yaml``, ``trajectories.csv``,
-``crossings.csv``), so a map can be made again, or elsewhere, without re-running.
+Drawn from the run directory's files alone (``scenario.yaml``, ``coverage.json``,
+``trajectories.csv``, ``crossings.csv``, ``alerts.csv``), so a map can be made again,
+or elsewhere, without re-running. Sensor coverage is the simulation's own geometry
+(``coverage.json``); an older run directory without it gets sectors drawn from the
+scenario. Alerts are marked where the command placed them.
 Paths are coloured by outcome (apprehended, turned back, got away, undetected);
 apprehensions are marked where they happened; patrol and team paths are dashed.
 """
@@ -9,6 +12,7 @@ apprehensions are marked where they happened; patrol and team paths are dashed.
 from __future__ import annotations
 
 import csv
+import json
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -70,6 +74,35 @@ def _draw_sensors(ax: Any, sensors: list[dict]) -> None:
                     label=label, zorder=5)
 
 
+def _draw_coverage(ax: Any, sources: list[dict]) -> None:
+    """Coverage geometries of ``coverage.json`` (polygons filled, lines thick)."""
+    seen: set[str] = set()
+    for src in sources:
+        kind, geometry = src["kind"], src["geometry"]
+        colour = SENSOR_COLOURS.get(kind, "#0a3069")
+        label = kind if kind not in seen else None
+        seen.add(kind)
+        polygons = ([geometry["coordinates"]] if geometry["type"] == "Polygon"
+                    else geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [])
+        for rings in polygons:
+            alpha = 0.05 if kind == "patrol" else 0.4 if kind == "seismic" else 0.12
+            ax.add_patch(Polygon(rings[0], closed=True, fc=colour, ec=colour, alpha=alpha,
+                                 lw=0.8, label=label if kind == "patrol" else None))
+            label = None if kind == "patrol" else label
+        if geometry["type"] == "LineString":
+            line = np.asarray(geometry["coordinates"], dtype=float)
+            ax.plot(line[:, 0], line[:, 1], color=colour, lw=3, label=label, zorder=4)
+    return None
+
+
+def _draw_alerts(ax: Any, alerts: list[dict[str, str]]) -> None:
+    if not alerts:
+        return
+    xy = np.asarray([(float(a["x"]), float(a["y"])) for a in alerts])
+    ax.plot(xy[:, 0], xy[:, 1], "D", ms=5, mfc="none", mec="#bf8700", mew=1.2,
+            label="alert", zorder=8)
+
+
 def draw_map(run_dir: str | Path, out: str | Path | None = None,
              replication: int = 0) -> Path:
     """Draw ``map.png`` for one replication of a run directory; returns the file path."""
@@ -87,7 +120,17 @@ def draw_map(run_dir: str | Path, out: str | Path | None = None,
         ax.add_patch(Polygon(zone["polygon"], closed=True, lw=0,
                              fc=ZONE_COLOURS.get(zone["kind"], "#eeeeee"), zorder=0))
     ax.plot(border[:, 0], border[:, 1], color="k", lw=2.5, label="border", zorder=3)
-    _draw_sensors(ax, scenario.get("sensors", []))
+    coverage_file = run_dir / "coverage.json"
+    if coverage_file.is_file():
+        _draw_coverage(ax, json.loads(coverage_file.read_text(encoding="utf-8"))["sources"])
+        point_sensors = [s for s in scenario.get("sensors", []) if s["kind"] != "fence"]
+        for spec in point_sensors:
+            x, y = spec["position_m"]
+            marker = {"radar": "^", "camera": "s", "seismic": "v"}.get(spec["kind"], "o")
+            ax.plot([x], [y], marker, color=SENSOR_COLOURS.get(spec["kind"], "k"), ms=6,
+                    zorder=5)
+    else:
+        _draw_sensors(ax, scenario.get("sensors", []))
 
     paths: dict[str, list[tuple[float, float, float]]] = defaultdict(list)
     kinds: dict[str, str] = {}
@@ -125,6 +168,8 @@ def draw_map(run_dir: str | Path, out: str | Path | None = None,
             labelled.add("x")
             ax.plot([px], [py], "X", color="#1a7f37", mec="k", ms=9, label=label, zorder=7)
 
+    _draw_alerts(ax, [a for a in _read_csv(run_dir / "alerts.csv")
+                      if a.get("replication", "0") == rep])
     for team in scenario.get("response", {}).get("teams", []):
         bx, by = team["base_m"]
         label = "team base" if "team" not in labelled else None

@@ -368,6 +368,85 @@ class NodeSummary(Record):
     overtaken_discarded: int
 
 
+@dataclass(frozen=True, slots=True)
+class InjectRecord(Record):
+    """Base of the records of injects (the exercise script, `sim.injects`): ``name``
+    is the inject's label. Exercise control, not something the command was told."""
+
+    kind: ClassVar[str] = "inject"
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class SensorFailed(InjectRecord):
+    """Inject: ``sensor`` stops working (it makes no report until repaired)."""
+
+    kind: ClassVar[str] = "inject_sensor_fail"
+    sensor: str
+
+
+@dataclass(frozen=True, slots=True)
+class SensorRepaired(InjectRecord):
+    """Inject: ``sensor`` works again."""
+
+    kind: ClassVar[str] = "inject_sensor_repair"
+    sensor: str
+
+
+@dataclass(frozen=True, slots=True)
+class ScriptedCrossing(InjectRecord):
+    """Inject: a scripted group (``decoy``: one meant to draw the team) crosses now as
+    crossing ``group`` (the truth id of its `CrossingStarted`)."""
+
+    kind: ClassVar[str] = "inject_group"
+    group: int
+    size: int
+    decoy: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TeamUnavailable(InjectRecord):
+    """Inject: ``team`` is called away: no new task until it is available again."""
+
+    kind: ClassVar[str] = "inject_team_unavailable"
+    team: str
+
+
+@dataclass(frozen=True, slots=True)
+class TeamAvailable(InjectRecord):
+    """Inject: ``team`` can be tasked again."""
+
+    kind: ClassVar[str] = "inject_team_available"
+    team: str
+
+
+@dataclass(frozen=True, slots=True)
+class OperatorShift(InjectRecord):
+    """Inject: the operators' shift changes to ``on_duty`` operators."""
+
+    kind: ClassVar[str] = "inject_operators"
+    on_duty: int
+
+
+@dataclass(frozen=True, slots=True)
+class SensorStatus(Record):
+    """The command learned that ``sensor`` went ``offline`` (its heartbeat stopped) or
+    is ``online`` again."""
+
+    kind: ClassVar[str] = "sensor_status"
+    sensor: str
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class OperatorsOnDuty(Record):
+    """The number of operators at the console changed (a shift change took effect:
+    one who leaves first finishes the alert in hand)."""
+
+    kind: ClassVar[str] = "operators_on_duty"
+    on_duty: int
+
+
 class EventLog:
     """An append-only list of records, in time order.
 

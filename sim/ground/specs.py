@@ -76,6 +76,10 @@ def parse_clock_h(value: object) -> float:
     return int(match.group(1)) + int(match.group(2)) / 60.0
 
 
+def _polyline_length_m(points: list[Point]) -> float:
+    return sum(math.dist(a, b) for a, b in zip(points, points[1:], strict=False))
+
+
 class Spec(BaseModel):
     """Base of every spec: immutable, unknown keys and non-finite numbers rejected."""
 
@@ -1133,6 +1137,136 @@ class CostsSpec(Spec):
         0.0, description="fixed yearly cost not above (command post, vehicles)")
 
 
+# --------------------------------------------------------------------------- injects
+
+
+class InjectSpec(Spec):
+    """Fields of every inject: a timed event of the exercise script (MSEL).
+
+    The time is either ``at`` (after the scenario's ``start``: ``5400``, ``90min``,
+    ``6h``) or ``clock`` (local time ``HH:MM``, its first occurrence at or after the
+    start, plus ``day`` days). ``name`` labels it in the event log and the timeline.
+    """
+
+    name: str = Field("", description="label in the event log and the timeline; "
+                      "default inject-<position>")
+    at: Duration | None = Field(None, description="time after the start; 90min, 6h or "
+                                "seconds (or give clock)")
+    clock: str | None = Field(None, description="local time HH:MM, first occurrence at "
+                              "or after the start (or give at)")
+    day: int = Field(0, ge=0, le=3650, description="with clock: that many days later")
+
+    @field_validator("at", mode="before")
+    @classmethod
+    def _at(cls, value: object) -> object:
+        return None if value is None else parse_duration_s(value)
+
+    @field_validator("clock", mode="before")
+    @classmethod
+    def _clock(cls, value: object) -> object:
+        if value is None:
+            return None
+        value = clock_text(value)
+        parse_clock_h(value)
+        return value
+
+    @model_validator(mode="after")
+    def _one_time(self) -> InjectSpec:
+        if (self.at is None) == (self.clock is None):
+            raise ValueError("give the inject's time as either at (after the start) or "
+                             "clock (local HH:MM), not both or neither")
+        if self.at is not None and self.day:
+            raise ValueError("day goes with clock, not with at")
+        return self
+
+    def at_s(self, start: dt.datetime) -> float:
+        """Seconds after the scenario start at which the inject fires."""
+        if self.at is not None:
+            return float(self.at)
+        assert self.clock is not None
+        midnight = start.replace(hour=0, minute=0, second=0, microsecond=0)
+        since_midnight_s = (start - midnight).total_seconds()
+        clock_s = parse_clock_h(self.clock) * 3_600.0
+        first = (clock_s - since_midnight_s) % 86_400.0
+        return first + self.day * 86_400.0
+
+
+class SensorFailInject(InjectSpec):
+    """A sensor stops working: from then on it makes no report (nuisance alarms
+    included) until a ``sensor_repair``; the command notices after ``notice_s``
+    (its heartbeat stops) and stops using it (a camera is no longer slewed)."""
+
+    type: Literal["sensor_fail"] = "sensor_fail"
+    sensor: str = Field(min_length=1, description="id of a sensor of the scenario")
+    notice_s: NonNegativeFloat = Field(
+        60.0, description="until the command notices: the sensor's heartbeat interval, s "
+        "[G]")
+
+
+class SensorRepairInject(InjectSpec):
+    """A failed sensor works again; the command notices after ``notice_s``."""
+
+    type: Literal["sensor_repair"] = "sensor_repair"
+    sensor: str = Field(min_length=1, description="id of a sensor failed by an earlier "
+                        "sensor_fail")
+    notice_s: NonNegativeFloat = Field(60.0, description="until the command notices, s "
+                                       "[G]")
+
+
+class GroupInject(InjectSpec):
+    """A scripted group crosses at ``entry_m`` along the border and walks ``route``
+    (its last point is its destination; past the segment's depth it is gone).
+
+    It is a crossing like any other (sensed, reacts, scored); the random groups keep
+    their ids and draws (common random numbers)."""
+
+    type: Literal["group"] = "group"
+    size: PositiveInt = Field(description="persons in the group")
+    entry_m: NonNegativeFloat = Field(description="where it crosses: arc length along "
+                                      "the border, m")
+    route: list[Point] = Field(min_length=1, description="points it walks to after "
+                               "crossing, in order, m")
+    speed_mps: PositiveFloat | None = Field(
+        None, description="walking speed on open ground; default crossings.speed.mean_mps")
+
+
+class DecoyInject(GroupInject):
+    """A decoy group: it walks ``route`` into the sensor field to draw the reaction
+    team, then walks straight back across the border (a *turned back* outcome),
+    while the real crossing happens elsewhere [G]."""
+
+    type: Literal["decoy"] = "decoy"  # type: ignore[assignment]
+
+
+class TeamUnavailableInject(InjectSpec):
+    """A reaction team is called away: it is sent on no new task until
+    ``team_available`` (a mission under way is finished)."""
+
+    type: Literal["team_unavailable"] = "team_unavailable"
+    team: str = Field(min_length=1, description="id of a reaction team")
+
+
+class TeamAvailableInject(InjectSpec):
+    """A reaction team that was unavailable can be tasked again."""
+
+    type: Literal["team_available"] = "team_available"
+    team: str = Field(min_length=1, description="id of a reaction team")
+
+
+class OperatorsInject(InjectSpec):
+    """An operator shift change: ``on_duty`` operators at the console from now on (an
+    operator who leaves first finishes the alert in hand; 0 leaves the console
+    unmanned and alerts wait)."""
+
+    type: Literal["operators"] = "operators"
+    on_duty: int = Field(ge=0, le=1000, description="operators on duty from now on")
+
+
+InjectSpecs = Annotated[SensorFailInject | SensorRepairInject | GroupInject | DecoyInject
+                        | TeamUnavailableInject | TeamAvailableInject | OperatorsInject,
+                        Field(discriminator="type")]
+
+
 # -------------------------------------------------------------------------- scenario
 
 
@@ -1156,6 +1290,10 @@ class Scenario(Spec):
     costs: CostsSpec | None = Field(None, description="system costs; none: no cost KPIs")
     weather: WeatherSpec | None = Field(
         None, description="weather over the run (timeline or Markov chain); none: clear")
+    injects: list[InjectSpecs] = Field(
+        default_factory=list, description="the exercise script: timed events (a sensor "
+        "fails, a scripted or decoy group crosses, a team is called away, the operators' "
+        "shift changes), in any order")
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
@@ -1208,7 +1346,54 @@ class Scenario(Spec):
                                  f"({sec.from_m}), got {sec.to_m}")
         if len({sec.id for sec in self.layers.sections}) < len(self.layers.sections):
             raise ValueError("layers.sections: section ids must be unique")
+        self._check_injects()
         return self
+
+    def _check_injects(self) -> None:
+        """References exist, times fall within the duration, and a repair or a team's
+        return follows a failure or a call-away (in time order)."""
+        sensors = {s.id for s in self.sensors}
+        teams = {t.id for t in self.response.teams}
+        border = _polyline_length_m(self.segment.border)
+        down: set[str] = set()
+        away: set[str] = set()
+        names: set[str] = set()
+        timed = sorted(((inj.at_s(self.start), i, inj) for i, inj in enumerate(self.injects)),
+                       key=lambda item: (item[0], item[1]))
+        for t, i, inj in timed:
+            where = f"injects.{i}"
+            name = self.inject_name(i)
+            if name in names:
+                raise ValueError(f"{where}.name: {name!r} is used twice")
+            names.add(name)
+            if t >= self.duration_s:
+                raise ValueError(f"{where}: fires {t:g} s after the start, not within the "
+                                 f"duration ({self.duration_s:g} s)")
+            if isinstance(inj, SensorFailInject | SensorRepairInject):
+                if inj.sensor not in sensors:
+                    raise ValueError(f"{where}.sensor: {inj.sensor!r} is no sensor id")
+                failing = isinstance(inj, SensorFailInject)
+                if failing == (inj.sensor in down):
+                    raise ValueError(f"{where}: {inj.sensor!r} is "
+                                     f"{'already failed' if failing else 'not failed'} "
+                                     f"then ({t:g} s)")
+                (down.add if failing else down.discard)(inj.sensor)
+            elif isinstance(inj, TeamUnavailableInject | TeamAvailableInject):
+                if inj.team not in teams:
+                    raise ValueError(f"{where}.team: {inj.team!r} is no reaction team id")
+                leaving = isinstance(inj, TeamUnavailableInject)
+                if leaving == (inj.team in away):
+                    raise ValueError(f"{where}: team {inj.team!r} is "
+                                     f"{'already unavailable' if leaving else 'not unavailable'}"
+                                     f" then ({t:g} s)")
+                (away.add if leaving else away.discard)(inj.team)
+            elif isinstance(inj, GroupInject) and inj.entry_m > border:
+                raise ValueError(f"{where}.entry_m: {inj.entry_m:g} m is past the end of the "
+                                 f"border ({border:g} m long)")
+
+    def inject_name(self, index: int) -> str:
+        """The label of inject ``index``: its ``name``, or ``inject-<index + 1>``."""
+        return self.injects[index].name or f"inject-{index + 1}"
 
     @property
     def duration_s(self) -> float:

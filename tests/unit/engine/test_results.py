@@ -16,7 +16,7 @@ TINY = Path(__file__).parents[3] / "scenarios" / "tiny.yaml"
 FILES = {"summary.json", "crossings.csv", "detections.csv", "tracks.csv", "alerts.csv",
          "events.jsonl", "trajectories.csv", "sensors.csv", "scenario.yaml",
          "picture_local.csv", "picture_regional.csv", "picture_national.csv",
-         "sections.csv", "links.csv"}
+         "sections.csv", "links.csv", "coverage.json"}
 
 
 @pytest.fixture(scope="module")
