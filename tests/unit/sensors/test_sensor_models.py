@@ -17,7 +17,7 @@ from sensors.common import (
     SightLines,
     correlated_uniform,
     downtime,
-    light_intervals,
+    night_intervals,
     nuisance_times,
 )
 from sensors.dragroad import DragRoad
@@ -110,9 +110,9 @@ def test_sight_lines_open_with_the_beer_lambert_transmittance(forest_terrain):
 # -------------------------------------------------------------------- conditions
 
 
-def test_light_intervals_read_the_clock_through_its_interface():
+def test_night_intervals_read_the_clock_through_its_interface():
     day = Daylight(dt.datetime(2026, 6, 1), "05:00", "21:00")
-    nights = light_intervals(day, 0.0, 2 * 86_400.0)
+    nights = night_intervals(day, 0.0, 2 * 86_400.0)
     np.testing.assert_allclose(nights / 3600, [[0, 5], [21, 29], [45, 48]], atol=1e-3)
     c = Conditions(day)
     h = np.array([4.5, 5.5, 6.5, 12.0, 20.5, 22.5]) * 3600

@@ -110,10 +110,17 @@ def test_a_failed_sensor_reports_nothing_in_its_window(base) -> None:  # noqa: A
                       ev.SensorStatus(5 * H + 60, "radar-01", "online")]
 
 
-def test_operators_stop_slewing_a_camera_known_to_be_offline(base) -> None:  # noqa: ANN001
+def test_operators_stop_slewing_a_camera_known_to_be_offline() -> None:
+    # camera-01 made to look all round, so the operators can verify through it
+    sensors = yaml.safe_load(TINY.read_text(encoding="utf-8"))["sensors"]
+    for s in sensors:
+        if s["id"] == "camera-01":
+            s.update(fov_deg=360, max_range_m=3000)
+    base = run(sensors=sensors)
     used = [r for r in of(base, ev.AlertVerified) if r.camera == "camera-01"]
     assert used                                        # the base run uses the camera
-    records = run({"type": "sensor_fail", "at": 60, "sensor": "camera-01", "notice_s": 0})
+    records = run({"type": "sensor_fail", "at": 60, "sensor": "camera-01", "notice_s": 0},
+                  sensors=sensors)
     assert not [r for r in of(records, ev.AlertVerified)
                 if r.camera == "camera-01" and r.operator_start_s >= 60]
 
