@@ -32,7 +32,9 @@ Reaction rules by a section's level as its layer knows it (``layers.rules``):
       to check an alert its operator rejected (the camera saw nothing) when the fused
       P(person or vehicle) reaches the section's lower threshold;
     - **reinforced response** (``reserve``): the regional centre sends a free reserve
-      team after each incident from the section, beside the local team.
+      team after each incident from the section, beside the local team;
+    - **more patrols**: a patrol with ``min_impact`` goes on a shift only when its
+      section is at least at that level when the shift starts (the engine asks).
 
 Simplification [G]: the sections share the segment's one fusion node and operator
 room (the post); a local unit is the section's share of it: its own picture, its

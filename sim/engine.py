@@ -22,7 +22,8 @@ components:
    **Failures**: a sensor with an MTBF is down at times drawn once per replication
    (``sensor/<id>/field``); its health reports travel on its link and are the only way
    the command learns of it (`sim.world.World.schedule_health`).
-4. **Patrols** go on duty and off duty at their shift times.
+4. **Patrols** go on duty and off duty at their shift times — a patrol with a
+   ``min_impact`` only on the shifts its section's level calls for.
 4a. **Injects** (`sim.injects`): the exercise script fires at its times; sensors out
    of service make no report (`sensors.outages`), scripted groups cross.
 5. **Summaries**: at the end, one `LinkSummary` per link and the node's
@@ -67,7 +68,16 @@ from sim.ground.daylight import Daylight
 from sim.ground.events import EventLog, LinkSummary, NodeSummary, Record, SectionImpact
 from sim.ground.planning import KnownSensors, Planner
 from sim.ground.routes import Barrier
-from sim.ground.specs import CameraSpec, FenceSpec, LinkSpec, RadarSpec, Scenario, SeismicSpec
+from sim.ground.specs import (
+    IMPACT_LEVELS,
+    CameraSpec,
+    FenceSpec,
+    LinkSpec,
+    PatrolSpec,
+    RadarSpec,
+    Scenario,
+    SeismicSpec,
+)
 from sim.ground.terrain import Terrain
 from sim.injects import InjectPlan, InjectTargets, run_injects
 from sim.metrics import replication_kpis
@@ -265,7 +275,8 @@ def run_replication(scenario: Scenario, seed: int, replication: int = 0, *,
     targets = InjectTargets(env, log, world.add_group, {t.id: t for t in dispatcher.teams},
                             dispatcher.team_free, health, console)
     for process in (_crossings(env, world, groups), _nuisance(env, world),
-                    *(_duty(env, world, s) for s in sources if isinstance(s, Patrol)),
+                    *(_duty(env, world, s, layers.on_duty(s.spec))
+                      for s in sources if isinstance(s, Patrol)),
                     run_injects(plan, targets)):
         env.process(process)
     env.run(until=env.process(_until_resolved(env, world, duration_s, until_s,
@@ -373,6 +384,13 @@ class CommandLayers:
     def unit_of(self, x_m: float, y_m: float) -> LocalUnit:
         return self.units[self.sections.of(x_m, y_m)]
 
+    def on_duty(self, spec: PatrolSpec) -> Callable[[], bool]:
+        """Whether the patrol goes on a shift now: its section's level, as the local
+        unit knows it, is at least the patrol's ``min_impact``."""
+        unit = self.unit_of(*spec.route[0])
+        need = IMPACT_LEVELS.index(spec.min_impact)
+        return lambda: IMPACT_LEVELS.index(unit.levels[unit.section]) >= need
+
 
 def _held(team: Team) -> None:
     """A reserve team is back: it waits for the regional centre's next order."""
@@ -414,9 +432,12 @@ def _nuisance(env: simpy.Environment, world: World):  # noqa: ANN202
         day += 1
 
 
-def _duty(env: simpy.Environment, world: World, patrol: Patrol):  # noqa: ANN202
+def _duty(env: simpy.Environment, world: World, patrol: Patrol,  # noqa: ANN202
+          on_duty: Callable[[], bool]):
     for walk in patrol.trajectories:
         yield env.timeout(max(walk.start_s - env.now, 0.0))
+        if not on_duty():                # its section's level does not call for it
+            continue
         world.start_duty(patrol.id, walk)
         yield env.timeout(max(walk.end_s - env.now, 0.0))
         world.end_duty(patrol.id)

@@ -1027,6 +1027,10 @@ class PatrolSpec(Spec):
     capture_radius_m: PositiveFloat = Field(10.0, description="distance at which a "
                                             "chase ends in an apprehension, m")
     capacity: PositiveInt = Field(4, description="persons the patrol can apprehend")
+    min_impact: ImpactLevel = Field(
+        "low", description="more patrols at higher impact (EUROSUR Art. 35): the patrol "
+        "goes on a shift only when its section's level, as its local unit knows it when "
+        "the shift starts, is at least this (the section of its route's first point) [G]")
     escort_s: NonNegativeFloat = Field(
         1_800.0, description="time off the route holding apprehended persons until a "
         "vehicle takes them, s [G]")

@@ -108,3 +108,12 @@ def test_a_reorder_lag_fuses_a_slow_links_reports_and_fuse_still_replays_the_run
     with open(tmp_path / "replayed.csv") as f:
         theirs = [row[:4] for row in csv.reader(f)]
     assert len(ours) > 10 and ours == theirs
+
+
+def test_a_patrol_for_high_impact_goes_on_duty_only_when_its_section_is_high():
+    patrol = "patrols.0.min_impact=high"
+    low = run_replication(load_scenario(TINY, [patrol]), 11)
+    high = run_replication(load_scenario(TINY, [
+        patrol, "layers.sections=[{id: s1, from_m: 0, to_m: 5000, impact: high}]"]), 11)
+    assert not [p for p in low.paths if p.kind == "patrol"]
+    assert [p for p in high.paths if p.kind == "patrol"]
