@@ -248,6 +248,14 @@ class NationalCentre(_Layer):
         if impact != "low" and (msg.incident < 0 or before == "low"):
             self._count(msg.section)
 
+    def set_level(self, section: str, level: str, reason: str = "inject") -> None:
+        """Set ``section``'s level now (an exercise inject) and send it down, as a
+        raise by incidents is; the count towards the next raise starts afresh."""
+        new = SectionLevel(section, level)
+        self._level(new, reason)
+        self._counted[section] = []
+        self.down(new)
+
     def _count(self, section: str) -> None:
         now = self.env.now
         times = [t for t in self._counted.setdefault(section, [])

@@ -43,7 +43,7 @@ arrays the run directory needs, so replications run in worker processes alike.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -190,13 +190,16 @@ def run_replication(scenario: Scenario, seed: int, replication: int = 0, *,
     until_s = duration_s + TAIL_CAP_S
     barriers = [Barrier(tuple(f.line), f.delay_s) for f in scenario.sensors
                 if isinstance(f, FenceSpec)]
+    plan = InjectPlan(scenario, terrain, barriers)
+    daylight.override_weather(plan.weather_changes())
     groups = make_groups(scenario.crossings, terrain, daylight, duration_s, streams,
                          known_sensors(scenario), barriers,
                          crossing_planner(scenario, terrain, daylight, until_s))
     sources = build_sources(scenario, terrain, daylight, until_s,
                             sensor_factory or _default_sensor_factory(), streams)
     env = simpy.Environment()
-    links, relays = build_links(scenario, sources, streams, env, until_s)
+    links, relays = build_links(scenario, sources, streams, env, until_s,
+                                plan.link_windows())
     report_truth: list[int] = []
     ledger = TruthLedger(report_truth)
     log = EventLog(ledger.annotate)
@@ -208,7 +211,6 @@ def run_replication(scenario: Scenario, seed: int, replication: int = 0, *,
                   scenario.crossings.reaction, scenario.response.teams, barriers)
     world.report_truth = report_truth
     reserve_ids = set(scenario.layers.reserve_teams)
-    plan = InjectPlan(scenario, terrain, barriers)
     windows = plan.outage_windows({s.id: i for i, s in enumerate(sources)})
     world.outages = Outages(windows) if windows else None   # nothing to screen: no cost
     dispatcher = Dispatcher(env, [], node.track_estimate, log)
@@ -273,7 +275,8 @@ def run_replication(scenario: Scenario, seed: int, replication: int = 0, *,
     world.on_apprehended.append(apprehended)
 
     targets = InjectTargets(env, log, world.add_group, {t.id: t for t in dispatcher.teams},
-                            dispatcher.team_free, health, console)
+                            dispatcher.team_free, health, console, layers.ncc,
+                            lambda t: float(daylight.visibility_m(t)))
     for process in (_crossings(env, world, groups), _nuisance(env, world),
                     *(_duty(env, world, s, layers.on_duty(s.spec))
                       for s in sources if isinstance(s, Patrol)),
@@ -309,10 +312,15 @@ def run_replication(scenario: Scenario, seed: int, replication: int = 0, *,
 
 
 def build_links(scenario: Scenario, sources: list[Sensor], streams: RandomStreams,
-                env: simpy.Environment, until_s: float) -> tuple[list[Link | Route], list[Link]]:
+                env: simpy.Environment, until_s: float,
+                extra_down: Mapping[str, list[tuple[float, float]]] | None = None,
+                ) -> tuple[list[Link | Route], list[Link]]:
     """Each source's uplink (its link, then its relays) in source order, and the relays.
 
     A link's stream is ``link/<id>``, its outages' ``link/<id>/outage``.
+    ``extra_down`` adds, per source id, down windows to its own link's scheduled
+    ones (the ``link_down`` injects, `sim.injects.InjectPlan.link_windows`; an end
+    of ``inf`` lasts the run).
     """
     comms = scenario.comms
     size = comms.message_bytes
@@ -325,6 +333,10 @@ def build_links(scenario: Scenario, sources: list[Sensor], streams: RandomStream
     uplinks: list[Link | Route] = []
     for s in sources:
         spec = scenario.link_for(s.id)
+        extra = (extra_down or {}).get(s.id)
+        if extra:
+            spec = spec.model_copy(update={"down": [*spec.down, *(
+                (a, min(b, until_s)) for a, b in extra)]})
         first = link(spec, s.id, size.of(s.kind))
         uplinks.append(Route(first, [relays[r] for r in spec.via], env) if spec.via
                        else first)

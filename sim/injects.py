@@ -24,9 +24,33 @@ What the command learns is its own business: a team called away and a shift chan
 are known at once (the team or the shift calls in); a sensor failure only after the
 heartbeat is missed; a scripted group only through its sensors, like any other.
 
-Not yet scripted (they need the comms and weather models of other issues): a link
-going down or up, the weather turning to fog, a section's impact level. Each will be a
-handler here.
+Links, weather and impact levels:
+
+- **link windows** per source, from each ``link_down`` to the next ``link_up`` of that
+  link (or the end), added to the link's scheduled outages (``LinkSpec.down``) before
+  the links are built (`sim.engine.build_links`): what the source sends meanwhile waits
+  in the link's queue and arrives once it is up (store and forward);
+- **weather**: each ``weather`` inject overrides the run's weather from its time on,
+  until the next one (`Daylight.override_weather`): every sensor reads the fog, rain
+  or snow through `Daylight`, with the inject's ``visibility_m`` if given, else the
+  state's (``weather.states``, or the defaults without a weather section);
+- a ``section_impact`` inject makes the NCC set that section's level at its time
+  (`command.layers.NationalCentre.set_level`, a `SectionImpact` with reason
+  ``inject``), sent down to the region and the local unit over the layers' links as a
+  raise by incidents is: the section's reaction rules follow the new level.
+
+Usage (a scenario's ``injects``)::
+
+    injects:
+      - {name: mast cut, type: link_down, at: 2h, link: radar-01}
+      - {type: link_up, at: 5h, link: radar-01}
+      - {name: fog bank, type: weather, clock: "02:00", state: fog, visibility_m: 150}
+      - {type: weather, at: 7h, state: clear}
+      - {name: alert state, type: section_impact, at: 1h, section: north, level: high}
+
+(``link``: a sensor, patrol or UAV id; ``state``: clear, rain, fog or snow;
+``level``: low, medium, high or critical; ``section``: a ``layers.sections`` id, or
+``section-1`` without sections.)
 """
 
 from __future__ import annotations
@@ -40,26 +64,36 @@ import simpy
 
 from sim.ground.events import (
     EventLog,
+    LinkDown,
+    LinkUp,
     OperatorShift,
     ScriptedCrossing,
+    SectionImpactSet,
     SensorFailed,
     SensorRepaired,
     TeamAvailable,
     TeamUnavailable,
+    WeatherChanged,
 )
 from sim.ground.routes import Barrier, first_crossing_s, timed_route
 from sim.ground.specs import (
     DecoyInject,
     GroupInject,
     InjectSpec,
+    LinkDownInject,
+    LinkUpInject,
     OperatorsInject,
     Scenario,
+    SectionImpactInject,
     SensorFailInject,
     SensorRepairInject,
     TeamAvailableInject,
     TeamUnavailableInject,
+    WeatherInject,
+    WeatherSpec,
 )
 from sim.ground.terrain import Terrain
+from sim.ground.weather import WEATHER_KINDS
 from sim.movers import SCRIPTED_BASE, CrossingGroup, group_name
 
 
@@ -127,6 +161,7 @@ class InjectPlan:
             planned.append(Planned(i, scenario.inject_name(i), at_s, spec, group))
         self.injects = planned
         self.operators = scenario.command.operators
+        self.weather = scenario.weather
 
     def outage_windows(self, sensor_index: Mapping[str, int]) -> dict[int, list[tuple[float,
                                                                                     float]]]:
@@ -143,6 +178,41 @@ class InjectPlan:
         for sensor, start in open_since.items():
             windows.setdefault(sensor_index[sensor], []).append((start, float("inf")))
         return windows
+
+    def link_windows(self) -> dict[str, list[tuple[float, float]]]:
+        """Per source id, its link's ``(down_s, up_s)`` windows (up ``inf`` when the
+        link never comes back)."""
+        windows: dict[str, list[tuple[float, float]]] = {}
+        open_since: dict[str, float] = {}
+        for p in self.injects:
+            if isinstance(p.spec, LinkDownInject):
+                open_since[p.spec.link] = p.at_s
+            elif isinstance(p.spec, LinkUpInject):
+                start = open_since.pop(p.spec.link)
+                windows.setdefault(p.spec.link, []).append((start, p.at_s))
+        for link, start in open_since.items():
+            windows.setdefault(link, []).append((start, float("inf")))
+        return windows
+
+    def weather_changes(self) -> list[tuple[float, int, float, float]]:
+        """Each weather inject's ``(at_s, state index, visibility_m, wind_mps)``, in
+        firing order (for `Daylight.override_weather`): the inject's visibility, else
+        the state's in the scenario's ``weather.states`` (without a weather section:
+        the defaults, but clear stays the run's clear: unlimited and still)."""
+        out = []
+        for p in self.injects:
+            if not isinstance(p.spec, WeatherInject):
+                continue
+            kind = p.spec.state
+            if self.weather is None and kind == "clear":
+                vis, wind = float("inf"), 0.0
+            else:
+                state = (self.weather or WeatherSpec()).state(kind)
+                vis, wind = state.visibility_m, state.wind_mps
+            if p.spec.visibility_m is not None:
+                vis = p.spec.visibility_m
+            out.append((p.at_s, WEATHER_KINDS.index(kind), float(vis), float(wind)))
+        return out
 
     @property
     def seats(self) -> int:
@@ -165,6 +235,12 @@ class Health(Protocol):
     def heartbeat_back(self, sensor: str) -> None: ...
 
 
+class Impacts(Protocol):
+    """The NCC as injects see it (`command.layers.NationalCentre`)."""
+
+    def set_level(self, section: str, level: str, reason: str = ...) -> None: ...
+
+
 class Staffing(Protocol):
     """The operators on duty (`command.health.Console`)."""
 
@@ -177,7 +253,8 @@ class InjectTargets:
 
     ``add_group`` puts a crossing into the true world now; ``teams`` by id and
     ``team_free`` (the dispatcher serves waiting alerts when a team is available
-    again); ``health`` and ``console`` are the command's.
+    again); ``health`` and ``console`` are the command's; ``ncc`` sets section levels;
+    ``visibility_m(t)`` is the run's visibility (`Daylight`), for the weather record.
     """
 
     env: simpy.Environment
@@ -187,6 +264,8 @@ class InjectTargets:
     team_free: Callable[..., None]
     health: Health
     console: Staffing
+    ncc: Impacts
+    visibility_m: Callable[[float], float]
 
 
 Handler = Callable[[InjectTargets, Planned], None]
@@ -237,6 +316,29 @@ def _operators(targets: InjectTargets, p: Planned) -> None:
     targets.console.set_on_duty(p.spec.on_duty)
 
 
+def _link_down(targets: InjectTargets, p: Planned) -> None:
+    assert isinstance(p.spec, LinkDownInject)   # the window is on the link already
+    targets.log.record(LinkDown(targets.env.now, p.name, p.spec.link))
+
+
+def _link_up(targets: InjectTargets, p: Planned) -> None:
+    assert isinstance(p.spec, LinkUpInject)
+    targets.log.record(LinkUp(targets.env.now, p.name, p.spec.link))
+
+
+def _weather(targets: InjectTargets, p: Planned) -> None:
+    assert isinstance(p.spec, WeatherInject)    # Daylight carries the override already
+    targets.log.record(WeatherChanged(targets.env.now, p.name, p.spec.state,
+                                      float(targets.visibility_m(targets.env.now))))
+
+
+def _section_impact(targets: InjectTargets, p: Planned) -> None:
+    assert isinstance(p.spec, SectionImpactInject)
+    targets.log.record(SectionImpactSet(targets.env.now, p.name, p.spec.section,
+                                        p.spec.level))
+    targets.ncc.set_level(p.spec.section, p.spec.level, "inject")
+
+
 #: One handler per inject ``type``.
 HANDLERS: dict[str, Handler] = {
     "sensor_fail": _sensor_fail,
@@ -246,6 +348,10 @@ HANDLERS: dict[str, Handler] = {
     "team_unavailable": _team_unavailable,
     "team_available": _team_available,
     "operators": _operators,
+    "link_down": _link_down,
+    "link_up": _link_up,
+    "weather": _weather,
+    "section_impact": _section_impact,
 }
 
 

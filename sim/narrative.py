@@ -44,7 +44,8 @@ NARRATED = ("alert", "verified", "team_tasked", "dispatch_skipped", "team_on_sce
             "sighting", "chase", "apprehended", "team_returning", "team_back",
             "sensor_status", "operators_on_duty", "inject_sensor_fail",
             "inject_sensor_repair", "inject_group", "inject_team_unavailable",
-            "inject_team_available", "inject_operators")
+            "inject_team_available", "inject_operators", "inject_link_down",
+            "inject_link_up", "inject_weather", "inject_section_impact")
 
 RETURN_WORDS = {
     "apprehended": "heads back with the persons apprehended",
@@ -264,6 +265,16 @@ def inject_words(ev: dict[str, Any]) -> str:
     if kind == "inject_operators":
         n = ev["on_duty"]
         return f"«{name}»: shift change, {n} operator{'s' if n != 1 else ''} on duty from now."
+    if kind == "inject_link_down":
+        return f"«{name}»: the link of {ev['link']} goes down."
+    if kind == "inject_link_up":
+        return f"«{name}»: the link of {ev['link']} is up again."
+    if kind == "inject_weather":
+        vis = ev["visibility_m"]
+        seen = f", visibility {vis:g} m" if vis is not None else ""
+        return f"«{name}»: the weather turns to {ev['state']}{seen}."
+    if kind == "inject_section_impact":
+        return f"«{name}»: the NCC sets {ev['section']}'s impact level to {ev['level']}."
     return f"«{name}»."
 
 

@@ -77,6 +77,7 @@ class Daylight:
         self.sunset_h = parse_clock_h(sunset or "21:00")
         self.latitude_deg = latitude_deg
         self.weather_model = weather or Weather.clear()
+        self.override_weather([])
         if latitude_deg is not None:
             offset = (utc_offset_h if utc_offset_h is not None
                       else (longitude_deg or 0.0) / 15.0)
@@ -191,20 +192,51 @@ class Daylight:
         return self._ct[(self._ct > start_s) & (self._ct < end_s)]
 
     # --- weather -----------------------------------------------------------------
+    def override_weather(self, changes: list[tuple[float, int, float, float]]) -> None:
+        """From each ``(at_s, state index, visibility_m, wind_mps)`` on, the weather
+        is that state with that visibility and wind, whatever the run's weather model
+        says: the exercise's weather injects (`sim.injects`)."""
+        changes = sorted(changes, key=lambda c: c[0])
+        self._over_at = np.array([c[0] for c in changes], dtype=float)
+        self._over_state = np.array([c[1] for c in changes], dtype=np.int64)
+        self._over_vis = np.array([c[2] for c in changes], dtype=float)
+        self._over_wind = np.array([c[3] for c in changes], dtype=float)
+
+    def _override(self, t: NDArray[np.float64]) -> NDArray[np.int64] | None:
+        """Per time, the index of the weather override in force (-1: none), or None
+        without overrides."""
+        if not len(self._over_at):
+            return None
+        return np.searchsorted(self._over_at, t, side="right") - 1
+
     def weather(self, t_s: float | NDArray[np.float64]) -> NDArray[np.int64]:
         """Weather at times ``t_s``: index into `WEATHER_KINDS` (0 clear)."""
-        return self.weather_model.state(t_s)
+        base = self.weather_model.state(t_s)
+        i = self._override(np.asarray(t_s, dtype=float))
+        if i is None:
+            return base
+        return np.where(i >= 0, self._over_state[np.maximum(i, 0)], base)
 
     def visibility_m(self, t_s: float | NDArray[np.float64]) -> NDArray[np.float64]:
         """Meteorological visibility at times ``t_s``, m (inf: unlimited)."""
-        return self.weather_model.visibility[self.weather(t_s)]
+        vis = self.weather_model.visibility[self.weather_model.state(t_s)]
+        i = self._override(np.asarray(t_s, dtype=float))
+        if i is None:
+            return vis
+        return np.where(i >= 0, self._over_vis[np.maximum(i, 0)], vis)
 
     def wind_mps(self, t_s: float | NDArray[np.float64]) -> NDArray[np.float64]:
         """Wind speed at times ``t_s``, m/s."""
-        return self.weather_model.wind[self.weather(t_s)]
+        wind = self.weather_model.wind[self.weather_model.state(t_s)]
+        i = self._override(np.asarray(t_s, dtype=float))
+        if i is None:
+            return wind
+        return np.where(i >= 0, self._over_wind[np.maximum(i, 0)], wind)
 
     def changes(self, start_s: float, end_s: float) -> FloatArray:
         """Every time in (start_s, end_s) at which light or weather changes, sorted:
         conditions are constant between consecutive ones (for exposure intervals)."""
         w, _ = self.weather_model.changes(start_s, end_s)
-        return np.unique(np.concatenate([self.light_changes(start_s, end_s), w]))
+        over = self._over_at
+        over = over[(over > start_s) & (over < end_s)]
+        return np.unique(np.concatenate([self.light_changes(start_s, end_s), w, over]))

@@ -429,6 +429,41 @@ class OperatorShift(InjectRecord):
 
 
 @dataclass(frozen=True, slots=True)
+class LinkDown(InjectRecord):
+    """Inject: the link of source ``link`` goes down (messages wait until it is up)."""
+
+    kind: ClassVar[str] = "inject_link_down"
+    link: str
+
+
+@dataclass(frozen=True, slots=True)
+class LinkUp(InjectRecord):
+    """Inject: the link of source ``link`` is up again."""
+
+    kind: ClassVar[str] = "inject_link_up"
+    link: str
+
+
+@dataclass(frozen=True, slots=True)
+class WeatherChanged(InjectRecord):
+    """Inject: the weather turns to ``state`` (visibility ``visibility_m``, m; inf:
+    unlimited) until the next weather inject."""
+
+    kind: ClassVar[str] = "inject_weather"
+    state: str
+    visibility_m: float
+
+
+@dataclass(frozen=True, slots=True)
+class SectionImpactSet(InjectRecord):
+    """Inject: the NCC sets ``section``'s impact level to ``level``."""
+
+    kind: ClassVar[str] = "inject_section_impact"
+    section: str
+    level: str
+
+
+@dataclass(frozen=True, slots=True)
 class SensorStatus(Record):
     """The command learned that ``sensor`` went ``offline`` (its heartbeat stopped) or
     is ``online`` again."""

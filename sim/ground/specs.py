@@ -1266,8 +1266,45 @@ class OperatorsInject(InjectSpec):
     on_duty: int = Field(ge=0, le=1000, description="operators on duty from now on")
 
 
+class LinkDownInject(InjectSpec):
+    """A source's link goes down: from then on until ``link_up`` (or the end) it
+    carries nothing (messages sent wait in its queue, store and forward)."""
+
+    type: Literal["link_down"] = "link_down"
+    link: str = Field(min_length=1, description="source id (sensor, patrol, UAV) whose "
+                      "link goes down")
+
+
+class LinkUpInject(InjectSpec):
+    """A link that went down (``link_down``) comes back."""
+
+    type: Literal["link_up"] = "link_up"
+    link: str = Field(min_length=1, description="source id of a link down then")
+
+
+class WeatherInject(InjectSpec):
+    """The weather turns to ``state`` from now on, until the next weather inject
+    (overrides the scenario's weather; sensors read it through `Daylight`)."""
+
+    type: Literal["weather"] = "weather"
+    state: WeatherKind = Field(description="clear, rain, fog or snow")
+    visibility_m: PositiveFloat | None = Field(
+        None, description="visibility, m; default that state's (weather.states)")
+
+
+class SectionImpactInject(InjectSpec):
+    """The NCC sets a section's impact level (as if raised by incidents, reason
+    ``inject``) and sends it down to the region and the section's local unit."""
+
+    type: Literal["section_impact"] = "section_impact"
+    section: str = Field(min_length=1, description="id of a section (layers.sections)")
+    level: ImpactLevel = Field(description="low, medium, high or critical")
+
+
 InjectSpecs = Annotated[SensorFailInject | SensorRepairInject | GroupInject | DecoyInject
-                        | TeamUnavailableInject | TeamAvailableInject | OperatorsInject,
+                        | TeamUnavailableInject | TeamAvailableInject | OperatorsInject
+                        | LinkDownInject | LinkUpInject | WeatherInject
+                        | SectionImpactInject,
                         Field(discriminator="type")]
 
 
@@ -1297,7 +1334,8 @@ class Scenario(Spec):
     injects: list[InjectSpecs] = Field(
         default_factory=list, description="the exercise script: timed events (a sensor "
         "fails, a scripted or decoy group crosses, a team is called away, the operators' "
-        "shift changes), in any order")
+        "shift changes, a link goes down or up, the weather turns, a section's impact "
+        "level is set), in any order")
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
@@ -1361,6 +1399,10 @@ class Scenario(Spec):
         border = _polyline_length_m(self.segment.border)
         down: set[str] = set()
         away: set[str] = set()
+        cut: set[str] = set()
+        sources = (sensors | {p.id for p in self.patrols} | {u.id for u in self.uavs}
+                   | ({NEIGHBOUR} if self.layers.neighbour is not None else set()))
+        sections = {sec.id for sec in self.layers.sections} or {"section-1"}
         names: set[str] = set()
         timed = sorted(((inj.at_s(self.start), i, inj) for i, inj in enumerate(self.injects)),
                        key=lambda item: (item[0], item[1]))
@@ -1391,6 +1433,18 @@ class Scenario(Spec):
                                      f"{'already unavailable' if leaving else 'not unavailable'}"
                                      f" then ({t:g} s)")
                 (away.add if leaving else away.discard)(inj.team)
+            elif isinstance(inj, LinkDownInject | LinkUpInject):
+                if inj.link not in sources:
+                    raise ValueError(f"{where}.link: {inj.link!r} is no source id (sensor, "
+                                     "patrol, UAV)")
+                going = isinstance(inj, LinkDownInject)
+                if going == (inj.link in cut):
+                    raise ValueError(f"{where}: link {inj.link!r} is "
+                                     f"{'already down' if going else 'not down'} then "
+                                     f"({t:g} s)")
+                (cut.add if going else cut.discard)(inj.link)
+            elif isinstance(inj, SectionImpactInject) and inj.section not in sections:
+                raise ValueError(f"{where}.section: {inj.section!r} is no section id")
             elif isinstance(inj, GroupInject) and inj.entry_m > border:
                 raise ValueError(f"{where}.entry_m: {inj.entry_m:g} m is past the end of the "
                                  f"border ({border:g} m long)")

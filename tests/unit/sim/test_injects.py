@@ -218,3 +218,121 @@ def test_without_injects_nothing_changes(base) -> None:  # noqa: ANN001
     assert not [r for r in base if isinstance(r, ev.InjectRecord | ev.SensorStatus
                                               | ev.OperatorsOnDuty)]
     assert np.isfinite([r.t_s for r in base]).all()
+
+
+# -------------------------------------------------------------------------- links
+
+
+@pytest.mark.parametrize(("inject", "message"), [
+    ({"type": "link_down", "at": "1h", "link": "radar-09"},
+     "injects.0.link: 'radar-09' is no source id"),
+    ({"type": "link_up", "at": "1h", "link": "radar-01"},
+     "injects.0: link 'radar-01' is not down then"),
+    ({"type": "weather", "at": "1h", "state": "smog"}, "injects.0.weather.state"),
+    ({"type": "weather", "at": "1h", "state": "fog", "visibility_m": 0},
+     "injects.0.weather.visibility_m"),
+    ({"type": "section_impact", "at": "1h", "section": "north", "level": "high"},
+     "injects.0.section: 'north' is no section id"),
+    ({"type": "section_impact", "at": "1h", "section": "section-1", "level": "extreme"},
+     "injects.0.section_impact.level"),
+])
+def test_bad_link_weather_and_impact_injects_are_refused(inject: dict, message: str) -> None:
+    with pytest.raises(ScenarioError) as error:
+        scenario(inject)
+    assert message in str(error.value) and "\n" not in str(error.value)
+
+
+def test_a_link_down_carries_no_report_until_it_is_up(base) -> None:  # noqa: ANN001
+    records = run({"name": "mast cut", "type": "link_down", "at": "2h", "link": "radar-01"},
+                  {"type": "link_up", "at": "5h", "link": "radar-01"})
+    got = [r for r in of(records, ev.ReportReceived) if r.sensor == "radar-01"]
+    got_base = [r for r in of(base, ev.ReportReceived) if r.sensor == "radar-01"]
+    assert len([r for r in got_base if 2 * H <= r.t_s < 5 * H]) > 20
+    assert not [r for r in got if 2 * H <= r.t_s < 5 * H]      # nothing arrives meanwhile
+    assert [r for r in got if r.t_s < 2 * H] == [r for r in got_base if r.t_s < 2 * H]
+    assert [r for r in got if r.t_s >= 5 * H]                  # it carries again once up
+    # the other sources' reports arrive as before, up to the window
+    others = [r for r in of(records, ev.ReportReceived) if r.sensor != "radar-01"
+              and r.t_s < 2 * H]
+    assert others == [r for r in of(base, ev.ReportReceived) if r.sensor != "radar-01"
+                      and r.t_s < 2 * H]
+    assert of(records, ev.LinkDown) == [ev.LinkDown(2 * H, "mast cut", "radar-01")]
+    assert of(records, ev.LinkUp) == [ev.LinkUp(5 * H, "inject-2", "radar-01")]
+    summary = [r for r in of(records, ev.LinkSummary) if r.link == "radar-01"]
+    assert summary[0].down_s >= 3 * H and summary[0].held > 0   # held, then delivered
+
+
+# ------------------------------------------------------------------------ weather
+
+
+def test_fog_cuts_what_the_camera_sees(base) -> None:  # noqa: ANN001
+    records = run({"name": "fog bank", "type": "weather", "at": "2h", "state": "fog",
+                   "visibility_m": 100})
+    cam = [r.meas_s for r in of(records, ev.ReportReceived) if r.sensor == "camera-01"]
+    cam_base = [r.meas_s for r in of(base, ev.ReportReceived) if r.sensor == "camera-01"]
+    after_base = [t for t in cam_base if t >= 2 * H]
+    after = [t for t in cam if t >= 2 * H]
+    assert len(after_base) > 10 and len(after) < len(after_base) / 2
+    assert [t for t in cam if t < 2 * H] == [t for t in cam_base if t < 2 * H]
+    assert of(records, ev.WeatherChanged) == [ev.WeatherChanged(2 * H, "fog bank", "fog",
+                                                                100.0)]
+
+
+def test_weather_injects_override_the_daylight_weather() -> None:
+    from sim.ground.daylight import Daylight
+
+    sc = scenario({"type": "weather", "at": "2h", "state": "fog", "visibility_m": 150},
+                  {"type": "weather", "at": "4h", "state": "rain"})
+    day = Daylight.from_spec(sc.start, sc.segment, sc.weather)
+    day.override_weather(InjectPlan(sc, Terrain(sc.segment)).weather_changes())
+    t = np.array([1 * H, 2 * H, 3 * H, 5 * H])
+    assert day.weather(t).tolist() == [0, 2, 2, 1]
+    assert day.visibility_m(t).tolist() == [np.inf, 150.0, 150.0, 5_000.0]  # rain's default
+    assert day.wind_mps(5 * H) == 7.0
+    assert {2 * H, 4 * H} <= set(day.changes(0.0, 8 * H).tolist())
+
+
+# ------------------------------------------------------------------ impact levels
+
+
+def test_a_section_impact_inject_goes_down_the_layers_and_changes_the_rules() -> None:
+    # a second team, held in reserve by the regional centre: at high it is sent too
+    teams = yaml.safe_load(TINY.read_text(encoding="utf-8"))["response"]["teams"]
+    reserve = {"response": {"teams": [*teams, {**teams[0], "id": "team-02"}]},
+               "layers": {"reserve_teams": ["team-02"]}}
+    base = run(**reserve)
+    records = run({"name": "alert state", "type": "section_impact", "at": "1h",
+                   "section": "section-1", "level": "high"}, **reserve)
+    assert of(records, ev.SectionImpactSet) == [ev.SectionImpactSet(1 * H, "alert state",
+                                                                    "section-1", "high")]
+    impact = of(records, ev.SectionImpact)
+    assert impact[0] == ev.SectionImpact(1 * H, "ncc", "section-1", "high", "inject")
+    later = {r.layer: r for r in impact[1:]}
+    assert set(later) == {"region-1", "section-1"} and len(impact) == 3
+    assert all(r.level == "high" and r.reason == "ncc" for r in later.values())
+    # down the layers' links: the region first, then the local unit
+    assert 1 * H < later["region-1"].t_s < later["section-1"].t_s < 1 * H + 60
+    # the high rule: the regional centre sends its reserve team after each incident
+    assert not of(base, ev.ReserveTasked) and not of(base, ev.SectionImpact)
+    tasked = of(records, ev.ReserveTasked)
+    assert tasked and all(r.team == "team-02" and r.t_s > 1 * H for r in tasked)
+
+
+def test_the_new_injects_are_narrated() -> None:
+    from sim.narrative import NARRATED, inject_words
+
+    lines = [inject_words({"name": "x", "kind": "inject_link_down", "link": "radar-01"}),
+             inject_words({"name": "x", "kind": "inject_link_up", "link": "radar-01"}),
+             inject_words({"name": "x", "kind": "inject_weather", "state": "fog",
+                           "visibility_m": 150.0}),
+             inject_words({"name": "x", "kind": "inject_weather", "state": "clear",
+                           "visibility_m": None}),
+             inject_words({"name": "x", "kind": "inject_section_impact",
+                           "section": "north", "level": "high"})]
+    assert lines == ["«x»: the link of radar-01 goes down.",
+                     "«x»: the link of radar-01 is up again.",
+                     "«x»: the weather turns to fog, visibility 150 m.",
+                     "«x»: the weather turns to clear.",
+                     "«x»: the NCC sets north's impact level to high."]
+    assert {"inject_link_down", "inject_link_up", "inject_weather",
+            "inject_section_impact"} <= set(NARRATED)
