@@ -41,6 +41,19 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
+def sensor_anchor(spec: dict) -> tuple[float, float]:
+    """Where a sensor's marker goes: its position; a line sensor's (fence, fibre, drag
+    road) middle point; a microwave barrier's transmitter."""
+    if "position_m" in spec:
+        x, y = spec["position_m"]
+    elif "line" in spec:
+        line = np.asarray(spec["line"], dtype=float)
+        x, y = line[len(line) // 2]
+    else:
+        x, y = spec["tx_m"]
+    return float(x), float(y)
+
+
 def _sector(ax: Any, spec: dict, radius: float, colour: str) -> None:
     x, y = spec["position_m"]
     fov = float(spec.get("fov_deg", 360.0))
@@ -59,8 +72,8 @@ def _draw_sensors(ax: Any, sensors: list[dict]) -> None:
         colour = SENSOR_COLOURS.get(kind, "k")
         label = kind if kind not in seen else None
         seen.add(kind)
-        if kind == "fence":
-            line = np.asarray(spec["line"], dtype=float)
+        if "line" in spec or "tx_m" in spec:
+            line = np.asarray(spec.get("line") or [spec["tx_m"], spec["rx_m"]], dtype=float)
             ax.plot(line[:, 0], line[:, 1], color=colour, lw=3, label=label, zorder=4)
             continue
         x, y = spec["position_m"]
@@ -123,7 +136,9 @@ def draw_map(run_dir: str | Path, out: str | Path | None = None,
     coverage_file = run_dir / "coverage.json"
     if coverage_file.is_file():
         _draw_coverage(ax, json.loads(coverage_file.read_text(encoding="utf-8"))["sources"])
-        point_sensors = [s for s in scenario.get("sensors", []) if s["kind"] != "fence"]
+        # line sensors (fence, buried fibre, drag road) have no position: their
+        # coverage is drawn above
+        point_sensors = [s for s in scenario.get("sensors", []) if "position_m" in s]
         for spec in point_sensors:
             x, y = spec["position_m"]
             marker = {"radar": "^", "camera": "s", "seismic": "v"}.get(spec["kind"], "o")

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from viz.map import OUTCOME_COLOURS, SENSOR_COLOURS, ZONE_COLOURS
+from viz.map import OUTCOME_COLOURS, SENSOR_COLOURS, ZONE_COLOURS, sensor_anchor
 from viz.replay_page import PAGE
 from viz.rundata import RunData
 
@@ -73,11 +73,7 @@ def page_data(data: RunData) -> dict[str, Any]:
                              "colour": SENSOR_COLOURS.get(src["kind"], "#0a3069")})
     sensors = []
     for spec in sc.get("sensors", []):
-        if spec["kind"] == "fence":
-            line = np.asarray(spec["line"], dtype=float)
-            x, y = line[len(line) // 2]
-        else:
-            x, y = spec["position_m"]
+        x, y = sensor_anchor(spec)
         sensors.append({"id": spec["id"], "kind": spec["kind"], "x": float(x), "y": float(y),
                         "colour": SENSOR_COLOURS.get(spec["kind"], "#0a3069")})
     status = [{"t": ev["t_s"], "sensor": ev["sensor"], "status": ev["status"]}

@@ -63,3 +63,22 @@ def test_the_page_is_self_contained() -> None:
                      re.S)
     assert blob is not None and json.loads(blob[1])["name"] == "week"
     assert dt.datetime.fromisoformat(json.loads(blob[1])["start"]).hour == 0
+
+
+def test_every_sensor_of_every_shipped_scenario_has_a_marker_anchor() -> None:
+    """Line sensors (fence, fibre, drag road) and microwave barriers have no
+    ``position_m``; the map and the replay must place them all the same."""
+    import yaml
+
+    from sim.scenario import dump_scenario, load_scenario
+    from viz.map import sensor_anchor
+
+    root = Path(__file__).resolve().parents[2] / "scenarios"
+    kinds = set()
+    for path in sorted(root.glob("*.yaml")):   # as resolved into a run's scenario.yaml
+        resolved = yaml.safe_load(dump_scenario(load_scenario(path)))
+        for spec in resolved.get("sensors") or []:
+            x, y = sensor_anchor(spec)
+            assert np.isfinite([x, y]).all(), (path.name, spec["id"])
+            kinds.add(spec["kind"])
+    assert {"fence", "fibre", "microwave", "dragroad"} <= kinds
