@@ -223,7 +223,9 @@ class OperatorQueue:
                  picture: Callable[[int], TrackEstimate | None], rng: np.random.Generator,
                  log: EventLog, on_decided: Decided,
                  uavs: Sequence[UAVView] = (), offline: Container[str] = frozenset(),
-                 seats: int | None = None) -> None:
+                 seats: int | None = None,
+                 request_uav: Callable[[int, FloatArray], simpy.Event] | None = None
+                 ) -> None:
         self.env = env
         self.spec = spec
         self.cameras = list(cameras)
@@ -238,6 +240,9 @@ class OperatorQueue:
         #: operators later (`command.health.Console` holds the empty seats)
         self.operators = simpy.PriorityResource(env, capacity=seats or spec.operators)
         self.uavs = list(uavs)
+        #: with the regional centre tasking UAVs: ask it (the event's value is its
+        #: `command.layers.UAVOrder`); None: the operator launches one at once
+        self.request_uav = request_uav
         self.down: set[int] = set()
 
     def sensor_health(self, index: int, up: bool) -> None:
@@ -277,10 +282,15 @@ class OperatorQueue:
                                 else "rejected")
             else:
                 over = None
-                for uav in self.uavs:
-                    over = self.camera.launch(UAVTask(uav.index, xy, self.env.now))
-                    if over is not None:
-                        break
+                if self.uavs and self.request_uav is not None:
+                    order = yield self.request_uav(alert.id, xy)
+                    uav = next((u for u in self.uavs if u.index == order.uav), self.uavs[0])
+                    over = order.overhead_s if order.uav >= 0 else None
+                else:
+                    for uav in self.uavs:
+                        over = self.camera.launch(UAVTask(uav.index, xy, self.env.now))
+                        if over is not None:
+                            break
                 if over is not None:
                     wait = over - self.env.now + float(
                         self.rng.exponential(spec.verification_time_s))

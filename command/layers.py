@@ -57,6 +57,7 @@ from sim.ground.events import (
     PictureUpdate,
     ReserveTasked,
     SectionImpact,
+    UAVTasked,
 )
 from sim.ground.specs import IMPACT_LEVELS, LayersSpec, ReactionRuleSpec, SectionSpec
 
@@ -94,7 +95,27 @@ class SectionLevel:
     level: str
 
 
-Message = IncidentReport | SectionLevel
+@dataclass(frozen=True, slots=True)
+class UAVRequest:
+    """A local unit asks the regional centre for a UAV over an alert at ``x_m, y_m``."""
+
+    alert: int
+    section: str
+    x_m: float
+    y_m: float
+
+
+@dataclass(frozen=True, slots=True)
+class UAVOrder:
+    """The regional centre's answer: ``uav`` the source index sent (-1: none could fly),
+    ``overhead_s`` when it will be over the alert."""
+
+    alert: int
+    uav: int
+    overhead_s: float
+
+
+Message = IncidentReport | SectionLevel | UAVRequest | UAVOrder
 Send = Callable[[Message], None]
 
 
@@ -155,6 +176,15 @@ class LocalUnit(_Layer):
         super().__init__(env, section.id, spec, {section.id: section.impact}, log)
         self.section, self.up = section.id, up
         self._persons: dict[int, int] = {}
+        self._uav_wait: dict[int, simpy.Event] = {}
+
+    def request_uav(self, alert_id: int, xy: Sequence[float] | np.ndarray) -> simpy.Event:
+        """Ask the regional centre for a UAV over ``xy``; the event's value is its
+        `UAVOrder` when the answer has come back down."""
+        answer = self.env.event()
+        self._uav_wait[alert_id] = answer
+        self.up(UAVRequest(alert_id, self.section, float(xy[0]), float(xy[1])))
+        return answer
 
     def decide(self, alert_id: int, decision: str, p_threat: float) -> str:
         """The decision after the section's rule (a lower alert threshold)."""
@@ -188,6 +218,10 @@ class LocalUnit(_Layer):
     def receive(self, msg: Message) -> None:
         if isinstance(msg, SectionLevel):
             self._level(msg, "ncc")
+        elif isinstance(msg, UAVOrder):
+            waiting = self._uav_wait.pop(msg.alert, None)
+            if waiting is not None:
+                waiting.succeed(msg)
 
 
 class RegionalCentre(_Layer):
@@ -195,7 +229,8 @@ class RegionalCentre(_Layer):
 
     ``up`` sends to the NCC; ``down[section]`` to that section's local unit;
     ``reserve(alert_id, decision)`` tasks a free reserve team and returns its id
-    ('' when none is free).
+    ('' when none is free); ``task_uav(x_m, y_m)`` sends the first alert-mode UAV that
+    can fly and returns (its source index, its id, when it will be overhead), or None.
     """
 
     def __init__(self, env: simpy.Environment, spec: LayersSpec, levels: Mapping[str, str],
@@ -203,11 +238,22 @@ class RegionalCentre(_Layer):
                  reserve: Callable[[int, str], str]) -> None:
         super().__init__(env, REGION, spec, levels, log)
         self.up, self.down, self.reserve = up, down, reserve
+        self.task_uav: Callable[[float, float], tuple[int, str, float] | None] = \
+            lambda x_m, y_m: None
 
     def receive(self, msg: Message) -> None:
         if isinstance(msg, SectionLevel):
             self._level(msg, "ncc")
             self.down[msg.section](msg)
+            return
+        if isinstance(msg, UAVRequest):
+            sent = self.task_uav(msg.x_m, msg.y_m)
+            index, name, over = sent if sent is not None else (-1, "", float("nan"))
+            self.log.record(UAVTasked(self.env.now, self.id, msg.alert, msg.section, name,
+                                      over))
+            self.down[msg.section](UAVOrder(msg.alert, index, over))
+            return
+        if isinstance(msg, UAVOrder):
             return
         self._note(msg)
         if msg.message == "incident" and self.rules(msg.section).reserve:
@@ -237,7 +283,7 @@ class NationalCentre(_Layer):
         return "medium" if msg.decision == "confirmed" else "low"
 
     def receive(self, msg: Message) -> None:
-        if isinstance(msg, SectionLevel):
+        if not isinstance(msg, IncidentReport):
             return
         before = self.impact.get(msg.incident, "low")
         impact = self.incident_impact(msg)

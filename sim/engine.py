@@ -66,6 +66,7 @@ from sensors.uav import UAV
 from sim.comms import Channel, Link, Route
 from sim.ground.daylight import Daylight
 from sim.ground.events import EventLog, LinkSummary, NodeSummary, Record, SectionImpact
+from sim.ground.field import UAVTask
 from sim.ground.planning import KnownSensors, Planner
 from sim.ground.routes import Barrier
 from sim.ground.specs import (
@@ -245,9 +246,23 @@ def run_replication(scenario: Scenario, seed: int, replication: int = 0, *,
     uavs = [UAVView(first_uav + k, spec) for k, spec in enumerate(scenario.uavs)
             if spec.mode == "alert"]
     health = SensorHealth(env, log)
+    request_uav = None
+    if scenario.layers.uav_tasking == "region":
+        def task_uav(x_m: float, y_m: float) -> tuple[int, str, float] | None:
+            for u in uavs:
+                over = world.launch(UAVTask(u.index, np.array([x_m, y_m]), env.now))
+                if over is not None:
+                    return u.index, u.spec.id, over
+            return None
+
+        layers.region.task_uav = task_uav
+
+        def request_uav(alert_id: int, xy: np.ndarray) -> simpy.Event:
+            return layers.unit_of(float(xy[0]), float(xy[1])).request_uav(alert_id, xy)
     operators = OperatorQueue(env, cmd, cameras, world, node.track_estimate,
                               streams.stream(f"command/{LOCAL_NODE}/verify"), log, decided,
-                              uavs, offline=health.offline, seats=plan.seats)
+                              uavs, offline=health.offline, seats=plan.seats,
+                              request_uav=request_uav)
     console = Console(env, operators.operators, cmd.operators, log)
 
     def raised(alert: Alert) -> None:

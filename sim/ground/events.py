@@ -331,6 +331,19 @@ class ReserveTasked(Record):
 
 
 @dataclass(frozen=True, slots=True)
+class UAVTasked(Record):
+    """The regional centre answered a local unit's request for a UAV: ``uav`` the one
+    it sent ('' none could fly) and when it will be over the alert (NaN: none)."""
+
+    kind: ClassVar[str] = "uav_tasked"
+    layer: str
+    alert: int
+    section: str
+    uav: str
+    overhead_s: float
+
+
+@dataclass(frozen=True, slots=True)
 class LinkSummary(Record):
     """What one link carried over the run (written at the run's end, ``t_s``).
 

@@ -926,6 +926,10 @@ class LayersSpec(Spec):
         default_factory=list, description="team ids the regional centre holds in reserve "
         "(the local units do not dispatch them)")
     neighbour: NeighbourSpec | None = Field(None, description="early warning; none: off")
+    uav_tasking: Literal["local", "region"] = Field(
+        "local", description="who tasks the alert-mode UAVs: the local operator at once "
+        "(local), or the regional centre (region): the operator's request goes up the "
+        "section's regional link, the centre chooses the UAV and its order comes back down")
 
 
 class TeamSpec(Spec):

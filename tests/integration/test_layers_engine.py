@@ -117,3 +117,28 @@ def test_a_patrol_for_high_impact_goes_on_duty_only_when_its_section_is_high():
         patrol, "layers.sections=[{id: s1, from_m: 0, to_m: 5000, impact: high}]"]), 11)
     assert not [p for p in low.paths if p.kind == "patrol"]
     assert [p for p in high.paths if p.kind == "patrol"]
+
+
+def test_the_regional_centre_tasks_the_uavs_over_its_links():
+    """With ``layers.uav_tasking: region`` the operator's request for a UAV goes up the
+    section's regional link (30 s here), the centre chooses the UAV and its order comes
+    back down (30 s): the UAV is tasked no sooner than the request's arrival and the
+    operator looks through it no sooner than the order's. Locally nothing is asked."""
+    from sim.ground.events import AlertVerified, UAVTasked
+
+    base = ["duration=1d", "comms.regional.latency_s=30", "comms.regional.jitter_s=0"]
+    uav_file = TINY.parent / "uav.yaml"
+    local = run_replication(load_scenario(uav_file, base), 1).records
+    region = run_replication(load_scenario(uav_file, [*base, "layers.uav_tasking=region"]),
+                             1).records
+    assert not [r for r in local if isinstance(r, UAVTasked)]
+    tasked = [r for r in region if isinstance(r, UAVTasked)]
+    verified = {r.alert: r for r in region if isinstance(r, AlertVerified)}
+    # (a UAV still on its way when the day ends has no verification yet)
+    sent = [r for r in tasked if r.uav and r.alert in verified]
+    assert len(sent) >= 5 and all(r.layer == "region-1" for r in tasked)
+    for r in sent:
+        v = verified[r.alert]
+        assert v.camera == r.uav
+        assert r.t_s >= v.operator_start_s + 30.0 - 1e-6
+        assert v.t_s >= r.t_s + 30.0 - 1e-6
