@@ -145,15 +145,20 @@ class SightLines:
     ``open(xy)`` is True where the sight line to ``xy`` (n, 2) gets through:
     ``U(x) < exp(-foliage_m(x) / length_m)`` with ``U`` the sensor's correlated
     uniform field (`correlated_uniform`). ``transmittance`` is the one place a sensor
-    asks the terrain about its sight lines.
+    asks the terrain about its sight lines: with ``mast_m`` set, `Terrain.sight` from
+    that height (relief masks the line; only the foliage below the canopy top counts);
+    without, `Terrain.foliage_m` (the whole line under the canopy).
     """
 
     def __init__(self, terrain: Terrain | None, origin: FloatArray, length_m: float,
-                 draws: Draws) -> None:
-        self.terrain = terrain if has_foliage(terrain) else None
+                 draws: Draws, mast_m: float | None = None) -> None:
+        # with a mast, relief can block a line even where no foliage grows
+        keep = has_foliage(terrain) or (mast_m is not None and terrain is not None)
+        self.terrain = terrain if keep else None
         self.origin = np.asarray(origin, float)
         self.length_m = float(length_m)
         self.draws = draws
+        self.mast_m = mast_m
 
     @property
     def clear(self) -> bool:
@@ -165,6 +170,9 @@ class SightLines:
         xy = np.asarray(xy, float).reshape(-1, 2)
         if self.terrain is None:
             return np.ones(len(xy))
+        if self.mast_m is not None:      # over relief, under the canopy top only
+            masked, canopy_m = self.terrain.sight(self.origin, self.mast_m, xy)
+            return np.where(masked, 0.0, foliage_transmittance(canopy_m, self.length_m))
         return foliage_transmittance(self.terrain.foliage_m(self.origin, xy), self.length_m)
 
     def open(self, xy: FloatArray, transmittance: FloatArray | None = None) -> NDArray[np.bool_]:

@@ -87,7 +87,8 @@ class SectorSensor(Sensor):
         self.phase_s = (spec.phase_s if spec.phase_s is not None
                         else default_phase_s(spec.id, spec.revisit_s))
         self.field = draws if draws is not None else field_key(spec.id)
-        self.sight = SightLines(terrain, self.position, spec.foliage_length_m, self.field)
+        self.sight = SightLines(terrain, self.position, spec.foliage_length_m, self.field,
+                                spec.mast_m)
         horizon = duration_s if duration_s is not None else 0.0
         self.down_s, self.health_delay_s = failures(spec, horizon, self.field)
 

@@ -578,6 +578,11 @@ class CameraSpec(SensorSpec):
     foliage_length_m: PositiveFloat = Field(
         10.0, description="line of sight through foliage: P(open) = exp(-foliage_m / L); "
         "imagers do not see through canopy [G]")
+    mast_m: PositiveFloat | None = Field(
+        None, description="height of the sensor above the ground, m: set, sight lines "
+        "are traced from it over relief (earth curvature) and count only the foliage "
+        "below the canopy top (`Terrain.sight`); none, the whole line is under the "
+        "canopy (`Terrain.foliage_m`)")
     class_accuracy: float = Field(
         0.9, ge=1 / 3, le=1, description="video analytics: probability the declared "
         "class is right at close range; falls to 1/3 with the recognition P∞ "
@@ -610,6 +615,11 @@ class RadarSpec(SensorSpec):
     foliage_length_m: PositiveFloat = Field(
         30.0, description="line of sight through foliage: P(open) = exp(-foliage_m / L); "
         "100 m of forest (foliage 0.8) gives 0.07 [Forest-radar] [G]")
+    mast_m: PositiveFloat | None = Field(
+        None, description="height of the sensor above the ground, m: set, sight lines "
+        "are traced from it over relief (earth curvature) and count only the foliage "
+        "below the canopy top (`Terrain.sight`); none, the whole line is under the "
+        "canopy (`Terrain.foliage_m`)")
     class_accuracy: float = Field(
         0.7, ge=1 / 3, le=1, description="Doppler classification: probability the "
         "declared class is right [G]")

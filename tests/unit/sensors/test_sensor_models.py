@@ -316,3 +316,34 @@ def test_a_dog_team_picks_up_a_trail_hours_old_and_reports_it_coarsely():
     # a dog smells a group within its air-scent sweep width, 95 m / 2 [Dog-ESW]
     short = spec.model_copy(update={"detection_range_m": 10.0})
     assert Patrol(short, None, 86_400.0).radius_m == pytest.approx(95.0 / 2)
+
+
+def test_a_radar_mast_looks_over_the_canopy_and_relief_masks_it() -> None:
+    """Sight lines from ``mast_m`` count only the canopy below its top (`Terrain.sight`):
+    to a person 300 m away behind a 100 m strip of 20 m forest (foliage 0.5) starting
+    100 m out, a 40 m mast's line z(x) = 40 − 38.3 x / 300 dips under 20 m at x = 156.7 m,
+    so it crosses 0.5 × (200 − 156.7) = 21.7 m of foliage, P(open) = exp(−21.7 / 30);
+    without a mast the whole 100 m is under the canopy, exp(−50 / 30). A 30 m ridge
+    halfway to a person at 1 km masks a 20 m mast: P(open) = 0."""
+    from sim.ground.specs import ElevationSpec, SegmentSpec, ZoneSpec
+
+    strip = ZoneSpec(kind="forest", polygon=[(100, -50), (200, -50), (200, 50), (100, 50)],
+                     foliage=0.5, canopy_height_m=20.0)
+    seg = SegmentSpec.model_validate({"border": [(0.0, 0.0), (20_000.0, 0.0)],
+                                      "depth_m": 500.0, "grid_m": 10.0, "zones": [strip]})
+    terrain = Terrain(seg)
+    target = np.array([[300.0, 0.0]])
+    draws = Draws(1)
+    flat = SightLines(terrain, np.zeros(2), 30.0, draws).transmittance(target)[0]
+    mast = SightLines(terrain, np.zeros(2), 30.0, draws, mast_m=40.0).transmittance(target)[0]
+    assert flat == pytest.approx(np.exp(-50.0 / 30.0), rel=1e-6)
+    assert mast == pytest.approx(np.exp(-0.5 * (200.0 - 300.0 * 20.0 / 38.3) / 30.0),
+                                 rel=0.1)   # the raster samples every half cell
+    ridge = ElevationSpec(origin_m=(0.0, -500.0), cell_m=500.0,
+                          heights_m=[[0.0, 30.0, 0.0]] * 3)
+    hilly = Terrain(SegmentSpec.model_validate({"border": [(0.0, 0.0), (20_000.0, 0.0)],
+                                                "depth_m": 500.0, "grid_m": 10.0,
+                                                "elevation": ridge}))
+    low = SightLines(hilly, np.zeros(2), 30.0, draws, mast_m=20.0)
+    assert low.transmittance(np.array([[1000.0, 0.0]]))[0] == 0.0
+    assert not low.open(np.array([[1000.0, 0.0]]))[0]
