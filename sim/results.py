@@ -99,11 +99,6 @@ def _f3(value: float | None) -> str:
     return "" if value is None else f"{value:.3f}"
 
 
-def _exact(value: float) -> str:
-    # repr is the shortest string that reads back as the same float: replays match.
-    return repr(float(value))
-
-
 def crossings_csv(results: Sequence[ReplicationResult]) -> str:
     lines = ["replication,id,truth,size,entry_s,entry_x,entry_y,dest_x,dest_y,outcome,"
              "first_report_s,known_s,first_alert_s,verified_s,tasked_s,on_scene_s,"
@@ -126,7 +121,8 @@ def detections_csv(results: Sequence[ReplicationResult]) -> str:
         d = res.detections
         z, R = np.asarray(d["z"], float).reshape(-1, 2), np.asarray(d["R"], float)
         R = R.reshape(-1, 2, 2)
-        # one column at a time: repr of a Python float is `_exact`'s form
+        # one column at a time; repr is the shortest string that reads back as the
+        # same float, so a replay of detections.csv matches the run
         exact = [map(repr, np.asarray(col, float).tolist())
                  for col in (d["t_s"], z[:, 0], z[:, 1], R[:, 0, 0], R[:, 1, 1], R[:, 0, 1])]
         t, x, y, vx, vy, cxy = exact
