@@ -129,12 +129,14 @@ class AlertRule:
     def evaluate(self, now_s: float, node: FusionNode) -> None:
         """Raise alerts for tracks that now qualify."""
         table = node.tracks
+        alerted = self._alerted
+        fresh = [(row, track) for row, track in enumerate(table.ids.tolist())
+                 if track not in alerted]
+        if not fresh:
+            return
         ok = table.is_confirmed & (table.n_updates >= self.min_reports)
         patrol_ids = frozenset(self.patrols)
-        for row in range(len(table.ids)):
-            track = int(table.ids[row])
-            if track in self._alerted:
-                continue
+        for row, track in fresh:
             sensors = node.track_sensors(track)
             seen_by = sorted(sensors & patrol_ids)
             if not (ok[row] or sensors & self.alarm_sensors or seen_by):

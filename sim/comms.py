@@ -64,7 +64,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -244,7 +244,7 @@ class Link:
             return arrive
         return np.repeat(arrive, np.diff(np.r_[starts, n]))
 
-    def note(self, sent_s: FloatArray, arrival: FloatArray) -> None:
+    def note(self, sent_s: FloatArray, arrival: Sequence[float] | FloatArray) -> None:
         """Count reports a pure link carried (sent at ``sent_s``, arriving at
         ``arrival``, NaN lost): its arrivals may be drawn ahead of sending, so the
         sender says what it really sent. Stateful links count in `send`."""

@@ -53,6 +53,7 @@ Chase (`pursue`)
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -139,9 +140,11 @@ class _Feed:
         # (keyed draws), so it may be drawn ahead for the whole feed; a link that
         # queues is sent to as the clock reaches each report (`sim.comms`)
         link = world.links[source]
-        self.arrival = link.send(reports.t_s) if link.pure else None
-        if len(reports):
-            self._wake(float(reports.t_s[0]))
+        self.times: list[float] = reports.t_s.tolist()   # plain floats: read per report
+        self.arrival: list[float] | None = (link.send(reports.t_s).tolist() if link.pure
+                                            else None)
+        if self.times:
+            self._wake(self.times[0])
 
     def _wake(self, t_s: float) -> None:
         env = self.world.env
@@ -151,14 +154,14 @@ class _Feed:
         if self.cancelled:
             return
         self.flush(self.world.env.now)
-        if self.i < len(self.reports):
-            self._wake(float(self.reports.t_s[self.i]))
+        if self.i < len(self.times):
+            self._wake(self.times[self.i])
 
     def flush(self, now_s: float) -> None:
         """Send every report measured up to ``now_s`` not sent yet."""
-        t = self.reports.t_s
-        j = self.i
-        while j < len(t) and t[j] <= now_s + _EPS_S:
+        t = self.times
+        j, n, until = self.i, len(t), now_s + _EPS_S
+        while j < n and t[j] <= until:
             j += 1
         if j > self.i:
             self.world.send(self.source, self.reports, self.i, j, self.arrival)
@@ -230,24 +233,24 @@ class World:
 
     # ----------------------------------------------------------------- reports
     def send(self, source: int, reports: Reports, i: int, j: int,
-             arrival: FloatArray | None = None) -> None:
+             arrival: list[float] | None = None) -> None:
         """Send reports ``i:j`` of ``reports`` on ``source``'s link, now (``arrival``:
-        the link's arrival times of all of ``reports``, if drawn ahead)."""
+        the link's arrival times of all of ``reports``, NaN lost, if drawn ahead)."""
         env, link = self.env, self.links[source]
         off = 0
         if arrival is None:
-            arrival, off = link.send(reports.t_s[i:j]), i
+            arrival, off = link.send(reports.t_s[i:j]).tolist(), i
         link.note(reports.t_s[i:j], arrival[i - off:j - off])
         name = reports.sensor
-        for k in range(i, j):
-            truth = int(reports.truth[k])
-            rid = len(self.report_truth)
-            self.report_truth.append(truth)
-            at = float(arrival[k - off])
-            if np.isnan(at):
+        report_truth = self.report_truth
+        for k, truth in enumerate(reports.truth[i:j].tolist(), start=i):
+            rid = len(report_truth)
+            report_truth.append(truth)
+            at = arrival[k - off]
+            if math.isnan(at):
                 self.log.record(ReportLost(env.now, name, truth))
                 continue
-            link.deliver(env, at, self._arrive(source, reports, k, rid),
+            link.deliver(env, at, self._arrive(source, reports, k, rid, truth),
                          self._lost(name, truth))
 
     def _lost(self, name: str, truth: int) -> Callable[[], None]:
@@ -255,13 +258,13 @@ class World:
             self.log.record(ReportLost(self.env.now, name, truth))
         return lost
 
-    def _arrive(self, source: int, reports: Reports, k: int,
-                rid: int) -> Callable[..., None]:
+    def _arrive(self, source: int, reports: Reports, k: int, rid: int,
+                truth: int) -> Callable[..., None]:
         def arrive(_event: object = None) -> None:
             meas = float(reports.t_s[k])
             xy = reports.xy[k]
-            self.log.record(ReportReceived(self.env.now, reports.sensor, meas,
-                                           int(reports.truth[k]), float(xy[0]), float(xy[1])))
+            x, y = xy.tolist()
+            self.log.record(ReportReceived(self.env.now, reports.sensor, meas, truth, x, y))
             self.deliver(meas, source, reports.sensor, xy, reports.cov[k],
                          reports.class_lik[k], rid)
         return arrive

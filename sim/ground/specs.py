@@ -83,7 +83,7 @@ def _polyline_length_m(points: list[Point]) -> float:
 class Spec(BaseModel):
     """Base of every spec: immutable, unknown keys and non-finite numbers rejected."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False, defer_build=True)
 
 
 Duration = Annotated[float, Field(gt=0, description="seconds; files may say 7d, 36h, 90min")]
@@ -1351,7 +1351,8 @@ class Scenario(Spec):
         "shift changes, a link goes down or up, the weather turns, a section's impact "
         "level is set), in any order")
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True,
+                              defer_build=True)
 
     @field_validator("duration", mode="before")
     @classmethod
