@@ -86,7 +86,7 @@ from sim.ground.events import (
     ReportReceived,
     SectionImpact,
     TeamTasked,
-    record_json,
+    records_jsonl,
 )
 from sim.ground.specs import Scenario
 from sim.metrics import LAYERS, _layer_of, _quantile, crossing_verdicts, summarize
@@ -218,8 +218,8 @@ def links_csv(results: Sequence[ReplicationResult]) -> str:
 
 
 def events_jsonl(results: Sequence[ReplicationResult]) -> str:
-    return "".join(record_json(r, {"replication": res.replication}) + "\n"
-                   for res in results for r in res.records)
+    return "".join(records_jsonl(res.records, {"replication": res.replication})
+                   for res in results)
 
 
 def trajectories_csv(results: Sequence[ReplicationResult]) -> str:
