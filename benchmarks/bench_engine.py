@@ -1,7 +1,10 @@
-"""Engine speed on the default scenario: simulated days per wall-clock second.
+"""Engine speed: simulated days per wall-clock second, on the default scenario and
+on a one-day slice of ``scenarios/scale_year.yaml`` (100 km, 500 sensors).
 
 Run: ``pytest benchmarks/bench_engine.py --benchmark-only``. Build (scenario,
-terrain, crossings and sensors) and the whole replication are timed apart.
+terrain, crossings and sensors) and the whole replication are timed apart. The
+slice of the year (``duration=1d``) stands for it: the whole year takes hours
+today (`benchmarks/scale_growth.py` measures how the cost grows).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from sim.rng import RandomStreams
 from sim.scenario import load_scenario
 
 DEFAULT = Path(__file__).parents[1] / "scenarios" / "default.yaml"
+SCALE_YEAR = Path(__file__).parents[1] / "scenarios" / "scale_year.yaml"
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +38,15 @@ def test_engine_default_replication(benchmark, scenario):  # noqa: ANN001
     benchmark.extra_info["sim_days_per_wall_s"] = days / benchmark.stats.stats.mean
     benchmark.extra_info["events"] = len(result.records)
     benchmark.extra_info["reports_fused"] = int(len(result.detections["t_s"]))
+
+
+def test_engine_scale_year_day(benchmark):  # noqa: ANN001
+    scenario = load_scenario(SCALE_YEAR, ["duration=1d"])
+    result = benchmark.pedantic(run_replication, args=(scenario, 1), rounds=1, iterations=1)
+    benchmark.extra_info["simulated_days"] = 1.0
+    benchmark.extra_info["sim_days_per_wall_s"] = 1.0 / benchmark.stats.stats.mean
+    benchmark.extra_info["events"] = len(result.records)
+    benchmark.extra_info["reports_received"] = int(result.kpis["reports_received"])
 
 
 def test_engine_default_build(benchmark, scenario):  # noqa: ANN001
