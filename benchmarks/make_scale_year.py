@@ -47,8 +47,8 @@ def _sensors(length_m: int, seismic: int) -> list[str]:
     blocks = range(0, length_m, BLOCK_M)
     fields = [x0 for k, x0 in enumerate(blocks) if KINDS[k % 3] != "forest"]
     for n, x0 in enumerate(fields[:12 * length_m // LENGTH_M], start=1):
-        rows.append(f"  - {{kind: fence, id: fence-{n:02d}, line: [[{x0}, 30], [{x0 + BLOCK_M}, 30]], "
-                    "pd: 0.9, nuisance_per_day: 10}")
+        rows.append(f"  - {{kind: fence, id: fence-{n:02d}, "
+                    f"line: [[{x0}, 30], [{x0 + BLOCK_M}, 30]], pd: 0.9, nuisance_per_day: 10}}")
     for n in range(length_m // 5000):
         x = 2500 + 5000 * n
         rows.append(f"  - {{kind: radar, id: radar-{n + 1:02d}, position_m: [{x}, 300], "
