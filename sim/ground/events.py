@@ -559,15 +559,47 @@ _WRITERS: dict[type, Callable[[Record, str], str]] = {}
 
 def _writer(cls: type[Record]) -> Callable[[Record, str], str]:
     """The JSON writer of record class ``cls``: ``t_s``, ``kind``, the extra members,
-    then the fields in declared order, each value through `_fmt`."""
-    names = [f.name for f in fields(cls) if f.name != "t_s"]
-    members = "".join(f" + ',\"{name}\":' + fmt(rec.{name})" for name in names)
-    source = (f"def write(rec, extra):\n"
-              f"    return '{{\"t_s\":' + fmt(float(rec.t_s)) + ',\"kind\":\"{cls.kind}\"'"
-              f" + extra{members} + '}}'\n")
-    namespace: dict[str, object] = {"fmt": _fmt}
+    then the fields in declared order, each value as `_fmt` writes it.
+
+    A value of exactly the type its field declares (float, int, str) is written inline,
+    as `_fmt` would (a finite float to 6 decimals, else null; a string through a cache
+    of `_fmt`'s output); any other value goes through `_fmt` itself.
+    """
+    body, parts = [], []
+    for k, f in enumerate(x for x in fields(cls) if x.name != "t_s"):
+        body.append(f"    v{k} = rec.{f.name}")
+        if f.type == "float":
+            body.append(f"    s{k} = f'{{v{k}:.6f}}' if type(v{k}) is float and "
+                        f"v{k} - v{k} == 0.0 else fmt(v{k})")
+        elif f.type == "int":
+            body.append(f"    s{k} = str(v{k}) if type(v{k}) is int else fmt(v{k})")
+        elif f.type == "str":
+            body.append(f"    s{k} = (strings.get(v{k}) if type(v{k}) is str else None) "
+                        f"or text(v{k})")
+        else:
+            body.append(f"    s{k} = fmt(v{k})")
+        parts.append(f"',\"{f.name}\":' + s{k}")
+    members = "".join(f" + {p}" for p in parts)
+    source = "\n".join([
+        "def write(rec, extra):",
+        *body,
+        f"    return '{{\"t_s\":' + fmt(float(rec.t_s)) + ',\"kind\":\"{cls.kind}\"'"
+        f" + extra{members} + '}}'", ""])
+    namespace: dict[str, object] = {"fmt": _fmt, "strings": _STRINGS, "text": _string_json}
     exec(compile(source, f"<record_json {cls.__name__}>", "exec"), namespace)  # noqa: S102
     return namespace["write"]  # type: ignore[return-value]
+
+
+#: JSON text of the strings records carry (sensor, team and node ids: a few dozen).
+_STRINGS: dict[object, str] = {}
+
+
+def _string_json(value: object) -> str:
+    """`_fmt` of a value, remembered when it is a string (ids repeat 10⁵ times a run)."""
+    text = _fmt(value)
+    if type(value) is str and len(_STRINGS) < 100_000:
+        _STRINGS[value] = text
+    return text
 
 
 def record_json(rec: Record, extra: dict[str, object] | None = None) -> str:

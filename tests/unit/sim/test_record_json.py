@@ -1,0 +1,62 @@
+"""`record_json`'s generated writers against the rule they replace: each value as
+`_fmt` writes it, members in declared order after ``t_s``, ``kind`` and the extras."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+import pytest
+
+from sim.ground.events import (
+    CrossingStarted,
+    Record,
+    ReportReceived,
+    TrackDeleted,
+    _fmt,
+    record_json,
+    records_jsonl,
+)
+
+
+def by_rule(rec: Record, extra: dict[str, object] | None = None) -> str:
+    parts = [f'"t_s":{_fmt(float(rec.t_s))}', f'"kind":"{rec.kind}"']
+    parts += [f'"{k}":{_fmt(v)}' for k, v in (extra or {}).items()]
+    parts += [f'"{f.name}":{_fmt(getattr(rec, f.name))}' for f in dataclasses.fields(rec)
+              if f.name != "t_s"]
+    return "{" + ",".join(parts) + "}"
+
+
+ODD_FLOATS = [0.0, -0.0, 1e-7, -2.5e-7, 123456789.123456789, math.inf, -math.inf, math.nan,
+              np.float64(3.25), np.float32(0.1), 7, np.int64(-4), None]
+
+
+@pytest.mark.parametrize("value", ODD_FLOATS, ids=repr)
+def test_float_fields_whatever_the_value_type(value: object) -> None:
+    rec = ReportReceived(1.5, "radar-01", value, 3, value, -1.0)  # type: ignore[arg-type]
+    assert record_json(rec, {"replication": 2}) == by_rule(rec, {"replication": 2})
+
+
+@pytest.mark.parametrize("value", [0, -3, np.int64(12), True, False, 2.5, None, "x"], ids=repr)
+def test_int_fields_whatever_the_value_type(value: object) -> None:
+    rec = TrackDeleted(0.0, value)  # type: ignore[arg-type]
+    assert record_json(rec) == by_rule(rec)
+
+
+@pytest.mark.parametrize("value", ["radar-01", "", 'quo"te', "é ü", np.str_("cam"), 5, None,
+                                   [1, 2]],
+                         ids=repr)
+def test_str_fields_whatever_the_value_type(value: object) -> None:
+    rec = ReportReceived(2.0, value, 1.0, -1, 0.0, 0.0)  # type: ignore[arg-type]
+    assert record_json(rec) == by_rule(rec)
+    assert record_json(rec) == by_rule(rec)      # the second time from the string cache
+
+
+def test_bool_and_defaulted_fields_and_lines() -> None:
+    recs = [CrossingStarted(0.5, 1, 4, 1.1, 0.0, 2.0, 3.0, 4.0, 99.0, True),
+            CrossingStarted(0.7, 2, 1, 0.9, 1.0, 2.0, 3.0, 4.0, 99.0, False, "smugglers"),
+            TrackDeleted(1.0, 7)]
+    text = records_jsonl(recs, {"replication": 0})
+    assert text == "".join(by_rule(r, {"replication": 0}) + "\n" for r in recs)
+    assert records_jsonl([]) == ""
