@@ -145,17 +145,23 @@ def cmd_run(args: argparse.Namespace) -> int:
         announce_compiles()
 
     from sim import __version__
+    from sim.executors import SerialExecutor
     from sim.experiment import run_experiment
 
     started = time.perf_counter()
-    with _progress(scenario.name, args.quiet) as on_done:
-        _guarded(run_experiment, scenario, args.seed, args.replications, out,
-                 version=__version__, executor=_executor(args, args.replications),
-                 on_done=on_done, overwrite=args.overwrite)
-    if not args.no_plots:
-        from viz.map import draw_map
+    executor = _executor(args, args.replications)
+    # a serial run leaves the second core idle: the map's process imports meanwhile
+    painter = None if args.no_plots or not isinstance(executor, SerialExecutor) else \
+        _map_painter()
+    with painter or contextlib.nullcontext():
+        with _progress(scenario.name, args.quiet) as on_done:
+            _guarded(run_experiment, scenario, args.seed, args.replications, out,
+                     version=__version__, executor=executor, on_done=on_done,
+                     overwrite=args.overwrite)
+        if not args.no_plots and (painter is None or not painter.draw(out)):
+            from viz.map import draw_map
 
-        draw_map(out)
+            draw_map(out)
     elapsed = time.perf_counter() - started
     if not args.quiet:
         summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
@@ -421,6 +427,12 @@ def _add_experiment_commands(sub: argparse._SubParsersAction) -> None:
                        metavar="PATH=v1,v2,...", help="a swept field and its values "
                        "(repeatable: the grid of all combinations)")
     common(sweep)
+
+
+def _map_painter():  # noqa: ANN202 - viz.painter.MapPainter
+    from viz.painter import MapPainter
+
+    return MapPainter()
 
 
 def _executor(args: argparse.Namespace, replications: int):  # -> sim.executors.Executor

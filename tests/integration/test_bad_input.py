@@ -337,6 +337,7 @@ def test_validate_several_files_one_bad_gives_only_its_line(cli, tiny_text, tmp_
 
 def test_ctrl_c_while_drawing_the_map_leaves_whole_files_and_resumes(cli, tmp_path,
                                                                     monkeypatch):
+    import run_sim
     import viz.map
 
     out = tmp_path / "out"
@@ -345,6 +346,7 @@ def test_ctrl_c_while_drawing_the_map_leaves_whole_files_and_resumes(cli, tmp_pa
         raise KeyboardInterrupt
 
     monkeypatch.setattr(viz.map, "draw_map", interrupted)
+    monkeypatch.setattr(run_sim, "_map_painter", lambda: None)   # drawn here, not aside
     args = ["run", str(TINY), "--out", str(out), "-q", "--set", "duration=1h"]
     outcome = cli(args)
     assert outcome.status == 130 and outcome.lines == ["interrupted"]

@@ -1,0 +1,48 @@
+"""The map painter (`viz.painter`): the same map.png as drawing in process; never a
+half file, never an error of its own."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from viz.map import draw_map
+from viz.painter import MapPainter
+
+TINY = Path(__file__).resolve().parents[2] / "scenarios" / "tiny.yaml"
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory: pytest.TempPathFactory, cli) -> Path:  # noqa: ANN001
+    out = tmp_path_factory.mktemp("painter") / "tiny"
+    outcome = cli(["run", str(TINY), "--out", str(out), "-q", "--no-plots",
+                        "--set", "duration=2h"])
+    assert outcome.status == 0, outcome.lines
+    assert not (out / "map.png").exists()
+    return out
+
+
+def test_the_painter_draws_the_map_that_draw_map_draws(run_dir: Path, tmp_path: Path) -> None:
+    with MapPainter() as painter:
+        assert painter.draw(run_dir)
+    reference = draw_map(run_dir, tmp_path / "here.png")
+    assert (run_dir / "map.png").read_bytes() == reference.read_bytes()
+    assert [p.name for p in run_dir.iterdir() if p.name.startswith(".tmp")] == []
+    os.unlink(run_dir / "map.png")
+
+
+def test_closed_without_drawing_it_leaves_nothing(run_dir: Path) -> None:
+    painter = MapPainter()
+    process = painter._process
+    painter.close()
+    assert process is not None and process.poll() is not None
+    assert not (run_dir / "map.png").exists()
+    assert not painter.draw(run_dir)          # closed: the caller draws itself
+
+
+def test_a_map_it_cannot_draw_is_false_not_an_error(tmp_path: Path) -> None:
+    with MapPainter() as painter:
+        assert not painter.draw(tmp_path / "no-such-run")
+    assert list(tmp_path.iterdir()) == []
