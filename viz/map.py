@@ -116,6 +116,19 @@ def _draw_alerts(ax: Any, alerts: list[dict[str, str]]) -> None:
             label="alert", zorder=8)
 
 
+def _draw_uav(ax: Any, spec: dict, labelled: set[str]) -> None:
+    """A UAV's base; in orbit mode its orbit (dashed), joined to the base."""
+    bx, by = spec["base_m"]
+    label = "UAV base" if "uav" not in labelled else None
+    labelled.add("uav")
+    ax.plot([bx], [by], "D", color="#1b7c83", mec="k", ms=7, label=label, zorder=7)
+    if spec.get("mode") == "orbit" and spec.get("orbit_centre_m") is not None:
+        cx, cy = spec["orbit_centre_m"]
+        ax.add_patch(Circle((cx, cy), float(spec.get("orbit_radius_m", 500.0)), fill=False,
+                            ec="#1b7c83", lw=1, ls="--", zorder=4))
+        ax.plot([bx, cx], [by, cy], color="#1b7c83", lw=0.6, ls=":", zorder=4)
+
+
 def draw_map(run_dir: str | Path, out: str | Path | None = None,
              replication: int = 0) -> Path:
     """Draw ``map.png`` for one replication of a run directory; returns the file path."""
@@ -190,6 +203,9 @@ def draw_map(run_dir: str | Path, out: str | Path | None = None,
         label = "team base" if "team" not in labelled else None
         labelled.add("team")
         ax.plot([bx], [by], "P", color="#cf222e", mec="k", ms=10, label=label, zorder=7)
+
+    for uav in scenario.get("uavs") or []:
+        _draw_uav(ax, uav, labelled)
 
     xmin, xmax = border[:, 0].min(), border[:, 0].max()
     ymin, ymax = border[:, 1].min(), border[:, 1].max()

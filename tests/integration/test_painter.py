@@ -46,3 +46,19 @@ def test_a_map_it_cannot_draw_is_false_not_an_error(tmp_path: Path) -> None:
     with MapPainter() as painter:
         assert not painter.draw(tmp_path / "no-such-run")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_map_shows_uavs(tmp_path: Path) -> None:
+    """A UAV's base and orbit are drawn: the map differs from the same map without it."""
+    import yaml
+
+    scenario = {"name": "u", "segment": {"border": [[0, 0], [5000, 0]], "depth_m": 2000},
+                "uavs": [{"id": "uav-01", "base_m": [1000, 1500], "mode": "orbit",
+                          "orbit_centre_m": [3000, 800], "orbit_radius_m": 400}]}
+    maps = []
+    for uavs in (scenario["uavs"], []):
+        folder = tmp_path / f"run{len(maps)}"
+        folder.mkdir()
+        (folder / "scenario.yaml").write_text(yaml.safe_dump({**scenario, "uavs": uavs}))
+        maps.append(draw_map(folder).read_bytes())
+    assert maps[0] != maps[1]
