@@ -70,6 +70,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sim.ground.events import (
     AlertEscalated,
@@ -96,6 +97,7 @@ from sim.ground.events import (
 )
 
 _DAY_S = 86_400.0
+R = TypeVar("R", bound=Record)
 
 #: Proportion KPIs and the (numerator, denominator) count KPIs they come from.
 PROPORTIONS: dict[str, tuple[str, str]] = {
@@ -154,12 +156,19 @@ def _first(current: float | None, t: float) -> float:
     return t if current is None or t < current else current
 
 
+#: The records a crossing's verdict reads (the rest, fusion ticks first, are skipped).
+_VERDICT_RECORDS = (CrossingStarted, ReportReceived, Sighting, AlertRaised, AlertVerified,
+                    TeamTasked, TeamOnScene, Apprehended, TurnedBack, CrossingEnded)
+
+
 def crossing_verdicts(records: Iterable[Record]) -> list[CrossingVerdict]:
     """The verdict of every crossing, in order of entry."""
     rows: dict[int, CrossingVerdict] = {}
     alert_group: dict[int, int] = {}
     tasked_group: dict[tuple[str, int], int] = {}
     for r in records:
+        if not isinstance(r, _VERDICT_RECORDS):
+            continue
         if isinstance(r, CrossingStarted):
             rows[r.group] = CrossingVerdict(r.group, r.size, r.t_s, r.entry_x, r.entry_y,
                                             r.dest_x, r.dest_y, r.end_s)
@@ -275,17 +284,21 @@ def replication_kpis(records: Sequence[Record], duration_s: float, horizon_s: fl
     got_away = outcome.count("got_away")
     persons = sum(v.size for v in verdicts)
     persons_apprehended = sum(v.persons_apprehended for v in verdicts)
-    alerts = [r for r in records if isinstance(r, AlertRaised)]
+    of = RecordIndex(records)
+    alerts = of[AlertRaised]
     raised_s = {a.alert: a.t_s for a in alerts}
-    verified = [r for r in records if isinstance(r, AlertVerified)]
+    verified = of[AlertVerified]
     days = horizon_s / _DAY_S
     true_alerts = sum(1 for a in alerts if a.truth >= 0)
-    nuisance_reports = sum(1 for r in records if isinstance(r, ReportReceived) and r.truth < 0)
+    received = of[ReportReceived]
+    nuisance_reports = sum(1 for r in received if r.truth < 0)
     op_busy = sum(min(v.t_s, horizon_s) - v.operator_start_s for v in verified)
 
     team_busy = team_nuisance = 0.0
     out_since: dict[str, tuple[float, int]] = {}
     for r in records:
+        if not isinstance(r, (TeamTasked, TeamBack)):
+            continue
         if isinstance(r, TeamTasked):
             out_since[r.team] = (r.t_s, r.truth)
         elif isinstance(r, TeamBack) and r.team in out_since:
@@ -316,8 +329,8 @@ def replication_kpis(records: Sequence[Record], duration_s: float, horizon_s: fl
         "alert_precision": _ratio(true_alerts, len(alerts)),
         "false_alarms_per_day": (len(alerts) - true_alerts) / days if days > 0 else None,
         "nuisance_alarms_per_day": nuisance_reports / days if days > 0 else None,
-        "operator_utilisation": _ratio(op_busy, on_duty_seconds(records, operators,
-                                                                 horizon_s)),
+        "operator_utilisation": _ratio(op_busy, on_duty_seconds(of[OperatorsOnDuty],
+                                                                 operators, horizon_s)),
         "team_utilisation": (team_busy / (teams * horizon_s)
                              if teams and horizon_s > 0 else None),
         "team_nuisance_share": _ratio(team_nuisance, team_busy),
@@ -328,19 +341,41 @@ def replication_kpis(records: Sequence[Record], duration_s: float, horizon_s: fl
     for phase in PHASES:
         spans = [d for p in phases if (d := p[phase]) is not None]
         kpis.update(_times(f"time_to_{phase}", spans))
-    kpis["reports_received"] = sum(1 for r in records if isinstance(r, ReportReceived))
-    kpis["reports_lost"] = sum(1 for r in records if isinstance(r, ReportLost))
-    kpis["reports_out_of_sequence"] = sum(1 for r in records
-                                          if isinstance(r, ReportOutOfSequence))
-    kpis.update(comms_kpis(records, horizon_s))
+    kpis["reports_received"] = len(received)
+    kpis["reports_lost"] = len(of[ReportLost])
+    kpis["reports_out_of_sequence"] = len(of[ReportOutOfSequence])
+    kpis.update(comms_kpis(of, horizon_s))
     return kpis
 
 
-def comms_kpis(records: Sequence[Record], horizon_s: float) -> dict[str, float | None]:
+class RecordIndex:
+    """The records of a log by class, each list in log order, made in one pass:
+    ``index[C]`` is ``[r for r in records if isinstance(r, C)]`` (KPIs look up a
+    dozen classes in 10⁵ records)."""
+
+    def __init__(self, records: Iterable[Record]) -> None:
+        self.records = records if isinstance(records, Sequence) else list(records)
+        self._exact: dict[type, list[Record]] = {}
+        for r in self.records:
+            got = self._exact.get(type(r))
+            if got is None:
+                self._exact[type(r)] = [r]
+            else:
+                got.append(r)
+
+    def __getitem__(self, cls: type[R]) -> list[R]:
+        kinds = [t for t in self._exact if issubclass(t, cls)]
+        if len(kinds) <= 1:
+            return list(self._exact[kinds[0]]) if kinds else []  # type: ignore[arg-type]
+        return [r for r in self.records if isinstance(r, cls)]  # several classes: log order
+
+
+def comms_kpis(records: Sequence[Record] | RecordIndex,
+               horizon_s: float) -> dict[str, float | None]:
     """Links and layers (module docstring, "Links and layers")."""
-    links = [r for r in records if isinstance(r, LinkSummary)]
-    nodes = [r for r in records if isinstance(r, NodeSummary)]
-    delays = [r.t_s - r.meas_s for r in records if isinstance(r, ReportReceived)]
+    of = records if isinstance(records, RecordIndex) else RecordIndex(records)
+    links, nodes = of[LinkSummary], of[NodeSummary]
+    delays = [r.t_s - r.meas_s for r in of[ReportReceived]]
     kpis: dict[str, float | None] = {
         "link_messages": sum(r.sent for r in links),
         "link_dropped": sum(r.dropped for r in links),
@@ -351,16 +386,17 @@ def comms_kpis(records: Sequence[Record], horizon_s: float) -> dict[str, float |
                                 if links and horizon_s > 0 else None),
         "reports_overtaken": sum(r.overtaken for r in nodes),
         "reports_fused_late": sum(r.overtaken - r.overtaken_discarded for r in nodes),
-        "alerts_escalated": sum(1 for r in records if isinstance(r, AlertEscalated)),
-        "reserve_tasked": sum(1 for r in records if isinstance(r, ReserveTasked)),
-        "sections_raised": sum(1 for r in records if isinstance(r, SectionImpact)
-                               and r.layer == "ncc" and r.reason == "incidents"),
+        "alerts_escalated": len(of[AlertEscalated]),
+        "reserve_tasked": len(of[ReserveTasked]),
+        "sections_raised": sum(1 for r in of[SectionImpact]
+                               if r.layer == "ncc" and r.reason == "incidents"),
     }
     kpis.update(_times("report_delay", delays))
+    pictures = of[PictureUpdate]
     for layer in LAYERS:
         first: dict[int, float] = {}
-        for r in records:
-            if (isinstance(r, PictureUpdate) and r.message == "incident"
+        for r in pictures:
+            if (r.message == "incident"
                     and _layer_of(r.layer) == layer and r.incident not in first
                     and math.isfinite(r.first_report_s)):
                 first[r.incident] = r.t_s - r.first_report_s
