@@ -105,6 +105,12 @@ class Sensor(ABC):
             sensor's physics says so; see each sensor)
         """
 
+    def reach_box(self, size: int = 1) -> tuple[float, float, float, float] | None:
+        """A box ``(xmin, ymin, xmax, ymax)``, m, outside which this sensor reports
+        nothing of a group of ``size``; None (the default): no such bound is known.
+        Lets the world skip asking a far sensor about a group (`sim.world`)."""
+        return None
+
     @abstractmethod
     def nuisance(self, end_s: float, rng: np.random.Generator,
                  start_s: float = 0.0) -> Reports:

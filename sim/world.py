@@ -126,6 +126,11 @@ class Mover:
     pickup: tuple[float, float] | None = None
 
 
+#: How far beyond a sensor's `reach_box` a group must stay to be skipped, m: a margin
+#: for rounding (the exact test is the sensor's own).
+_REACH_MARGIN_M = 0.01
+
+
 class _Feed:
     """One source's reports of one mover's plan, sent as the clock reaches them."""
 
@@ -323,7 +328,17 @@ class World:
 
     def _observe(self, m: Mover, start_s: float) -> None:
         assert m.trajectory is not None
+        # the whole plan's box (a sensor may look back before start_s: a seismic alarm
+        # latched before a revision stays on); vertices bound a piecewise-linear path
+        xy = m.trajectory.xy
+        (gx0, gy0), (gx1, gy1) = xy.min(axis=0).tolist(), xy.max(axis=0).tolist()
         for idx, sensor in self.fixed:
+            reach = sensor.reach_box(m.size)
+            if reach is not None and (reach[0] - gx1 > _REACH_MARGIN_M
+                                      or gx0 - reach[2] > _REACH_MARGIN_M
+                                      or reach[1] - gy1 > _REACH_MARGIN_M
+                                      or gy0 - reach[3] > _REACH_MARGIN_M):
+                continue                       # it would report nothing of this group
             draws = self.streams.draws(f"sensor/{sensor.id}/detect/{m.id}")
             reports = sensor.observe(m.trajectory, m.truth, draws, start_s, m.size)
             if len(reports):

@@ -51,6 +51,28 @@ def test_same_seed_same_bytes_other_seed_other_bytes(tiny, run):
     assert events_jsonl([replication_1]) != events_jsonl([run])
 
 
+def test_skipping_sensors_out_of_reach_changes_nothing(monkeypatch):
+    """`World._observe` skips a sensor whose `reach_box` a group's plan never meets:
+    with every box unknown (every sensor asked) the log is the same. The seismic
+    sensor's radius is widened so that groups do trigger it (a box moved away
+    changes the log: the check can fail)."""
+    from sensors.seismic import Seismic
+
+    scenario = load_scenario(TINY, ["sensors.3.radius_m=600", "duration=6h"])
+    boxed = events_jsonl([run_replication(scenario, 11)])
+    assert '"sensor":"seismic-01","meas_s"' in boxed
+    real = Seismic.reach_box
+
+    def away(self, size=1):  # noqa: ANN001, ANN202
+        x0, y0, x1, y1 = real(self, size)
+        return (x0 + 9000, y0, x1 + 9000, y1)
+
+    monkeypatch.setattr(Seismic, "reach_box", lambda self, size=1: None)
+    assert events_jsonl([run_replication(scenario, 11)]) == boxed
+    monkeypatch.setattr(Seismic, "reach_box", away)
+    assert events_jsonl([run_replication(scenario, 11)]) != boxed
+
+
 @pytest.fixture(scope="module")
 def default_run():  # noqa: ANN201
     return run_replication(load_scenario(ROOT / "scenarios" / "default.yaml"), 1)

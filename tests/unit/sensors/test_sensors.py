@@ -256,3 +256,17 @@ def test_a_fence_alarms_when_the_climb_starts_not_when_it_ends():
     fence = Fence(FenceSpec(id="fence-01", line=[(0, 50), (10, 50)], pd=1.0))
     assert walk.end_s == pytest.approx(130.0)          # 100 m at 1 m/s + a 30 s climb
     assert fence.observe(walk, 0, Draws(1)).t_s.tolist() == [50.0]
+
+
+@pytest.mark.parametrize("size", [1, 8])
+def test_seismic_reach_box_bounds_every_report(size: int) -> None:
+    """A group that passes just outside `reach_box` is never reported; just inside, it
+    is (pd 1): the world may skip asking the sensor (sim.world._observe)."""
+    sensor = Seismic(SeismicSpec(id="seismic-09", position_m=(0.0, 0.0), radius_m=40,
+                                 revisit_s=1, pd=1.0, soil="soil"))
+    x0, y0, x1, y1 = sensor.reach_box(size)
+    assert (x0, y0, x1, y1) == (-sensor.radius_m(size), -sensor.radius_m(size),
+                                sensor.radius_m(size), sensor.radius_m(size))
+    for y, seen in ((y1 + 0.02, False), (y1 - 1.0, True)):
+        walk = Trajectory(np.array([0.0, 200.0]), np.array([[-200.0, y], [200.0, y]]))
+        assert (len(sensor.observe(walk, 1, Draws(5), size=size)) > 0) is seen
