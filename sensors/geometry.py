@@ -261,21 +261,31 @@ def line_crossings(trajectory: Trajectory,
     return t_s[order], xy[order], segment[order].astype(np.int64)
 
 
-def proximity_intervals(a: Trajectory, b: Trajectory, radius: float) -> FloatArray:
-    """When two movers are within ``radius`` (m) of each other, over the time both exist.
-
-    Between the union of both movers' knots the relative position is linear in time,
-    so each piece is one quadratic inequality (solved like `circle_candidates`).
-    """
+def relative_legs(a: Trajectory, b: Trajectory) -> Legs | None:
+    """The legs of ``a − b`` over the time both movers exist (None: they never do at
+    once): between the union of both movers' knots the relative position is linear in
+    time."""
     start, end = max(a.start_s, b.start_s), min(a.end_s, b.end_s)
     if end <= start:
-        return np.zeros((0, 2))
+        return None
     knots = np.concatenate([a.t_s, b.t_s])
     knots = np.unique(np.concatenate([[start, end], knots[(knots > start) & (knots < end)]]))
     rel = a.position_at(knots) - b.position_at(knots)
     dt = np.diff(knots)
     v = np.diff(rel, axis=0) / dt[:, None]
-    legs = (knots[:-1], knots[1:], rel[:-1], v)
+    return knots[:-1], knots[1:], rel[:-1], v
+
+
+def proximity_intervals(a: Trajectory, b: Trajectory, radius: float,
+                        legs: Legs | None = None) -> FloatArray:
+    """When two movers are within ``radius`` (m) of each other, over the time both exist.
+
+    Each piece of `relative_legs` (``legs``: already computed) is one quadratic
+    inequality (solved like `circle_candidates`).
+    """
+    legs = relative_legs(a, b) if legs is None else legs
+    if legs is None:
+        return np.zeros((0, 2))
     return merge_intervals(*circle_candidates(legs, np.zeros(2), radius))
 
 
@@ -326,13 +336,15 @@ def complement_intervals(iv: FloatArray, start_s: float, end_s: float) -> FloatA
 
 
 def sight_intervals(observer: Trajectory, target: Trajectory,
-                    pieces: list[tuple[FloatArray, float]]) -> FloatArray:
+                    pieces: list[tuple[FloatArray, float]],
+                    legs: Legs | None = None) -> FloatArray:
     """When ``observer`` can see ``target``, with a sight range that changes in time.
 
     ``pieces``: (interval list, radius m) pairs covering the times of interest, e.g.
     day and night, or the zones the target walks through. The result is the union
     over pieces of (within radius) ∩ (piece's intervals): exact, in closed form, since
-    on each piece the range is constant.
+    on each piece the range is constant. ``legs``: `relative_legs` of the two, if
+    already computed.
     """
     parts: list[FloatArray] = []
     cache: dict[float, FloatArray] = {}
@@ -340,7 +352,11 @@ def sight_intervals(observer: Trajectory, target: Trajectory,
         if not len(iv) or radius <= 0:
             continue
         if radius not in cache:
-            cache[radius] = proximity_intervals(observer, target, radius)
+            if legs is None:
+                legs = relative_legs(observer, target)
+                if legs is None:
+                    return np.zeros((0, 2))
+            cache[radius] = proximity_intervals(observer, target, radius, legs)
         parts.append(intersect_intervals(cache[radius], iv))
     parts = [p for p in parts if len(p)]
     if not parts:

@@ -57,6 +57,7 @@ from shapely.geometry.base import BaseGeometry
 from sensors.base import FloatArray, Reports, Sensor
 from sensors.common import ANIMAL, PERSON, class_evidence, has_foliage, night_intervals
 from sensors.geometry import (
+    Legs,
     complement_intervals,
     intersect_intervals,
     merge_intervals,
@@ -288,11 +289,14 @@ class Patrol(Sensor):
         return out
 
     def contacts(self, trajectory: Trajectory, observer: Trajectory | None = None,
-                 hidden: FloatArray | None = None, hidden_factor: float = 1.0) -> FloatArray:
+                 hidden: FloatArray | None = None, hidden_factor: float = 1.0,
+                 legs: Legs | None = None) -> FloatArray:
         """Intervals (n, 2), s, when the mover is within the patrol's detection range.
 
         ``observer``: the patrol's actual trajectory (default: each planned duty walk);
-        ``hidden``: intervals when the mover hides (range × ``hidden_factor``).
+        ``hidden``: intervals when the mover hides (range × ``hidden_factor``);
+        ``legs``: `sensors.geometry.relative_legs` of ``observer`` and the mover, if
+        already computed.
         """
         hid = np.zeros((0, 2)) if hidden is None else hidden
         walks = self.trajectories if observer is None else (observer,)
@@ -304,7 +308,8 @@ class Patrol(Sensor):
                 continue
             parts.append(sight_intervals(walk, trajectory,
                                          self.range_pieces(start, end, hid, hidden_factor,
-                                                           trajectory)))
+                                                           trajectory),
+                                         legs if observer is not None else None))
         parts = [p for p in parts if len(p)]
         if not parts:
             return np.zeros((0, 2))

@@ -71,6 +71,7 @@ class Radar(SectorSensor):
     #: Animals at dusk and dawn (×3), half as many by day [G]; wind and rain are
     #: modelled as clutter episodes instead (module docstring).
     NUISANCE = NuisanceProfile(notes="animals: crepuscular [G]")
+    LOOKS_INDEPENDENT = True
     CLUTTER = NuisanceProfile(day=1.0, night=1.0, dusk_dawn=1.0, wind_gain_per_mps=0.5,
                               weather_factor=(1.0, 3.0, 1.0, 1.5),
                               notes="wind-blown vegetation, rain clutter [PSR-wiki] [G]")

@@ -75,6 +75,10 @@ class SectorSensor(Sensor):
 
     #: How this class's nuisance rate varies (each subclass states its own).
     NUISANCE = NuisanceProfile()
+    #: Whether a look's detection depends on that look alone (a radar's scans: yes; a
+    #: camera's search over its dwell: no), so that `observe` after ``start_s`` need
+    #: not compute the looks before it.
+    LOOKS_INDEPENDENT = False
 
     def __init__(self, spec: RadarSpec | CameraSpec, terrain: Terrain | None = None,
                  daylight: Daylight | None = None, draws: Draws | None = None,
@@ -117,11 +121,14 @@ class SectorSensor(Sensor):
         return sector_intervals(trajectory, self.position, s.max_range_m, s.heading_deg,
                                 s.fov_deg)
 
-    def looks(self, trajectory: Trajectory, draws: Draws) -> Looks:
-        """Every look at the mover in the sector while the sensor is up."""
+    def looks(self, trajectory: Trajectory, draws: Draws, after_s: float = -np.inf) -> Looks:
+        """Every look at the mover in the sector while the sensor is up (after
+        ``after_s`` only, s: each look's draws are keyed by its number, so the same)."""
         spec = self.spec
         t, interval = look_times(self.exposure(trajectory), spec.revisit_s, self.phase_s)
         up = up_mask(self.down_s, t)
+        if after_s > -np.inf:
+            up &= t > after_s
         t, interval = t[up], interval[up]
         k = np.round((t - self.phase_s) / spec.revisit_s).astype(np.int64)
         d = trajectory.position_at(t).reshape(-1, 2) - self.position
@@ -141,8 +148,9 @@ class SectorSensor(Sensor):
     def observe(self, trajectory: Trajectory, truth: int, draws: Draws,
                 start_s: float = -np.inf, size: int = 1) -> Reports:
         """The detecting looks after ``start_s`` (the looks before are computed too, so a
-        camera's search over a dwell that began earlier keeps its state)."""
-        lk = self.looks(trajectory, draws)
+        camera's search over a dwell that began earlier keeps its state; not where
+        looks are independent, `LOOKS_INDEPENDENT`)."""
+        lk = self.looks(trajectory, draws, start_s if self.LOOKS_INDEPENDENT else -np.inf)
         if not len(lk.t_s):
             return Reports.empty(self.id)
         detected, accuracy = self.detect(lk, trajectory, draws, size)

@@ -66,7 +66,13 @@ from shapely.geometry import LineString
 from sensors.base import Reports, Sensor
 from sensors.camera import Camera
 from sensors.common import night_intervals, up_mask
-from sensors.geometry import complement_intervals, intersect_intervals, sight_intervals
+from sensors.geometry import (
+    Legs,
+    complement_intervals,
+    intersect_intervals,
+    relative_legs,
+    sight_intervals,
+)
 from sensors.outages import Outages
 from sensors.patrol import Patrol, back_and_forth, observer_pieces
 from sensors.uav import UAV
@@ -403,9 +409,14 @@ class World:
         now = self.env.now
         if self._out_of_reach(o, g, now):
             return
-        t_sight = self._first_sight(o, g, now, self._last_sight.get(key, -np.inf))
+        start = max(now, o.trajectory.start_s, g.trajectory.start_s)
+        o_traj, g_traj = o.trajectory.after(start), g.trajectory.after(start)
+        legs = relative_legs(o_traj, g_traj)
+        t_sight = self._first_sight(o, g, now, self._last_sight.get(key, -np.inf),
+                                    o_traj, g_traj, legs)
         t_spot = (np.inf if g.engaged
-                  else self._first_spot(o, g, now, self._last_spot.get(key, -np.inf)))
+                  else self._first_spot(g, now, self._last_spot.get(key, -np.inf),
+                                        o_traj, g_traj, legs))
         t = min(t_sight, t_spot)
         if not np.isfinite(t):
             return
@@ -444,18 +455,20 @@ class World:
     def _hidden(self, g: Mover) -> FloatArray:
         return np.asarray(g.hidden, float).reshape(-1, 2)
 
-    def _first_sight(self, o: Mover, g: Mover, now_s: float, last_s: float) -> float:
-        """When observer ``o`` next sees group ``g`` (inf: not while both plans hold)."""
+    def _first_sight(self, o: Mover, g: Mover, now_s: float, last_s: float,
+                     o_traj: Trajectory, g_traj: Trajectory, legs: Legs | None) -> float:
+        """When observer ``o`` next sees group ``g`` (inf: not while both plans hold);
+        ``o_traj``, ``g_traj``: their plans from the pair's start on, ``legs`` their
+        `relative_legs`."""
         assert o.trajectory is not None and g.trajectory is not None
         start = max(now_s, o.trajectory.start_s, g.trajectory.start_s)
         end = min(o.trajectory.end_s, g.trajectory.end_s)
         if end <= start:
             return np.inf
         hid, factor = self._hidden(g), self.reaction.hidden_range_factor
-        o_traj, g_traj = o.trajectory.after(start), g.trajectory.after(start)
         if o.kind == "patrol":
             patrol = self.patrol_of[o.id][1]
-            iv = self._first_after(patrol.contacts(g_traj, o_traj, hid, factor),
+            iv = self._first_after(patrol.contacts(g_traj, o_traj, hid, factor, legs),
                                    now_s, last_s)
             if not len(iv):
                 return np.inf
@@ -465,7 +478,7 @@ class World:
         spec = self.team_specs[o.id]
         pieces = observer_pieces(self.daylight, start, end, spec.detection_range_m,
                                  spec.night_range_factor, hid, factor)
-        iv = self._first_after(sight_intervals(o_traj, g_traj, pieces), now_s, last_s)
+        iv = self._first_after(sight_intervals(o_traj, g_traj, pieces, legs), now_s, last_s)
         return float(iv[0, 0]) if len(iv) else np.inf
 
     def _spot_pieces(self, g: Mover) -> list[tuple[FloatArray, float]]:
@@ -488,13 +501,12 @@ class World:
             self._spot_cache[key] = pieces
         return self._spot_cache[key]
 
-    def _first_spot(self, o: Mover, g: Mover, now_s: float, last_s: float) -> float:
-        """When group ``g`` next sees observer ``o``."""
-        assert o.trajectory is not None and g.trajectory is not None
-        start = max(now_s, o.trajectory.start_s, g.trajectory.start_s)
-        iv = self._first_after(sight_intervals(o.trajectory.after(start),
-                                               g.trajectory.after(start),
-                                               self._spot_pieces(g)), now_s, last_s)
+    def _first_spot(self, g: Mover, now_s: float, last_s: float, o_traj: Trajectory,
+                    g_traj: Trajectory, legs: Legs | None) -> float:
+        """When group ``g`` next sees the observer whose plan from the pair's start on
+        is ``o_traj`` (arguments as for `_first_sight`)."""
+        iv = self._first_after(sight_intervals(o_traj, g_traj, self._spot_pieces(g), legs),
+                               now_s, last_s)
         return float(iv[0, 0]) if len(iv) else np.inf
 
     def _meet(self, o: Mover, g: Mover, kind: str) -> None:

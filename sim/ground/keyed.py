@@ -40,6 +40,44 @@ def _mix(z: NDArray[np.uint64]) -> NDArray[np.uint64]:
     return z ^ (z >> np.uint64(31))
 
 
+_UNIFORMS = None
+
+
+def _uniforms_py(idx: NDArray[np.uint64], key: np.uint64, columns: int) -> FloatArray:
+    """`Draws.uniform` for trial indices ``idx`` (n,) as uint64, one trial at a time:
+    the same splitmix64 steps (wrapping uint64 arithmetic) and the same conversion of
+    the top 53 bits."""
+    out = np.empty((len(idx), columns))
+    for i in range(len(idx)):
+        z = idx[i] * _GOLDEN + _GOLDEN
+        z = (z ^ (z >> np.uint64(30))) * _M1
+        z = (z ^ (z >> np.uint64(27))) * _M2
+        z = (z ^ (z >> np.uint64(31))) ^ key
+        z = (z ^ (z >> np.uint64(30))) * _M1
+        z = (z ^ (z >> np.uint64(27))) * _M2
+        base = z ^ (z >> np.uint64(31))
+        for c in range(columns):
+            z = base + np.uint64(c + 1) * _GOLDEN
+            z = (z ^ (z >> np.uint64(30))) * _M1
+            z = (z ^ (z >> np.uint64(27))) * _M2
+            z = z ^ (z >> np.uint64(31))
+            out[i, c] = (float(z >> np.uint64(11)) + 0.5) * 2.0**-53
+    return out
+
+
+def _uniforms():  # noqa: ANN202
+    """`_uniforms_py` compiled (numba, imported on first use); None without numba."""
+    global _UNIFORMS
+    if _UNIFORMS is None:
+        try:
+            from numba import njit
+        except ImportError:
+            _UNIFORMS = False
+        else:
+            _UNIFORMS = njit(cache=True)(_uniforms_py)
+    return _UNIFORMS or None
+
+
 def time_index(t_s: ArrayLike) -> IntArray:
     """A trial index from a time: whole microseconds (n,), for trials not on a clock."""
     return np.round(np.asarray(t_s, dtype=np.float64) * 1e6).astype(np.int64)
@@ -81,6 +119,10 @@ class Draws:
 
     def uniform(self, index: ArrayLike, columns: int = 1) -> FloatArray:
         """(n, columns) uniforms in (0, 1) for the trials ``index`` (n,)."""
+        kernel = _uniforms()
+        if kernel is not None:
+            idx = np.ascontiguousarray(np.asarray(index, dtype=np.int64).reshape(-1))
+            return kernel(idx.view(np.uint64), self.key, int(columns))
         bits = self._bits(index, columns)
         return ((bits >> np.uint64(11)).astype(np.float64) + 0.5) * 2.0**-53
 

@@ -12,6 +12,13 @@ optional per-cell penalty (an informed group's exposure to the sensors it knows,
 `sim.movers`). The graph is undirected, so one Dijkstra from a destination gives the
 best route to it from every cell; trees are cached per destination.
 
+The search settles cells in order of (cost, then the higher cell number first) and
+takes a cell's predecessor from the first settled neighbour that gives its best cost:
+exactly the order of scipy's Dijkstra (1.17, a priority queue of (−cost, cell)). So
+a route depends on that order only, never on how far the search went; a one-off leg
+stops as soon as its start is settled (`_settle`, compiled with numba when it is
+installed; scipy's full tree otherwise, the same route).
+
 A route is the chain of cell centres from the entry's cell to the destination's,
 with the exact entry and destination at its ends, thinned where it runs straight
 (points within a quarter cell of the line through their neighbours are dropped:
@@ -24,7 +31,7 @@ from __future__ import annotations
 import numpy as np
 import shapely
 from numpy.typing import NDArray
-from scipy.sparse import coo_matrix
+from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
 from sim.ground.terrain import Raster
@@ -34,9 +41,91 @@ FloatArray = NDArray[np.float64]
 _NEIGHBOURS = ((0, 1), (1, -1), (1, 0), (1, 1))   # each undirected edge once
 #: How far (cells) a point in an impassable cell looks for a passable one.
 _SNAP_CELLS = 2
-#: A local search (`CostGrid.route` with ``local``) explores routes up to this many
-#: times the straight distance at the median cell cost.
-LOCAL_LIMIT = 3.0
+#: ``pred`` of a cell no route reaches (scipy's NULL_IDX).
+_NO_PRED = -9999
+_SETTLE = None
+
+
+def _settle_py(indptr: NDArray[np.int32], indices: NDArray[np.int32],
+               weights: FloatArray, source: int, target: int
+               ) -> tuple[float, NDArray[np.int64]]:
+    """Dijkstra from ``source`` over a symmetric CSR graph until ``target`` is settled
+    (settling order and predecessors as in the module docstring).
+
+    Returns the cost of the best route and its cells from ``target`` to ``source``
+    (empty, cost inf: none). The heap holds (cost, cell) entries in the order of the
+    module docstring: a before b iff cost_a < cost_b, or equal costs and cell_a > cell_b.
+    """
+    n = len(indptr) - 1
+    dist = np.full(n, np.inf)
+    pred = np.full(n, _NO_PRED, dtype=np.int64)
+    done = np.zeros(n, dtype=np.bool_)
+    hv = np.empty(256, dtype=np.float64)
+    hi = np.empty(256, dtype=np.int64)
+    hv[0], hi[0], size = 0.0, source, 1
+    dist[source] = 0.0
+    while size:
+        v, i = hv[0], hi[0]
+        size -= 1
+        lv, li, k = hv[size], hi[size], 0          # sift the last entry down from the top
+        while True:
+            c = 2 * k + 1
+            if c >= size:
+                break
+            if c + 1 < size and (hv[c + 1] < hv[c]
+                                 or (hv[c + 1] == hv[c] and hi[c + 1] > hi[c])):
+                c += 1
+            if not (hv[c] < lv or (hv[c] == lv and hi[c] > li)):
+                break
+            hv[k], hi[k] = hv[c], hi[c]
+            k = c
+        hv[k], hi[k] = lv, li
+        if done[i]:
+            continue                                # a stale entry of a cell settled before
+        done[i] = True
+        if i == target:
+            break
+        for e in range(indptr[i], indptr[i + 1]):
+            j = indices[e]
+            nv = v + weights[e]
+            if done[j] or not nv < dist[j]:
+                continue
+            dist[j], pred[j] = nv, i
+            if size == len(hv):
+                hv, hi = np.concatenate((hv, hv)), np.concatenate((hi, hi))
+            k = size                                # sift up
+            size += 1
+            while k > 0:
+                p = (k - 1) // 2
+                if not (nv < hv[p] or (nv == hv[p] and j > hi[p])):
+                    break
+                hv[k], hi[k] = hv[p], hi[p]
+                k = p
+            hv[k], hi[k] = nv, j
+    if not done[target]:
+        return np.inf, np.zeros(0, dtype=np.int64)
+    count, c = 1, target
+    while c != source:
+        c, count = pred[c], count + 1
+    chain = np.empty(count, dtype=np.int64)
+    chain[0], c = target, target
+    for m in range(1, count):
+        c = pred[c]
+        chain[m] = c
+    return float(dist[target]), chain
+
+
+def _settle():  # noqa: ANN202
+    """`_settle_py` compiled (numba, imported on first use: ~0.2 s); None without numba."""
+    global _SETTLE
+    if _SETTLE is None:
+        try:
+            from numba import njit
+        except ImportError:
+            _SETTLE = False
+        else:
+            _SETTLE = njit(cache=True)(_settle_py)
+    return _SETTLE or None
 
 
 class CostGrid:
@@ -66,6 +155,7 @@ class CostGrid:
         s, d, ww = np.concatenate(src), np.concatenate(dst), np.concatenate(w)
         self.graph = coo_matrix((ww, (s, d)), shape=(n, n)).tocsr()
         self._trees: dict[int, tuple[FloatArray, NDArray[np.int32]]] = {}
+        self._sym: csr_matrix | None = None
 
     def node(self, xy: FloatArray) -> int:
         """The graph node of the point ``xy``: its cell, or, when that cell is not
@@ -97,37 +187,39 @@ class CostGrid:
         dist, _ = self._tree(self.node(goal_xy))
         return float(dist[self.node(start_xy)])
 
-    def _local_tree(self, goal: int, start: int) -> tuple[FloatArray, NDArray[np.int32]]:
-        """A Dijkstra from ``goal`` bounded to routes costing at most `LOCAL_LIMIT`
-        times the straight distance at the dearest passable cost (not cached; a full
-        tree when the bound leaves ``start`` unreached)."""
-        r = self.raster
-        a = np.array(divmod(goal, r.cols), float)
-        b = np.array(divmod(start, r.cols), float)
-        straight = float(np.hypot(*(a - b))) * r.cell + r.cell
-        finite = self.cost[np.isfinite(self.cost)]
-        bound = LOCAL_LIMIT * straight * float(np.median(finite)) if len(finite) else np.inf
-        dist, pred = dijkstra(self.graph, directed=False, indices=goal,
-                              return_predecessors=True, limit=bound)
+    def _chain(self, goal: int, start: int, local: bool) -> NDArray[np.int64] | None:
+        """The cells of the best route from ``start`` to ``goal`` (None: no route):
+        from the goal's cached tree, or, for a one-off leg with numba at hand, from a
+        search stopped once ``start`` is settled (the same cells: module docstring)."""
+        settle = _settle() if local and goal not in self._trees else None
+        if settle is not None:
+            g = self._symmetric()
+            cost, cells = settle(g.indptr, g.indices, g.data, goal, start)
+            return cells if np.isfinite(cost) else None
+        dist, pred = self._tree(goal)
         if not np.isfinite(dist[start]):
-            return self._tree(goal)
-        return dist, pred
+            return None
+        chain = [start]
+        while chain[-1] != goal:
+            chain.append(int(pred[chain[-1]]))
+        return np.asarray(chain)
+
+    def _symmetric(self) -> csr_matrix:
+        """The graph with every edge in both directions (what `_settle` walks)."""
+        if self._sym is None:
+            self._sym = (self.graph + self.graph.T).tocsr()
+        return self._sym
 
     def route(self, start_xy: FloatArray, goal_xy: FloatArray,
               local: bool = False) -> FloatArray | None:
         """The least-cost polyline (k, 2) from ``start_xy`` to ``goal_xy``; None when
         no passable route joins them. ``local``: a one-off leg (a group's waypoint),
-        searched near the two points instead of from a cached tree of the goal."""
+        searched from the goal only until the start is settled instead of caching
+        the goal's whole tree."""
         start, goal = np.asarray(start_xy, float), np.asarray(goal_xy, float)
-        g = self.node(goal)
-        here = self.node(start)
-        dist, pred = self._local_tree(g, here) if local else self._tree(g)
-        if not np.isfinite(dist[here]):
+        cells = self._chain(self.node(goal), self.node(start), local)
+        if cells is None:
             return None
-        chain = [here]
-        while chain[-1] != g:
-            chain.append(int(pred[chain[-1]]))
-        cells = np.asarray(chain)
         centres = self.raster.centres.reshape(-1, 2)[cells]
         pts = np.vstack([start, centres[1:-1], goal]) if len(cells) > 2 \
             else np.vstack([start, goal])

@@ -39,6 +39,23 @@ class Trajectory:
         object.__setattr__(self, "t_s", t)
         object.__setattr__(self, "xy", xy)
 
+    @classmethod
+    def _of(cls, t_s: FloatArray, xy: FloatArray) -> Trajectory:
+        """A trajectory of arrays known valid (float64, ``t_s`` (k,) strictly
+        increasing, ``xy`` (k, 2)): the pieces this class cuts from valid ones."""
+        traj = object.__new__(cls)
+        object.__setattr__(traj, "t_s", t_s)
+        object.__setattr__(traj, "xy", xy)
+        return traj
+
+    def _columns(self) -> tuple[FloatArray, FloatArray]:
+        """x (k,) and y (k,) as contiguous arrays, made once (what `np.interp` reads)."""
+        cols = self.__dict__.get("_cols")
+        if cols is None:
+            cols = (np.ascontiguousarray(self.xy[:, 0]), np.ascontiguousarray(self.xy[:, 1]))
+            object.__setattr__(self, "_cols", cols)
+        return cols
+
     @property
     def start_s(self) -> float:
         return float(self.t_s[0])
@@ -60,21 +77,22 @@ class Trajectory:
 
         Returns (2,) for a scalar time, (n, 2) for an array of times.
         """
+        x, y = self._columns()
+        if isinstance(t_s, float | int):
+            return np.array((np.interp(t_s, self.t_s, x), np.interp(t_s, self.t_s, y)))
         t = np.asarray(t_s, dtype=np.float64)
-        x = np.interp(t, self.t_s, self.xy[:, 0])
-        y = np.interp(t, self.t_s, self.xy[:, 1])
-        return np.stack([x, y], axis=-1)
+        return np.stack([np.interp(t, self.t_s, x), np.interp(t, self.t_s, y)], axis=-1)
 
     def until(self, t_end_s: float) -> Trajectory:
         """The part of the trajectory up to ``t_end_s`` (the mover stops existing then)."""
         if t_end_s >= self.end_s:
             return self
         if t_end_s <= self.start_s:
-            return Trajectory(self.t_s[:1], self.xy[:1])
+            return Trajectory._of(self.t_s[:1], self.xy[:1])
         keep = self.t_s < t_end_s
         t = np.append(self.t_s[keep], t_end_s)
         xy = np.vstack([self.xy[keep], self.position_at(t_end_s)])
-        return Trajectory(t, xy)
+        return Trajectory._of(t, xy)
 
     def after(self, t_start_s: float) -> Trajectory:
         """The part of the trajectory from ``t_start_s`` on (at least an instant)."""
@@ -86,7 +104,7 @@ class Trajectory:
         keep = self.t_s > t_start_s
         t = np.concatenate([[t_start_s], self.t_s[keep]])
         xy = np.vstack([self.position_at(t_start_s), self.xy[keep]])
-        return Trajectory(t, xy)
+        return Trajectory._of(t, xy)
 
     def box(self, start_s: float, end_s: float) -> FloatArray:
         """Bounding box ``[xmin, ymin, xmax, ymax]`` of the positions held over
@@ -118,8 +136,8 @@ class Trajectory:
         keep = rest.t_s > head.end_s
         if not keep.any():
             return head
-        return Trajectory(np.concatenate([head.t_s, rest.t_s[keep]]),
-                          np.vstack([head.xy, rest.xy[keep]]))
+        return Trajectory._of(np.concatenate([head.t_s, rest.t_s[keep]]),
+                              np.vstack([head.xy, rest.xy[keep]]))
 
     @property
     def length_m(self) -> float:
