@@ -67,7 +67,10 @@ def test_skipping_sensors_out_of_reach_changes_nothing(monkeypatch):
         x0, y0, x1, y1 = real(self, size)
         return (x0 + 9000, y0, x1 + 9000, y1)
 
+    from sensors.sector import SectorSensor
+
     monkeypatch.setattr(Seismic, "reach_box", lambda self, size=1: None)
+    monkeypatch.setattr(SectorSensor, "reach_box", lambda self, size=1: None)
     assert events_jsonl([run_replication(scenario, 11)]) == boxed
     monkeypatch.setattr(Seismic, "reach_box", away)
     assert events_jsonl([run_replication(scenario, 11)]) != boxed

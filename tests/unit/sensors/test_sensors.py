@@ -270,3 +270,17 @@ def test_seismic_reach_box_bounds_every_report(size: int) -> None:
     for y, seen in ((y1 + 0.02, False), (y1 - 1.0, True)):
         walk = Trajectory(np.array([0.0, 200.0]), np.array([[-200.0, y], [200.0, y]]))
         assert (len(sensor.observe(walk, 1, Draws(5), size=size)) > 0) is seen
+
+
+@pytest.mark.parametrize("kind", ["radar", "camera"])
+def test_sector_reach_box_is_the_range_disc(kind: str) -> None:
+    """Radar and camera look only inside their range: a walk past the box's corner
+    (inside the sector's bearing, just beyond ``max_range_m``) gives no report."""
+    spec = (RadarSpec(id="radar-09", position_m=(0.0, 0.0), max_range_m=2000.0)
+            if kind == "radar" else
+            CameraSpec(id="camera-09", position_m=(0.0, 0.0), max_range_m=2000.0))
+    sensor = build_sensor(spec, None, None)
+    assert sensor.reach_box() == (-2000.0, -2000.0, 2000.0, 2000.0)
+    edge = 2000.0 + 0.02
+    walk = Trajectory(np.array([0.0, 2000.0]), np.array([[-3000.0, edge], [3000.0, edge]]))
+    assert len(sensor.observe(walk, 1, Draws(3))) == 0
