@@ -264,7 +264,7 @@ def _num(x: float | None) -> str:
 
 
 def announce_compiles() -> None:
-    """Print one line on stderr when the fusion kernels are compiled, not loaded.
+    """Print one line on stderr when the simulator's kernels are compiled, not loaded.
 
     numba compiles a kernel only when its cache (``__pycache__``) has none for this
     machine and source: the first run after a fresh clone or an edit takes 15-30 s
@@ -278,10 +278,10 @@ def announce_compiles() -> None:
         def on_start(self, ev: event.Event) -> None:
             module = getattr(getattr(ev.data.get("dispatcher"), "py_func", None),
                              "__module__", "")
-            if not self.said and module.startswith("command.fusion"):
+            if not self.said and module.startswith(_COMPILED_PACKAGES):
                 self.said = True
-                print("note: compiling the fusion kernels for this machine (once, 15-30 s; "
-                      "later runs load them from the cache)", file=sys.stderr,
+                print("note: compiling the simulator's kernels for this machine (once, "
+                      "15-40 s; later runs load them from the cache)", file=sys.stderr,
                       flush=True)
 
         def on_end(self, ev: event.Event) -> None:
@@ -294,6 +294,8 @@ def announce_compiles() -> None:
 
 
 _NOTE_INSTALLED = False
+#: Packages whose numba kernels the note is about (fusion, least-cost legs, keyed draws).
+_COMPILED_PACKAGES = ("command.", "sim.", "sensors.")
 
 
 def _load(path: str, overrides: list[str]):  # -> (Scenario, warnings), imported lazily
