@@ -234,6 +234,16 @@ class Terrain:
             factor[shapely.contains_xy(zone, xy[:, 0], xy[:, 1])] = f
         return factor
 
+    def fastest_factor(self, a: FloatArray, b: FloatArray) -> float:
+        """An upper bound of the speed factor anywhere on the segment ``a`` → ``b``
+        (2,): the largest factor of the zones whose boxes meet the segment's box, and
+        of open field (1)."""
+        lo, hi = np.minimum(a, b), np.maximum(a, b)
+        box = self._box_array
+        near = (box[:, 0] <= hi[0]) & (box[:, 2] >= lo[0]) \
+            & (box[:, 1] <= hi[1]) & (box[:, 3] >= lo[1])
+        return max(1.0, float(self.speed_factors[near].max(initial=1.0)))
+
     def foliage_at(self, xy: FloatArray) -> FloatArray:
         """Foliage density (0 … 1) at points ``xy`` (n, 2) → (n,)."""
         xy = np.asarray(xy, dtype=float).reshape(-1, 2)
