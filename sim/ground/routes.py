@@ -107,7 +107,7 @@ def _walk_steps(pts: FloatArray, speed_mps: float, terrain: Terrain,
                            for f in b.crossing_fractions(p0, p1))
                     for p0, p1 in zip(pts[:-1], pts[1:], strict=True)] if barriers \
             else [[] for _ in range(len(pts) - 1)]
-        cut_list = [np.unique(np.concatenate([c, [f for f, _ in st]]))
+        cut_list = [np.unique(np.concatenate([c, [f for f, _ in st]])) if st else c
                     for c, st in zip(all_cuts, stops_of, strict=True)]
         mids = np.concatenate([
             p0 + ((c[:-1] + c[1:]) / 2)[:, None] * (p1 - p0)
