@@ -26,6 +26,7 @@ centred on the predicted position, legs `SEARCH_SPACING` × its detection range 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -37,6 +38,8 @@ from sim.ground.terrain import Terrain
 from sim.ground.trajectory import Trajectory
 
 FloatArray = NDArray[np.float64]
+#: A drive's times (s) and points (m), not yet a `Trajectory`.
+_Drive = tuple[list[float], list[FloatArray]]
 
 #: Candidate intercept times are this far apart, s.
 INTERCEPT_STEP_S = 30.0
@@ -69,7 +72,8 @@ class TravelPlanner:
 
     # ------------------------------------------------------------------ roads
     def _on_roads(self, xy: FloatArray) -> FloatArray:
-        """`_on_road` of every road at once: (roads, n, 2) for points ``xy`` (n, 2)."""
+        """The nearest point of every road to each point ``xy`` (n, 2), the point itself
+        where it is on the road: (roads, n, 2)."""
         xy = np.asarray(xy, float).reshape(-1, 2)
         rings = self._rings[:, None]
         near = shapely.get_coordinates(shapely.line_interpolate_point(
@@ -122,26 +126,27 @@ class TravelPlanner:
         """
         start = np.asarray(start_xy, float)
         target = np.asarray(target_xy, float)
-        ways: list[tuple[float, int, Trajectory | None, FloatArray]] = [
-            (self._walk_bound_s(start, target, float(start_s)), 0, None, start)]
+        ways: list[tuple[float, int, FloatArray, _Drive | None]] = [
+            (self._walk_bound_s(start, target, float(start_s)), 0, start, None)]
         if self.roads:
             for k, (entry, exit_) in enumerate(zip(self._near_roads(start),
                                                    self._near_roads(target), strict=True)):
-                by_road = self._drive(start, entry, exit_, start_s)
-                ways.append((self._walk_bound_s(exit_, target, by_road.end_s), k + 1,
-                             by_road, exit_))
+                plan = self._drive(start, entry, exit_, start_s)
+                ways.append((self._walk_bound_s(exit_, target, plan[0][-1]), k + 1, exit_,
+                             plan))
         best: Trajectory | None = None
         best_k = -1
-        for bound, k, drive, walk_from in sorted(ways, key=lambda w: (w[0], w[1])):
+        for bound, k, walk_from, drive in sorted(ways, key=lambda w: (w[0], w[1])):
             if best is not None and bound > best.end_s:
                 break
             if drive is None:
                 whole = timed_route(np.vstack([start, target]), self.foot, start_s,
                                     self.terrain)
             else:
-                walk = timed_route(np.vstack([walk_from, target]), self.foot, drive.end_s,
+                by_road = Trajectory(np.asarray(drive[0]), np.asarray(drive[1]))
+                walk = timed_route(np.vstack([walk_from, target]), self.foot, by_road.end_s,
                                    self.terrain)
-                whole = drive.splice(drive.end_s, walk)
+                whole = by_road.splice(by_road.end_s, walk)
             if best is None or whole.end_s < best.end_s or \
                     (whole.end_s == best.end_s and k < best_k):
                 best, best_k = whole, k
@@ -149,8 +154,9 @@ class TravelPlanner:
         return best
 
     def _drive(self, start: FloatArray, entry: FloatArray, exit_: FloatArray,
-               start_s: float) -> Trajectory:
-        """From ``start`` straight to the road at ``entry``, along it to ``exit_``."""
+               start_s: float) -> _Drive:
+        """Times (s) and points (m) of the drive from ``start`` straight to the road
+        at ``entry``, along it to ``exit_``."""
         t = [start_s]
         pts = [start]
         for p in (entry, exit_):
@@ -161,15 +167,16 @@ class TravelPlanner:
         if len(t) == 1:
             t.append(start_s + 1e-3)
             pts.append(start)
-        return Trajectory(np.asarray(t), np.asarray(pts))
+        return t, pts
 
     def _walk_bound_s(self, a: FloatArray, b: FloatArray, start_s: float) -> float:
         """A time, s, no later than the end of `timed_route` walking ``a`` → ``b`` from
         ``start_s``: the distance at the fastest factor on the way, less a margin far
         above the rounding of the pieces' times (and the pieces it drops)."""
-        fastest = self.terrain.fastest_factor(a, b)
-        length = float(np.hypot(*(b - a)))
-        return start_s + length / (self.foot * fastest) * (1.0 - 1e-9) - 1e-6
+        (ax, ay), (bx, by) = a.tolist(), b.tolist()
+        fastest = self.terrain.fastest_factor((ax, ay), (bx, by))
+        return start_s + math.hypot(bx - ax, by - ay) / (self.foot * fastest) \
+            * (1.0 - 1e-9) - 1e-6
 
     def search_pattern(self, centre_xy: FloatArray, start_s: float, duration_s: float,
                        sweep_range_m: float) -> Trajectory:

@@ -44,6 +44,8 @@ FloatArray = NDArray[np.float64]
 EFFECTIVE_EARTH_RADIUS_M = 4.0 / 3.0 * 6_371_000.0
 #: Height of a standing person's head, the default target of `Terrain.sight`, m.
 PERSON_HEIGHT_M = 1.7
+#: Slack around a segment's box where points computed on the segment may round to, m.
+_BOX_SLACK_M = 1e-6
 
 
 class Elevation:
@@ -150,6 +152,7 @@ class Terrain:
         # the inner edge of the surveillance zone: depth_m to the protected (left) side
         self.depth_line = self.border.offset_curve(spec.depth_m)
         self.speed_factors = np.array([z.effective_speed_factor for z in spec.zones])
+        self._factor_list = self.speed_factors.tolist()
         self.foliage = np.array([z.effective_foliage for z in spec.zones])
         self.kinds = [z.kind for z in spec.zones]
         self.elevation = Elevation(spec.elevation)
@@ -234,15 +237,18 @@ class Terrain:
         """Walking speed factor at points ``xy`` (n, 2) → (n,)."""
         return self._by_zone(xy, self.speed_factors, 1.0)
 
-    def fastest_factor(self, a: FloatArray, b: FloatArray) -> float:
-        """An upper bound of the speed factor anywhere on the segment ``a`` → ``b``
-        (2,): the largest factor of the zones whose boxes meet the segment's box, and
-        of open field (1)."""
-        lo, hi = np.minimum(a, b), np.maximum(a, b)
-        box = self._box_array
-        near = (box[:, 0] <= hi[0]) & (box[:, 2] >= lo[0]) \
-            & (box[:, 1] <= hi[1]) & (box[:, 3] >= lo[1])
-        return max(1.0, float(self.speed_factors[near].max(initial=1.0)))
+    def fastest_factor(self, a: tuple[float, float], b: tuple[float, float]) -> float:
+        """An upper bound of the speed factor anywhere on the segment ``a`` → ``b``,
+        m: the largest factor of the zones whose boxes meet the segment's box (grown by
+        `_BOX_SLACK_M` for the rounding of points computed on it), and of open field (1)."""
+        near = self._zones_meeting(min(a[0], b[0]) - _BOX_SLACK_M, min(a[1], b[1]) - _BOX_SLACK_M,
+                                   max(a[0], b[0]) + _BOX_SLACK_M, max(a[1], b[1]) + _BOX_SLACK_M)
+        return max([1.0] + [self._factor_list[k] for k in near])
+
+    def _zones_meeting(self, lo_x: float, lo_y: float, hi_x: float, hi_y: float) -> list[int]:
+        """Indices of the zones whose boxes meet the box [lo_x, hi_x] × [lo_y, hi_y], m."""
+        return [k for k, (x0, y0, x1, y1) in enumerate(self._box_list)
+                if x0 <= hi_x and x1 >= lo_x and y0 <= hi_y and y1 >= lo_y]
 
     def foliage_at(self, xy: FloatArray) -> FloatArray:
         """Foliage density (0 … 1) at points ``xy`` (n, 2) → (n,)."""
@@ -283,7 +289,7 @@ class Terrain:
             for k, f in zip(leg_of.tolist(), frac.tolist(), strict=True):
                 if math.isfinite(f):
                     cuts[k].append(f)
-        return [np.unique(np.clip(c, 0.0, 1.0)) for c in cuts]
+        return [_sorted_fractions(c) for c in cuts]
 
     def _leg_zone_pairs(self, p0: FloatArray,
                         p1: FloatArray) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
@@ -294,9 +300,7 @@ class Terrain:
         (`sim.ground.clip.may_meet`, numpy)."""
         if len(p0) == 1:
             (x0, y0), (x1, y1) = p0[0].tolist(), p1[0].tolist()
-            lo_x, hi_x, lo_y, hi_y = min(x0, x1), max(x0, x1), min(y0, y1), max(y0, y1)
-            zones = [k for k, (bx0, by0, bx1, by1) in enumerate(self._box_list)
-                     if bx0 <= hi_x and bx1 >= lo_x and by0 <= hi_y and by1 >= lo_y]
+            zones = self._zones_meeting(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
             return np.zeros(len(zones), np.int64), np.asarray(zones, np.int64)
         meets = np.zeros((len(p0), len(self.zones)), bool)
         leg_i, edge_i = np.nonzero(may_meet(p0, p1, *self._all_edges))
@@ -340,3 +344,10 @@ class Terrain:
                 total[near] += density * inside_length(
                     np.broadcast_to(origin, (len(near), 2)), targets[near], zone, edges)
         return total
+
+
+def _sorted_fractions(fractions: list[float]) -> FloatArray:
+    """``fractions`` clipped to [0, 1], without repeats, sorted: ``np.unique(np.clip(
+    fractions, 0, 1))`` in Python floats, cheaper for a handful (a zero may keep
+    either sign: it is only ever the start of a piece)."""
+    return np.array(sorted({min(max(f, 0.0), 1.0) for f in fractions}))
