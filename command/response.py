@@ -172,8 +172,7 @@ class Team:
         """Where to head for: the intercept point of the track, or its last position."""
         if est is None:
             return np.array([alert.x_m, alert.y_m])
-        return plan_intercept(self.planner,
-                              lambda t: est.predict(t, self.predict_max_s),
+        return plan_intercept(self.planner, _predictions(est, self.predict_max_s),
                               self.position(), leave_s, self.predict_max_s)
 
     def _moved(self, basis: TrackEstimate | None, latest: TrackEstimate, now_s: float) -> bool:
@@ -249,6 +248,19 @@ class Team:
             yield self.env.timeout(spec.escort_s)
             return True
         return False
+
+
+def _predictions(est: TrackEstimate,
+                 max_ahead_s: float) -> Callable[[FloatArray], FloatArray]:
+    """`TrackEstimate.predict` at many times at once: positions (n, 2), m, at times
+    (n,), s (the same floats, element by element)."""
+    held_s = est.last_update_s + max_ahead_s
+
+    def at(t_s: FloatArray) -> FloatArray:
+        dt = np.maximum(np.minimum(t_s, held_s) - est.time_s, 0.0)
+        return est.x[:2] + est.x[2:] * dt[:, None]
+
+    return at
 
 
 class Dispatcher:

@@ -26,23 +26,27 @@ centred on the predicted position, legs `SEARCH_SPACING` × its detection range 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
 import shapely
 from numpy.typing import NDArray
-from shapely.geometry import Polygon
 
 from sim.ground.routes import timed_route
 from sim.ground.terrain import Terrain
 from sim.ground.trajectory import Trajectory
 
 FloatArray = NDArray[np.float64]
+#: A drive's times (s) and points (m), not yet a `Trajectory`.
+_Drive = tuple[list[float], list[FloatArray]]
 
 #: Candidate intercept times are this far apart, s.
 INTERCEPT_STEP_S = 30.0
 #: Spacing of the search pattern's legs, in detection ranges (2: sweep width W = 2 r).
 SEARCH_SPACING = 2.0
+#: Points whose nearest road points a planner remembers (then it forgets them all).
+_NEAR_KEPT = 4096
 
 
 class TravelPlanner:
@@ -62,28 +66,49 @@ class TravelPlanner:
         self.foot = float(foot_speed_mps)
         self.roads = [z for z, kind in zip(terrain.zones, terrain.kinds, strict=True)
                       if kind == "road"]
+        self._roads = np.array(self.roads, dtype=object)
+        self._rings = np.array([r.exterior for r in self.roads], dtype=object)
+        self._near: dict[bytes, FloatArray] = {}
 
     # ------------------------------------------------------------------ roads
-    @staticmethod
-    def _on_road(road: Polygon, xy: FloatArray) -> FloatArray:
-        """The nearest point of ``road`` to each point (n, 2) (the point if inside)."""
+    def _on_roads(self, xy: FloatArray) -> FloatArray:
+        """The nearest point of every road to each point ``xy`` (n, 2), the point itself
+        where it is on the road: (roads, n, 2)."""
         xy = np.asarray(xy, float).reshape(-1, 2)
-        ring = road.exterior
+        rings = self._rings[:, None]
         near = shapely.get_coordinates(shapely.line_interpolate_point(
-            ring, shapely.line_locate_point(ring, shapely.points(xy))))
-        inside = shapely.contains_xy(road, xy[:, 0], xy[:, 1])
-        return np.where(inside[:, None], xy, near)
+            rings, shapely.line_locate_point(rings, shapely.points(xy)[None, :])))
+        inside = shapely.contains_xy(self._roads[:, None], xy[None, :, 0], xy[None, :, 1])
+        return np.where(inside[..., None], xy[None], near.reshape(len(self.roads), -1, 2))
+
+    def _near_roads(self, xy: FloatArray) -> FloatArray:
+        """`_on_roads` of one point (2,) → (roads, 2), remembered (bases, aims and
+        the points of a search recur)."""
+        key = np.asarray(xy, float).tobytes()
+        found = self._near.get(key)
+        if found is None:
+            if len(self._near) >= _NEAR_KEPT:
+                self._near.clear()
+            found = self._near[key] = self._on_roads(xy)[:, 0]
+            found.flags.writeable = False
+        return found
 
     def estimate_s(self, start_xy: FloatArray, targets: FloatArray) -> FloatArray:
         """Estimated travel times (n,), s, from ``start_xy`` to each target (n, 2)."""
         start = np.asarray(start_xy, float)
         targets = np.asarray(targets, float).reshape(-1, 2)
-        best = self._foot_s(np.broadcast_to(start, targets.shape), targets)
-        for road in self.roads:
-            entry = self._on_road(road, start)[0]
-            exit_ = self._on_road(road, targets)
+        if not self.roads:
+            return self._foot_s(np.broadcast_to(start, targets.shape), targets)
+        entries = self._near_roads(start)
+        exits = self._on_roads(targets)
+        n = len(targets)
+        foot = self._foot_s(np.concatenate([np.broadcast_to(start, targets.shape),
+                                            exits.reshape(-1, 2)]),
+                            np.tile(targets, (len(self.roads) + 1, 1))).reshape(-1, n)
+        best = foot[0]
+        for entry, exit_, walk in zip(entries, exits, foot[1:], strict=True):
             drive = (np.hypot(*(entry - start)) + np.hypot(*(exit_ - entry).T)) / self.drive
-            best = np.minimum(best, drive + self._foot_s(exit_, targets))
+            best = np.minimum(best, drive + walk)
         return best
 
     def _foot_s(self, a: FloatArray, b: FloatArray) -> FloatArray:
@@ -92,30 +117,66 @@ class TravelPlanner:
         return np.hypot(*(b - a).T) / (self.foot * factor)
 
     def route(self, start_xy: FloatArray, target_xy: FloatArray, start_s: float) -> Trajectory:
-        """The quickest of walking straight and driving a road then walking."""
+        """The quickest of walking straight and driving a road then walking (the first
+        of them on a tie).
+
+        Each way has a lower bound of its arrival (`_walk_bound_s`); the ways are timed
+        from the lowest bound up, and a way whose bound is later than the best arrival
+        so far is not timed: it could neither win nor tie.
+        """
         start = np.asarray(start_xy, float)
         target = np.asarray(target_xy, float)
-        best = timed_route(np.vstack([start, target]), self.foot, start_s, self.terrain)
-        for road in self.roads:
-            entry = self._on_road(road, start)[0]
-            exit_ = self._on_road(road, target)[0]
-            t = [start_s]
-            pts = [start]
-            for p in (entry, exit_):
-                dt = float(np.hypot(*(p - pts[-1]))) / self.drive
-                if dt > 1e-6:
-                    t.append(t[-1] + dt)
-                    pts.append(p)
-            if len(t) == 1:
-                t.append(start_s + 1e-3)
-                pts.append(start)
-            drive = Trajectory(np.asarray(t), np.asarray(pts))
-            walk = timed_route(np.vstack([exit_, target]), self.foot, drive.end_s,
-                               self.terrain)
-            whole = drive.splice(drive.end_s, walk)
-            if whole.end_s < best.end_s:
-                best = whole
+        ways: list[tuple[float, int, FloatArray, _Drive | None]] = [
+            (self._walk_bound_s(start, target, float(start_s)), 0, start, None)]
+        if self.roads:
+            for k, (entry, exit_) in enumerate(zip(self._near_roads(start),
+                                                   self._near_roads(target), strict=True)):
+                plan = self._drive(start, entry, exit_, start_s)
+                ways.append((self._walk_bound_s(exit_, target, plan[0][-1]), k + 1, exit_,
+                             plan))
+        best: Trajectory | None = None
+        best_k = -1
+        for bound, k, walk_from, drive in sorted(ways, key=lambda w: (w[0], w[1])):
+            if best is not None and bound > best.end_s:
+                break
+            if drive is None:
+                whole = timed_route(np.vstack([start, target]), self.foot, start_s,
+                                    self.terrain)
+            else:
+                by_road = Trajectory(np.asarray(drive[0]), np.asarray(drive[1]))
+                walk = timed_route(np.vstack([walk_from, target]), self.foot, by_road.end_s,
+                                   self.terrain)
+                whole = by_road.splice(by_road.end_s, walk)
+            if best is None or whole.end_s < best.end_s or \
+                    (whole.end_s == best.end_s and k < best_k):
+                best, best_k = whole, k
+        assert best is not None
         return best
+
+    def _drive(self, start: FloatArray, entry: FloatArray, exit_: FloatArray,
+               start_s: float) -> _Drive:
+        """Times (s) and points (m) of the drive from ``start`` straight to the road
+        at ``entry``, along it to ``exit_``."""
+        t = [start_s]
+        pts = [start]
+        for p in (entry, exit_):
+            dt = float(np.hypot(*(p - pts[-1]))) / self.drive
+            if dt > 1e-6:
+                t.append(t[-1] + dt)
+                pts.append(p)
+        if len(t) == 1:
+            t.append(start_s + 1e-3)
+            pts.append(start)
+        return t, pts
+
+    def _walk_bound_s(self, a: FloatArray, b: FloatArray, start_s: float) -> float:
+        """A time, s, no later than the end of `timed_route` walking ``a`` → ``b`` from
+        ``start_s``: the distance at the fastest factor on the way, less a margin far
+        above the rounding of the pieces' times (and the pieces it drops)."""
+        (ax, ay), (bx, by) = a.tolist(), b.tolist()
+        fastest = self.terrain.fastest_factor((ax, ay), (bx, by))
+        return start_s + math.hypot(bx - ax, by - ay) / (self.foot * fastest) \
+            * (1.0 - 1e-9) - 1e-6
 
     def search_pattern(self, centre_xy: FloatArray, start_s: float, duration_s: float,
                        sweep_range_m: float) -> Trajectory:
@@ -134,21 +195,22 @@ class TravelPlanner:
         return walk.until(start_s + duration_s)
 
 
-def plan_intercept(planner: TravelPlanner, position_at: Callable[[float], FloatArray],
+def plan_intercept(planner: TravelPlanner, position_at: Callable[[FloatArray], FloatArray],
                    start_xy: FloatArray, leave_s: float, horizon_s: float) -> FloatArray:
     """The point to head for: the earliest predicted position reachable in time.
 
     Parameters
     ----------
     planner : the team's planner
-    position_at : ``position_at(t_s)`` → predicted position (2,) of the track
+    position_at : ``position_at(t_s)`` → predicted positions (n, 2) of the track at
+        times ``t_s`` (n,), s
     start_xy : where the team is (or leaves from)
     leave_s : when it leaves, s
     horizon_s : how far ahead to look, s
     """
     n = max(int(horizon_s // INTERCEPT_STEP_S), 1)
-    times = leave_s + INTERCEPT_STEP_S * np.arange(n + 1)
-    points = np.array([position_at(float(t)) for t in times])
+    times = np.asarray(leave_s + INTERCEPT_STEP_S * np.arange(n + 1), dtype=np.float64)
+    points = position_at(times)
     travel = planner.estimate_s(start_xy, points)
     ok = np.flatnonzero(leave_s + travel <= times)
     return points[ok[0]] if len(ok) else points[-1]

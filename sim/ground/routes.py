@@ -11,8 +11,11 @@ of an EASI path (DOMAIN.md §5).
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import accumulate
+from weakref import WeakKeyDictionary
 
 import numpy as np
 import shapely
@@ -53,12 +56,50 @@ def timed_route(points: FloatArray, speed_mps: float, start_s: float, terrain: T
     """Walk the polyline ``points`` (k, 2) from ``start_s`` at ``speed_mps`` × zone
     factors, pausing ``delay_s`` at every crossing of a barrier.
 
-    A route of one point (or of zero length) stands still for one second.
+    A route of one point (or of zero length) stands still for one second. The steps of
+    a walk without barriers do not depend on ``start_s``: they are kept per terrain
+    (`_WALKS`) and only added up again from the new start.
     """
     pts = np.asarray(points, float).reshape(-1, 2)
     keep = np.concatenate([[True], np.any(np.diff(pts, axis=0) != 0, axis=1)])
     pts = pts[keep]
-    times = [float(start_s)]
+    if barriers:
+        steps, xy = _walk_steps(pts, speed_mps, terrain, barriers)
+    else:
+        steps, xy = _remembered_steps(pts, speed_mps, terrain)
+    times = list(accumulate(steps, initial=float(start_s)))
+    return Trajectory(np.asarray(times), xy.copy())
+
+
+#: The steps of recent walks without barriers, per terrain: (points, speed) → steps.
+_WALKS: WeakKeyDictionary[Terrain, OrderedDict[tuple[bytes, float],
+                                               tuple[list[float], FloatArray]]] = \
+    WeakKeyDictionary()
+#: Walks remembered per terrain (the oldest are forgotten first).
+_WALKS_KEPT = 2048
+
+
+def _remembered_steps(pts: FloatArray, speed_mps: float,
+                      terrain: Terrain) -> tuple[list[float], FloatArray]:
+    """`_walk_steps` without barriers, looked up in `_WALKS` first."""
+    memo = _WALKS.setdefault(terrain, OrderedDict())
+    key = (pts.tobytes(), float(speed_mps))
+    found = memo.get(key)
+    if found is not None:
+        memo.move_to_end(key)
+        return found
+    found = _walk_steps(pts, speed_mps, terrain, ())
+    memo[key] = found
+    if len(memo) > _WALKS_KEPT:
+        memo.popitem(last=False)
+    return found
+
+
+def _walk_steps(pts: FloatArray, speed_mps: float, terrain: Terrain,
+                barriers: Sequence[Barrier]) -> tuple[list[float], FloatArray]:
+    """The durations (s) between the timed points of a walk of ``pts`` (k, 2; no two
+    consecutive equal) and those points (m + 1, 2): the walk from time 0."""
+    steps: list[float] = []
     xy = [pts[0]]
     if len(pts) > 1:
         all_cuts = terrain.path_cuts(pts)
@@ -66,7 +107,7 @@ def timed_route(points: FloatArray, speed_mps: float, start_s: float, terrain: T
                            for f in b.crossing_fractions(p0, p1))
                     for p0, p1 in zip(pts[:-1], pts[1:], strict=True)] if barriers \
             else [[] for _ in range(len(pts) - 1)]
-        cut_list = [np.unique(np.concatenate([c, [f for f, _ in st]]))
+        cut_list = [np.unique(np.concatenate([c, [f for f, _ in st]])) if st else c
                     for c, st in zip(all_cuts, stops_of, strict=True)]
         mids = np.concatenate([
             p0 + ((c[:-1] + c[1:]) / 2)[:, None] * (p1 - p0)
@@ -80,17 +121,17 @@ def timed_route(points: FloatArray, speed_mps: float, start_s: float, terrain: T
             at += len(c) - 1
             for c0, c1, fk in zip(c[:-1].tolist(), c[1:].tolist(), f.tolist(), strict=True):
                 if c0 in delay_at:
-                    times.append(times[-1] + delay_at[c0])
+                    steps.append(delay_at[c0])
                     xy.append(xy[-1])
                 dt = length * (c1 - c0) / (speed_mps * fk)
                 if dt <= _MIN_PIECE_S:
                     continue
-                times.append(times[-1] + dt)
+                steps.append(dt)
                 xy.append(p0 + c1 * (p1 - p0))
-    if len(times) == 1:
-        times.append(times[0] + 1.0)
+    if not steps:
+        steps.append(1.0)
         xy.append(xy[0])
-    return Trajectory(np.asarray(times), np.asarray(xy))
+    return steps, np.asarray(xy)
 
 
 def first_crossing_s(trajectory: Trajectory, line: LineString) -> float | None:

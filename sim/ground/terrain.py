@@ -28,6 +28,8 @@ below one cell.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import shapely
 from numpy.typing import NDArray
@@ -42,6 +44,8 @@ FloatArray = NDArray[np.float64]
 EFFECTIVE_EARTH_RADIUS_M = 4.0 / 3.0 * 6_371_000.0
 #: Height of a standing person's head, the default target of `Terrain.sight`, m.
 PERSON_HEIGHT_M = 1.7
+#: Slack around a segment's box where points computed on the segment may round to, m.
+_BOX_SLACK_M = 1e-6
 
 
 class Elevation:
@@ -132,8 +136,10 @@ class Terrain:
         self.zones = [Polygon(z.polygon) for z in spec.zones]
         for zone in self.zones:
             shapely.prepare(zone)
+        self._zone_column = np.array(self.zones, dtype=object).reshape(-1, 1)
         self._boxes = [np.asarray(z.bounds, float) for z in self.zones]
         self._box_array = np.array(self._boxes, float).reshape(-1, 4)
+        self._box_list = [tuple(box) for box in self._box_array.tolist()]
         self._edges = [polygon_edges(z) for z in self.zones]
         none = np.zeros((0, 2))
         self._all_edges = (np.vstack([none] + [a for a, _ in self._edges]),
@@ -146,6 +152,7 @@ class Terrain:
         # the inner edge of the surveillance zone: depth_m to the protected (left) side
         self.depth_line = self.border.offset_curve(spec.depth_m)
         self.speed_factors = np.array([z.effective_speed_factor for z in spec.zones])
+        self._factor_list = self.speed_factors.tolist()
         self.foliage = np.array([z.effective_foliage for z in spec.zones])
         self.kinds = [z.kind for z in spec.zones]
         self.elevation = Elevation(spec.elevation)
@@ -228,19 +235,35 @@ class Terrain:
 
     def speed_factor_at(self, xy: FloatArray) -> FloatArray:
         """Walking speed factor at points ``xy`` (n, 2) → (n,)."""
-        xy = np.asarray(xy, dtype=float).reshape(-1, 2)
-        factor = np.ones(len(xy))
-        for zone, f in zip(self.zones, self.speed_factors, strict=True):
-            factor[shapely.contains_xy(zone, xy[:, 0], xy[:, 1])] = f
-        return factor
+        return self._by_zone(xy, self.speed_factors, 1.0)
+
+    def fastest_factor(self, a: tuple[float, float], b: tuple[float, float]) -> float:
+        """An upper bound of the speed factor anywhere on the segment ``a`` → ``b``,
+        m: the largest factor of the zones whose boxes meet the segment's box (grown by
+        `_BOX_SLACK_M` for the rounding of points computed on it), and of open field (1)."""
+        near = self._zones_meeting(min(a[0], b[0]) - _BOX_SLACK_M, min(a[1], b[1]) - _BOX_SLACK_M,
+                                   max(a[0], b[0]) + _BOX_SLACK_M, max(a[1], b[1]) + _BOX_SLACK_M)
+        return max([1.0] + [self._factor_list[k] for k in near])
+
+    def _zones_meeting(self, lo_x: float, lo_y: float, hi_x: float, hi_y: float) -> list[int]:
+        """Indices of the zones whose boxes meet the box [lo_x, hi_x] × [lo_y, hi_y], m."""
+        return [k for k, (x0, y0, x1, y1) in enumerate(self._box_list)
+                if x0 <= hi_x and x1 >= lo_x and y0 <= hi_y and y1 >= lo_y]
 
     def foliage_at(self, xy: FloatArray) -> FloatArray:
         """Foliage density (0 … 1) at points ``xy`` (n, 2) → (n,)."""
+        return self._by_zone(xy, self.foliage, 0.0)
+
+    def _by_zone(self, xy: FloatArray, values: FloatArray, open_value: float) -> FloatArray:
+        """``values`` (zones,) of the last zone holding each point ``xy`` (n, 2) in its
+        interior, ``open_value`` where none does → (n,): one ``contains_xy`` call for
+        all zones."""
         xy = np.asarray(xy, dtype=float).reshape(-1, 2)
-        density = np.zeros(len(xy))
-        for zone, f in zip(self.zones, self.foliage, strict=True):
-            density[shapely.contains_xy(zone, xy[:, 0], xy[:, 1])] = f
-        return density
+        if not self.zones:
+            return np.full(len(xy), open_value)
+        inside = shapely.contains_xy(self._zone_column, xy[:, 0], xy[:, 1])
+        last = len(self.zones) - 1 - np.argmax(inside[::-1], axis=0)
+        return np.where(inside.any(axis=0), values[last], open_value)
 
     def path_cuts(self, points: FloatArray) -> list[FloatArray]:
         """For each leg of the polyline ``points`` (k, 2): the fractions (sorted, from
@@ -252,16 +275,9 @@ class Terrain:
         if n <= 0 or not len(self.zones):
             return [np.asarray(c) for c in cuts]
         p0, p1 = pts[:-1], pts[1:]
-        # (leg, zone) pairs that may meet, by the closed form with a margin (numpy);
-        # GEOS then gives the exact points of those, as it would of every pair
-        meets = np.zeros((n, len(self.zones)), bool)
-        leg_i, edge_i = np.nonzero(may_meet(p0, p1, *self._all_edges))
-        meets[leg_i, self._edge_zone[edge_i]] = True
-        leg_i, zone_i = np.nonzero(meets)
+        leg_i, zone_i = self._leg_zone_pairs(p0, p1)
         if len(leg_i):
-            used = np.unique(leg_i)
-            legs = np.full(n, None, dtype=object)
-            legs[used] = shapely.linestrings(np.stack([p0[used], p1[used]], axis=1))
+            legs = shapely.linestrings(np.stack([p0, p1], axis=1))
             hits = shapely.intersection(legs[leg_i], self._boundaries[zone_i])
             coords, which = shapely.get_coordinates(hits, return_index=True)
             leg_of = leg_i[which]
@@ -271,9 +287,26 @@ class Terrain:
                 frac = np.einsum("ij,ij->i", coords - p0[leg_of], d[leg_of]) \
                     / length2[leg_of]
             for k, f in zip(leg_of.tolist(), frac.tolist(), strict=True):
-                if np.isfinite(f):
+                if math.isfinite(f):
                     cuts[k].append(f)
-        return [np.unique(np.clip(c, 0.0, 1.0)) for c in cuts]
+        return [_sorted_fractions(c) for c in cuts]
+
+    def _leg_zone_pairs(self, p0: FloatArray,
+                        p1: FloatArray) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+        """(leg, zone) index pairs (each (p,)) of the legs ``p0 → p1`` (n, 2) that may
+        touch a zone's boundary: every pair that does, and some that do not (GEOS
+        finds no point on those). One leg: the zones whose boxes meet its box, in
+        Python floats; several: the closed form with a margin on every edge
+        (`sim.ground.clip.may_meet`, numpy)."""
+        if len(p0) == 1:
+            (x0, y0), (x1, y1) = p0[0].tolist(), p1[0].tolist()
+            zones = self._zones_meeting(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+            return np.zeros(len(zones), np.int64), np.asarray(zones, np.int64)
+        meets = np.zeros((len(p0), len(self.zones)), bool)
+        leg_i, edge_i = np.nonzero(may_meet(p0, p1, *self._all_edges))
+        meets[leg_i, self._edge_zone[edge_i]] = True
+        leg_i, zone_i = np.nonzero(meets)
+        return leg_i, zone_i
 
     def leg_pieces(self, p0: FloatArray, p1: FloatArray) -> tuple[FloatArray, FloatArray]:
         """Split the straight leg p0 → p1 where it crosses zone boundaries.
@@ -311,3 +344,10 @@ class Terrain:
                 total[near] += density * inside_length(
                     np.broadcast_to(origin, (len(near), 2)), targets[near], zone, edges)
         return total
+
+
+def _sorted_fractions(fractions: list[float]) -> FloatArray:
+    """``fractions`` clipped to [0, 1], without repeats, sorted: ``np.unique(np.clip(
+    fractions, 0, 1))`` in Python floats, cheaper for a handful (a zero may keep
+    either sign: it is only ever the start of a piece)."""
+    return np.array(sorted({min(max(f, 0.0), 1.0) for f in fractions}))
