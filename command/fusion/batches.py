@@ -29,6 +29,15 @@ scipy) and calls :func:`fuse_tick` again to continue from the next one.
 
 Parameters come as ``prm``, the vector of :meth:`FusionParams.as_vector`
 (``params.PARAM_ORDER``), plus the clutter density and ``revive_window_s``.
+
+Compile time (the first run after a fresh install compiles this module's kernels and
+those of :mod:`command.fusion.kernels` it calls): :func:`take_tick`,
+:func:`fuse_batches` and ``kernels.fuse`` are inlined into :func:`fuse_tick` at
+numba's level (``inline="always"``), so they are not compiled, optimised and turned
+into machine code as separate functions first and then once more inside every
+caller; ``np.sort``, ``np.searchsorted``, ``np.concatenate`` and fancy indexing are
+small loops here, as numba compiles each library function it meets as a function of
+its own. See :mod:`command.fusion.kernels` for the rest.
 """
 
 from __future__ import annotations
@@ -37,13 +46,13 @@ import hashlib
 import os
 
 import numpy as np
-from numba import njit
 
 from command.fusion import kernels
+from command.fusion.kernels import _inline, _inner, _py
 from command.fusion.kernels import fuse as _fuse_one_batch
 
 
-@njit(cache=True)
+@_inner
 def _tick_less(i, j, meas, sensor):
     """Tick order: (measurement time, integer sensor id, arrival index)."""
     if meas[i] != meas[j]:
@@ -53,14 +62,16 @@ def _tick_less(i, j, meas, sensor):
     return i < j
 
 
-@njit(cache=True)
+@_inner
 def tick_order(meas, sensor, n):
     """(n,) permutation of the first n pending reports into tick order.
 
     Insertion sort for the few reports of a usual tick, a bottom-up merge sort
     otherwise; the key ends with the arrival index, so the order is total.
     """
-    a = np.arange(n)
+    a = np.empty(n, np.int64)
+    for i in range(n):
+        a[i] = i
     if n <= 16:
         for i in range(1, n):
             v = a[i]
@@ -98,6 +109,54 @@ def tick_order(meas, sensor, n):
     return a
 
 
+@_inner
+def _sort_ids(a):
+    """Sort an int64 array in place: insertion sort when short, else heap sort (ids
+    are distinct, so any correct sort gives the same array as ``np.sort``)."""
+    k = a.shape[0]
+    if k <= 32:
+        for i in range(1, k):
+            v = a[i]
+            j = i - 1
+            while j >= 0 and a[j] > v:
+                a[j + 1] = a[j]
+                j -= 1
+            a[j + 1] = v
+        return
+    for start in range(k // 2 - 1, -1, -1):
+        _sift_down(a, start, k)
+    for end in range(k - 1, 0, -1):
+        a[0], a[end] = a[end], a[0]
+        _sift_down(a, k - k, end)             # an int64 0: one signature
+
+
+@_inner
+def _sift_down(a, root, end):
+    while True:
+        child = 2 * root + 1
+        if child >= end:
+            return
+        if child + 1 < end and a[child + 1] > a[child]:
+            child += 1
+        if a[root] >= a[child]:
+            return
+        a[root], a[child] = a[child], a[root]
+        root = child
+
+
+@_inner
+def _find_id(ids, v):
+    """``np.searchsorted(ids, v)`` (left) in sorted ``ids``."""
+    lo, hi = 0, ids.shape[0]
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if ids[mid] < v:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
 #: ``stop_reason`` of :func:`fuse_batches`: all batches fused; the next one needs
 #: scipy (the caller fuses it with ``fuse_batch``); the track-row buffers are too small
 #: for the next one (the caller grows them and calls again from ``stop``); the call's
@@ -105,7 +164,7 @@ def tick_order(meas, sensor, n):
 DONE, NEEDS_SCIPY, NEEDS_ROOM, LIMIT = 0, 1, 2, 3
 
 
-@njit(cache=True)
+@_py
 def fuse_tick(now_s, head, n_pending, pending, last_fused_s, table, time_s, next_id, out,
               o0, det, d0, trk, t0, work, prm, lam, revive_s, max_batches, resume_b0,
               resume_nb):
@@ -145,8 +204,8 @@ def fuse_tick(now_s, head, n_pending, pending, last_fused_s, table, time_s, next
     max_batches : fuse at most this many batches in this call
     resume_b0, resume_nb : -1 for a new tick; else only continue the tick already
         taken (its ``resume_nb`` batches are in ``work`` and ``det``) from batch
-        ``resume_b0`` (one entry point, so numba compiles the pipeline once: linking
-        ``kernels.fuse`` into a compiled caller costs ~10 s per signature)
+        ``resume_b0`` (one entry point, so numba compiles the pipeline once: each
+        compiled caller re-optimises everything linked into it)
 
     Returns
     -------
@@ -166,7 +225,7 @@ def fuse_tick(now_s, head, n_pending, pending, last_fused_s, table, time_s, next
     return (n_ready, n_late, nb) + res
 
 
-@njit(cache=True)
+@_inline
 def take_tick(now_s, head, n_pending, pending, last_fused_s, det, d0, work):
     """Steps 1 and 2 of the module docstring: the tick's reports, ordered, into
     ``det`` from row ``d0`` and ``work``; returns (n_ready, n_late, nb) as
@@ -204,7 +263,7 @@ def take_tick(now_s, head, n_pending, pending, last_fused_s, det, d0, work):
     return n_ready, n_late, nb
 
 
-@njit(cache=True)
+@_inline
 def fuse_batches(nb, b0, max_batches, table, time_s, next_id, out, o0, det, d0, trk, t0,
                  work, prm, lam, revive_s):
     """Fuse batches ``b0, b0 + 1, … nb - 1`` of a tick as ``fuse_batch`` would (called
@@ -269,8 +328,20 @@ def fuse_batches(nb, b0, max_batches, table, time_s, next_id, out, o0, det, d0, 
                 else:
                     keep[c] = i
                     c += 1
-            ids_b, x_b, P_b, conf_b = ids[keep], x[keep], P[keep], conf[keep]
-            cp_b, lu_b, nu_b, sc_b = cp[keep], lu[keep], nu[keep], score[keep]
+            nk = n - n_stale
+            ids_b, x_b, P_b = np.empty(nk, np.int64), np.empty((nk, 4)), np.empty((nk, 4, 4))
+            conf_b, cp_b, lu_b = np.empty(nk, np.bool_), np.empty((nk, 3)), np.empty(nk)
+            nu_b, sc_b = np.empty(nk, np.int64), np.empty(nk)
+            for u in range(nk):                # the kept rows, element by element
+                i = keep[u]
+                ids_b[u], conf_b[u], lu_b[u], nu_b[u], sc_b[u] = (ids[i], conf[i], lu[i],
+                                                                  nu[i], score[i])
+                for c in range(4):
+                    x_b[u, c] = x[i, c]
+                    for d in range(4):
+                        P_b[u, c, d] = P[i, c, d]
+                for c in range(3):
+                    cp_b[u, c] = cp[i, c]
         else:
             stale_ids = np.empty(0, np.int64)
             ids_b, x_b, P_b, conf_b, cp_b, lu_b, nu_b, sc_b = ids, x, P, conf, cp, lu, nu, score
@@ -291,15 +362,20 @@ def fuse_batches(nb, b0, max_batches, table, time_s, next_id, out, o0, det, d0, 
             work[9][2 * k + s + u] = rt[u]
         # confirmed ids, sorted, with their positions (rows are in id order)
         if confirmed.shape[0] > 1:
-            confirmed = np.sort(confirmed)
+            _sort_ids(confirmed)
         for u in range(confirmed.shape[0]):
-            row = np.searchsorted(ids, confirmed[u])
+            row = _find_id(ids, confirmed[u])
             conf_id[nc] = confirmed[u]
             conf_xy[nc, 0], conf_xy[nc, 1] = x[row, 0], x[row, 1]
             nc += 1
         conf_ptr[b + 1 - b0] = nc
         if n_stale > 0 or deleted.shape[0] > 1:
-            gone = np.sort(np.concatenate((stale_ids, deleted)))
+            gone = np.empty(n_stale + deleted.shape[0], np.int64)
+            for u in range(n_stale):
+                gone[u] = stale_ids[u]
+            for u in range(deleted.shape[0]):
+                gone[n_stale + u] = deleted[u]
+            _sort_ids(gone)
         else:
             gone = deleted
         if gone.shape[0] > 0:

@@ -16,14 +16,37 @@ hundred of them; these loops do the whole batch in four calls:
 
 Every rule is documented once, in :mod:`command.fusion.core` and
 :mod:`command.fusion.manage`; tests check that both paths give the same tracks.
+
+Compile time is part of the design (the first run after an install compiles these
+kernels): numba compiles every library function a kernel uses (``np.full``,
+``np.median``, ``np.flatnonzero``, ``np.arange``, array expressions such as ``~a``)
+as a function of its own, and a row copy ``a[i] = b[j]`` brings a shape check whose
+error message alone compiles integer formatting and string joining. So the kernels
+write such steps as plain loops (:func:`_fill_int`, :func:`_nonzero`,
+:func:`_median`, element-by-element copies), which give the same numbers; the
+options of :data:`_py` and :data:`_inner` drop the wrappers nothing uses.
 """
 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 from numba import njit
+
+#: Compile options of every kernel: no C-callable wrapper (numba builds one per
+#: function for first-class function use, which nothing here needs, at a compile cost
+#: per function); the helpers only called from other kernels (``_inner``) have no
+#: Python wrapper either; ``_inline`` ones are inlined into their callers by numba
+#: (see :mod:`command.fusion.batches`). None of this changes what the code computes.
+#: (Passed as a dict: numba's type stubs do not list the wrapper options.)
+_NO_C: dict[str, Any] = {"cache": True, "no_cfunc_wrapper": True}
+_NO_PY: dict[str, Any] = {**_NO_C, "no_cpython_wrapper": True}
+_py = njit(**_NO_C)
+_inner = njit(**_NO_PY)
+_py_inline = njit(**_NO_C, inline="always")
+_inline = njit(**_NO_PY, inline="always")
 
 #: Largest tracks × (reports + tracks) of a cluster solved here; larger clusters
 #: (a percolating blob in a very dense scene) go to scipy's sparse matching.
@@ -32,7 +55,71 @@ DENSE_LIMIT = 250_000
 _BIG = 1e300
 
 
-@njit(cache=True)
+@_inner
+def _fill_int(n, v):
+    """(n,) int64 array of ``v`` (one small kernel instead of numba's np.full/zeros)."""
+    a = np.empty(n, np.int64)
+    for i in range(n):
+        a[i] = v
+    return a
+
+
+@_inner
+def _nonzero(on):
+    """Indices of the True entries of a bool array (np.flatnonzero)."""
+    k = 0
+    for i in range(on.shape[0]):
+        if on[i]:
+            k += 1
+    idx = np.empty(k, np.int64)
+    k = 0
+    for i in range(on.shape[0]):
+        if on[i]:
+            idx[k] = i
+            k += 1
+    return idx
+
+
+@_inner
+def _median(values):
+    """``np.median`` of a non-empty 1-d float array (not modified), the same value.
+
+    Hoare's selection of the middle element(s) on a copy: the order statistics are
+    the same numbers whatever the algorithm, and an even count averages the two
+    middle ones as ``(a + b) / 2``, as numpy (and numba's ``np.median``) do.
+    """
+    n = values.shape[0]
+    a = values.copy()
+    k = (n - 1) // 2                            # the lower middle element
+    lo, hi = 0, n - 1
+    while lo < hi:
+        pivot = a[(lo + hi) // 2]
+        i, j = lo, hi
+        while i <= j:
+            while a[i] < pivot:
+                i += 1
+            while a[j] > pivot:
+                j -= 1
+            if i <= j:
+                a[i], a[j] = a[j], a[i]
+                i += 1
+                j -= 1
+        if k <= j:
+            hi = j
+        elif k >= i:
+            lo = i
+        else:
+            break
+    low = a[k]
+    if n % 2 == 1:
+        return low
+    high = a[k + 1]                             # everything right of k is >= a[k]
+    for i in range(k + 2, n):
+        high = min(high, a[i])
+    return (low + high) / 2
+
+
+@_inner
 def _report_less(i, j, sensor, z, R):
     if sensor[i] != sensor[j]:
         return sensor[i] < sensor[j]
@@ -49,7 +136,7 @@ def _report_less(i, j, sensor, z, R):
     return i < j
 
 
-@njit(cache=True)
+@_inner
 def _insertion_sort_ints(a, k):
     """Sort ``a[:k]`` in place (clusters are small: no allocation, no call overhead)."""
     for i in range(1, k):
@@ -61,7 +148,7 @@ def _insertion_sort_ints(a, k):
         a[j + 1] = v
 
 
-@njit(cache=True)
+@_inner
 def _insertion_sort_reports(a, k, z, R, sensor):
     """Sort report indices ``a[:k]`` in place by the canonical report key."""
     for i in range(1, k):
@@ -73,7 +160,7 @@ def _insertion_sort_reports(a, k, z, R, sensor):
         a[j + 1] = v
 
 
-@njit(cache=True)
+@_inner
 def canonical_sort(idx, z, R, sensor):
     """Return ``idx`` (report indices) sorted by (sensor, x, y, var_x, var_y, cov_xy).
 
@@ -115,12 +202,12 @@ def canonical_sort(idx, z, R, sensor):
     return a
 
 
-@njit(cache=True)
+@_py
 def predict(x, P, dt, q):
     """CV prediction of n tracks (new arrays): ``F x``, ``F P Fᵀ + Q``."""
     n = x.shape[0]
-    xp = np.empty_like(x)
-    Pp = np.empty_like(P)
+    xp = np.empty((n, 4))
+    Pp = np.empty((n, 4, 4))
     qa, qb, qc = q * dt**3 / 3.0, q * dt**2 / 2.0, q * dt
     M = np.empty((4, 4))
     for i in range(n):
@@ -149,7 +236,7 @@ def predict(x, P, dt, q):
     return xp, Pp
 
 
-@njit(cache=True)
+@_inner
 def _d2(xp, Pp, i, z, R, j):
     a = Pp[i, 0, 0] + R[j, 0, 0]
     b = Pp[i, 0, 1] + R[j, 0, 1]
@@ -159,7 +246,7 @@ def _d2(xp, Pp, i, z, R, j):
     return (c * nx * nx - 2.0 * b * nx * ny + a * ny * ny) / (a * c - b * b)
 
 
-@njit(cache=True)
+@_py
 def gate_grid(xp, Pp, z, R, gate, track_on, report_on):
     """Gated pairs through a uniform grid (see :mod:`command.fusion.gating`).
 
@@ -184,11 +271,11 @@ def gate_grid(xp, Pp, z, R, gate, track_on, report_on):
     pair_track, pair_report : (k,) int64; pair_d2 : (k,) squared distances <= gate²
     """
     g2 = gate * gate
-    tracks = np.flatnonzero(track_on)
-    reports = np.flatnonzero(report_on)
+    tracks = _nonzero(track_on)
+    reports = _nonzero(report_on)
     n, m = tracks.shape[0], reports.shape[0]
     if n == 0 or m == 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0)
     rx, ry = 0.0, 0.0
     x_lo, x_hi, y_lo, y_hi = np.inf, -np.inf, np.inf, -np.inf
     for j in reports:
@@ -205,10 +292,10 @@ def gate_grid(xp, Pp, z, R, gate, track_on, report_on):
         hwy[u] = gate * math.sqrt(Pp[i, 1, 1] + ry)
         hw[u] = max(hwx[u], hwy[u])
     area = (x_hi - x_lo + 1.0) * (y_hi - y_lo + 1.0)
-    cell = max(np.median(hw), math.sqrt(area / (2.0 * m)), 1e-3)
+    cell = max(_median(hw), math.sqrt(area / (2.0 * m)), 1e-3)
     nx = int((x_hi - x_lo) / cell) + 1
     ny = int((y_hi - y_lo) / cell) + 1
-    start = np.zeros(nx * ny + 1, np.int64)     # counting sort of reports by cell
+    start = _fill_int(nx * ny + 1, 0)           # counting sort of reports by cell
     cell_of = np.empty(m, np.int64)
     for v in range(m):
         j = reports[v]
@@ -217,7 +304,9 @@ def gate_grid(xp, Pp, z, R, gate, track_on, report_on):
         start[c + 1] += 1
     for c in range(nx * ny):
         start[c + 1] += start[c]
-    fill = start[:-1].copy()
+    fill = np.empty(nx * ny, np.int64)
+    for c in range(nx * ny):
+        fill[c] = start[c]
     binned = np.empty(m, np.int64)
     for v in range(m):
         binned[fill[cell_of[v]]] = reports[v]
@@ -252,7 +341,7 @@ def gate_grid(xp, Pp, z, R, gate, track_on, report_on):
     return pt[:k], pr[:k], pd2[:k]
 
 
-@njit(cache=True)
+@_inner
 def _find(parent, a):
     while parent[a] != a:
         parent[a] = parent[parent[a]]
@@ -260,7 +349,7 @@ def _find(parent, a):
     return a
 
 
-@njit(cache=True)
+@_py
 def solve_cluster(cost, miss):
     """Optimal assignment of one cluster given as a dense matrix (for tests and tools).
 
@@ -274,7 +363,7 @@ def solve_cluster(cost, miss):
     (a,) column (report) assigned to each track, -1 for a miss
     """
     a, b = cost.shape
-    row_ptr = np.zeros(a + 1, np.int64)
+    row_ptr = _fill_int(a + 1, 0)
     col = np.empty(a * b, np.int64)
     cst = np.empty(a * b)
     k = 0
@@ -289,7 +378,7 @@ def solve_cluster(cost, miss):
     return out
 
 
-@njit(cache=True)
+@_inner
 def _workspace(nr, nb):
     nc = nr + nb
     return (np.empty(nr), np.empty(nc), np.empty(nc), np.empty(nc, np.int64),
@@ -298,7 +387,7 @@ def _workspace(nr, nb):
             np.empty(nc, np.int64))
 
 
-@njit(cache=True)
+@_inner
 def _solve_sparse(row_ptr, col, cst, nr, nb, miss, ws, out):
     """Shortest augmenting paths on a sparse cluster (gated pairs only).
 
@@ -398,7 +487,7 @@ def _solve_sparse(row_ptr, col, cst, nr, nb, miss, ws, out):
         out[i] = c if c < nb else -1
 
 
-@njit(cache=True)
+@_py
 def assign_stage(xp, Pp, track_on, zs, Rs, sensor, free, gate, got):
     """Gate and assign one stage: the tracks ``track_on`` against the ``free`` reports.
 
@@ -414,13 +503,15 @@ def assign_stage(xp, Pp, track_on, zs, Rs, sensor, free, gate, got):
     n, m = xp.shape[0], zs.shape[0]
     pt, pr, cost = gate_grid(xp, Pp, zs, Rs, gate, track_on, free)
     k = pt.shape[0]
-    miss = np.full(n, gate * gate)
-    t_deg = np.zeros(n, np.int64)
-    r_deg = np.zeros(m, np.int64)
+    g2 = gate * gate                            # the miss cost of every track
+    t_deg = _fill_int(n, 0)
+    r_deg = _fill_int(m, 0)
     for p in range(k):
         t_deg[pt[p]] += 1
         r_deg[pr[p]] += 1
-    parent = np.arange(n + m)
+    parent = np.empty(n + m, np.int64)
+    for c in range(n + m):
+        parent[c] = c
     n_multi = 0
     for p in range(k):
         if t_deg[pt[p]] == 1 and r_deg[pr[p]] == 1:
@@ -431,9 +522,9 @@ def assign_stage(xp, Pp, track_on, zs, Rs, sensor, free, gate, got):
             a, b = _find(parent, pt[p]), _find(parent, n + pr[p])
             if a != b:
                 parent[max(a, b)] = min(a, b)
-    empty_i = np.zeros(0, np.int64)
+    empty_i = np.empty(0, np.int64)
     if n_multi == 0:
-        return np.zeros(1, np.int64), empty_i, empty_i, np.zeros(0)
+        return _fill_int(1, 0), empty_i, empty_i, np.empty(0)
     multi = np.empty(n_multi, np.int64)
     root = np.empty(n_multi, np.int64)
     c = 0
@@ -443,7 +534,7 @@ def assign_stage(xp, Pp, track_on, zs, Rs, sensor, free, gate, got):
             root[c] = _find(parent, pt[p])
             c += 1
     # group the pairs by cluster: a counting sort on the root (O(n + m), stable)
-    cnt = np.zeros(n + m + 1, np.int64)
+    cnt = _fill_int(n + m + 1, 0)
     for c in range(n_multi):
         cnt[root[c] + 1] += 1
     for c in range(n + m):
@@ -452,14 +543,18 @@ def assign_stage(xp, Pp, track_on, zs, Rs, sensor, free, gate, got):
     for c in range(n_multi):
         srt[cnt[root[c]]] = c
         cnt[root[c]] += 1
-    multi, root = multi[srt], root[srt]
-    big_ptr = np.zeros(n_multi + 1, np.int64)
+    multi_s = np.empty(n_multi, np.int64)
+    root_s = np.empty(n_multi, np.int64)
+    for c in range(n_multi):
+        multi_s[c], root_s[c] = multi[srt[c]], root[srt[c]]
+    multi, root = multi_s, root_s
+    big_ptr = _fill_int(n_multi + 1, 0)
     big_t = np.empty(n_multi, np.int64)
     big_r = np.empty(n_multi, np.int64)
     big_c = np.empty(n_multi)
     n_big, kb = 0, 0
-    local_t = np.full(n, -1, np.int64)
-    local_r = np.full(m, -1, np.int64)
+    local_t = _fill_int(n, -1)
+    local_r = _fill_int(m, -1)
     # buffers reused by every cluster (allocating per cluster dominated dense scenes)
     tracks = np.empty(n_multi, np.int64)
     reports = np.empty(n_multi, np.int64)
@@ -504,12 +599,13 @@ def assign_stage(xp, Pp, track_on, zs, Rs, sensor, free, gate, got):
             if e - s > csr_col.shape[0]:
                 csr_col = np.empty(2 * (e - s), np.int64)
                 csr_cst = np.empty(2 * (e - s))
-            row_ptr[: na + 1] = 0                  # CSR of the cluster, rows = tracks
+            for a in range(na + 1):                # CSR of the cluster, rows = tracks
+                row_ptr[a] = 0
             for u in range(s, e):
                 row_ptr[local_t[pt[multi[u]]] + 1] += 1
             for a in range(na):
                 row_ptr[a + 1] += row_ptr[a]
-                sub_miss[a] = miss[tracks[a]]
+                sub_miss[a] = g2
             for u in range(s, e):
                 p = multi[u]
                 a = local_t[pt[p]]
@@ -539,7 +635,7 @@ def assign_stage(xp, Pp, track_on, zs, Rs, sensor, free, gate, got):
     return big_ptr[: n_big + 1], big_t[:kb], big_r[:kb], big_c[:kb]
 
 
-@njit(cache=True)
+@_py
 def update_manage(ids, xp, Pp, is_confirmed, class_prob, last_update, n_updates, score,
                   got, zs, Rs, sensor, lik, has_lik, t_s, next_id, lam, pd, v0, birth,
                   confirm_score, delete_after, tentative_delete_after, max_std):
@@ -561,7 +657,7 @@ def update_manage(ids, xp, Pp, is_confirmed, class_prob, last_update, n_updates,
     cp = class_prob.copy()
     lu = last_update.copy()
     nu = n_updates.copy()
-    row_of = np.full(m, -1, np.int64)
+    row_of = _fill_int(m, -1)
     log_pd_lam = math.log(pd) - math.log(lam) - math.log(2.0 * math.pi)
     K = np.empty((4, 2))
     A = np.empty((4, 4))
@@ -617,10 +713,7 @@ def update_manage(ids, xp, Pp, is_confirmed, class_prob, last_update, n_updates,
     new_report = canonical_sort(new_report[:n_new], zs, Rs, sensor)
     rows = n + n_new
     init_score = math.log(birth / lam)
-    all_ids = np.empty(rows, np.int64)
-    all_ids[:n] = ids
-    all_conf = np.empty(rows, np.bool_)
-    all_conf[:n] = is_confirmed
+    all_conf = np.empty(rows, np.bool_)            # rows < n: set below
     keep = np.empty(rows, np.bool_)
     new_row = np.empty(rows, np.int64)
     kept = 0
@@ -649,7 +742,7 @@ def update_manage(ids, xp, Pp, is_confirmed, class_prob, last_update, n_updates,
     out_lu = np.empty(kept)
     out_nu = np.empty(kept, np.int64)
     out_sc = np.empty(kept)
-    updated = np.zeros(kept, np.bool_)
+    updated = np.empty(kept, np.bool_)
     n_del, n_conf = 0, 0
     for i in range(n):
         if not keep[i]:
@@ -657,10 +750,13 @@ def update_manage(ids, xp, Pp, is_confirmed, class_prob, last_update, n_updates,
             continue
         r = new_row[i]
         out_ids[r] = ids[i]
-        out_x[r] = x[i]
-        out_P[r] = P[i]
+        for c in range(4):                       # element by element: a row copy
+            out_x[r, c] = x[i, c]                # compiles a shape check with its
+            for d in range(4):                   # error message (seconds of compile)
+                out_P[r, c, d] = P[i, c, d]
         out_conf[r] = all_conf[i]
-        out_cp[r] = cp[i]
+        for h in range(3):
+            out_cp[r, h] = cp[i, h]
         out_lu[r] = lu[i]
         out_nu[r] = nu[i]
         out_sc[r] = sc[i]
@@ -672,7 +768,7 @@ def update_manage(ids, xp, Pp, is_confirmed, class_prob, last_update, n_updates,
         if keep[n + u]:
             n_started += 1
     started = np.empty(n_started, np.int64)
-    report_track = np.full(m, -1, np.int64)
+    report_track = _fill_int(m, -1)
     v02 = v0 * v0
     for j in range(m):
         i = row_of[j]
@@ -689,7 +785,9 @@ def update_manage(ids, xp, Pp, is_confirmed, class_prob, last_update, n_updates,
         ns += 1
         out_ids[r] = tid
         out_x[r, 0], out_x[r, 1], out_x[r, 2], out_x[r, 3] = zs[j, 0], zs[j, 1], 0.0, 0.0
-        out_P[r] = 0.0
+        for c in range(4):
+            for d in range(4):
+                out_P[r, c, d] = 0.0
         out_P[r, 0, 0], out_P[r, 0, 1] = Rs[j, 0, 0], Rs[j, 0, 1]
         out_P[r, 1, 0], out_P[r, 1, 1] = Rs[j, 1, 0], Rs[j, 1, 1]
         out_P[r, 2, 2] = out_P[r, 3, 3] = v02
@@ -728,7 +826,7 @@ def update_manage(ids, xp, Pp, is_confirmed, class_prob, last_update, n_updates,
             started, confirmed, deleted, updated, next_id + n_new)
 
 
-@njit(cache=True)
+@_py_inline
 def fuse(ids, x, P, is_confirmed, class_prob, last_update, n_updates, score, dt, z, R,
          sensor, lik, has_lik, t_s, next_id, lam, prm):
     """The whole batch in one call, when no cluster needs scipy (nearly always).
@@ -742,9 +840,13 @@ def fuse(ids, x, P, is_confirmed, class_prob, last_update, n_updates, score, dt,
     xp, Pp = predict(x, P, dt, prm[0])
     zs, Rs = z, R
     n, m = x.shape[0], z.shape[0]
-    got = np.full(n, -1, np.int64)
-    free = np.ones(m, np.bool_)
-    tentative = ~is_confirmed
+    got = _fill_int(n, -1)
+    free = np.empty(m, np.bool_)
+    for j in range(m):
+        free[j] = True
+    tentative = np.empty(n, np.bool_)
+    for i in range(n):
+        tentative[i] = not is_confirmed[i]
     big_ptr, big_t, big_r, big_c = assign_stage(xp, Pp, is_confirmed, zs, Rs, sensor, free,
                                                 prm[1], got)
     if big_ptr.shape[0] == 1:
@@ -756,8 +858,8 @@ def fuse(ids, x, P, is_confirmed, class_prob, last_update, n_updates, score, dt,
                             score, got, zs, Rs, sensor, lik, has_lik, t_s, next_id, lam,
                             prm[3], prm[2], prm[4], prm[5], prm[6], prm[7], prm[8])
     else:
-        e_i = np.zeros(0, np.int64)
-        e_b = np.zeros(0, np.bool_)
-        out = (e_i, np.zeros((0, 4)), np.zeros((0, 4, 4)), e_b, np.zeros((0, 3)),
-               np.zeros(0), e_i, np.zeros(0), e_i, e_i, e_i, e_i, e_b, 0)
+        e_i = np.empty(0, np.int64)
+        e_b = np.empty(0, np.bool_)
+        out = (e_i, np.empty((0, 4)), np.empty((0, 4, 4)), e_b, np.empty((0, 3)),
+               np.empty(0), e_i, np.empty(0), e_i, e_i, e_i, e_i, e_b, 0)
     return done, out
