@@ -503,6 +503,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from sim.experiment import run_variants, write_comparison
 
     out = _experiment_out(args, "compare", [n for n, _ in variants])
+    if not args.quiet:
+        announce_compiles()
     with _progress("compare", args.quiet) as on_done:
         results = _guarded(run_variants, variants, args.seed, args.replications, out,
                            executor=_executor(args, args.replications), on_done=on_done,
@@ -537,6 +539,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from sim.store import write_text_atomic
 
     out = _experiment_out(args, "sweep", [scenarios[0][1].name, *(p for p, _ in points[0])])
+    if not args.quiet:
+        announce_compiles()
     with _progress("sweep", args.quiet) as on_done:
         results = _guarded(run_variants, scenarios, args.seed, args.replications, out,
                            kind="sweep", executor=_executor(args, args.replications),
