@@ -1,0 +1,41 @@
+"""CPU seconds of one replication, warm, in this process: for A/B figures.
+
+    python benchmarks/replication_cpu.py CHECKOUT SCENARIO [ROUNDS]
+
+Imports the simulator from ``CHECKOUT`` (a worktree of the commit to measure), runs
+``CHECKOUT/scenarios/SCENARIO.yaml`` replication (seed 1, replication 0) once to load
+numba's kernels, then ``ROUNDS`` more (default 3) under ``time.process_time``, and
+prints each round and the minimum. Alternate two checkouts to compare them on a
+shared machine.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) not in (3, 4):
+        print(__doc__.strip().splitlines()[2].strip(), file=sys.stderr)
+        return 2
+    root, name = argv[1], argv[2]
+    rounds = int(argv[3]) if len(argv) == 4 else 3
+    sys.path.insert(0, root)
+    from sim.engine import run_replication
+    from sim.scenario import load_scenario
+
+    scenario = load_scenario(f"{root}/scenarios/{name}.yaml")
+    run_replication(scenario, 1)
+    cpu = []
+    for _ in range(rounds):
+        t0 = time.process_time()
+        run_replication(scenario, 1)
+        cpu.append(time.process_time() - t0)
+    print(f"{root} {name}: CPU s per replication " + " ".join(f"{c:.2f}" for c in cpu)
+          + f"; min {min(cpu):.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
