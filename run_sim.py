@@ -150,9 +150,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     executor = _executor(args, args.replications)
-    # a serial run leaves the second core idle: the map's process imports meanwhile
-    painter = None if args.no_plots or not isinstance(executor, SerialExecutor) else \
-        _map_painter()
+    # a serial run leaves the second core idle: the map's process imports matplotlib
+    # meanwhile (not worth it where matplotlib is loaded already: drawn here then)
+    painter = None if (args.no_plots or not isinstance(executor, SerialExecutor)
+                       or "matplotlib" in sys.modules) else _map_painter()
     with painter or contextlib.nullcontext():
         with _progress(scenario.name, args.quiet) as on_done:
             _guarded(run_experiment, scenario, args.seed, args.replications, out,
