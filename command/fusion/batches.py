@@ -115,13 +115,7 @@ def _sort_ids(a):
     are distinct, so any correct sort gives the same array as ``np.sort``)."""
     k = a.shape[0]
     if k <= 32:
-        for i in range(1, k):
-            v = a[i]
-            j = i - 1
-            while j >= 0 and a[j] > v:
-                a[j + 1] = a[j]
-                j -= 1
-            a[j + 1] = v
+        kernels._insertion_sort_ints(a, k)
         return
     for start in range(k // 2 - 1, -1, -1):
         _sift_down(a, start, k)
