@@ -1,4 +1,4 @@
-"""Least-cost routes over the terrain raster (scipy.sparse.csgraph's Dijkstra).
+"""Least-cost routes over the terrain raster (Dijkstra's algorithm, compiled).
 
 The graph: one node per passable cell of `sim.ground.terrain.Raster`, edges to the 8
 neighbours. An edge between cells a and b of centre distance d costs
@@ -16,8 +16,10 @@ The search settles cells in order of (cost, then the higher cell number first) a
 takes a cell's predecessor from the first settled neighbour that gives its best cost:
 exactly the order of scipy's Dijkstra (1.17, a priority queue of (−cost, cell)). So
 a route depends on that order only, never on how far the search went; a one-off leg
-stops as soon as its start is settled (`_settle`, compiled with numba when it is
-installed; scipy's full tree otherwise, the same route).
+stops as soon as its start is settled, a cached tree settles every cell
+(`_search_py`, compiled with numba). The search is this module's own rather than
+scipy's so that a run does not import ``scipy.sparse`` (about 0.2 s with the
+``scipy.linalg`` it pulls in) for it; a test checks it against scipy's.
 
 A route is the chain of cell centres from the entry's cell to the destination's,
 with the exact entry and destination at its ends, thinned where it runs straight
@@ -31,8 +33,6 @@ from __future__ import annotations
 import numpy as np
 import shapely
 from numpy.typing import NDArray
-from scipy.sparse import coo_matrix, csr_matrix
-from scipy.sparse.csgraph import dijkstra
 
 from sim.ground.terrain import Raster
 
@@ -43,18 +43,20 @@ _NEIGHBOURS = ((0, 1), (1, -1), (1, 0), (1, 1))   # each undirected edge once
 _SNAP_CELLS = 2
 #: ``pred`` of a cell no route reaches (scipy's NULL_IDX).
 _NO_PRED = -9999
-_SETTLE = None
+_SEARCH = None
 
 
-def _settle_py(indptr: NDArray[np.int32], indices: NDArray[np.int32],
+def _search_py(indptr: NDArray[np.int32], indices: NDArray[np.int32],
                weights: FloatArray, source: int, target: int
-               ) -> tuple[float, NDArray[np.int64]]:
-    """Dijkstra from ``source`` over a symmetric CSR graph until ``target`` is settled
-    (settling order and predecessors as in the module docstring).
+               ) -> tuple[FloatArray, NDArray[np.int64]]:
+    """Dijkstra from ``source`` over a symmetric CSR graph until ``target`` is settled,
+    or, with ``target`` < 0, until every reachable cell is (settling order and
+    predecessors as in the module docstring).
 
-    Returns the cost of the best route and its cells from ``target`` to ``source``
-    (empty, cost inf: none). The heap holds (cost, cell) entries in the order of the
-    module docstring: a before b iff cost_a < cost_b, or equal costs and cell_a > cell_b.
+    Returns the costs (n,) — exact for settled cells, inf where no route reaches —
+    and the predecessors (n,) (`_NO_PRED` for the source and unreached cells). The heap
+    holds (cost, cell) entries in the order of the module docstring: a before b iff
+    cost_a < cost_b, or equal costs and cell_a > cell_b.
     """
     n = len(indptr) - 1
     dist = np.full(n, np.inf)
@@ -102,30 +104,43 @@ def _settle_py(indptr: NDArray[np.int32], indices: NDArray[np.int32],
                 hv[k], hi[k] = hv[p], hi[p]
                 k = p
             hv[k], hi[k] = nv, j
-    if not done[target]:
-        return np.inf, np.zeros(0, dtype=np.int64)
-    count, c = 1, target
-    while c != source:
-        c, count = pred[c], count + 1
-    chain = np.empty(count, dtype=np.int64)
-    chain[0], c = target, target
-    for m in range(1, count):
-        c = pred[c]
-        chain[m] = c
-    return float(dist[target]), chain
+    return dist, pred
 
 
-def _settle():  # noqa: ANN202
-    """`_settle_py` compiled (numba, imported on first use: ~0.2 s); None without numba."""
-    global _SETTLE
-    if _SETTLE is None:
+def _search():  # noqa: ANN202
+    """`_search_py` compiled (numba, imported on first use); the plain function
+    without numba (the same results, slowly)."""
+    global _SEARCH
+    if _SEARCH is None:
         try:
             from numba import njit
         except ImportError:
-            _SETTLE = False
+            _SEARCH = _search_py
         else:
-            _SETTLE = njit(cache=True)(_settle_py)
-    return _SETTLE or None
+            _SEARCH = njit(cache=True)(_search_py)
+    return _SEARCH
+
+
+def _walk(pred: NDArray[np.int64], start: int, goal: int) -> NDArray[np.int64]:
+    """The cells from ``start`` back to ``goal`` along ``pred`` (a route exists)."""
+    chain = [start]
+    while chain[-1] != goal:
+        chain.append(int(pred[chain[-1]]))
+    return np.asarray(chain, dtype=np.int64)
+
+
+def symmetric_csr(n: int, src: NDArray[np.int64], dst: NDArray[np.int64],
+                  weight: FloatArray) -> tuple[NDArray[np.int32], NDArray[np.int32], FloatArray]:
+    """CSR arrays (indptr, indices, data) of the undirected graph of ``n`` nodes whose
+    edges (each once, weights > 0) are ``src``–``dst``: every edge in both directions,
+    rows in order (the order of a row's entries does not matter to `_search_py`)."""
+    rows = np.concatenate((src, dst))
+    cols = np.concatenate((dst, src))
+    order = np.argsort(rows, kind="stable")
+    indptr = np.zeros(n + 1, dtype=np.int32)
+    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+    return (indptr, cols[order].astype(np.int32),
+            np.concatenate((weight, weight))[order].astype(np.float64))
 
 
 class CostGrid:
@@ -153,9 +168,8 @@ class CostGrid:
             w.append(length * (ca[ok] + cb[ok]) / 2)
         n = rows * cols
         s, d, ww = np.concatenate(src), np.concatenate(dst), np.concatenate(w)
-        self.graph = coo_matrix((ww, (s, d)), shape=(n, n)).tocsr()
-        self._trees: dict[int, tuple[FloatArray, NDArray[np.int32]]] = {}
-        self._sym: csr_matrix | None = None
+        self.indptr, self.indices, self.weights = symmetric_csr(n, s, d, ww)
+        self._trees: dict[int, tuple[FloatArray, NDArray[np.int64]]] = {}
 
     def node(self, xy: FloatArray) -> int:
         """The graph node of the point ``xy``: its cell, or, when that cell is not
@@ -175,11 +189,10 @@ class CostGrid:
         k = int(np.argmin(np.hypot(*(centres - np.asarray(xy, float)).T)))
         return int((lo_i + ii[k]) * r.cols + lo_j + jj[k])
 
-    def _tree(self, goal: int) -> tuple[FloatArray, NDArray[np.int32]]:
+    def _tree(self, goal: int) -> tuple[FloatArray, NDArray[np.int64]]:
+        """Costs and predecessors of every cell's best route to ``goal`` (cached)."""
         if goal not in self._trees:
-            dist, pred = dijkstra(self.graph, directed=False, indices=goal,
-                                  return_predecessors=True)
-            self._trees[goal] = (dist, pred)
+            self._trees[goal] = _search()(self.indptr, self.indices, self.weights, goal, -1)
         return self._trees[goal]
 
     def cost_to(self, start_xy: FloatArray, goal_xy: FloatArray) -> float:
@@ -189,26 +202,15 @@ class CostGrid:
 
     def _chain(self, goal: int, start: int, local: bool) -> NDArray[np.int64] | None:
         """The cells of the best route from ``start`` to ``goal`` (None: no route):
-        from the goal's cached tree, or, for a one-off leg with numba at hand, from a
-        search stopped once ``start`` is settled (the same cells: module docstring)."""
-        settle = _settle() if local and goal not in self._trees else None
-        if settle is not None:
-            g = self._symmetric()
-            cost, cells = settle(g.indptr, g.indices, g.data, goal, start)
-            return cells if np.isfinite(cost) else None
-        dist, pred = self._tree(goal)
+        from the goal's cached tree, or, for a one-off leg, from a search stopped once
+        ``start`` is settled (the same cells: module docstring)."""
+        if local and goal not in self._trees:
+            dist, pred = _search()(self.indptr, self.indices, self.weights, goal, start)
+        else:
+            dist, pred = self._tree(goal)
         if not np.isfinite(dist[start]):
             return None
-        chain = [start]
-        while chain[-1] != goal:
-            chain.append(int(pred[chain[-1]]))
-        return np.asarray(chain)
-
-    def _symmetric(self) -> csr_matrix:
-        """The graph with every edge in both directions (what `_settle` walks)."""
-        if self._sym is None:
-            self._sym = (self.graph + self.graph.T).tocsr()
-        return self._sym
+        return _walk(pred, start, goal)
 
     def route(self, start_xy: FloatArray, goal_xy: FloatArray,
               local: bool = False) -> FloatArray | None:

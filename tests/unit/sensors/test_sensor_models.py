@@ -19,6 +19,7 @@ from sensors.common import (
     downtime,
     night_intervals,
     nuisance_times,
+    standard_normal_cdf,
 )
 from sensors.dragroad import DragRoad
 from sensors.fibre import Fibre
@@ -90,6 +91,16 @@ def test_the_sight_line_field_is_uniform_fixed_and_correlated_over_a_cell():
     assert np.corrcoef(u, near)[0, 1] > 0.8
     assert abs(np.corrcoef(u, far)[0, 1]) < 0.1
     assert not np.array_equal(u, correlated_uniform(Draws.of(4), xy))  # per replication
+
+
+def test_the_normal_cdf_matches_the_table():
+    """Φ from Abramowitz & Stegun, Table 26.1 (and its complement for the lower tail):
+    Φ(0) = 0.5, Φ(1) = 0.8413447461, Φ(1.96) = 0.9750021049, Φ(-3) = 0.0013498980,
+    Φ(-6) = 9.8658765e-10 (relative accuracy in the far tail)."""
+    z = np.array([0.0, 1.0, 1.96, -3.0, -6.0])
+    expected = np.array([0.5, 0.8413447461, 0.9750021049, 0.0013498980, 9.8658765e-10])
+    np.testing.assert_allclose(standard_normal_cdf(z), expected, rtol=1e-7, atol=0)
+    assert standard_normal_cdf(np.zeros(0)).shape == (0,)
 
 
 def test_sight_lines_open_with_the_beer_lambert_transmittance(forest_terrain):

@@ -1,4 +1,4 @@
-"""The early-stopping search of `sim.ground.leastcost` gives scipy's routes exactly.
+"""The search of `sim.ground.leastcost` gives scipy's routes and trees exactly.
 
 Grids with few distinct edge costs have many equally good routes, so these compare
 the tie-breaking too: the cells of every route, not only its cost, must be those of
@@ -48,23 +48,38 @@ def _scipy_chain(graph: csr_matrix, goal: int, start: int,
 
 
 @pytest.mark.parametrize("compiled", [False, True])
-def test_settle_matches_scipy_on_tied_grids(compiled: bool) -> None:
-    settle = leastcost._settle() if compiled else leastcost._settle_py
-    if settle is None:
-        pytest.skip("numba not installed")
+def test_search_matches_scipy_on_tied_grids(compiled: bool) -> None:
+    search = leastcost._search() if compiled else leastcost._search_py
     rng = np.random.default_rng(7)
     for _ in range(150):
         rows, cols = (int(v) for v in rng.integers(2, 14, 2))
-        graph = _grid_graph(rng, rows, cols)
-        sym = (graph + graph.T).tocsr()
+        graph = _grid_graph(rng, rows, cols).tocoo()
+        indptr, indices, weights = leastcost.symmetric_csr(
+            rows * cols, graph.row.astype(np.int64), graph.col.astype(np.int64), graph.data)
         goal, start = (int(v) for v in rng.integers(rows * cols, size=2))
-        cost, cells = settle(sym.indptr, sym.indices, sym.data, goal, start)
-        want_cost, want = _scipy_chain(graph, goal, start, np.inf)
-        assert cost == want_cost
-        assert cells.tolist() == want
-        if np.isfinite(want_cost):      # a limit that still reaches the start changes nothing
-            limit = want_cost + float(rng.integers(0, 4))
-            assert _scipy_chain(graph, goal, start, limit) == (want_cost, want)
+        dist, pred = search(indptr, indices, weights, goal, start)      # stopped early
+        want_cost, want = _scipy_chain(graph.tocsr(), goal, start, np.inf)
+        assert dist[start] == want_cost
+        if np.isfinite(want_cost):
+            assert leastcost._walk(pred, start, goal).tolist() == want
+            limit = want_cost + float(rng.integers(0, 4))   # a limit that still reaches
+            assert _scipy_chain(graph.tocsr(), goal, start, limit) == (want_cost, want)
+        # the whole tree: every cell's cost and predecessor as scipy's
+        dist, pred = search(indptr, indices, weights, goal, -1)
+        want_dist, want_pred = dijkstra(graph.tocsr(), directed=False, indices=goal,
+                                        return_predecessors=True)
+        assert np.array_equal(dist, want_dist)
+        assert np.array_equal(pred, want_pred)
+
+
+def test_symmetric_csr_holds_every_edge_both_ways() -> None:
+    indptr, indices, weights = leastcost.symmetric_csr(
+        4, np.array([0, 1, 0]), np.array([1, 2, 3]), np.array([1.0, 2.0, 3.0]))
+    got = {(r, int(c), float(w)) for r in range(4)
+           for c, w in zip(indices[indptr[r]:indptr[r + 1]], weights[indptr[r]:indptr[r + 1]],
+                           strict=True)}
+    assert got == {(0, 1, 1.0), (1, 0, 1.0), (1, 2, 2.0), (2, 1, 2.0), (0, 3, 3.0),
+                   (3, 0, 3.0)}
 
 
 def test_local_legs_are_the_cached_trees_routes() -> None:
