@@ -18,8 +18,8 @@ exactly the order of scipy's Dijkstra (1.17, a priority queue of (−cost, cell)
 a route depends on that order only, never on how far the search went; a one-off leg
 stops as soon as its start is settled, a cached tree settles every cell
 (`_search_py`, compiled with numba). The search is this module's own rather than
-scipy's so that a run does not import ``scipy.sparse`` (about 0.2 s with the
-``scipy.linalg`` it pulls in) for it; a test checks it against scipy's.
+scipy's so that a run does not import ``scipy.sparse`` and its ``csgraph`` for it
+(numba imports ``scipy.linalg`` anyway); a test checks it against scipy's.
 
 A route is the chain of cell centres from the entry's cell to the destination's,
 with the exact entry and destination at its ends, thinned where it runs straight
