@@ -23,8 +23,9 @@ matplotlib.use("Agg")  # files only; never needs a display
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-import yaml  # noqa: E402
 from matplotlib.patches import Circle, Polygon, Wedge  # noqa: E402
+
+from viz.rundata import read_scenario_yaml  # noqa: E402
 
 ZONE_COLOURS = {"forest": "#b5d6a7", "field": "#f3efc9", "marsh": "#c9dfe0",
                 "water": "#9cc3e6", "road": "#9e9e9e", "settlement": "#e0c9b8"}
@@ -133,7 +134,7 @@ def draw_map(run_dir: str | Path, out: str | Path | None = None,
              replication: int = 0) -> Path:
     """Draw ``map.png`` for one replication of a run directory; returns the file path."""
     run_dir = Path(run_dir)
-    scenario = yaml.safe_load((run_dir / "scenario.yaml").read_text(encoding="utf-8"))
+    scenario = read_scenario_yaml(run_dir)
     segment = scenario["segment"]
     rep = str(replication)
 
@@ -226,7 +227,8 @@ def draw_map(run_dir: str | Path, out: str | Path | None = None,
                  + (f" ({summary})" if summary else ""))
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     ax.ticklabel_format(style="plain", useOffset=False)
-    fig.tight_layout()
+    # no tight_layout: bbox_inches="tight" already crops to the axes and the legend,
+    # and each of them renders the whole figure once more
     target = Path(out) if out is not None else run_dir / "map.png"
     fig.savefig(target, bbox_inches="tight")
     plt.close(fig)

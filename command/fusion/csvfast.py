@@ -14,15 +14,18 @@ a different character than the general path:
   ``np.loadtxt`` return (Clinger's fast path). Exponents, ``nan``, spaces, quotes,
   ``\\r``, blank lines, long mantissas, any byte that is not printable ASCII (the
   general path splits lines on more than ``\\n``): not ok.
-* :func:`format_fixed_rows` writes ``{:.6f}``, ``{:d}``, ``{:.3f}``, ``{:.3f}`` rows.
+* :func:`format_rows` writes rows of ``{:.Nf}`` fields and one ``{:d}`` field
+  (:func:`format_fixed_rows`: ``{:.6f}``, ``{:d}``, ``{:.3f}``, ``{:.3f}``, as
+  ``fuse`` writes them).
   Python rounds the exact binary value half-to-even; here ``y = v·10^d`` is rounded,
   but its exact error ``e`` comes from Dekker's two-product, and only ``y`` exactly
   half-way between integers is ambiguous (then the sign of ``e``, or half-to-even when
   ``e = 0``, decides). Values with ``|v·10^d| >= 2**52`` (or not finite): not ok.
 
 Compiled on first use with ``cache=True`` (about 2 s once, then loaded in
-milliseconds); only ``fuse`` uses them. Tests compare both kernels with the general
-path on generated values (tests/unit/fusion/test_csvfast.py).
+milliseconds); ``fuse`` uses them, and so does a run's ``tracks.csv``
+(`sim.results`). Tests compare the kernels with the general path on generated
+values (tests/unit/fusion/test_csvfast.py).
 """
 
 from __future__ import annotations
@@ -180,8 +183,62 @@ def _put_fixed(out, pos, v, d):
 
 
 @njit(cache=True)
+def format_rows(values, decimals, ids, id_at, tail):
+    """Rows of fixed-point fields and one integer field as bytes: row ``r`` is
+    ``values[r, j]`` written as ``format(v, f".{decimals[j]}f")`` for each column
+    ``j``, with ``ids[r]`` (``{:d}``) inserted as field ``id_at``, all joined by
+    commas, then the bytes ``tail`` and a newline.
+
+    Parameters
+    ----------
+    values : (m, k) float64; decimals : (k,) int64, each 0-15
+    ids : (m,) int64; id_at : 0..k, where the integer field goes
+    tail : (b,) uint8, written as they are at the end of every row (``b""``: none)
+
+    Returns
+    -------
+    ok : bool; False when a value is outside the exact path
+    out : (b,) uint8, valid up to ``n``
+    n : int, bytes written
+    """
+    m, k = values.shape
+    width = 0                                   # at most 17 digits before the point
+    for j in range(k):
+        width += 20 + decimals[j]
+    out = np.empty(m * (width + 22 + tail.shape[0]) + 1, np.uint8)
+    pos = 0
+    for r in range(m):
+        for j in range(k + 1):
+            if j == id_at:
+                ident = ids[r]
+                if ident < 0:
+                    out[pos] = 45
+                    pos += 1
+                    ident = -ident
+                pos = _put_int(out, pos, ident)
+            else:
+                c = j if j < id_at else j - 1
+                pos = _put_fixed(out, pos, values[r, c], decimals[c])
+                if pos < 0:
+                    return False, out, 0
+            if j < k:
+                out[pos] = 44
+                pos += 1
+        for b in range(tail.shape[0]):
+            out[pos] = tail[b]
+            pos += 1
+        out[pos] = 10
+        pos += 1
+    return True, out, pos
+
+
+_TRACK_DECIMALS = np.array([6, 3, 3], np.int64)
+_NO_TAIL = np.zeros(0, np.uint8)
+
+
+@njit(cache=True)
 def format_fixed_rows(t, ids, x, y):
-    """The rows ``f"{t:.6f},{id},{x:.3f},{y:.3f}\\n"`` as bytes.
+    """The rows ``f"{t:.6f},{id},{x:.3f},{y:.3f}\\n"`` as bytes (`format_rows`).
 
     Returns
     -------
@@ -190,30 +247,7 @@ def format_fixed_rows(t, ids, x, y):
     n : int, bytes written
     """
     m = t.shape[0]
-    out = np.empty(m * 96 + 1, np.uint8)  # 4 fields of at most 23 characters each
-    pos = 0
+    values = np.empty((m, 3))
     for r in range(m):
-        pos = _put_fixed(out, pos, t[r], 6)
-        if pos < 0:
-            return False, out, 0
-        out[pos] = 44
-        pos += 1
-        ident = ids[r]
-        if ident < 0:
-            out[pos] = 45
-            pos += 1
-            ident = -ident
-        pos = _put_int(out, pos, ident)
-        out[pos] = 44
-        pos += 1
-        pos = _put_fixed(out, pos, x[r], 3)
-        if pos < 0:
-            return False, out, 0
-        out[pos] = 44
-        pos += 1
-        pos = _put_fixed(out, pos, y[r], 3)
-        if pos < 0:
-            return False, out, 0
-        out[pos] = 10
-        pos += 1
-    return True, out, pos
+        values[r, 0], values[r, 1], values[r, 2] = t[r], x[r], y[r]
+    return format_rows(values, _TRACK_DECIMALS, ids, 1, _NO_TAIL)

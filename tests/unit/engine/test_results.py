@@ -77,3 +77,15 @@ def test_a_failed_write_leaves_the_old_run_untouched(tmp_path, results, monkeypa
         write_run_dir(out, scenario, 3, res, "1")
     assert (out / "summary.json").read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
+
+
+def test_tracks_csv_is_the_same_by_the_compiled_writer_or_the_f_string(results,
+                                                                        monkeypatch):
+    import sim.results as results_module
+
+    _, res = results
+    compiled = results_module.tracks_csv(res)
+    monkeypatch.setattr(results_module, "_track_rows_fast", lambda *a: None)
+    plain = results_module.tracks_csv(res)
+    assert compiled.count("\n") > 10
+    assert compiled == plain

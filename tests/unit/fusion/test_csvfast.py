@@ -81,6 +81,32 @@ def test_format_writes_what_python_writes(rows):
             abs(v) * 1e3 >= 2**52 for v in np.r_[x, y])
 
 
+@settings(max_examples=200, **SETTINGS)
+@given(st.integers(1, 4).flatmap(lambda k: st.tuples(
+    st.lists(st.integers(0, 8), min_size=k, max_size=k),
+    st.integers(0, k),
+    st.lists(st.tuples(st.lists(doubles, min_size=k, max_size=k),
+                       st.integers(-(2**40), 2**40)), min_size=1, max_size=12))),
+       st.sampled_from(["", ",0", ",17"]))
+def test_general_rows_write_what_python_writes(case, tail):
+    decimals, id_at, rows = case
+    values = np.array([v for v, _ in rows], dtype=float)
+    ids = np.array([i for _, i in rows], dtype=np.int64)
+    ok, out, n = csvfast.format_rows(values, np.array(decimals, np.int64), ids, id_at,
+                                     np.frombuffer(tail.encode(), np.uint8))
+    expected = ""
+    for v, i in rows:
+        fields = [f"{a:.{d}f}" for a, d in zip(v, decimals, strict=True)]
+        fields.insert(id_at, str(i))
+        expected += ",".join(fields) + tail + "\n"
+    event(f"fast path {ok}")
+    if ok:
+        assert out[:n].tobytes().decode() == expected
+    else:
+        assert any(abs(a) * 10.0**d >= 2**52 for v, _ in rows
+                   for a, d in zip(v, decimals, strict=True))
+
+
 def test_format_gives_up_beyond_exact_range():
     big = np.array([1e300])
     assert not csvfast.format_fixed_rows(big, np.zeros(1, np.int64), big, big)[0]
