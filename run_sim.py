@@ -154,11 +154,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     # meanwhile (not worth it where matplotlib is loaded already: drawn here then)
     painter = None if (args.no_plots or not isinstance(executor, SerialExecutor)
                        or "matplotlib" in sys.modules) else _map_painter()
+    on_result = None
+    if painter is not None:
+        from sim.results import map_inputs
+
+        def on_result(replication: int, res) -> None:  # noqa: ANN001 - ReplicationResult
+            if replication == 0:     # the map's: drawn while the run's files are written
+                painter.start(map_inputs(scenario, res))
+
     with painter or contextlib.nullcontext():
         with _progress(scenario.name, args.quiet) as on_done:
             _guarded(run_experiment, scenario, args.seed, args.replications, out,
                      version=__version__, executor=executor, on_done=on_done,
-                     overwrite=args.overwrite)
+                     overwrite=args.overwrite, on_result=on_result)
         if not args.no_plots and (painter is None or not painter.draw(out)):
             from viz.map import draw_map
 

@@ -25,6 +25,7 @@ of (seed, r), so they face the same crossings (common random numbers), and
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -49,6 +50,8 @@ from sim.store import ResultStore, replication_key, scenario_digest, write_text_
 #: Called with (replications finished, replications in all), finished ones found in
 #: the store included.
 Progress = Callable[[int, int], None]
+#: ``on_result(replication, result)``: a replication seen as soon as it is simulated.
+ResultHook = Callable[[int, ReplicationResult], None]
 KPIs = dict[str, float | None]
 
 
@@ -74,6 +77,16 @@ def _result_task(context: tuple[Scenario, int], replication: int) -> Replication
 def _files_task(context: tuple[Scenario, int], replication: int) -> dict[str, str]:
     scenario, seed = context
     return replication_files(replicate(scenario, seed, replication))
+
+
+def _files_task_seen(on_result: ResultHook, context: tuple[Scenario, int],
+                     replication: int) -> dict[str, str]:
+    """`_files_task` that shows the result to ``on_result`` before formatting it
+    (in process only: the hook is not sent to workers)."""
+    scenario, seed = context
+    res = replicate(scenario, seed, replication)
+    on_result(replication, res)
+    return replication_files(res)
 
 
 def _summary_task(context: tuple[tuple[Scenario, ...], int], item: tuple[int, int]) -> str:
@@ -126,12 +139,17 @@ def code_digest() -> str:
 
 def run_experiment(scenario: Scenario, seed: int, replications: int, out_dir: str | Path, *,
                    version: str, executor: Executor | None = None,
-                   on_done: Progress | None = None, overwrite: bool = False) -> Path:
+                   on_done: Progress | None = None, overwrite: bool = False,
+                   on_result: ResultHook | None = None) -> Path:
     """Run ``replications`` of ``scenario`` into the run directory ``out_dir``, resumably.
 
     Replications already in the directory's store are not run again; each one that
     finishes is stored at once. Then the run directory's files are written from the
     store (`sim.results.write_run_dir_from_store`).
+
+    ``on_result(replication, result)``, with the serial executor only, sees each
+    replication simulated by this call before its files are formatted (the CLI
+    starts drawing the map from it meanwhile).
 
     Raises
     ------
@@ -141,6 +159,12 @@ def run_experiment(scenario: Scenario, seed: int, replications: int, out_dir: st
     """
     if replications < 1:
         raise ValueError("replications must be >= 1")
+    executor = executor or SerialExecutor()
+    task: Callable[[tuple[Scenario, int], int], dict[str, str]] = _files_task
+    if on_result is not None:
+        if not isinstance(executor, SerialExecutor):
+            raise ValueError("on_result needs the serial executor")
+        task = functools.partial(_files_task_seen, on_result)
     text = dump_scenario(scenario)
     identity = {"kind": "run", "seed": int(seed), "code": code_digest(),
                 "scenarios": {scenario.name: scenario_digest(text)}}
@@ -152,8 +176,7 @@ def run_experiment(scenario: Scenario, seed: int, replications: int, out_dir: st
     if on_done is not None:
         on_done(done, replications)
     try:
-        for r, files in (executor or SerialExecutor()).run(_files_task, (scenario, seed),
-                                                            missing):
+        for r, files in executor.run(task, (scenario, seed), missing):
             store.put(keys[r], files)
             done += 1
             if on_done is not None:

@@ -434,6 +434,14 @@ def plain_kpis(kpis: dict[str, float | None]) -> dict[str, float | None]:
     return out
 
 
+def map_inputs(scenario: Scenario, res: ReplicationResult) -> dict[str, str]:
+    """The files `viz.map.draw_map` reads, for a run directory of ``res`` alone:
+    the same bytes as a run directory of this one replication holds."""
+    return {"scenario.yaml": dump_scenario(scenario), "coverage.json": coverage_json(scenario),
+            "trajectories.csv": trajectories_csv([res]), "crossings.csv": crossings_csv([res]),
+            "alerts.csv": alerts_csv([res])}
+
+
 def replication_files(res: ReplicationResult) -> dict[str, str]:
     """Everything the run directory needs of one replication, as store files.
 

@@ -69,6 +69,21 @@ def test_the_store_gives_the_bytes_of_the_in_memory_writer(tmp_path, short):
         assert store_files[name] == data, name
 
 
+def test_on_result_sees_each_simulated_replication_and_changes_no_file(tmp_path, short):
+    seen = []
+    hooked = run_experiment(short, 3, 2, tmp_path / "hooked", version="t",
+                            on_result=lambda r, res: seen.append((r, res.replication)))
+    assert seen == [(0, 0), (1, 1)]
+    assert tree(hooked) == tree(run_experiment(short, 3, 2, tmp_path / "plain", version="t"))
+    seen.clear()
+    run_experiment(short, 3, 3, hooked, version="t",
+                   on_result=lambda r, res: seen.append((r, res.replication)))
+    assert seen == [(2, 2)]                     # the stored ones are not run again
+    with pytest.raises(ValueError, match="serial"):
+        run_experiment(short, 3, 1, tmp_path / "pool", version="t",
+                       executor=PoolExecutor(2), on_result=lambda r, res: None)
+
+
 def test_extending_a_run_reuses_the_stored_replications(tmp_path, short):
     out = tmp_path / "run"
     run_experiment(short, 3, 2, out, version="t")

@@ -33,6 +33,50 @@ def test_the_painter_draws_the_map_that_draw_map_draws(run_dir: Path, tmp_path: 
     os.unlink(run_dir / "map.png")
 
 
+MAP_INPUTS = ("scenario.yaml", "coverage.json", "trajectories.csv", "crossings.csv",
+              "alerts.csv")
+
+
+def test_a_map_started_from_its_inputs_is_the_run_directory_map(run_dir: Path,
+                                                                tmp_path: Path) -> None:
+    inputs = {name: (run_dir / name).read_text(encoding="utf-8") for name in MAP_INPUTS}
+    painter = MapPainter()
+    assert painter.start(inputs)
+    folder = painter._early
+    assert folder is not None and folder.is_dir()
+    target = tmp_path / "run"
+    target.mkdir()
+    assert painter.draw(target)
+    reference = draw_map(run_dir, tmp_path / "here.png")
+    assert (target / "map.png").read_bytes() == reference.read_bytes()
+    assert [p.name for p in target.iterdir()] == ["map.png"]     # no temporary file
+    assert not folder.exists()
+
+
+def test_a_started_map_closed_without_drawing_leaves_nothing(run_dir: Path) -> None:
+    painter = MapPainter()
+    assert painter.start({"scenario.yaml": (run_dir / "scenario.yaml").read_text()})
+    folder = painter._early
+    painter.close()
+    assert folder is not None and not folder.exists()
+    assert not painter.draw(run_dir)          # closed: the caller draws itself
+    assert not (run_dir / "map.png").exists()
+
+
+def test_the_map_inputs_of_a_result_are_its_run_directory_files(tmp_path: Path) -> None:
+    from sim.engine import run_replication
+    from sim.results import map_inputs, write_run_dir
+    from sim.scenario import load_scenario
+
+    scenario = load_scenario(TINY, ["duration=2h"])
+    res = run_replication(scenario, 5)
+    out = write_run_dir(tmp_path / "run", scenario, 5, [res], "test")
+    inputs = map_inputs(scenario, res)
+    assert sorted(inputs) == sorted(MAP_INPUTS)
+    for name, text in inputs.items():
+        assert (out / name).read_text(encoding="utf-8") == text, name
+
+
 def test_closed_without_drawing_it_leaves_nothing(run_dir: Path) -> None:
     painter = MapPainter()
     process = painter._process
