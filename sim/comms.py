@@ -250,15 +250,10 @@ class Link:
         sender says what it really sent. Stateful links count in `send`."""
         if not self.pure or not len(sent_s):
             return
-        st = self.stats
-        if len(sent_s) == 1:                    # the usual call: no numpy
-            gone = math.isnan(arrival[0])
-            st.sent += 1
-            st.reports += 1
-            st.lost += gone
-            st.delivered += not gone
-            st.bytes += self.bytes_per_report
+        if len(sent_s) == 1:
+            self.note_one(arrival[0])
             return
+        st = self.stats
         first = np.ones(len(sent_s), bool)
         first[1:] = sent_s[1:] != sent_s[:-1]
         lost = np.isnan(arrival)
@@ -267,6 +262,19 @@ class Link:
         st.lost += int((lost & first).sum())
         st.delivered += int((~lost & first).sum())
         st.bytes += self.bytes_per_report * len(sent_s)
+
+    def note_one(self, arrival_s: float) -> None:
+        """`note` of one report (arriving at ``arrival_s``, NaN lost), without numpy:
+        the usual call."""
+        if not self.pure:
+            return
+        st = self.stats
+        gone = math.isnan(arrival_s)
+        st.sent += 1
+        st.reports += 1
+        st.lost += gone
+        st.delivered += not gone
+        st.bytes += self.bytes_per_report
 
     def send_one(self, sent_s: float, size: float) -> float:
         """`send` of one message of ``size`` bytes, in plain Python (relays and layer
@@ -361,9 +369,10 @@ class Link:
         return len(self._queue)
 
     def deliver(self, env: simpy.Environment, at_s: float, arrive: Callable[..., None],
-                lost: Callable[[], None]) -> None:
+                lost: Callable[[], None] | None = None) -> None:
         """Call ``arrive`` at ``at_s`` (the end of this link): the message is there.
-        ``arrive`` takes an optional argument (SimPy passes it the event)."""
+        ``arrive`` takes an optional argument (SimPy passes it the event); ``lost`` is
+        never called here (a message lost on this link is known when sent)."""
         env.timeout(max(at_s - env.now, 0.0)).callbacks.append(arrive)
 
     def down_s(self, until_s: float) -> float:
@@ -392,7 +401,7 @@ class Route:
         self.first, self.relays, self.env = first, relays, env
         self.source, self.spec, self.pure = first.source, first.spec, first.pure
         self.bytes_per_report = first.bytes_per_report
-        self.send, self.note = first.send, first.note
+        self.send, self.note, self.note_one = first.send, first.note, first.note_one
         self._waiting: list[dict[float, _Hop]] = [{} for _ in relays]
 
     @property
@@ -400,7 +409,9 @@ class Route:
         return self.first.stats
 
     def deliver(self, env: simpy.Environment, at_s: float, arrive: Callable[..., None],
-                lost: Callable[[], None]) -> None:
+                lost: Callable[[], None] | None = None) -> None:
+        if lost is None:
+            raise ValueError("a relayed message needs its lost() call")
         self._enter(0, at_s, self.bytes_per_report, arrive, lost)
 
     def _enter(self, k: int, at_s: float, size: float, arrive: Callable[[], None],

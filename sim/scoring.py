@@ -39,9 +39,13 @@ class TruthLedger:
 
     def fused(self, reports: list[int], tracks: list[int]) -> None:
         """The node fused ``reports`` into ``tracks`` (-1: none)."""
+        counts_of, truth_of = self._tracks, self.report_truth
         for rid, track in zip(reports, tracks, strict=True):
             if track >= 0:
-                self._tracks.setdefault(track, Counter())[self.report_truth[rid]] += 1
+                counts = counts_of.get(track)
+                if counts is None:
+                    counts = counts_of[track] = Counter()
+                counts[truth_of[rid]] += 1
 
     def track_truth(self, track: int) -> int:
         counts = self._tracks.get(track)

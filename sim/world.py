@@ -251,10 +251,16 @@ class World:
         off = 0
         if arrival is None:
             arrival, off = link.send(reports.t_s[i:j]).tolist(), i
-        link.note(reports.t_s[i:j], arrival[i - off:j - off])
+        if j - i == 1:                          # the usual call: no numpy slices
+            link.note_one(arrival[i - off])
+            truths = [int(reports.truth[i])]
+        else:
+            link.note(reports.t_s[i:j], arrival[i - off:j - off])
+            truths = reports.truth[i:j].tolist()
         name = reports.sensor
         report_truth = self.report_truth
-        for k, truth in enumerate(reports.truth[i:j].tolist(), start=i):
+        relayed = isinstance(link, Route)       # only relays call ``lost``
+        for k, truth in enumerate(truths, start=i):
             rid = len(report_truth)
             report_truth.append(truth)
             at = arrival[k - off]
@@ -262,7 +268,7 @@ class World:
                 self.log.record(ReportLost(env.now, name, truth))
                 continue
             link.deliver(env, at, self._arrive(source, reports, k, rid, truth),
-                         self._lost(name, truth))
+                         self._lost(name, truth) if relayed else None)
 
     def _lost(self, name: str, truth: int) -> Callable[[], None]:
         def lost() -> None:
