@@ -152,6 +152,16 @@ def _put_int(out, pos, value):
 
 
 @njit(cache=True)
+def _put_signed(out, pos, value):
+    """Write the decimal digits of an int64 with its sign; return the new position."""
+    if value < 0:
+        out[pos] = 45
+        pos += 1
+        value = -value
+    return _put_int(out, pos, value)
+
+
+@njit(cache=True)
 def _put_fixed(out, pos, v, d):
     """Write ``format(v, f".{d}f")``; return the new position, or -1 if not exact here."""
     scale = _POW10[d]
@@ -210,12 +220,7 @@ def format_rows(values, decimals, ids, id_at, tail):
     for r in range(m):
         for j in range(k + 1):
             if j == id_at:
-                ident = ids[r]
-                if ident < 0:
-                    out[pos] = 45
-                    pos += 1
-                    ident = -ident
-                pos = _put_int(out, pos, ident)
+                pos = _put_signed(out, pos, ids[r])
             else:
                 c = j if j < id_at else j - 1
                 pos = _put_fixed(out, pos, values[r, c], decimals[c])
@@ -232,13 +237,10 @@ def format_rows(values, decimals, ids, id_at, tail):
     return True, out, pos
 
 
-_TRACK_DECIMALS = np.array([6, 3, 3], np.int64)
-_NO_TAIL = np.zeros(0, np.uint8)
-
-
 @njit(cache=True)
 def format_fixed_rows(t, ids, x, y):
-    """The rows ``f"{t:.6f},{id},{x:.3f},{y:.3f}\\n"`` as bytes (`format_rows`).
+    """The rows ``f"{t:.6f},{id},{x:.3f},{y:.3f}\\n"`` as bytes: `format_rows` for
+    ``fuse``'s columns, written out (the general loop is 1.1–1.5 times slower per row).
 
     Returns
     -------
@@ -247,7 +249,25 @@ def format_fixed_rows(t, ids, x, y):
     n : int, bytes written
     """
     m = t.shape[0]
-    values = np.empty((m, 3))
+    out = np.empty(m * 96 + 1, np.uint8)  # 4 fields of at most 23 characters each
+    pos = 0
     for r in range(m):
-        values[r, 0], values[r, 1], values[r, 2] = t[r], x[r], y[r]
-    return format_rows(values, _TRACK_DECIMALS, ids, 1, _NO_TAIL)
+        pos = _put_fixed(out, pos, t[r], 6)
+        if pos < 0:
+            return False, out, 0
+        out[pos] = 44
+        pos += 1
+        pos = _put_signed(out, pos, ids[r])
+        out[pos] = 44
+        pos += 1
+        pos = _put_fixed(out, pos, x[r], 3)
+        if pos < 0:
+            return False, out, 0
+        out[pos] = 44
+        pos += 1
+        pos = _put_fixed(out, pos, y[r], 3)
+        if pos < 0:
+            return False, out, 0
+        out[pos] = 10
+        pos += 1
+    return True, out, pos
