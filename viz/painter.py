@@ -67,6 +67,8 @@ class MapPainter:
             self._process = None
 
     def _ask(self, folder: Path, target: Path) -> bool:
+        """Tell the painter to draw ``folder``'s map into ``target`` (its one request);
+        True if it was told."""
         process = self._process
         if process is None or process.stdin is None:
             return False
