@@ -87,7 +87,10 @@ class MapPainter:
         reads) without waiting; True if the painter took it."""
         if self._process is None or self._early is not None:
             return False
-        folder = Path(tempfile.mkdtemp(prefix="greenborder-map-"))
+        try:
+            folder = Path(tempfile.mkdtemp(prefix="greenborder-map-"))
+        except OSError:
+            return False          # no temporary folder: the map is drawn at the end
         try:
             for name, text in inputs.items():
                 (folder / name).write_text(text, encoding="utf-8", newline="\n")

@@ -63,6 +63,21 @@ def test_a_started_map_closed_without_drawing_leaves_nothing(run_dir: Path) -> N
     assert not (run_dir / "map.png").exists()
 
 
+def test_no_temporary_folder_is_no_error(run_dir: Path, tmp_path: Path,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where no temporary folder can be made, `start` declines and `draw` still draws
+    from the run directory."""
+    import tempfile
+
+    inputs = {name: (run_dir / name).read_text(encoding="utf-8") for name in MAP_INPUTS}
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "no-such-folder"))
+    with MapPainter() as painter:
+        assert not painter.start(inputs)
+        assert painter.draw(run_dir)
+    assert (run_dir / "map.png").is_file()
+    os.unlink(run_dir / "map.png")
+
+
 def test_the_map_inputs_of_a_result_are_its_run_directory_files(tmp_path: Path) -> None:
     from sim.engine import run_replication
     from sim.results import map_inputs, write_run_dir
