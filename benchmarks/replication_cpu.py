@@ -3,10 +3,12 @@
     python benchmarks/replication_cpu.py CHECKOUT SCENARIO [ROUNDS]
 
 Imports the simulator from ``CHECKOUT`` (a worktree of the commit to measure), runs
-``CHECKOUT/scenarios/SCENARIO.yaml`` replication (seed 1, replication 0) once to load
-numba's kernels, then ``ROUNDS`` more (default 3) under ``time.process_time``, and
-prints each round and the minimum. Alternate two checkouts to compare them on a
-shared machine.
+the scenario ``SCENARIO`` — a name, for ``CHECKOUT/scenarios/SCENARIO.yaml``, or the
+path of a ``.yaml`` file — (seed 1, replication 0) once to load numba's kernels, then
+``ROUNDS`` more (default 3) under ``time.process_time``, and prints each round, the
+minimum, the reports the sensors and patrols made (the work the run scales with) and
+the minimum's CPU per report. Alternate two checkouts to compare them on a shared
+machine.
 """
 
 from __future__ import annotations
@@ -25,15 +27,18 @@ def main(argv: list[str]) -> int:
     from sim.engine import run_replication
     from sim.scenario import load_scenario
 
-    scenario = load_scenario(f"{root}/scenarios/{name}.yaml")
-    run_replication(scenario, 1)
+    path = name if name.endswith(".yaml") else f"{root}/scenarios/{name}.yaml"
+    scenario = load_scenario(path)
+    result = run_replication(scenario, 1)
+    reports = len(result.detections["t_s"])
     cpu = []
     for _ in range(rounds):
         t0 = time.process_time()
         run_replication(scenario, 1)
         cpu.append(time.process_time() - t0)
+    best = min(cpu)
     print(f"{root} {name}: CPU s per replication " + " ".join(f"{c:.2f}" for c in cpu)
-          + f"; min {min(cpu):.2f}")
+          + f"; min {best:.2f}; {reports} reports, {best / reports * 1e6:.0f} µs each")
     return 0
 
 
