@@ -21,6 +21,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import importlib.abc
+import importlib.machinery
+import importlib.util
 import json
 import re
 import sys
@@ -275,10 +278,24 @@ def _num(x: float | None) -> str:
 def announce_compiles() -> None:
     """Print one line on stderr when the simulator's kernels are compiled, not loaded.
 
-    numba compiles a kernel only when its cache (``__pycache__``) has none for this
-    machine and source: the first run after a fresh clone or an edit takes 15-30 s
-    longer, and should say so rather than seem to hang. Once per process.
+    numba compiles a kernel only when neither the install (`command.fusion.prebuilt`)
+    nor its cache (``__pycache__``) has one for this machine and source: a checkout
+    whose kernels were edited since ``pip install``, or an install that could not
+    compile them, takes 15-40 s longer on its first run, and should say so rather
+    than seem to hang. Once per process. numba is not imported for this: if it is not
+    yet, the note is set up when something imports it (`_NoteOnNumbaImport`).
     """
+    global _NOTE_INSTALLED
+    if _NOTE_INSTALLED:
+        return
+    _NOTE_INSTALLED = True
+    if "numba" in sys.modules:
+        _register_note()
+    else:
+        sys.meta_path.insert(0, _NoteOnNumbaImport())
+
+
+def _register_note() -> None:
     from numba.core import event
 
     class Note(event.Listener):
@@ -296,10 +313,30 @@ def announce_compiles() -> None:
         def on_end(self, ev: event.Event) -> None:
             pass
 
-    global _NOTE_INSTALLED
-    if not _NOTE_INSTALLED:
-        event.register("numba:compile", Note())
-        _NOTE_INSTALLED = True
+    event.register("numba:compile", Note())
+
+
+class _NoteOnNumbaImport(importlib.abc.MetaPathFinder):
+    """Registers the compile note right after numba is first imported (then leaves
+    ``sys.meta_path``): a run whose kernels were compiled at install never imports it."""
+
+    def find_spec(self, name: str, path: object = None,
+                  target: object = None) -> importlib.machinery.ModuleSpec | None:
+        if name != "numba":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.loader is None:
+            return spec
+        loader = spec.loader
+        execute = loader.exec_module
+
+        def exec_module(module: object) -> None:
+            execute(module)                        # type: ignore[arg-type]
+            _register_note()
+
+        loader.exec_module = exec_module           # type: ignore[method-assign]
+        return spec
 
 
 _NOTE_INSTALLED = False

@@ -57,6 +57,7 @@ import simpy
 from numpy.typing import NDArray
 
 from command.fusion import FusionEvents, FusionParams, TrackTable, fuse_batch
+from command.fusion.stops import NEEDS_ROOM
 from command.fusion.tracks import IntArray
 from sim.ground.events import (
     EventLog,
@@ -206,18 +207,34 @@ _TICK_KERNEL = None
 
 
 def _tick_kernel():  # noqa: ANN202
-    """`command.fusion.batches`, imported on first use (numba takes ~0.2 s to import);
-    None without numba."""
+    """The tick's kernel: the one compiled at install (`command.fusion.prebuilt`, no
+    numba imported), else `command.fusion.batches` (numba's JIT; importing numba
+    takes ~0.2 s and loading its cache more); None without numba."""
     global _TICK_KERNEL
     if _TICK_KERNEL is None:
-        try:
-            from command.fusion import batches
-        except ImportError:
-            batches = False
-        else:
-            batches.refresh_cache()
+        from command.fusion import prebuilt
+
+        batches = prebuilt.load()
+        if batches is None:
+            try:
+                from command.fusion import batches
+            except ImportError:
+                batches = False
+            else:
+                batches.refresh_cache()
         _TICK_KERNEL = batches
     return _TICK_KERNEL or None
+
+
+def _kernel_columns(t: TrackTable) -> tuple[np.ndarray, ...]:
+    """The table's arrays as the tick's kernel takes them: C-contiguous, of the
+    documented dtypes (a copy only where one is not). The kernel compiled at install
+    reads its arguments' memory as declared and checks neither (numba's JIT would
+    compile another version instead)."""
+    c = np.ascontiguousarray
+    return (c(t.ids, np.int64), c(t.x, np.float64), c(t.P, np.float64),
+            c(t.is_confirmed, np.bool_), c(t.class_prob, np.float64),
+            c(t.last_update_s, np.float64), c(t.n_updates, np.int64), c(t.score, np.float64))
 
 
 class _TableArena:
@@ -457,8 +474,7 @@ class FusionNode:
             f.reserve(pending, n_rows)
         table = self._table_cols
         if self._table_made is not t:
-            table = (t.ids, t.x, t.P, t.is_confirmed, t.class_prob, t.last_update_s,
-                     t.n_updates, t.score)
+            table = _kernel_columns(t)
         arena = self._arena
         if arena.used + n_rows > len(arena.cols[0]):
             arena = self._arena_for(n_rows)
@@ -498,7 +514,7 @@ class FusionNode:
                     self._emit(now_s, 0, stop, ptr, reports, tracks, nc, nd, work)
             if stop == nb:
                 return k, nb, n_confirmed
-            if reason == kernel.NEEDS_ROOM:
+            if reason == NEEDS_ROOM:
                 b0 = stop
                 f.reserve(0, 2 * (len(self.tracks.ids) + k))
             else:        # NEEDS_SCIPY, or LIMIT (tests: the same path, batch by batch)
@@ -510,9 +526,8 @@ class FusionNode:
             (_, _, _, stop, reason, nc, nd, nt, n_out, n_confirmed, time_s,
              next_id) = kernel.fuse_tick(
                 now_s, h, self._n, self._pending_cols, self.last_fused_s,
-                (t.ids, t.x, t.P, t.is_confirmed, t.class_prob, t.last_update_s, t.n_updates,
-                 t.score), t.time_s, t.next_id, arena.cols, arena.used, f.det, d0, f.trk, f.j,
-                work, prm, lam, revive, self._batch_limit, b0, nb)
+                _kernel_columns(t), t.time_s, t.next_id, arena.cols, arena.used, f.det, d0,
+                f.trk, f.j, work, prm, lam, revive, self._batch_limit, b0, nb)
             tracks = f.det[5][d0:d0 + k].tolist()
 
     def _arena_for(self, rows: int) -> _TableArena:

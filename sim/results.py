@@ -156,18 +156,24 @@ _TRACK_DECIMALS = np.array([6, 3, 3, 4, 4], np.int64)
 def _track_rows_fast(t_s: np.ndarray, track: np.ndarray, x: np.ndarray,
                      rep: str) -> str | None:
     """The rows by the compiled exact formatter (`command.fusion.csvfast`, the same
-    characters as the f-string), or None where it cannot (no numba, a huge value)."""
+    characters as the f-string; prebuilt at install, else numba's JIT), or None where
+    it cannot (no numba, a huge value)."""
     if not len(t_s):
         return ""
-    try:
-        from command.fusion import csvfast
-    except ImportError:
-        return None
+    from command.fusion import prebuilt
+
+    formatter = prebuilt.load()
+    if formatter is None:
+        try:
+            from command.fusion import csvfast
+        except ImportError:
+            return None
+        formatter = csvfast
     x = np.asarray(x, np.float64).reshape(-1, 4)
     values = np.column_stack((np.asarray(t_s, np.float64), x))
-    ok, out, n = csvfast.format_rows(values, _TRACK_DECIMALS,
-                                     np.ascontiguousarray(track, np.int64), 1,
-                                     np.frombuffer(f",{rep}".encode("ascii"), np.uint8))
+    ok, out, n = formatter.format_rows(values, _TRACK_DECIMALS,
+                                       np.ascontiguousarray(track, np.int64), 1,
+                                       np.frombuffer(f",{rep}".encode("ascii"), np.uint8))
     return out[:n].tobytes().decode("ascii") if ok else None
 
 

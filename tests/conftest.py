@@ -99,3 +99,27 @@ def snapshot() -> Callable[[Path], dict[str, bytes]]:
 @pytest.fixture(scope="session")
 def tiny_text() -> str:
     return (ROOT / "scenarios" / "tiny.yaml").read_text(encoding="utf-8")
+
+
+def prebuilt_or_skip(package: str, extension: str = "_prebuilt"):  # noqa: ANN201 - a module
+    """The kernels ``package`` (``command.fusion`` or ``sim.ground``) compiled at install
+    into ``extension``, fresh for these sources: skipped where they are not built (a
+    checkout edited since ``pip install -e .``), a failure under CI, whose install must
+    have built them."""
+    import importlib
+    import os
+
+    module = importlib.import_module(f"{package}.prebuilt").load(extension)
+    if module is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"{package}.{extension}: the install did not compile the kernels "
+                        "(setup.py)")
+        pytest.skip(f"{package}.{extension}: no prebuilt kernels for these sources "
+                    "(pip install -e .)")
+    return module
+
+
+@pytest.fixture(scope="session")
+def prebuilt_kernels() -> Callable[..., object]:
+    """`prebuilt_or_skip`, for tests."""
+    return prebuilt_or_skip

@@ -50,6 +50,7 @@ import numpy as np
 from command.fusion import kernels
 from command.fusion.kernels import _inline, _inner, _py
 from command.fusion.kernels import fuse as _fuse_one_batch
+from command.fusion.stops import DONE, LIMIT, NEEDS_ROOM, NEEDS_SCIPY
 
 
 @_inner
@@ -149,13 +150,6 @@ def _find_id(ids, v):
         else:
             hi = mid
     return lo
-
-
-#: ``stop_reason`` of :func:`fuse_batches`: all batches fused; the next one needs
-#: scipy (the caller fuses it with ``fuse_batch``); the track-row buffers are too small
-#: for the next one (the caller grows them and calls again from ``stop``); the call's
-#: ``max_batches`` were fused.
-DONE, NEEDS_SCIPY, NEEDS_ROOM, LIMIT = 0, 1, 2, 3
 
 
 @_py

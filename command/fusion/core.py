@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from command.fusion import manage
+from command.fusion import manage, prebuilt
 from command.fusion.kalman import innovation, log_likelihood, predict_cv, update_joseph
 from command.fusion.params import FusionParams
 from command.fusion.tracks import FloatArray, FusionEvents, IntArray, TrackTable
@@ -194,8 +194,9 @@ def fuse_batch(tracks: TrackTable, t_s: float, z: FloatArray, R: FloatArray,
     ValueError
         If the shapes do not match or ``t_s`` is before the table time.
     """
-    kernels = _kernels()
-    if kernels is None:  # numba not installed: the numpy pipeline, same results
+    fast = prebuilt.load("_prebuilt_replay")
+    kernels = _kernels() if fast is None else None
+    if fast is None and kernels is None:  # numba not installed: the numpy pipeline
         return fuse_batch_numpy(tracks, t_s, z, R, sensor, class_lik, params)
     z = np.ascontiguousarray(z, np.float64)
     R = np.ascontiguousarray(R, np.float64)
@@ -206,11 +207,19 @@ def fuse_batch(tracks: TrackTable, t_s: float, z: FloatArray, R: FloatArray,
     tracks, stale_ids = drop_stale(tracks, t_s, params)
     lam = params.clutter_density_per_m2
     dt = t_s - tracks.time_s if len(tracks) else 0.0
-    done, out = kernels.fuse(
-        tracks.ids, tracks.x, tracks.P, tracks.is_confirmed, tracks.class_prob,
-        tracks.last_update_s, tracks.n_updates, tracks.score, dt, z, R, sensor, lik, has_lik,
-        float(t_s), tracks.next_id, lam, params.as_vector())
+    # the prebuilt kernel reads its arguments as declared (`command.fusion.prebuilt`)
+    c = np.ascontiguousarray
+    fuse = fast.fuse if fast is not None else kernels.fuse  # type: ignore[union-attr]
+    done, out = fuse(
+        c(tracks.ids, np.int64), c(tracks.x, np.float64), c(tracks.P, np.float64),
+        c(tracks.is_confirmed, np.bool_), c(tracks.class_prob, np.float64),
+        c(tracks.last_update_s, np.float64), c(tracks.n_updates, np.int64),
+        c(tracks.score, np.float64), float(dt), z, R, sensor, lik, has_lik, float(t_s),
+        int(tracks.next_id), float(lam), params.as_vector())
     if not done:
+        kernels = _kernels()
+        if kernels is None:                 # prebuilt, and numba since uninstalled
+            return fuse_batch_numpy(tracks, t_s, z, R, sensor, class_lik, params)
         out = _finish_with_scipy(kernels, tracks, dt, z, R, sensor, lik, has_lik, float(t_s),
                                  params)
     (ids, x, P, conf, cp, lu, nu, score, report_track, started, confirmed, deleted, updated,

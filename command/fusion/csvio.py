@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from command.fusion import prebuilt
 from command.fusion.errors import FusionInputError
 from command.fusion.tracks import FloatArray, IntArray
 
@@ -124,15 +125,27 @@ def _columns(name: str, header_line: str) -> list[int]:
     return cols
 
 
+def _csv_kernels():  # noqa: ANN202 - a module
+    """The exact CSV kernels: compiled at install (`command.fusion.prebuilt`), else
+    `command.fusion.csvfast` (numba's JIT); None without numba."""
+    fast = prebuilt.load("_prebuilt_replay")
+    if fast is not None:
+        return fast
+    try:
+        from command.fusion import csvfast
+    except ImportError:
+        return None
+    return csvfast
+
+
 def _parse_fast(body: bytes, cols: Sequence[int], n_fields: int) -> FloatArray | None:
     """The wanted columns of the data rows by the compiled exact fast path, or None.
 
     None means "take the general path": the file holds something the fast path does
     not read (`command.fusion.csvfast`), or numba is not installed.
     """
-    try:
-        from command.fusion import csvfast
-    except ImportError:
+    csvfast = _csv_kernels()
+    if csvfast is None:
         return None
     ok, data = csvfast.parse_decimal_rows(np.frombuffer(body, np.uint8),
                                           np.asarray(cols, np.int64), n_fields)
@@ -278,9 +291,8 @@ def format_tracks(t_s: FloatArray, track: IntArray, xy: FloatArray,
 
 def _format_fast(t_s: FloatArray, track: IntArray, xy: FloatArray) -> str | None:
     """The rows by the compiled exact formatter (`command.fusion.csvfast`), or None."""
-    try:
-        from command.fusion import csvfast
-    except ImportError:
+    csvfast = _csv_kernels()
+    if csvfast is None:
         return None
     ok, out, n = csvfast.format_fixed_rows(
         np.ascontiguousarray(t_s, np.float64), np.ascontiguousarray(track, np.int64),

@@ -66,15 +66,22 @@ def _uniforms_py(idx: NDArray[np.uint64], key: np.uint64, columns: int) -> Float
 
 
 def _uniforms():  # noqa: ANN202
-    """`_uniforms_py` compiled (numba, imported on first use); None without numba."""
+    """`_uniforms_py` compiled: at install (`sim.ground.prebuilt`, no numba imported),
+    else by numba on first use; None without numba."""
     global _UNIFORMS
     if _UNIFORMS is None:
-        try:
-            from numba import njit
-        except ImportError:
-            _UNIFORMS = False
+        from sim.ground import prebuilt
+
+        kernels = prebuilt.load()
+        if kernels is not None:
+            _UNIFORMS = kernels.uniforms
         else:
-            _UNIFORMS = njit(cache=True)(_uniforms_py)
+            try:
+                from numba import njit
+            except ImportError:
+                _UNIFORMS = False
+            else:
+                _UNIFORMS = njit(cache=True)(_uniforms_py)
     return _UNIFORMS or None
 
 

@@ -17,9 +17,9 @@ takes a cell's predecessor from the first settled neighbour that gives its best 
 exactly the order of scipy's Dijkstra (1.17, a priority queue of (−cost, cell)). So
 a route depends on that order only, never on how far the search went; a one-off leg
 stops as soon as its start is settled, a cached tree settles every cell
-(`_search_py`, compiled with numba). The search is this module's own rather than
-scipy's so that a run does not import ``scipy.sparse`` and its ``csgraph`` for it
-(numba imports ``scipy.linalg`` anyway); a test checks it against scipy's.
+(`sim.ground.dijkstra.search_py`, compiled at install or by numba on first use). The
+search is the project's own rather than scipy's so that a run does not import
+``scipy.sparse`` and its ``csgraph`` for it; a test checks it against scipy's.
 
 A route is the chain of cell centres from the entry's cell to the destination's,
 with the exact entry and destination at its ends, thinned where it runs straight
@@ -34,6 +34,7 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
+from sim.ground.dijkstra import search_py as _search_py
 from sim.ground.terrain import Raster
 
 FloatArray = NDArray[np.float64]
@@ -41,94 +42,27 @@ FloatArray = NDArray[np.float64]
 _NEIGHBOURS = ((0, 1), (1, -1), (1, 0), (1, 1))   # each undirected edge once
 #: How far (cells) a point in an impassable cell looks for a passable one.
 _SNAP_CELLS = 2
-#: ``pred`` of a cell no route reaches (scipy's NULL_IDX).
-_NO_PRED = -9999
 _SEARCH = None
 
 
-def _search_py(indptr: NDArray[np.int32], indices: NDArray[np.int32],
-               weights: FloatArray, source: int, target: int
-               ) -> tuple[FloatArray, NDArray[np.int64]]:
-    """Dijkstra from ``source`` over a symmetric CSR graph until ``target`` is settled,
-    or, with ``target`` < 0, until every reachable cell is (settling order and
-    predecessors as in the module docstring).
-
-    Returns the costs (n,) — exact for settled cells, inf where no route reaches —
-    and the predecessors (n,) (`_NO_PRED` for the source and unreached cells).
-
-    The frontier is a binary heap holding each unsettled reached cell once, ordered as
-    in the module docstring (a before b iff cost_a < cost_b, or equal costs and
-    cell_a > cell_b), with ``where[cell]`` its slot: a better cost moves the cell up
-    in place (decrease-key) instead of adding an entry. The keys of the cells in the
-    frontier are the same as with a heap of stale entries, so cells settle in the
-    same order, with a third of the heap operations on a raster.
-    """
-    n = len(indptr) - 1
-    dist = np.full(n, np.inf)
-    pred = np.full(n, _NO_PRED, dtype=np.int64)
-    where = np.full(n, -1, dtype=np.int64)      # heap slot; -1 not in it; -2 settled
-    hv = np.empty(n, dtype=np.float64)          # the heap: costs and cells
-    hi = np.empty(n, dtype=np.int64)
-    hv[0], hi[0], size = 0.0, source, 1
-    where[source] = 0
-    dist[source] = 0.0
-    while size:
-        v, i = hv[0], hi[0]
-        where[i] = -2
-        size -= 1
-        if size:                                # sift the last entry down from the top
-            lv, li, k = hv[size], hi[size], 0
-            while True:
-                c = 2 * k + 1
-                if c >= size:
-                    break
-                if c + 1 < size and (hv[c + 1] < hv[c]
-                                     or (hv[c + 1] == hv[c] and hi[c + 1] > hi[c])):
-                    c += 1
-                if not (hv[c] < lv or (hv[c] == lv and hi[c] > li)):
-                    break
-                hv[k], hi[k] = hv[c], hi[c]
-                where[hi[k]] = k
-                k = c
-            hv[k], hi[k] = lv, li
-            where[li] = k
-        if i == target:
-            break
-        for e in range(indptr[i], indptr[i + 1]):
-            j = indices[e]
-            nv = v + weights[e]
-            slot = where[j]
-            if slot == -2 or not nv < dist[j]:
-                continue
-            dist[j], pred[j] = nv, i
-            if slot == -1:
-                k = size                            # a new cell at the bottom
-                size += 1
-            else:
-                k = slot                            # its cost fell: it can only rise
-            while k > 0:                            # sift up
-                p = (k - 1) // 2
-                if not (nv < hv[p] or (nv == hv[p] and j > hi[p])):
-                    break
-                hv[k], hi[k] = hv[p], hi[p]
-                where[hi[k]] = k
-                k = p
-            hv[k], hi[k] = nv, j
-            where[j] = k
-    return dist, pred
-
-
 def _search():  # noqa: ANN202
-    """`_search_py` compiled (numba, imported on first use); the plain function
-    without numba (the same results, slowly)."""
+    """`_search_py` compiled: at install (`sim.ground.prebuilt`, no numba imported),
+    else by numba on first use; the plain function without numba (the same results,
+    slowly)."""
     global _SEARCH
     if _SEARCH is None:
-        try:
-            from numba import njit
-        except ImportError:
-            _SEARCH = _search_py
+        from sim.ground import prebuilt
+
+        kernels = prebuilt.load()
+        if kernels is not None:
+            _SEARCH = kernels.search
         else:
-            _SEARCH = njit(cache=True)(_search_py)
+            try:
+                from numba import njit
+            except ImportError:
+                _SEARCH = _search_py
+            else:
+                _SEARCH = njit(cache=True)(_search_py)
     return _SEARCH
 
 

@@ -182,7 +182,10 @@ def test_fused_log_columns_read_mid_run_are_not_changed_by_later_ticks() -> None
             assert np.array_equal(col, copy)
 
 
-def test_a_table_set_from_outside_is_the_one_fused_next() -> None:
+@pytest.mark.parametrize("layout", ["C", "F"])
+def test_a_table_set_from_outside_is_the_one_fused_next(layout: str) -> None:
+    """Also when its arrays are not C-contiguous (``layout`` "F": column-major copies;
+    the node hands the kernel C-contiguous ones, `command.nodes._kernel_columns`)."""
     import dataclasses
 
     stream = make_stream(8)
@@ -201,7 +204,11 @@ def test_a_table_set_from_outside_is_the_one_fused_next() -> None:
 
         def shift(node=node, env=env):  # noqa: ANN001, ANN202
             yield env.timeout(half)
-            node.tracks = dataclasses.replace(node.tracks, x=node.tracks.x + 5.0)
+            t = node.tracks
+            node.tracks = dataclasses.replace(t, x=np.asarray(t.x + 5.0, order=layout),
+                                              P=np.asarray(t.P * 1.5, order=layout),
+                                              class_prob=np.asarray(t.class_prob,
+                                                                    order=layout))
 
         env.process(drive())
         env.process(shift())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
@@ -88,12 +89,14 @@ def test_format_writes_what_python_writes(rows):
     st.lists(st.tuples(st.lists(doubles, min_size=k, max_size=k),
                        st.integers(-(2**40), 2**40)), min_size=1, max_size=12))),
        st.sampled_from(["", ",0", ",17"]))
-def test_general_rows_write_what_python_writes(case, tail):
+@pytest.mark.parametrize("prebuilt", [False, True])
+def test_general_rows_write_what_python_writes(prebuilt, prebuilt_kernels, case, tail):
+    formatter = prebuilt_kernels("command.fusion") if prebuilt else csvfast
     decimals, id_at, rows = case
     values = np.array([v for v, _ in rows], dtype=float)
     ids = np.array([i for _, i in rows], dtype=np.int64)
-    ok, out, n = csvfast.format_rows(values, np.array(decimals, np.int64), ids, id_at,
-                                     np.frombuffer(tail.encode(), np.uint8))
+    ok, out, n = formatter.format_rows(values, np.array(decimals, np.int64), ids, id_at,
+                                       np.frombuffer(tail.encode(), np.uint8))
     expected = ""
     for v, i in rows:
         fields = [f"{a:.{d}f}" for a, d in zip(v, decimals, strict=True)]

@@ -14,11 +14,15 @@ def _numpy_uniform(draws: Draws, index: np.ndarray, columns: int) -> np.ndarray:
     return ((bits >> np.uint64(11)).astype(np.float64) + 0.5) * 2.0**-53
 
 
-@pytest.mark.parametrize("compiled", [False, True])
-def test_uniforms_equal_the_numpy_pipeline(compiled: bool) -> None:
-    kernel = keyed._uniforms() if compiled else keyed._uniforms_py
-    if kernel is None:
-        pytest.skip("numba not installed")
+@pytest.mark.parametrize("compiled", ["python", "jit", "prebuilt"])
+def test_uniforms_equal_the_numpy_pipeline(compiled: str, prebuilt_kernels) -> None:  # noqa: ANN001
+    if compiled == "prebuilt":
+        kernel = prebuilt_kernels("sim.ground").uniforms
+    elif compiled == "jit":
+        numba = pytest.importorskip("numba")
+        kernel = numba.njit(cache=True)(keyed._uniforms_py)   # as the fallback
+    else:
+        kernel = keyed._uniforms_py
     rng = np.random.default_rng(11)
     for trial in range(200):
         draws = Draws(int(rng.integers(0, 2**63 - 1)) * 3)

@@ -47,9 +47,14 @@ def _scipy_chain(graph: csr_matrix, goal: int, start: int,
     return float(dist[start]), chain
 
 
-@pytest.mark.parametrize("compiled", [False, True])
-def test_search_matches_scipy_on_tied_grids(compiled: bool) -> None:
-    search = leastcost._search() if compiled else leastcost._search_py
+@pytest.mark.parametrize("compiled", ["python", "jit", "prebuilt"])
+def test_search_matches_scipy_on_tied_grids(compiled: str, prebuilt_kernels) -> None:  # noqa: ANN001
+    if compiled == "prebuilt":
+        search = prebuilt_kernels("sim.ground").search
+    elif compiled == "jit":
+        search = pytest.importorskip("numba").njit(cache=True)(leastcost._search_py)
+    else:
+        search = leastcost._search_py
     rng = np.random.default_rng(7)
     for _ in range(150):
         rows, cols = (int(v) for v in rng.integers(2, 14, 2))
