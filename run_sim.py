@@ -21,9 +21,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
-import importlib.abc
 import importlib.machinery
-import importlib.util
 import json
 import re
 import sys
@@ -316,15 +314,19 @@ def _register_note() -> None:
     event.register("numba:compile", Note())
 
 
-class _NoteOnNumbaImport(importlib.abc.MetaPathFinder):
-    """Registers the compile note right after numba is first imported (then leaves
-    ``sys.meta_path``): a run whose kernels were compiled at install never imports it."""
+class _NoteOnNumbaImport:
+    """A ``sys.meta_path`` finder that registers the compile note right after numba is
+    first imported (then leaves ``sys.meta_path``): a run whose kernels were compiled
+    at install never imports it. (Not an ``importlib.abc.MetaPathFinder`` subclass:
+    importing ``importlib.abc`` costs every command ~20 ms.)"""
 
     def find_spec(self, name: str, path: object = None,
                   target: object = None) -> importlib.machinery.ModuleSpec | None:
         if name != "numba":
             return None
         sys.meta_path.remove(self)
+        import importlib.util
+
         spec = importlib.util.find_spec(name)
         if spec is None or spec.loader is None:
             return spec
