@@ -49,6 +49,7 @@ SOURCES = ("kernels.py", "batches.py", "stops.py", "csvfast.py", "prebuilt.py")
 
 _HERE = Path(__file__).resolve().parent
 _LOADED: dict[str, ModuleType | None] = {}
+_STAMP: int | None = None
 
 
 def sources_stamp(folder: Path = _HERE) -> int:
@@ -62,6 +63,7 @@ def sources_stamp(folder: Path = _HERE) -> int:
 def load(extension: str = "_prebuilt") -> ModuleType | None:
     """The prebuilt kernels of ``extension`` (a key of :data:`EXTENSIONS`), or None
     (not built, or built from other sources)."""
+    global _STAMP
     if extension not in _LOADED:
         import importlib
 
@@ -70,7 +72,9 @@ def load(extension: str = "_prebuilt") -> ModuleType | None:
         except ImportError:
             _LOADED[extension] = None
         else:
-            _LOADED[extension] = module if module.stamp() == sources_stamp() else None
+            if _STAMP is None:                  # the sources read once a process
+                _STAMP = sources_stamp()
+            _LOADED[extension] = module if module.stamp() == _STAMP else None
     return _LOADED[extension]
 
 

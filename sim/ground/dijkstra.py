@@ -21,13 +21,13 @@ def search_py(indptr: NDArray[np.int32], indices: NDArray[np.int32],
                ) -> tuple[FloatArray, NDArray[np.int64]]:
     """Dijkstra from ``source`` over a symmetric CSR graph until ``target`` is settled,
     or, with ``target`` < 0, until every reachable cell is (settling order and
-    predecessors as in the module docstring).
+    predecessors as in `sim.ground.leastcost`).
 
     Returns the costs (n,) — exact for settled cells, inf where no route reaches —
     and the predecessors (n,) (`NO_PRED` for the source and unreached cells).
 
     The frontier is a binary heap holding each unsettled reached cell once, ordered as
-    in the module docstring (a before b iff cost_a < cost_b, or equal costs and
+    in `sim.ground.leastcost` (a before b iff cost_a < cost_b, or equal costs and
     cell_a > cell_b), with ``where[cell]`` its slot: a better cost moves the cell up
     in place (decrease-key) instead of adding an entry. The keys of the cells in the
     frontier are the same as with a heap of stale entries, so cells settle in the

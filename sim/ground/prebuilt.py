@@ -26,6 +26,7 @@ SOURCES = ("keyed.py", "dijkstra.py", "prebuilt.py")
 
 _HERE = Path(__file__).resolve().parent
 _LOADED: dict[str, ModuleType | None] = {}
+_STAMP: int | None = None
 
 
 def sources_stamp(folder: Path = _HERE) -> int:
@@ -38,6 +39,7 @@ def sources_stamp(folder: Path = _HERE) -> int:
 
 def load(extension: str = EXTENSION) -> ModuleType | None:
     """The prebuilt kernels, or None (not built, or built from other sources)."""
+    global _STAMP
     if extension not in _LOADED:
         import importlib
 
@@ -46,7 +48,9 @@ def load(extension: str = EXTENSION) -> ModuleType | None:
         except ImportError:
             _LOADED[extension] = None
         else:
-            _LOADED[extension] = module if module.stamp() == sources_stamp() else None
+            if _STAMP is None:                  # the sources read once a process
+                _STAMP = sources_stamp()
+            _LOADED[extension] = module if module.stamp() == _STAMP else None
     return _LOADED[extension]
 
 

@@ -48,6 +48,7 @@ def test_a_build_from_other_sources_is_not_loaded(module, extension, prebuilt_ke
     built = prebuilt_kernels(package, extension)
     assert built.stamp() == module.sources_stamp()
     monkeypatch.setattr(module, "_LOADED", {})
+    monkeypatch.setattr(module, "_STAMP", None)
     monkeypatch.setattr(module, "sources_stamp", lambda: built.stamp() + 1)   # edited
     assert module.load(extension) is None
     monkeypatch.undo()
