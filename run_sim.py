@@ -682,5 +682,43 @@ def _one_line(text: str) -> str:
     return " ".join(text.splitlines())  # every line break Python knows, not just \n
 
 
+def _leave_without_teardown() -> Callable[[int], None]:
+    """Arrange for the process to end without the interpreter's teardown; returns
+    ``done(status)``, to be called with the command's exit status.
+
+    Freeing every module and object at exit costs a command 0.04 s after ``validate``
+    and 0.15 s after a run (the interpreter's own clean-up, nothing of ours). The
+    handler registered here is the first exit handler, so it runs after all the others
+    (coverage, multiprocessing, Dask: they run in reverse order of registration, and
+    after the interpreter has joined every non-daemon thread); it then flushes the
+    standard streams and ends the process with the status. Every output file has been
+    written, closed and renamed into place before `main` returns. Without a status (an
+    unexpected exception escaped `main`), or where an exit handler was registered before
+    this one (``coverage run``: it would run first and lose its data), the interpreter
+    ends as usual. The technique: Instagram's "Dismissing Python Garbage Collection at
+    Instagram" (2017).
+    """
+    import atexit
+    import os
+
+    status: list[int] = []
+    if getattr(atexit, "_ncallbacks", lambda: 1)():     # CPython's count of handlers
+        return lambda _status: None
+
+    def leave() -> None:
+        if not status:
+            return
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):   # a closed pipe
+                stream.flush()
+        os._exit(status[0])
+
+    atexit.register(leave)
+    return status.append
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_with = _leave_without_teardown()
+    exit_status = main()
+    exit_with(exit_status)
+    sys.exit(exit_status)
