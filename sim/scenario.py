@@ -220,11 +220,20 @@ def read_text(path: Path) -> str:
                             "UTF-8 text; save the file as UTF-8") from None
 
 
+#: PyYAML's safe dumper, on libyaml where installed (`dump_scenario`).
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
 def dump_scenario(scenario: Scenario) -> str:
-    """The resolved scenario (defaults filled in) as YAML, loadable again."""
+    """The resolved scenario (defaults filled in) as YAML, loadable again.
+
+    Written by libyaml's emitter where PyYAML has it (three times faster than the pure
+    Python one, about 25 ms of every run); the two emit the same characters for every
+    shipped scenario (`tests/unit/sim/test_scenario_dump.py`).
+    """
     data = scenario.model_dump(mode="json", by_alias=True)
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=None,
-                          width=100)
+    return yaml.dump(data, Dumper=_DUMPER, sort_keys=False, allow_unicode=True,
+                     default_flow_style=None, width=100)
 
 
 def json_schema() -> dict[str, Any]:
