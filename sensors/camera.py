@@ -127,12 +127,18 @@ class Camera(SectorSensor):
               focal_length_mm: float | None = None) -> FloatArray:
         """P∞ of ``task`` at ranges (n,) and times (n,): TTPF of N / N50; 0 beyond
         ``max_range_m``."""
-        s = self.spec
         r = np.asarray(range_m, float)
+        return self._p_inf(r, self._condition_factor(r, t_s), task, focal_length_mm)
+
+    def _p_inf(self, range_m: FloatArray, factor: FloatArray, task: str,
+               focal_length_mm: float | None = None) -> FloatArray:
+        """`p_inf` given the condition factor (n,) of `_condition_factor` at those
+        ranges and times (what several tasks at the same looks share)."""
+        s = self.spec
         f = s.focal_length_mm if focal_length_mm is None else focal_length_mm
-        n = pixels_on_target(s.target_m, f, s.pixel_pitch_um, r)
-        p = ttpf(n * self._condition_factor(r, t_s) / N50_PX[task])
-        return np.where(r <= s.max_range_m, p, 0.0)
+        n = pixels_on_target(s.target_m, f, s.pixel_pitch_um, range_m)
+        p = ttpf(n * factor / N50_PX[task])
+        return np.where(range_m <= s.max_range_m, p, 0.0)
 
     def pd(self, range_m: FloatArray, t_s: FloatArray, size: int = 1) -> FloatArray:
         """P∞ of detection (a group is seen when one member is: size does not matter,
@@ -143,9 +149,14 @@ class Camera(SectorSensor):
                size: int) -> tuple[np.ndarray, FloatArray]:
         """Time-limited search per exposure (module docstring). Keyed draws per
         exposure, on its first look number: acquirability and search effort."""
-        p_inf = self.pd(looks.range_m, looks.t_s, size)
-        first = np.flatnonzero(np.r_[True, looks.interval[1:] != looks.interval[:-1]])
-        episode = np.cumsum(np.isin(np.arange(len(looks.t_s)), first)) - 1
+        # light and atmosphere at the looks, shared by detection and recognition
+        factor = self._condition_factor(looks.range_m, looks.t_s)
+        p_inf = self._p_inf(looks.range_m, factor, "detect")
+        new_exposure = np.empty(len(looks.t_s), dtype=bool)
+        new_exposure[:1] = True
+        np.not_equal(looks.interval[1:], looks.interval[:-1], out=new_exposure[1:])
+        first = np.flatnonzero(new_exposure)
+        episode = np.cumsum(new_exposure) - 1
         ep = draws.child(0xCA3E).uniform(looks.k[first], 2)
         u_acq, effort = ep[episode, 0], -np.log(ep[episode, 1])
         acquirable = u_acq < p_inf
@@ -154,10 +165,10 @@ class Camera(SectorSensor):
         with np.errstate(divide="ignore"):
             dwell = np.where(acquirable, self.spec.revisit_s * p_inf / TLS_TAU_S, 0.0)
         spent = np.cumsum(dwell)
-        start = np.r_[0.0, spent][first][episode]
+        start = np.concatenate(([0.0], spent))[first][episode]
         acquired = (spent - start) >= effort
-        accuracy = 1 / 3 + (self.spec.class_accuracy - 1 / 3) * self.p_inf(
-            looks.range_m, looks.t_s, "recognise")
+        accuracy = 1 / 3 + (self.spec.class_accuracy - 1 / 3) * self._p_inf(
+            looks.range_m, factor, "recognise")
         return acquirable & acquired, accuracy
 
     def recognition_p(self, range_m: FloatArray, t_s: FloatArray) -> FloatArray:

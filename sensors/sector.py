@@ -58,8 +58,10 @@ def _animal_evidence(person_lik: FloatArray) -> FloatArray:
 @dataclass(frozen=True)
 class Looks:
     """The looks of one sensor at one mover: times, look numbers, exposure interval
-    (index), offsets from the sensor, and keyed uniforms (detection, class) and normals
-    (range, bearing). Whether each sight line is open: `SectorSensor.open_at`."""
+    (index), offsets from the sensor, and keyed uniforms (detection, class). The keyed
+    normals (range, bearing) are drawn in `SectorSensor.observe` for the detecting
+    looks only (a pure function of the look number, so the same). Whether each sight
+    line is open: `SectorSensor.open_at`."""
 
     t_s: FloatArray
     k: IntArray
@@ -67,7 +69,6 @@ class Looks:
     d: FloatArray
     range_m: FloatArray
     u: FloatArray
-    z: FloatArray
 
 
 class SectorSensor(Sensor):
@@ -138,8 +139,7 @@ class SectorSensor(Sensor):
         t, interval = t[up], interval[up]
         k = np.round((t - self.phase_s) / spec.revisit_s).astype(np.int64)
         d = trajectory.position_at(t).reshape(-1, 2) - self.position
-        return Looks(t, k, interval, d, np.hypot(d[:, 0], d[:, 1]), draws.uniform(k, 2),
-                     draws.normal(k, 2))
+        return Looks(t, k, interval, d, np.hypot(d[:, 0], d[:, 1]), draws.uniform(k, 2))
 
     def open_at(self, trajectory: Trajectory, looks: Looks, where: np.ndarray) -> np.ndarray:
         """Whether the fixed sight line is open (n,) at the looks; evaluated only where
@@ -161,8 +161,9 @@ class SectorSensor(Sensor):
             return Reports.empty(self.id)
         detected, accuracy = self.detect(lk, trajectory, draws, size)
         detected = detected & (lk.t_s > start_s)
-        bearing = np.arctan2(lk.d[:, 1], lk.d[:, 0])
-        xy, cov = self._measure(lk.range_m[detected], bearing[detected], lk.z[detected])
+        d = lk.d[detected]
+        xy, cov = self._measure(lk.range_m[detected], np.arctan2(d[:, 1], d[:, 0]),
+                                draws.normal(lk.k[detected], 2))
         lik = class_evidence(PERSON, np.broadcast_to(accuracy, lk.t_s.shape)[detected],
                              lk.u[detected, 1])
         return Reports(self.id, lk.t_s[detected], xy, cov,
