@@ -289,6 +289,18 @@ def proximity_intervals(a: Trajectory, b: Trajectory, radius: float,
     return merge_intervals(*circle_candidates(legs, np.zeros(2), radius))
 
 
+def ever_within(legs: Legs, radius: float) -> bool:
+    """Whether the relative position on ``legs`` (`relative_legs`) ever comes within
+    ``radius`` (m) of the origin: whether `proximity_intervals` would be non-empty.
+
+    Its candidates are those of `circle_candidates`, whose rounding is monotone in the
+    radius (a wider circle never gives a shorter piece), so False at ``radius`` means
+    no contact at any radius up to it either: an exact prefilter.
+    """
+    lo, hi = circle_candidates(legs, np.zeros(2), radius)
+    return bool((hi > lo).any())
+
+
 def look_times(intervals: FloatArray, period_s: float,
                phase_s: float) -> tuple[FloatArray, IntArray]:
     """Scan times ``phase + k·period`` falling in each ``[start, end)`` interval.

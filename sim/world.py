@@ -482,10 +482,27 @@ class World:
                                     g.size)
             return float(t[seen][0]) if seen.any() else np.inf
         spec = self.team_specs[o.id]
+        if not self._may_meet(legs, self._team_sight_max_m(spec)):
+            return np.inf       # never within its longest range: no piece can hold
         pieces = observer_pieces(self.daylight, start, end, spec.detection_range_m,
                                  spec.night_range_factor, hid, factor)
         iv = self._first_after(sight_intervals(o_traj, g_traj, pieces, legs), now_s, last_s)
         return float(iv[0, 0]) if len(iv) else np.inf
+
+    @staticmethod
+    def _may_meet(legs: Legs | None, radius_m: float) -> bool:
+        """False when the pair's relative ``legs`` never come within ``radius_m``: then
+        no sight range up to it gives a contact (`sensors.geometry.ever_within`)."""
+        from sensors.geometry import ever_within  # local: the import list is shared; hoist on merge
+
+        return legs is None or ever_within(legs, radius_m)
+
+    def _team_sight_max_m(self, spec: TeamSpec) -> float:
+        """The longest of a team's sight ranges in `observer_pieces` (by day or night,
+        the group hidden or not), m: the same products, so the same floats."""
+        r_day, hidden = spec.detection_range_m, self.reaction.hidden_range_factor
+        r_night = r_day * spec.night_range_factor
+        return max(r_day, r_day * hidden, r_night, r_night * hidden)
 
     def _spot_pieces(self, g: Mover) -> list[tuple[FloatArray, float]]:
         """(intervals, radius) of the group's own sight over its trajectory: the day
@@ -511,7 +528,10 @@ class World:
                     g_traj: Trajectory, legs: Legs | None) -> float:
         """When group ``g`` next sees the observer whose plan from the pair's start on
         is ``o_traj`` (arguments as for `_first_sight`)."""
-        iv = self._first_after(sight_intervals(o_traj, g_traj, self._spot_pieces(g), legs),
+        pieces = self._spot_pieces(g)
+        if not self._may_meet(legs, max(r for _, r in pieces)):
+            return np.inf       # never within its longest sight range
+        iv = self._first_after(sight_intervals(o_traj, g_traj, pieces, legs),
                                now_s, last_s)
         return float(iv[0, 0]) if len(iv) else np.inf
 
