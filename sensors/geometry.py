@@ -268,8 +268,10 @@ def relative_legs(a: Trajectory, b: Trajectory) -> Legs | None:
     start, end = max(a.start_s, b.start_s), min(a.end_s, b.end_s)
     if end <= start:
         return None
-    knots = np.concatenate([a.t_s, b.t_s])
-    knots = np.unique(np.concatenate([[start, end], knots[(knots > start) & (knots < end)]]))
+    knots = np.concatenate([a.t_s, b.t_s, [start, end]])
+    knots = knots[(knots >= start) & (knots <= end)]
+    knots.sort()
+    knots = knots[np.concatenate([[True], knots[1:] != knots[:-1]])]  # np.unique, cheaper
     rel = a.position_at(knots) - b.position_at(knots)
     dt = np.diff(knots)
     v = np.diff(rel, axis=0) / dt[:, None]

@@ -418,6 +418,8 @@ class World:
         start = max(now, o.trajectory.start_s, g.trajectory.start_s)
         o_traj, g_traj = o.trajectory.after(start), g.trajectory.after(start)
         legs = relative_legs(o_traj, g_traj)
+        if o.kind == "team" and not self._may_meet(legs, self._team_pair_range_m(o, g)):
+            return              # neither ever comes within the longest range of the pair
         t_sight = self._first_sight(o, g, now, self._last_sight.get(key, -np.inf),
                                     o_traj, g_traj, legs)
         t_spot = (np.inf if g.engaged
@@ -482,8 +484,6 @@ class World:
                                     g.size)
             return float(t[seen][0]) if seen.any() else np.inf
         spec = self.team_specs[o.id]
-        if not self._may_meet(legs, self._team_sight_max_m(spec)):
-            return np.inf       # never within its longest range: no piece can hold
         pieces = observer_pieces(self.daylight, start, end, spec.detection_range_m,
                                  spec.night_range_factor, hid, factor)
         iv = self._first_after(sight_intervals(o_traj, g_traj, pieces, legs), now_s, last_s)
@@ -497,12 +497,18 @@ class World:
 
         return legs is None or ever_within(legs, radius_m)
 
-    def _team_sight_max_m(self, spec: TeamSpec) -> float:
-        """The longest of a team's sight ranges in `observer_pieces` (by day or night,
-        the group hidden or not), m: the same products, so the same floats."""
+    def _team_pair_range_m(self, o: Mover, g: Mover) -> float:
+        """The longest range at which team ``o`` and group ``g`` may see each other,
+        m: the team's ranges in `observer_pieces` (by day or night, the group hidden or
+        not) and, unless the group is engaged, the group's own (`_spot_pieces`) — the
+        same products, so the same floats."""
+        spec = self.team_specs[o.id]
         r_day, hidden = spec.detection_range_m, self.reaction.hidden_range_factor
         r_night = r_day * spec.night_range_factor
-        return max(r_day, r_day * hidden, r_night, r_night * hidden)
+        ranges = [r_day, r_day * hidden, r_night, r_night * hidden]
+        if not g.engaged:
+            ranges += [r for _, r in self._spot_pieces(g)]
+        return max(ranges)
 
     def _spot_pieces(self, g: Mover) -> list[tuple[FloatArray, float]]:
         """(intervals, radius) of the group's own sight over its trajectory: the day
@@ -528,10 +534,7 @@ class World:
                     g_traj: Trajectory, legs: Legs | None) -> float:
         """When group ``g`` next sees the observer whose plan from the pair's start on
         is ``o_traj`` (arguments as for `_first_sight`)."""
-        pieces = self._spot_pieces(g)
-        if not self._may_meet(legs, max(r for _, r in pieces)):
-            return np.inf       # never within its longest sight range
-        iv = self._first_after(sight_intervals(o_traj, g_traj, pieces, legs),
+        iv = self._first_after(sight_intervals(o_traj, g_traj, self._spot_pieces(g), legs),
                                now_s, last_s)
         return float(iv[0, 0]) if len(iv) else np.inf
 

@@ -81,7 +81,10 @@ class Trajectory:
         if isinstance(t_s, float | int):
             return np.array((np.interp(t_s, self.t_s, x), np.interp(t_s, self.t_s, y)))
         t = np.asarray(t_s, dtype=np.float64)
-        return np.stack([np.interp(t, self.t_s, x), np.interp(t, self.t_s, y)], axis=-1)
+        out = np.empty(t.shape + (2,))          # filled in place: cheaper than a stack
+        out[..., 0] = np.interp(t, self.t_s, x)
+        out[..., 1] = np.interp(t, self.t_s, y)
+        return out
 
     def until(self, t_end_s: float) -> Trajectory:
         """The part of the trajectory up to ``t_end_s`` (the mover stops existing then)."""
@@ -109,10 +112,15 @@ class Trajectory:
     def box(self, start_s: float, end_s: float) -> FloatArray:
         """Bounding box ``[xmin, ymin, xmax, ymax]`` of the positions held over
         ``[start_s, end_s]`` (clamped to the trajectory like `position_at`)."""
-        inside = self.xy[(self.t_s > start_s) & (self.t_s < end_s)]
-        ends = self.position_at(np.array([start_s, end_s]))
-        pts = np.vstack([ends, inside]) if len(inside) else ends
-        return np.concatenate([pts.min(axis=0), pts.max(axis=0)])
+        t = self.t_s
+        x, y = self._columns()
+        # the points strictly inside (t is increasing), as plain floats: boxes are
+        # taken of short plans many times, where numpy's reductions cost most
+        i, j = int(t.searchsorted(start_s, "right")), int(t.searchsorted(end_s, "left"))
+        ends = np.array([start_s, end_s])
+        xs = np.interp(ends, t, x).tolist() + x[i:j].tolist()
+        ys = np.interp(ends, t, y).tolist() + y[i:j].tolist()
+        return np.array([min(xs), min(ys), max(xs), max(ys)])
 
     def shifted(self, dt_s: float) -> Trajectory:
         """The same path ``dt_s`` later."""
