@@ -92,9 +92,10 @@ class Trajectory:
             return self
         if t_end_s <= self.start_s:
             return Trajectory._of(self.t_s[:1], self.xy[:1])
-        keep = self.t_s < t_end_s
-        t = np.append(self.t_s[keep], t_end_s)
-        xy = np.vstack([self.xy[keep], self.position_at(t_end_s)])
+        k = int(self.t_s.searchsorted(t_end_s, "left"))     # the times before t_end_s
+        t, xy = np.empty(k + 1), np.empty((k + 1, 2))
+        t[:k], t[k] = self.t_s[:k], t_end_s
+        xy[:k], xy[k] = self.xy[:k], self.position_at(t_end_s)
         return Trajectory._of(t, xy)
 
     def after(self, t_start_s: float) -> Trajectory:
@@ -104,9 +105,11 @@ class Trajectory:
         if t_start_s >= self.end_s:
             return Trajectory(np.array([t_start_s, t_start_s + 1e-6]),
                               np.vstack([self.xy[-1:], self.xy[-1:]]))
-        keep = self.t_s > t_start_s
-        t = np.concatenate([[t_start_s], self.t_s[keep]])
-        xy = np.vstack([self.position_at(t_start_s), self.xy[keep]])
+        k = int(self.t_s.searchsorted(t_start_s, "right"))  # the first time after it
+        n = len(self.t_s) - k
+        t, xy = np.empty(n + 1), np.empty((n + 1, 2))
+        t[0], t[1:] = t_start_s, self.t_s[k:]
+        xy[0], xy[1:] = self.position_at(t_start_s), self.xy[k:]
         return Trajectory._of(t, xy)
 
     def box(self, start_s: float, end_s: float) -> FloatArray:
@@ -141,11 +144,11 @@ class Trajectory:
         """This trajectory up to ``t_s``, then ``rest`` (which starts at ``t_s`` where
         this one is then: a revised plan)."""
         head = self.until(t_s)
-        keep = rest.t_s > head.end_s
-        if not keep.any():
+        k = int(rest.t_s.searchsorted(head.end_s, "right"))  # rest's times after head's
+        if k == len(rest.t_s):
             return head
-        return Trajectory._of(np.concatenate([head.t_s, rest.t_s[keep]]),
-                              np.vstack([head.xy, rest.xy[keep]]))
+        return Trajectory._of(np.concatenate([head.t_s, rest.t_s[k:]]),
+                              np.vstack([head.xy, rest.xy[k:]]))
 
     @property
     def length_m(self) -> float:
