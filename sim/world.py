@@ -418,6 +418,8 @@ class World:
         start = max(now, o.trajectory.start_s, g.trajectory.start_s)
         o_traj, g_traj = o.trajectory.after(start), g.trajectory.after(start)
         legs = relative_legs(o_traj, g_traj)
+        if o.kind == "team" and not self._may_meet(legs, self._team_pair_range_m(o, g)):
+            return              # neither ever comes within the longest range of the pair
         t_sight = self._first_sight(o, g, now, self._last_sight.get(key, -np.inf),
                                     o_traj, g_traj, legs)
         t_spot = (np.inf if g.engaged
@@ -486,6 +488,27 @@ class World:
                                  spec.night_range_factor, hid, factor)
         iv = self._first_after(sight_intervals(o_traj, g_traj, pieces, legs), now_s, last_s)
         return float(iv[0, 0]) if len(iv) else np.inf
+
+    @staticmethod
+    def _may_meet(legs: Legs | None, radius_m: float) -> bool:
+        """False when the pair's relative ``legs`` never come within ``radius_m``: then
+        no sight range up to it gives a contact (`sensors.geometry.ever_within`)."""
+        from sensors.geometry import ever_within  # local: the import list is shared; hoist on merge
+
+        return legs is None or ever_within(legs, radius_m)
+
+    def _team_pair_range_m(self, o: Mover, g: Mover) -> float:
+        """The longest range at which team ``o`` and group ``g`` may see each other,
+        m: the team's ranges in `observer_pieces` (by day or night, the group hidden or
+        not) and, unless the group is engaged, the group's own (`_spot_pieces`) — the
+        same products, so the same floats."""
+        spec = self.team_specs[o.id]
+        r_day, hidden = spec.detection_range_m, self.reaction.hidden_range_factor
+        r_night = r_day * spec.night_range_factor
+        ranges = [r_day, r_day * hidden, r_night, r_night * hidden]
+        if not g.engaged:
+            ranges += [r for _, r in self._spot_pieces(g)]
+        return max(ranges)
 
     def _spot_pieces(self, g: Mover) -> list[tuple[FloatArray, float]]:
         """(intervals, radius) of the group's own sight over its trajectory: the day

@@ -81,7 +81,10 @@ class Trajectory:
         if isinstance(t_s, float | int):
             return np.array((np.interp(t_s, self.t_s, x), np.interp(t_s, self.t_s, y)))
         t = np.asarray(t_s, dtype=np.float64)
-        return np.stack([np.interp(t, self.t_s, x), np.interp(t, self.t_s, y)], axis=-1)
+        out = np.empty(t.shape + (2,))          # filled in place: cheaper than a stack
+        out[..., 0] = np.interp(t, self.t_s, x)
+        out[..., 1] = np.interp(t, self.t_s, y)
+        return out
 
     def until(self, t_end_s: float) -> Trajectory:
         """The part of the trajectory up to ``t_end_s`` (the mover stops existing then)."""
@@ -89,9 +92,10 @@ class Trajectory:
             return self
         if t_end_s <= self.start_s:
             return Trajectory._of(self.t_s[:1], self.xy[:1])
-        keep = self.t_s < t_end_s
-        t = np.append(self.t_s[keep], t_end_s)
-        xy = np.vstack([self.xy[keep], self.position_at(t_end_s)])
+        k = int(self.t_s.searchsorted(t_end_s, "left"))     # the times before t_end_s
+        t, xy = np.empty(k + 1), np.empty((k + 1, 2))
+        t[:k], t[k] = self.t_s[:k], t_end_s
+        xy[:k], xy[k] = self.xy[:k], self.position_at(t_end_s)
         return Trajectory._of(t, xy)
 
     def after(self, t_start_s: float) -> Trajectory:
@@ -101,18 +105,25 @@ class Trajectory:
         if t_start_s >= self.end_s:
             return Trajectory(np.array([t_start_s, t_start_s + 1e-6]),
                               np.vstack([self.xy[-1:], self.xy[-1:]]))
-        keep = self.t_s > t_start_s
-        t = np.concatenate([[t_start_s], self.t_s[keep]])
-        xy = np.vstack([self.position_at(t_start_s), self.xy[keep]])
+        k = int(self.t_s.searchsorted(t_start_s, "right"))  # the first time after it
+        n = len(self.t_s) - k
+        t, xy = np.empty(n + 1), np.empty((n + 1, 2))
+        t[0], t[1:] = t_start_s, self.t_s[k:]
+        xy[0], xy[1:] = self.position_at(t_start_s), self.xy[k:]
         return Trajectory._of(t, xy)
 
     def box(self, start_s: float, end_s: float) -> FloatArray:
         """Bounding box ``[xmin, ymin, xmax, ymax]`` of the positions held over
         ``[start_s, end_s]`` (clamped to the trajectory like `position_at`)."""
-        inside = self.xy[(self.t_s > start_s) & (self.t_s < end_s)]
-        ends = self.position_at(np.array([start_s, end_s]))
-        pts = np.vstack([ends, inside]) if len(inside) else ends
-        return np.concatenate([pts.min(axis=0), pts.max(axis=0)])
+        t = self.t_s
+        x, y = self._columns()
+        # the points strictly inside (t is increasing), as plain floats: boxes are
+        # taken of short plans many times, where numpy's reductions cost most
+        i, j = int(t.searchsorted(start_s, "right")), int(t.searchsorted(end_s, "left"))
+        ends = np.array([start_s, end_s])
+        xs = np.interp(ends, t, x).tolist() + x[i:j].tolist()
+        ys = np.interp(ends, t, y).tolist() + y[i:j].tolist()
+        return np.array([min(xs), min(ys), max(xs), max(ys)])
 
     def shifted(self, dt_s: float) -> Trajectory:
         """The same path ``dt_s`` later."""
@@ -133,11 +144,11 @@ class Trajectory:
         """This trajectory up to ``t_s``, then ``rest`` (which starts at ``t_s`` where
         this one is then: a revised plan)."""
         head = self.until(t_s)
-        keep = rest.t_s > head.end_s
-        if not keep.any():
+        k = int(rest.t_s.searchsorted(head.end_s, "right"))  # rest's times after head's
+        if k == len(rest.t_s):
             return head
-        return Trajectory._of(np.concatenate([head.t_s, rest.t_s[keep]]),
-                              np.vstack([head.xy, rest.xy[keep]]))
+        return Trajectory._of(np.concatenate([head.t_s, rest.t_s[k:]]),
+                              np.vstack([head.xy, rest.xy[k:]]))
 
     @property
     def length_m(self) -> float:
