@@ -90,6 +90,7 @@ from sim.ground.events import (
     SensorHealth,
     Sighting,
     TurnedBack,
+    record_maker,
 )
 from sim.ground.field import Contact, Pursuit, UAVTask
 from sim.ground.keyed import time_index
@@ -135,6 +136,10 @@ class Mover:
 #: How far beyond a sensor's `reach_box` a group must stay to be skipped, m: a margin
 #: for rounding (the exact test is the sensor's own).
 _REACH_MARGIN_M = 0.01
+
+
+#: `ReportReceived` from all its fields (`record_maker`: one record per report).
+_received = record_maker(ReportReceived)
 
 
 class _Feed:
@@ -281,7 +286,7 @@ class World:
             meas = float(reports.t_s[k])
             xy = reports.xy[k]
             x, y = xy.tolist()
-            self.log.record(ReportReceived(self.env.now, reports.sensor, meas, truth, x, y))
+            self.log.record(_received(self.env.now, reports.sensor, meas, truth, x, y))
             self.deliver(meas, source, reports.sensor, xy, reports.cov[k],
                          reports.class_lik[k], rid)
         return arrive

@@ -11,11 +11,13 @@ import pytest
 
 from sim.ground.events import (
     CrossingStarted,
+    FusionTick,
     Record,
     ReportReceived,
     TrackDeleted,
     _fmt,
     record_json,
+    record_maker,
     records_jsonl,
 )
 
@@ -80,3 +82,16 @@ def test_records_of_mixed_classes_and_odd_values_keep_their_order() -> None:
     plain = [ReportReceived(float(k), 'q"%s', 0.25, k, 1.0, 2.0) for k in range(3)]
     assert records_jsonl(plain) == "".join(by_rule(r) + "\n" for r in plain)
 
+
+@pytest.mark.parametrize("cls, values", [
+    (ReportReceived, (1.5, "radar-01", 1.25, 3, 10.0, -2.0)),
+    (FusionTick, (5.0, "post-1", 2, 1, 7, 3)),
+    (CrossingStarted, (0.5, 1, 4, 1.1, 0.0, 2.0, 3.0, 4.0, 99.0, True, "smugglers")),
+])
+def test_record_maker_makes_the_same_record(cls: type[Record], values: tuple) -> None:
+    made = record_maker(cls)(*values)
+    assert type(made) is cls
+    assert made == cls(*values)
+    assert hash(made) == hash(cls(*values))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.t_s = 0.0  # type: ignore[misc]
