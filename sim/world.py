@@ -90,6 +90,7 @@ from sim.ground.events import (
     SensorHealth,
     Sighting,
     TurnedBack,
+    record_maker,
 )
 from sim.ground.field import Contact, Pursuit, UAVTask
 from sim.ground.keyed import time_index
@@ -137,6 +138,10 @@ class Mover:
 _REACH_MARGIN_M = 0.01
 
 
+#: `ReportReceived` from all its fields (`record_maker`: one record per report).
+_received = record_maker(ReportReceived)
+
+
 class _Feed:
     """One source's reports of one mover's plan, sent as the clock reaches them."""
 
@@ -152,6 +157,8 @@ class _Feed:
         # queues is sent to as the clock reaches each report (`sim.comms`)
         link = world.links[source]
         self.times: list[float] = reports.t_s.tolist()   # plain floats: read per report
+        self.truths: list[int] | None = (reports.truth.tolist()  # plain ints, likewise
+                                         if reports.truth.dtype.kind == "i" else None)
         self.arrival: list[float] | None = (link.send(reports.t_s).tolist() if link.pure
                                             else None)
         if self.times:
@@ -175,7 +182,8 @@ class _Feed:
         while j < n and t[j] <= until:
             j += 1
         if j > self.i:
-            self.world.send(self.source, self.reports, self.i, j, self.arrival)
+            self.world.send(self.source, self.reports, self.i, j, self.arrival, self.times,
+                            self.truths)
             self.i = j
 
 
@@ -244,30 +252,34 @@ class World:
 
     # ----------------------------------------------------------------- reports
     def send(self, source: int, reports: Reports, i: int, j: int,
-             arrival: list[float] | None = None) -> None:
+             arrival: list[float] | None = None, times: list[float] | None = None,
+             truths: list[int] | None = None) -> None:
         """Send reports ``i:j`` of ``reports`` on ``source``'s link, now (``arrival``:
-        the link's arrival times of all of ``reports``, NaN lost, if drawn ahead)."""
+        the link's arrival times of all of ``reports``, NaN lost, if drawn ahead;
+        ``times`` and ``truths``: its measurement times and integer truths as plain
+        lists, if the caller has them — `_Feed` does)."""
         env, link = self.env, self.links[source]
         off = 0
         if arrival is None:
             arrival, off = link.send(reports.t_s[i:j]).tolist(), i
         if j - i == 1:                          # the usual call: no numpy slices
             link.note_one(arrival[i - off])
-            truths = [int(reports.truth[i])]
+            batch = [int(reports.truth[i]) if truths is None else truths[i]]
         else:
             link.note(reports.t_s[i:j], arrival[i - off:j - off])
-            truths = reports.truth[i:j].tolist()
+            batch = reports.truth[i:j].tolist() if truths is None else truths[i:j]
         name = reports.sensor
         report_truth = self.report_truth
         relayed = isinstance(link, Route)       # only relays call ``lost``
-        for k, truth in enumerate(truths, start=i):
+        for k, truth in enumerate(batch, start=i):
             rid = len(report_truth)
             report_truth.append(truth)
             at = arrival[k - off]
             if math.isnan(at):
                 self.log.record(ReportLost(env.now, name, truth))
                 continue
-            link.deliver(env, at, self._arrive(source, reports, k, rid, truth),
+            meas = float(reports.t_s[k]) if times is None else times[k]
+            link.deliver(env, at, self._arrive(source, reports, k, rid, truth, meas),
                          self._lost(name, truth) if relayed else None)
 
     def _lost(self, name: str, truth: int) -> Callable[[], None]:
@@ -275,13 +287,12 @@ class World:
             self.log.record(ReportLost(self.env.now, name, truth))
         return lost
 
-    def _arrive(self, source: int, reports: Reports, k: int, rid: int,
-                truth: int) -> Callable[..., None]:
+    def _arrive(self, source: int, reports: Reports, k: int, rid: int, truth: int,
+                meas: float) -> Callable[..., None]:
         def arrive(_event: object = None) -> None:
-            meas = float(reports.t_s[k])
             xy = reports.xy[k]
             x, y = xy.tolist()
-            self.log.record(ReportReceived(self.env.now, reports.sensor, meas, truth, x, y))
+            self.log.record(_received(self.env.now, reports.sensor, meas, truth, x, y))
             self.deliver(meas, source, reports.sensor, xy, reports.cov[k],
                          reports.class_lik[k], rid)
         return arrive
