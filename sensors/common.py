@@ -194,7 +194,7 @@ def cdf_below(z: FloatArray, threshold: FloatArray) -> NDArray[np.bool_]:
     threshold = np.broadcast_to(np.asarray(threshold, float), z.shape)
     x = np.abs(z) * math.sqrt(0.5)
     t = 1.0 / (1.0 + _AS_P * x)
-    poly = 0.0
+    poly = np.zeros_like(t)
     for a in _AS_A:
         poly = poly * t + a
     tail = 0.5 * t * poly * np.exp(-x * x)          # ≈ Φ(−|z|)

@@ -69,6 +69,7 @@ from sensors.common import night_intervals, up_mask
 from sensors.geometry import (
     Legs,
     complement_intervals,
+    ever_within,
     intersect_intervals,
     relative_legs,
     sight_intervals,
@@ -504,8 +505,6 @@ class World:
     def _may_meet(legs: Legs | None, radius_m: float) -> bool:
         """False when the pair's relative ``legs`` never come within ``radius_m``: then
         no sight range up to it gives a contact (`sensors.geometry.ever_within`)."""
-        from sensors.geometry import ever_within  # local: the import list is shared; hoist on merge
-
         return legs is None or ever_within(legs, radius_m)
 
     def _team_pair_range_m(self, o: Mover, g: Mover) -> float:

@@ -672,7 +672,7 @@ def _class_lines(cls: type[Record], records: list[Record], tail: str) -> list[st
     goes through the writer, record by record.
     """
     names = ["t_s", *(f.name for f in fields(cls) if f.name != "t_s")]
-    declared = ["float", *(f.type for f in fields(cls) if f.name != "t_s")]
+    declared = ["float", *(str(f.type) for f in fields(cls) if f.name != "t_s")]
     cols, specs = [], []
     for name, kind in zip(names, declared, strict=True):
         col = list(map(attrgetter(name), records))
@@ -698,7 +698,7 @@ def _column_spec(col: list[object], declared: str) -> str | None:
     """The ``%`` conversion that writes every value of ``col`` as the generated writer
     does for a field declared ``declared``; None if there is none."""
     kinds = set(map(type, col))
-    if declared == "float" and kinds == {float} and math.isfinite(sum(col)):
+    if declared == "float" and kinds == {float} and math.isfinite(sum(col)):  # type: ignore[arg-type]
         return "%.6f"         # a finite sum: no inf, no NaN among the values
     if declared == "int" and kinds == {int}:
         return "%d"
