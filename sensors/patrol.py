@@ -189,6 +189,14 @@ def random_search(area: FloatArray, speed_mps: float, start_s: float, end_s: flo
     return Trajectory(tt[keep], np.asarray(points)[keep])
 
 
+def observer_ranges_m(r_day_m: float, night_factor: float,
+                      hidden_factor: float) -> tuple[float, float, float, float]:
+    """The ranges of `observer_pieces`, m: by day, by day at a hidden target, at night,
+    at night at a hidden target (the same products, so the same floats)."""
+    r_night_m = r_day_m * night_factor
+    return r_day_m, r_day_m * hidden_factor, r_night_m, r_night_m * hidden_factor
+
+
 def observer_pieces(daylight: Daylight | None, start_s: float, end_s: float, r_day_m: float,
                     night_factor: float, hidden: FloatArray,
                     hidden_factor: float) -> list[tuple[FloatArray, float]]:
@@ -200,11 +208,11 @@ def observer_pieces(daylight: Daylight | None, start_s: float, end_s: float, r_d
     days = complement_intervals(nights, start_s, end_s)
     hid = np.asarray(hidden, float).reshape(-1, 2)
     seen = complement_intervals(hid, start_s, end_s)
-    pieces = []
-    for when, radius in ((days, r_day_m), (nights, r_day_m * night_factor)):
-        pieces.append((intersect_intervals(when, seen), radius))
-        pieces.append((intersect_intervals(when, hid), radius * hidden_factor))
-    return pieces
+    r_day, r_day_hid, r_night, r_night_hid = observer_ranges_m(r_day_m, night_factor,
+                                                               hidden_factor)
+    return [(intersect_intervals(days, seen), r_day), (intersect_intervals(days, hid), r_day_hid),
+            (intersect_intervals(nights, seen), r_night),
+            (intersect_intervals(nights, hid), r_night_hid)]
 
 
 class Patrol(Sensor):

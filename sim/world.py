@@ -75,7 +75,7 @@ from sensors.geometry import (
     sight_intervals,
 )
 from sensors.outages import Outages
-from sensors.patrol import Patrol, back_and_forth, observer_pieces
+from sensors.patrol import Patrol, back_and_forth, observer_pieces, observer_ranges_m
 from sensors.uav import UAV
 from sim.comms import Link, Route
 from sim.ground.daylight import Daylight
@@ -158,8 +158,7 @@ class _Feed:
         # queues is sent to as the clock reaches each report (`sim.comms`)
         link = world.links[source]
         self.times: list[float] = reports.t_s.tolist()   # plain floats: read per report
-        self.truths: list[int] | None = (reports.truth.tolist()  # plain ints, likewise
-                                         if reports.truth.dtype.kind == "i" else None)
+        self.truths: list[int] = reports.truth.tolist()     # plain ints, likewise
         self.arrival: list[float] | None = (link.send(reports.t_s).tolist() if link.pure
                                             else None)
         if self.times:
@@ -513,9 +512,8 @@ class World:
         not) and, unless the group is engaged, the group's own (`_spot_pieces`) — the
         same products, so the same floats."""
         spec = self.team_specs[o.id]
-        r_day, hidden = spec.detection_range_m, self.reaction.hidden_range_factor
-        r_night = r_day * spec.night_range_factor
-        ranges = [r_day, r_day * hidden, r_night, r_night * hidden]
+        ranges = list(observer_ranges_m(spec.detection_range_m, spec.night_range_factor,
+                                        self.reaction.hidden_range_factor))
         if not g.engaged:
             ranges += [r for _, r in self._spot_pieces(g)]
         return max(ranges)
