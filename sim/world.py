@@ -187,6 +187,50 @@ class _Feed:
             self.i = j
 
 
+def observations(fixed: Sequence[tuple[int, Sensor]], canine: Sequence[tuple[int, Patrol]],
+                 streams: RandomStreams, mover_id: str, trajectory: Trajectory, truth: int,
+                 size: int, start_s: float) -> list[tuple[int, Reports]]:
+    """Every fixed sensor's and dog team's reports of one mover's ``trajectory`` after
+    ``start_s`` (source position, reports), in source order, none empty.
+
+    A pure function of its arguments (keyed draws per sensor and mover), so it may be
+    computed ahead or elsewhere (`sim.lookahead`) with the same result.
+    """
+    out: list[tuple[int, Reports]] = []
+    # the whole plan's box (a sensor may look back before start_s: a seismic alarm
+    # latched before a revision stays on); vertices bound a piecewise-linear path
+    xy = trajectory.xy
+    (gx0, gy0), (gx1, gy1) = xy.min(axis=0).tolist(), xy.max(axis=0).tolist()
+    for idx, sensor in fixed:
+        reach = sensor.reach_box(size)
+        if reach is not None and (reach[0] - gx1 > _REACH_MARGIN_M
+                                  or gx0 - reach[2] > _REACH_MARGIN_M
+                                  or reach[1] - gy1 > _REACH_MARGIN_M
+                                  or gy0 - reach[3] > _REACH_MARGIN_M):
+            continue                       # it would report nothing of this group
+        draws = streams.draws(f"sensor/{sensor.id}/detect/{mover_id}")
+        reports = sensor.observe(trajectory, truth, draws, start_s, size)
+        if len(reports):
+            out.append((idx, reports))
+    for idx, dogs in canine:      # dog teams find trails hours old
+        trail = dogs.trail_reports(trajectory, truth,
+                                   streams.draws(f"patrol/{dogs.id}/trail/{mover_id}"),
+                                   start_s)
+        if len(trail):
+            out.append((idx, trail))
+    return out
+
+
+def nuisance_reports(sources: Sequence[Sensor], streams: RandomStreams,
+                     day: int) -> list[Reports]:
+    """Every source's nuisance alarms of day ``day`` (source order), each from its own
+    stream of that day, so alarm times never depend on when the run ends. Pure, as
+    `observations`."""
+    start, end = day * 86_400.0, (day + 1) * 86_400.0
+    return [s.nuisance(end, streams.stream(f"sensor/{s.id}/nuisance/day-{day}"), start)
+            for s in sources]
+
+
 class World:
     """The true world of one replication (rules in the module docstring).
 
@@ -323,10 +367,8 @@ class World:
     def nuisance_day(self, day: int) -> None:
         """Draw and schedule every source's nuisance alarms of day ``day`` (its own
         stream per day: alarm times never depend on when the run ends)."""
-        start, end = day * 86_400.0, (day + 1) * 86_400.0
-        for idx, s in enumerate(self.sources):
-            rng = self.streams.stream(f"sensor/{s.id}/nuisance/day-{day}")
-            _Feed(self, None, idx, s.nuisance(end, rng, start))
+        for idx, reports in enumerate(nuisance_reports(self.sources, self.streams, day)):
+            _Feed(self, None, idx, reports)
 
     # ------------------------------------------------------------------ groups
     def add_group(self, group: CrossingGroup) -> None:
@@ -351,27 +393,9 @@ class World:
 
     def _observe(self, m: Mover, start_s: float) -> None:
         assert m.trajectory is not None
-        # the whole plan's box (a sensor may look back before start_s: a seismic alarm
-        # latched before a revision stays on); vertices bound a piecewise-linear path
-        xy = m.trajectory.xy
-        (gx0, gy0), (gx1, gy1) = xy.min(axis=0).tolist(), xy.max(axis=0).tolist()
-        for idx, sensor in self.fixed:
-            reach = sensor.reach_box(m.size)
-            if reach is not None and (reach[0] - gx1 > _REACH_MARGIN_M
-                                      or gx0 - reach[2] > _REACH_MARGIN_M
-                                      or reach[1] - gy1 > _REACH_MARGIN_M
-                                      or gy0 - reach[3] > _REACH_MARGIN_M):
-                continue                       # it would report nothing of this group
-            draws = self.streams.draws(f"sensor/{sensor.id}/detect/{m.id}")
-            reports = sensor.observe(m.trajectory, m.truth, draws, start_s, m.size)
-            if len(reports):
-                m.feeds.append(_Feed(self, m, idx, reports))
-        for idx, dogs in self.canine:      # dog teams find trails hours old
-            trail = dogs.trail_reports(m.trajectory, m.truth,
-                                       self.streams.draws(f"patrol/{dogs.id}/trail/{m.id}"),
-                                       start_s)
-            if len(trail):
-                m.feeds.append(_Feed(self, m, idx, trail))
+        for idx, reports in observations(self.fixed, self.canine, self.streams, m.id,
+                                         m.trajectory, m.truth, m.size, start_s):
+            m.feeds.append(_Feed(self, m, idx, reports))
 
     def _schedule_end(self, m: Mover) -> None:
         assert m.trajectory is not None
