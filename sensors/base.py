@@ -19,6 +19,7 @@ outcome (DESIGN.md, "Plans change").
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,6 +59,14 @@ class Reports:
 
     def __len__(self) -> int:
         return len(self.t_s)
+
+    def until(self, end_s: float) -> Reports:
+        """The reports measured at or before ``end_s``, s."""
+        n = int(np.searchsorted(self.t_s, end_s, side="right"))
+        if n == len(self.t_s):
+            return self
+        return Reports(self.sensor, self.t_s[:n], self.xy[:n], self.cov[:n],
+                       self.truth[:n], self.class_lik[:n])
 
     @classmethod
     def empty(cls, sensor: str) -> Reports:
@@ -104,6 +113,19 @@ class Sensor(ABC):
         size : persons in the group (a larger group is easier to detect where the
             sensor's physics says so; see each sensor)
         """
+
+    def observe_windows(self, trajectory: Trajectory, truth: int, draws: Draws,
+                        start_s: float = -np.inf, size: int = 1,
+                        window_s: float = np.inf) -> Iterator[tuple[float, Reports]]:
+        """The reports of ``observe(trajectory, truth, draws, start_s, size)``, a window
+        at a time, computed as they are asked for: ``(horizon_s, reports)`` pairs, the
+        reports measured after the last horizon and at or before this one; the last
+        horizon is infinite. `sim.world` observes a plan that may soon be revised this
+        way, so the looks after a revision are never computed.
+
+        Default: one window (everything at once). A sensor whose looks do not depend
+        on earlier ones yields windows of about ``window_s``, s."""
+        yield np.inf, self.observe(trajectory, truth, draws, start_s, size)
 
     def reach_box(self, size: int = 1) -> tuple[float, float, float, float] | None:
         """A box ``(xmin, ymin, xmax, ymax)``, m, outside which this sensor reports

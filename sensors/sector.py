@@ -17,6 +17,7 @@ point and covariance by the fusion core's conversions (`sim.ground.measurements`
 from __future__ import annotations
 
 from abc import abstractmethod
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -131,13 +132,23 @@ class SectorSensor(Sensor):
     def looks(self, trajectory: Trajectory, draws: Draws, after_s: float = -np.inf) -> Looks:
         """Every look at the mover in the sector while the sensor is up (after
         ``after_s`` only, s: each look's draws are keyed by its number, so the same)."""
+        t, interval = self._look_times(trajectory, after_s)
+        return self._looks_at(trajectory, draws, t, interval)
+
+    def _look_times(self, trajectory: Trajectory,
+                    after_s: float) -> tuple[FloatArray, IntArray]:
+        """The times (n,) of `looks` and the exposure (n,) each falls in."""
         spec = self.spec
         t, interval = look_times(self.exposure(trajectory), spec.revisit_s, self.phase_s)
         up = up_mask(self.down_s, t)
         if after_s > -np.inf:
             up &= t > after_s
-        t, interval = t[up], interval[up]
-        k = np.round((t - self.phase_s) / spec.revisit_s).astype(np.int64)
+        return t[up], interval[up]
+
+    def _looks_at(self, trajectory: Trajectory, draws: Draws, t: FloatArray,
+                  interval: IntArray) -> Looks:
+        """The looks at times ``t`` (n,) of exposures ``interval`` (n,)."""
+        k = np.round((t - self.phase_s) / self.spec.revisit_s).astype(np.int64)
         d = trajectory.position_at(t).reshape(-1, 2) - self.position
         return Looks(t, k, interval, d, np.hypot(d[:, 0], d[:, 1]), draws.uniform(k, 2))
 
@@ -157,6 +168,31 @@ class SectorSensor(Sensor):
         camera's search over a dwell that began earlier keeps its state; not where
         looks are independent, `LOOKS_INDEPENDENT`)."""
         lk = self.looks(trajectory, draws, start_s if self.LOOKS_INDEPENDENT else -np.inf)
+        return self._reports(lk, trajectory, truth, draws, start_s, size)
+
+    def observe_windows(self, trajectory: Trajectory, truth: int, draws: Draws,
+                        start_s: float = -np.inf, size: int = 1,
+                        window_s: float = np.inf) -> Iterator[tuple[float, Reports]]:
+        """`Sensor.observe_windows`: where looks are independent, each window computes
+        only its own looks (the look times of the whole plan are placed once)."""
+        if not self.LOOKS_INDEPENDENT:
+            yield from super().observe_windows(trajectory, truth, draws, start_s, size,
+                                               window_s)
+            return
+        t, interval = self._look_times(trajectory, start_s)
+        lo, n = 0, len(t)
+        while lo < n:
+            horizon = float(t[lo]) + window_s
+            hi = int(np.searchsorted(t, horizon, side="right"))
+            if hi == n:
+                horizon = np.inf
+            lk = self._looks_at(trajectory, draws, t[lo:hi], interval[lo:hi])
+            yield horizon, self._reports(lk, trajectory, truth, draws, start_s, size)
+            lo = hi
+
+    def _reports(self, lk: Looks, trajectory: Trajectory, truth: int, draws: Draws,
+                 start_s: float, size: int) -> Reports:
+        """The reports of the detecting looks of ``lk`` after ``start_s``."""
         if not len(lk.t_s):
             return Reports.empty(self.id)
         detected, accuracy = self.detect(lk, trajectory, draws, size)

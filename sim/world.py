@@ -54,7 +54,7 @@ Chase (`pursue`)
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -143,16 +143,55 @@ _REACH_MARGIN_M = 0.01
 _received = record_maker(ReportReceived)
 
 
+#: How much of a plan a sensor observes at a time, s, where its looks allow
+#: (`Sensor.observe_windows`): plans are often revised within the hour (a group hides,
+#: runs, is chased), and the looks of a plan after its revision are never sent.
+WINDOW_S = 3_600.0
+
+
+class _Windows:
+    """The rest of one sensor's observation of one plan, a window at a time
+    (`Sensor.observe_windows`): ``horizon_s`` is how far it has been observed, s."""
+
+    def __init__(self, sensor_id: str, windows: Iterator[tuple[float, Reports]]) -> None:
+        self.sensor_id, self._windows = sensor_id, windows
+        self.horizon_s = -np.inf
+
+    def next(self) -> Reports | None:
+        """The next window's reports (perhaps none); None once the plan is observed."""
+        item = next(self._windows, None) if self.horizon_s < np.inf else None
+        if item is None:
+            self.horizon_s = np.inf
+            return None
+        self.horizon_s, reports = item
+        return reports
+
+
 class _Feed:
-    """One source's reports of one mover's plan, sent as the clock reaches them."""
+    """One source's reports of one mover's plan, sent as the clock reaches them.
+
+    ``seen`` is all of them, or a plan observed window by window: the next window
+    is observed once every report of the last one is sent (or a flush reaches past
+    it), so each report is sent, and the next one scheduled, at the same moment as
+    if all had been observed at once."""
 
     def __init__(self, world: World, mover: Mover | None, source: int,
-                 reports: Reports) -> None:
+                 seen: Reports | _Windows) -> None:
+        self.world, self.mover, self.source = world, mover, source
+        self.windows = seen if isinstance(seen, _Windows) else None
+        self.cancelled = False
+        self._load(seen if isinstance(seen, Reports) else Reports.empty(seen.sensor_id))
+        while not self.times and self._next_window():
+            pass
+        if self.times:
+            self._wake(self.times[0])
+
+    def _load(self, reports: Reports) -> None:
+        world, source = self.world, self.source
         if world.outages is not None:          # a sensor out of service reports nothing
             reports = world.outages.screen(source, reports)
-        self.world, self.mover, self.source, self.reports = world, mover, source, reports
+        self.reports = reports
         self.i = 0
-        self.cancelled = False
         # on a pure link a message's fate is a function of its source and send time
         # (keyed draws), so it may be drawn ahead for the whole feed; a link that
         # queues is sent to as the clock reaches each report (`sim.comms`)
@@ -161,8 +200,15 @@ class _Feed:
         self.truths: list[int] = reports.truth.tolist()     # plain ints, likewise
         self.arrival: list[float] | None = (link.send(reports.t_s).tolist() if link.pure
                                             else None)
-        if self.times:
-            self._wake(self.times[0])
+
+    def _next_window(self) -> bool:
+        """Load the next window's reports; False when there is none."""
+        reports = self.windows.next() if self.windows is not None else None
+        if reports is None:
+            self.windows = None
+            return False
+        self._load(reports)
+        return True
 
     def _wake(self, t_s: float) -> None:
         env = self.world.env
@@ -172,31 +218,47 @@ class _Feed:
         if self.cancelled:
             return
         self.flush(self.world.env.now)
+        while self.i == len(self.times) and self._next_window():
+            pass
         if self.i < len(self.times):
             self._wake(self.times[self.i])
 
     def flush(self, now_s: float) -> None:
         """Send every report measured up to ``now_s`` not sent yet."""
-        t = self.times
-        j, n, until = self.i, len(t), now_s + _EPS_S
-        while j < n and t[j] <= until:
-            j += 1
-        if j > self.i:
-            self.world.send(self.source, self.reports, self.i, j, self.arrival, self.times,
-                            self.truths)
-            self.i = j
+        until = now_s + _EPS_S
+        while True:
+            t = self.times
+            j, n = self.i, len(t)
+            while j < n and t[j] <= until:
+                j += 1
+            if j > self.i:
+                self.world.send(self.source, self.reports, self.i, j, self.arrival,
+                                self.times, self.truths)
+                self.i = j
+            if j < n or self.windows is None or self.windows.horizon_s >= until:
+                return
+            if not self._next_window():
+                return
+
+    def cancel(self) -> None:
+        """The plan was revised: send nothing more."""
+        self.cancelled = True
+        self.windows = None
 
 
 def observations(fixed: Sequence[tuple[int, Sensor]], canine: Sequence[tuple[int, Patrol]],
                  streams: RandomStreams, mover_id: str, trajectory: Trajectory, truth: int,
-                 size: int, start_s: float) -> list[tuple[int, Reports]]:
+                 size: int, start_s: float,
+                 windowed: bool = False) -> list[tuple[int, Reports | _Windows]]:
     """Every fixed sensor's and dog team's reports of one mover's ``trajectory`` after
-    ``start_s`` (source position, reports), in source order, none empty.
+    ``start_s`` (source position, reports), in source order, none empty; with
+    ``windowed``, each fixed sensor within reach gives its `_Windows` instead, not
+    observed yet (perhaps of no reports at all).
 
     A pure function of its arguments (keyed draws per sensor and mover), so it may be
-    computed ahead or elsewhere (`sim.lookahead`) with the same result.
+    computed ahead or elsewhere with the same result.
     """
-    out: list[tuple[int, Reports]] = []
+    out: list[tuple[int, Reports | _Windows]] = []
     # the whole plan's box (a sensor may look back before start_s: a seismic alarm
     # latched before a revision stays on); vertices bound a piecewise-linear path
     xy = trajectory.xy
@@ -209,6 +271,10 @@ def observations(fixed: Sequence[tuple[int, Sensor]], canine: Sequence[tuple[int
                                   or gy0 - reach[3] > _REACH_MARGIN_M):
             continue                       # it would report nothing of this group
         draws = streams.draws(f"sensor/{sensor.id}/detect/{mover_id}")
+        if windowed:
+            out.append((idx, _Windows(sensor.id, sensor.observe_windows(
+                trajectory, truth, draws, start_s, size, WINDOW_S))))
+            continue
         reports = sensor.observe(trajectory, truth, draws, start_s, size)
         if len(reports):
             out.append((idx, reports))
@@ -393,9 +459,11 @@ class World:
 
     def _observe(self, m: Mover, start_s: float) -> None:
         assert m.trajectory is not None
-        for idx, reports in observations(self.fixed, self.canine, self.streams, m.id,
-                                         m.trajectory, m.truth, m.size, start_s):
-            m.feeds.append(_Feed(self, m, idx, reports))
+        for idx, seen in observations(self.fixed, self.canine, self.streams, m.id,
+                                      m.trajectory, m.truth, m.size, start_s, windowed=True):
+            feed = _Feed(self, m, idx, seen)
+            if feed.times or feed.windows is not None:
+                m.feeds.append(feed)
 
     def _schedule_end(self, m: Mover) -> None:
         assert m.trajectory is not None
@@ -418,7 +486,7 @@ class World:
         now = self.env.now
         for feed in m.feeds:
             feed.flush(now)
-            feed.cancelled = True
+            feed.cancel()
         m.feeds = []
         m.version += 1
         if m.pickup is not None and m.active and m.ends_as == "arrived":  # smugglers

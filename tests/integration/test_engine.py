@@ -51,6 +51,31 @@ def test_same_seed_same_bytes_other_seed_other_bytes(tiny, run):
     assert events_jsonl([replication_1]) != events_jsonl([run])
 
 
+def test_observing_plans_window_by_window_changes_nothing(tiny, run, monkeypatch):
+    """A radar observes a plan `sim.world.WINDOW_S` at a time (the looks after a
+    revision are never computed); one window for the whole plan gives the same log,
+    and so does a window shorter than most plans' lives. The windows do differ in
+    what they compute: the check can fail."""
+    import sim.world as world
+    from sensors.sector import SectorSensor
+
+    looks = []
+    real = SectorSensor._looks_at
+
+    def counted(self, trajectory, draws, t, interval):  # noqa: ANN001, ANN202
+        looks.append(len(t))
+        return real(self, trajectory, draws, t, interval)
+
+    monkeypatch.setattr(SectorSensor, "_looks_at", counted)
+    logs = {}
+    for window_s in (np.inf, 120.0):
+        monkeypatch.setattr(world, "WINDOW_S", window_s)
+        looks.clear()
+        logs[window_s] = (events_jsonl([run_replication(tiny, 11)]), sum(looks))
+    assert logs[np.inf][0] == logs[120.0][0] == events_jsonl([run])
+    assert logs[120.0][1] < logs[np.inf][1]
+
+
 def test_skipping_sensors_out_of_reach_changes_nothing(monkeypatch):
     """`World._observe` skips a sensor whose `reach_box` a group's plan never meets:
     with every box unknown (every sensor asked) the log is the same. The seismic

@@ -89,6 +89,41 @@ def test_same_seed_same_reports_and_draws_for_every_look(spec, daylight):
     np.testing.assert_array_equal(tail.class_lik, a.class_lik[later])
 
 
+FIELDS = ("t_s", "xy", "cov", "truth", "class_lik")
+
+
+def _windows_joined(sensor, trajectory, start_s, window_s):
+    """`observe_windows` checked window by window (each report after the last horizon,
+    at or before its own; the last horizon infinite), then joined."""
+    parts, last = [], -np.inf
+    for horizon, reports in sensor.observe_windows(trajectory, 7, Draws.of(3), start_s,
+                                                   2, window_s):
+        assert horizon > last
+        assert np.all(reports.t_s > last) and np.all(reports.t_s <= horizon)
+        parts.append(reports)
+        last = horizon
+    assert last == np.inf
+    return parts
+
+
+@pytest.mark.parametrize("window_s", [30.0, 400.0, np.inf])
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: getattr(s, "kind", "patrol"))
+def test_windows_give_exactly_the_reports_of_one_observation(spec, window_s, daylight,
+                                                             forest_terrain):
+    # a radar behind the forest strip: its sight lines are drawn per look, window by window
+    sensor = build(spec, forest_terrain, daylight)
+    path = Trajectory(np.array([0.0, 900.0, 2400.0, 3600.0]),
+                      np.array([[500.0, -300], [1050, 400], [700, 500], [560, -300]]))
+    for start_s in (-np.inf, 700.0):
+        whole = sensor.observe(path, 7, Draws.of(3), start_s, 2)
+        parts = _windows_joined(sensor, path, start_s, window_s)
+        for field in FIELDS:
+            np.testing.assert_array_equal(
+                np.concatenate([getattr(p, field) for p in parts]), getattr(whole, field))
+    if getattr(spec, "kind", "patrol") == "radar" and window_s == 30.0:
+        assert len(whole) and len(parts) > 10        # the radar does window its looks
+
+
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: getattr(s, "kind", "patrol"))
 def test_nuisance_is_deterministic_and_inside_coverage(spec, daylight):
     spec = spec.model_copy(update={"nuisance_per_day": 50.0})
