@@ -129,6 +129,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    # a serial run leaves the second core idle: the map's process starts first and
+    # imports matplotlib there while this one imports the simulator and simulates
+    # (not worth it where matplotlib is loaded already: drawn here then)
+    aside = (not args.no_plots and "matplotlib" not in sys.modules
+             and _workers(args, args.replications) == 1 and not args.dask)
+    with (_map_painter() if aside else None) or contextlib.nullcontext() as painter:
+        return _run(args, painter)
+
+
+def _run(args: argparse.Namespace, painter) -> int:  # noqa: ANN001 - MapPainter | None
     from sim.checks import CheckError, check_work, expected_work
     from sim.outputs import check_run_dir
 
@@ -146,32 +156,29 @@ def cmd_run(args: argparse.Namespace) -> int:
         announce_compiles()
 
     from sim import __version__
-    from sim.executors import SerialExecutor
     from sim.experiment import run_experiment
 
     started = time.perf_counter()
     executor = _executor(args, args.replications)
-    # a serial run leaves the second core idle: the map's process imports matplotlib
-    # meanwhile (not worth it where matplotlib is loaded already: drawn here then)
-    painter = None if (args.no_plots or not isinstance(executor, SerialExecutor)
-                       or "matplotlib" in sys.modules) else _map_painter()
     on_result = None
     if painter is not None:
         from sim.results import map_inputs
 
-        def on_result(replication: int, res) -> None:  # noqa: ANN001 - ReplicationResult
-            if replication == 0:     # the map's: drawn while the run's files are written
-                painter.start(map_inputs(scenario, res))
+        def on_result(replication: int, res):  # noqa: ANN001, ANN202 - ReplicationResult
+            if replication != 0:
+                return None
+            inputs = map_inputs(scenario, res)   # drawn while the run's files are written
+            painter.start(inputs)
+            return inputs                        # the run's files need them too
 
-    with painter or contextlib.nullcontext():
-        with _progress(scenario.name, args.quiet) as on_done:
-            _guarded(run_experiment, scenario, args.seed, args.replications, out,
-                     version=__version__, executor=executor, on_done=on_done,
-                     overwrite=args.overwrite, on_result=on_result)
-        if not args.no_plots and (painter is None or not painter.draw(out)):
-            from viz.map import draw_map
+    with _progress(scenario.name, args.quiet) as on_done:
+        _guarded(run_experiment, scenario, args.seed, args.replications, out,
+                 version=__version__, executor=executor, on_done=on_done,
+                 overwrite=args.overwrite, on_result=on_result)
+    if not args.no_plots and (painter is None or not painter.draw(out)):
+        from viz.map import draw_map
 
-            draw_map(out)
+        draw_map(out)
     elapsed = time.perf_counter() - started
     if not args.quiet:
         summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
@@ -485,15 +492,20 @@ def _map_painter():  # noqa: ANN202 - viz.painter.MapPainter
     return MapPainter()
 
 
+def _workers(args: argparse.Namespace, replications: int) -> int:
+    """Worker processes for ``replications``: ``--workers``, else one per core."""
+    from sim.executors import default_workers
+
+    return args.workers or (default_workers() if replications > 1 else 1)
+
+
 def _executor(args: argparse.Namespace, replications: int):  # -> sim.executors.Executor
     from sim.executors import make_executor
-    from sim.experiment import default_workers
 
     if args.dask and args.dask != "local" and "://" not in args.dask:
         raise UsageError(f"run_sim.py: --dask {args.dask!r}: expected 'local' or a "
                          "scheduler address like tcp://HOST:8786")
-    workers = args.workers or (default_workers() if replications > 1 else 1)
-    return make_executor(workers, args.dask)
+    return make_executor(_workers(args, replications), args.dask)
 
 
 @contextlib.contextmanager

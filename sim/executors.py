@@ -25,6 +25,7 @@ tasks.
 
 from __future__ import annotations
 
+import os
 import signal
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol
@@ -160,6 +161,11 @@ class DaskExecutor:
             client.close()
             if cluster is not None:
                 cluster.close()
+
+
+def default_workers() -> int:
+    """Worker processes used when the caller does not say: one per core, at most 8."""
+    return max(1, min(8, os.cpu_count() or 1))
 
 
 def make_executor(workers: int = 1, dask: str | None = None) -> Executor:

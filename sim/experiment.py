@@ -28,9 +28,8 @@ import dataclasses
 import functools
 import hashlib
 import json
-import os
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from sim.analysis import Comparison, comparison_csv, cost_effectiveness_csv, format_table
@@ -50,14 +49,11 @@ from sim.store import ResultStore, replication_key, scenario_digest, write_text_
 #: Called with (replications finished, replications in all), finished ones found in
 #: the store included.
 Progress = Callable[[int, int], None]
-#: ``on_result(replication, result)``: a replication seen as soon as it is simulated.
-ResultHook = Callable[[int, ReplicationResult], None]
+#: ``on_result(replication, result)``: a replication seen as soon as it is simulated;
+#: it may return run files it formatted from it (file name → that replication's whole
+#: text, `sim.results.PER_REPLICATION`), which are then not formatted again.
+ResultHook = Callable[[int, ReplicationResult], Mapping[str, str] | None]
 KPIs = dict[str, float | None]
-
-
-def default_workers() -> int:
-    """Worker processes used when the caller does not say: one per core, at most 8."""
-    return max(1, min(8, os.cpu_count() or 1))
 
 
 def replicate(scenario: Scenario, seed: int, replication: int) -> ReplicationResult:
@@ -85,8 +81,7 @@ def _files_task_seen(on_result: ResultHook, context: tuple[Scenario, int],
     (in process only: the hook is not sent to workers)."""
     scenario, seed = context
     res = replicate(scenario, seed, replication)
-    on_result(replication, res)
-    return replication_files(res)
+    return replication_files(res, on_result(replication, res))
 
 
 def _summary_task(context: tuple[tuple[Scenario, ...], int], item: tuple[int, int]) -> str:

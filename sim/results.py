@@ -71,7 +71,7 @@ import math
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -83,16 +83,37 @@ from sim.ground.events import (
     AlertVerified,
     LinkSummary,
     PictureUpdate,
+    Record,
     ReportReceived,
     SectionImpact,
     TeamTasked,
     records_jsonl,
 )
 from sim.ground.specs import Scenario
-from sim.metrics import LAYERS, _layer_of, _quantile, crossing_verdicts, summarize
+from sim.metrics import (
+    LAYERS,
+    RecordIndex,
+    _layer_of,
+    _quantile,
+    crossing_verdicts,
+    summarize,
+)
 from sim.movers import group_name
 from sim.scenario import dump_scenario
 from sim.store import ResultStore, write_text_atomic
+
+#: The last replication's records by class (`_index`).
+_last_index: tuple[Sequence[Record], RecordIndex] | None = None
+
+
+def _index(res: ReplicationResult) -> RecordIndex:
+    """``res``'s records by class (`sim.metrics.RecordIndex`), made once for the
+    several writers that read the same replication one after the other (a one-entry
+    cache: it holds the last replication's log until the next one is written)."""
+    global _last_index
+    if _last_index is None or _last_index[0] is not res.records:
+        _last_index = (res.records, RecordIndex(res.records))
+    return _last_index[1]
 
 
 def _f3(value: float | None) -> str:
@@ -181,12 +202,12 @@ def alerts_csv(results: Sequence[ReplicationResult]) -> str:
     lines = ["replication,alert,time,track,priority,truth,reports,x,y,p_person,p_animal,"
              "source,verify_start_s,decided_s,decision,camera,persons_seen,team,tasked_s,task"]
     for res in results:
-        verified = {r.alert: r for r in res.records if isinstance(r, AlertVerified)}
+        of = _index(res)
+        verified = {r.alert: r for r in of[AlertVerified]}
         sent: dict[int, TeamTasked] = {}
-        for r in res.records:
-            if isinstance(r, TeamTasked):
-                sent.setdefault(r.alert, r)
-        for a in (r for r in res.records if isinstance(r, AlertRaised)):
+        for r in of[TeamTasked]:
+            sent.setdefault(r.alert, r)
+        for a in of[AlertRaised]:
             v, d = verified.get(a.alert), sent.get(a.alert)
             lines.append(",".join([
                 str(res.replication), str(a.alert), _f3(a.t_s), str(a.track),
@@ -205,8 +226,8 @@ def picture_csv(layer: str) -> Callable[[Sequence[ReplicationResult]], str]:
         lines = ["replication,time,layer,message,incident,section,decision,impact,persons,"
                  "first_report_s,latency_s,x,y"]
         for res in results:
-            for r in res.records:
-                if isinstance(r, PictureUpdate) and _layer_of(r.layer) == layer:
+            for r in _index(res)[PictureUpdate]:
+                if _layer_of(r.layer) == layer:
                     lat = r.t_s - r.first_report_s if math.isfinite(r.first_report_s) else None
                     lines.append(",".join([
                         str(res.replication), _f3(r.t_s), r.layer, r.message,
@@ -222,7 +243,7 @@ def sections_csv(results: Sequence[ReplicationResult]) -> str:
     lines = ["replication,time,layer,section,level,reason"]
     for res in results:
         lines.extend(f"{res.replication},{_f3(r.t_s)},{r.layer},{r.section},{r.level},"
-                     f"{r.reason}" for r in res.records if isinstance(r, SectionImpact))
+                     f"{r.reason}" for r in _index(res)[SectionImpact])
     return "\n".join(lines) + "\n"
 
 
@@ -232,20 +253,19 @@ def links_csv(results: Sequence[ReplicationResult]) -> str:
     lines = ["replication,link,kind,sent,reports,delivered,lost,dropped,held,bytes,"
              "utilisation,down_share,max_queue,delay_median_s,delay_p90_s"]
     for res in results:
+        of = _index(res)
         delays: dict[str, list[float]] = {}
-        for r in res.records:
-            if isinstance(r, ReportReceived):
-                delays.setdefault(r.sensor, []).append(r.t_s - r.meas_s)
+        for received in of[ReportReceived]:
+            delays.setdefault(received.sensor, []).append(received.t_s - received.meas_s)
         h = res.horizon_s
-        for r in res.records:
-            if isinstance(r, LinkSummary):
-                d = delays.get(r.link)
-                lines.append(",".join([
-                    str(res.replication), r.link, r.link_kind, str(r.sent), str(r.reports),
-                    str(r.delivered), str(r.lost), str(r.dropped), str(r.held),
-                    f"{r.bytes:.0f}", f"{r.busy_s / h:.6f}", f"{r.down_s / h:.6f}",
-                    str(r.max_queue), _f3(_quantile(d, 0.5) if d else None),
-                    _f3(_quantile(d, 0.9) if d else None)]))
+        for r in of[LinkSummary]:
+            d = delays.get(r.link)
+            lines.append(",".join([
+                str(res.replication), r.link, r.link_kind, str(r.sent), str(r.reports),
+                str(r.delivered), str(r.lost), str(r.dropped), str(r.held),
+                f"{r.bytes:.0f}", f"{r.busy_s / h:.6f}", f"{r.down_s / h:.6f}",
+                str(r.max_queue), _f3(_quantile(d, 0.5) if d else None),
+                _f3(_quantile(d, 0.9) if d else None)]))
     return "\n".join(lines) + "\n"
 
 
@@ -448,16 +468,21 @@ def map_inputs(scenario: Scenario, res: ReplicationResult) -> dict[str, str]:
             "alerts.csv": alerts_csv([res])}
 
 
-def replication_files(res: ReplicationResult) -> dict[str, str]:
+def replication_files(res: ReplicationResult,
+                      made: Mapping[str, str] | None = None) -> dict[str, str]:
     """Everything the run directory needs of one replication, as store files.
 
     ``result.json`` (`result_record`) and, for every file of `PER_REPLICATION`, this
     replication's rows without the header: the run's file is the header followed by
     these slices in replication order, byte for byte what `run_files` writes.
+    ``made``: files of `PER_REPLICATION` already formatted from ``res`` alone (name →
+    whole text, e.g. `map_inputs`), used as they are.
     """
+    made = made or {}
     files = {RESULT_JSON: result_record(res)}
     for name, writer in PER_REPLICATION.items():
-        head, text = writer([]), writer([res])
+        head = writer([])
+        text = made[name] if name in made else writer([res])
         if not text.startswith(head):
             raise AssertionError(f"{name}: a replication's text does not start with the "
                                  "header; its slices cannot be concatenated")
