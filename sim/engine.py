@@ -32,6 +32,10 @@ components:
    every group has arrived, turned back or been apprehended (at most `TAIL_CAP_S`
    longer), plus one fusion interval; ``horizon_s`` is that end and per-day rates
    use it.
+7. **Lookahead** (``lookahead=True``, which `sim.experiment` asks for in serial
+   runs): while the clock runs, a forked child on the idle core computes the
+   nuisance days and the planned groups' first observations ahead (`sim.lookahead`:
+   pure functions of keyed draws, so the result is the same without it).
 
 The command layer gets only what reaches it (reports over links, what teams and
 cameras see); the truth stays in the world and the ledger, which fill in the
@@ -43,6 +47,7 @@ arrays the run directory needs, so replications run in worker processes alike.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -81,6 +86,7 @@ from sim.ground.specs import (
 )
 from sim.ground.terrain import Terrain
 from sim.injects import InjectPlan, InjectTargets, run_injects
+from sim.lookahead import Lookahead, lookahead_possible
 from sim.metrics import replication_kpis
 from sim.movers import CrossingGroup, make_groups
 from sim.rng import RandomStreams
@@ -172,7 +178,8 @@ def build_sources(scenario: Scenario, terrain: Terrain, daylight: Daylight, unti
 
 
 def run_replication(scenario: Scenario, seed: int, replication: int = 0, *,
-                    sensor_factory: SensorFactory | None = None) -> ReplicationResult:
+                    sensor_factory: SensorFactory | None = None,
+                    lookahead: bool = False) -> ReplicationResult:
     """Run one replication of ``scenario`` with streams from (``seed``, ``replication``).
 
     Parameters
@@ -182,6 +189,9 @@ def run_replication(scenario: Scenario, seed: int, replication: int = 0, *,
     sensor_factory : ``factory(spec, terrain, daylight, duration_s=..., [draws=...],
         [shift_draws=...])``
         → `Sensor`; default `sensors.registry.build_sensor` (tests inject fakes)
+    lookahead : compute the nuisance days and the groups' first observations ahead
+        on another core (`sim.lookahead`) where `lookahead_possible`; the result is
+        the same either way
     """
     streams = RandomStreams(seed, replication)
     terrain = Terrain(scenario.segment)
@@ -297,8 +307,15 @@ def run_replication(scenario: Scenario, seed: int, replication: int = 0, *,
                       for s in sources if isinstance(s, Patrol)),
                     run_injects(plan, targets)):
         env.process(process)
-    env.run(until=env.process(_until_resolved(env, world, duration_s, until_s,
-                                              cmd.fusion_interval_s)))
+    # day 0 to the day the crossings end on; a later one (groups still walking) is
+    # computed here
+    ahead = (Lookahead(world, groups, range(int(duration_s // 86_400.0) + 1))
+             if lookahead and lookahead_possible() else None)
+    with ahead or contextlib.nullcontext():
+        world.lookahead = ahead
+        env.run(until=env.process(_until_resolved(env, world, duration_s, until_s,
+                                                  cmd.fusion_interval_s)))
+    world.lookahead = None
     horizon_s = float(env.now)
     for link in [*(ln.first if isinstance(ln, Route) else ln for ln in links), *relays,
                  *layers.links]:

@@ -31,6 +31,7 @@ import json
 import shutil
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from sim.analysis import Comparison, comparison_csv, cost_effectiveness_csv, format_table
 from sim.costs import cost_kpis
@@ -56,38 +57,53 @@ ResultHook = Callable[[int, ReplicationResult], Mapping[str, str] | None]
 KPIs = dict[str, float | None]
 
 
-def replicate(scenario: Scenario, seed: int, replication: int) -> ReplicationResult:
-    """One replication with the cost KPIs (`sim.costs.cost_kpis`) added to its KPIs."""
-    res = run_replication(scenario, seed, replication)
+def replicate(scenario: Scenario, seed: int, replication: int, *,
+              lookahead: bool = False) -> ReplicationResult:
+    """One replication with the cost KPIs (`sim.costs.cost_kpis`) added to its KPIs
+    (``lookahead``: `sim.engine.run_replication`'s; the result is the same)."""
+    res = run_replication(scenario, seed, replication, lookahead=lookahead)
     extra = cost_kpis(scenario, res.kpis)
     return dataclasses.replace(res, kpis={**res.kpis, **extra}) if extra else res
 
 
-# Tasks: module-level functions of (context, item), so they pickle by reference.
+# Tasks: module-level functions of (context, item), so they pickle by reference;
+# ``lookahead`` is `replicate`'s, set by `_where_idle`.
 
-def _result_task(context: tuple[Scenario, int], replication: int) -> ReplicationResult:
+def _result_task(context: tuple[Scenario, int], replication: int, *,
+                 lookahead: bool = False) -> ReplicationResult:
     scenario, seed = context
-    return replicate(scenario, seed, replication)
+    return replicate(scenario, seed, replication, lookahead=lookahead)
 
 
-def _files_task(context: tuple[Scenario, int], replication: int) -> dict[str, str]:
+def _files_task(context: tuple[Scenario, int], replication: int, *,
+                lookahead: bool = False) -> dict[str, str]:
     scenario, seed = context
-    return replication_files(replicate(scenario, seed, replication))
+    return replication_files(replicate(scenario, seed, replication, lookahead=lookahead))
 
 
 def _files_task_seen(on_result: ResultHook, context: tuple[Scenario, int],
-                     replication: int) -> dict[str, str]:
+                     replication: int, *, lookahead: bool = False) -> dict[str, str]:
     """`_files_task` that shows the result to ``on_result`` before formatting it
     (in process only: the hook is not sent to workers)."""
     scenario, seed = context
-    res = replicate(scenario, seed, replication)
+    res = replicate(scenario, seed, replication, lookahead=lookahead)
     return replication_files(res, on_result(replication, res))
 
 
-def _summary_task(context: tuple[tuple[Scenario, ...], int], item: tuple[int, int]) -> str:
+def _summary_task(context: tuple[tuple[Scenario, ...], int], item: tuple[int, int], *,
+                  lookahead: bool = False) -> str:
     scenarios, seed = context
     variant, replication = item
-    return result_record(replicate(scenarios[variant], seed, replication))
+    return result_record(replicate(scenarios[variant], seed, replication,
+                                   lookahead=lookahead))
+
+
+def _where_idle(task: Callable[..., Any], executor: Executor) -> Callable[..., Any]:
+    """``task`` with the lookahead (`sim.lookahead`) asked for when ``executor`` runs
+    the items in this process one after the other: only then is a core idle."""
+    if isinstance(executor, SerialExecutor):
+        return functools.partial(task, lookahead=True)
+    return task
 
 
 def run_replications(scenario: Scenario, seed: int, replications: int = 1,
@@ -110,7 +126,8 @@ def run_replications(scenario: Scenario, seed: int, replications: int = 1,
         raise ValueError("workers must be >= 1")
     executor = executor or make_executor(workers if replications > 1 else 1)
     results: dict[int, ReplicationResult] = {}
-    for r, res in executor.run(_result_task, (scenario, seed), list(range(replications))):
+    for r, res in executor.run(_where_idle(_result_task, executor), (scenario, seed),
+                               list(range(replications))):
         results[r] = res
         if on_done is not None:
             on_done(len(results))
@@ -155,11 +172,12 @@ def run_experiment(scenario: Scenario, seed: int, replications: int, out_dir: st
     if replications < 1:
         raise ValueError("replications must be >= 1")
     executor = executor or SerialExecutor()
-    task: Callable[[tuple[Scenario, int], int], dict[str, str]] = _files_task
+    task: Callable[..., dict[str, str]] = _files_task
     if on_result is not None:
         if not isinstance(executor, SerialExecutor):
             raise ValueError("on_result needs the serial executor")
         task = functools.partial(_files_task_seen, on_result)
+    task = _where_idle(task, executor)
     text = dump_scenario(scenario)
     identity = {"kind": "run", "seed": int(seed), "code": code_digest(),
                 "scenarios": {scenario.name: scenario_digest(text)}}
@@ -220,7 +238,8 @@ def run_variants(variants: Sequence[tuple[str, Scenario]], seed: int, replicatio
     if on_done is not None:
         on_done(done, total)
     context = (tuple(s for _, s in variants), int(seed))
-    for item, text in (executor or SerialExecutor()).run(_summary_task, context, missing):
+    executor = executor or SerialExecutor()
+    for item, text in executor.run(_where_idle(_summary_task, executor), context, missing):
         store.put(keys[item], {RESULT_JSON: text})
         done += 1
         if on_done is not None:

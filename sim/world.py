@@ -56,6 +56,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import shapely
@@ -94,13 +95,16 @@ from sim.ground.events import (
     record_maker,
 )
 from sim.ground.field import Contact, Pursuit, UAVTask
-from sim.ground.keyed import time_index
+from sim.ground.keyed import Draws, time_index
 from sim.ground.routes import Barrier, pursuit_meeting_time, stand
 from sim.ground.specs import ReactionSpec, TeamSpec
 from sim.ground.terrain import Terrain
 from sim.ground.trajectory import Trajectory
 from sim.movers import CrossingGroup, hide, keep_appointment, run_on, turn_back
 from sim.rng import RandomStreams
+
+if TYPE_CHECKING:
+    from sim.lookahead import Lookahead
 
 FloatArray = NDArray[np.float64]
 
@@ -248,17 +252,35 @@ class _Feed:
 
 def observations(fixed: Sequence[tuple[int, Sensor]], canine: Sequence[tuple[int, Patrol]],
                  streams: RandomStreams, mover_id: str, trajectory: Trajectory, truth: int,
-                 size: int, start_s: float,
-                 windowed: bool = False) -> list[tuple[int, Reports | _Windows]]:
+                 size: int, start_s: float) -> list[tuple[int, Reports]]:
     """Every fixed sensor's and dog team's reports of one mover's ``trajectory`` after
-    ``start_s`` (source position, reports), in source order, none empty; with
-    ``windowed``, each fixed sensor within reach gives its `_Windows` instead, not
-    observed yet (perhaps of no reports at all).
+    ``start_s`` (source position, reports), in source order, none empty.
 
     A pure function of its arguments (keyed draws per sensor and mover), so it may be
-    computed ahead or elsewhere with the same result.
+    computed ahead or elsewhere with the same result (`sim.lookahead`).
     """
-    out: list[tuple[int, Reports | _Windows]] = []
+    out = [(idx, sensor.observe(trajectory, truth, draws, start_s, size))
+           for idx, sensor, draws in _in_reach(fixed, streams, mover_id, trajectory, size)]
+    out = [(idx, reports) for idx, reports in out if len(reports)]
+    return out + _trails(canine, streams, mover_id, trajectory, truth, start_s)
+
+
+def observation_windows(fixed: Sequence[tuple[int, Sensor]],
+                        canine: Sequence[tuple[int, Patrol]], streams: RandomStreams,
+                        mover_id: str, trajectory: Trajectory, truth: int, size: int,
+                        start_s: float) -> list[tuple[int, Reports | _Windows]]:
+    """`observations`, each fixed sensor within reach as its `_Windows`, not observed
+    yet (perhaps of no reports at all)."""
+    out: list[tuple[int, Reports | _Windows]] = [
+        (idx, _Windows(sensor.id, sensor.observe_windows(trajectory, truth, draws, start_s,
+                                                         size, WINDOW_S)))
+        for idx, sensor, draws in _in_reach(fixed, streams, mover_id, trajectory, size)]
+    return out + list(_trails(canine, streams, mover_id, trajectory, truth, start_s))
+
+
+def _in_reach(fixed: Sequence[tuple[int, Sensor]], streams: RandomStreams, mover_id: str,
+              trajectory: Trajectory, size: int) -> Iterator[tuple[int, Sensor, Draws]]:
+    """The fixed sensors that may report the mover, with their keyed draws of it."""
     # the whole plan's box (a sensor may look back before start_s: a seismic alarm
     # latched before a revision stays on); vertices bound a piecewise-linear path
     xy = trajectory.xy
@@ -270,15 +292,14 @@ def observations(fixed: Sequence[tuple[int, Sensor]], canine: Sequence[tuple[int
                                   or reach[1] - gy1 > _REACH_MARGIN_M
                                   or gy0 - reach[3] > _REACH_MARGIN_M):
             continue                       # it would report nothing of this group
-        draws = streams.draws(f"sensor/{sensor.id}/detect/{mover_id}")
-        if windowed:
-            out.append((idx, _Windows(sensor.id, sensor.observe_windows(
-                trajectory, truth, draws, start_s, size, WINDOW_S))))
-            continue
-        reports = sensor.observe(trajectory, truth, draws, start_s, size)
-        if len(reports):
-            out.append((idx, reports))
-    for idx, dogs in canine:      # dog teams find trails hours old
+        yield idx, sensor, streams.draws(f"sensor/{sensor.id}/detect/{mover_id}")
+
+
+def _trails(canine: Sequence[tuple[int, Patrol]], streams: RandomStreams, mover_id: str,
+            trajectory: Trajectory, truth: int, start_s: float) -> list[tuple[int, Reports]]:
+    """Dog teams' reports of the mover's trail (they find trails hours old)."""
+    out = []
+    for idx, dogs in canine:
         trail = dogs.trail_reports(trajectory, truth,
                                    streams.draws(f"patrol/{dogs.id}/trail/{mover_id}"),
                                    start_s)
@@ -333,6 +354,8 @@ class World:
         self.observers: list[Mover] = []
         self.report_truth: list[int] = []
         self.outages: Outages | None = None
+        #: nuisance days and first observations computed ahead (`sim.lookahead`)
+        self.lookahead: Lookahead | None = None
         self.on_apprehended: list[Callable[[str, int], None]] = []
         self.on_health: list[Callable[[int, bool], None]] = []
         self._see: dict[str, Callable[[Contact], None]] = {}
@@ -433,7 +456,10 @@ class World:
     def nuisance_day(self, day: int) -> None:
         """Draw and schedule every source's nuisance alarms of day ``day`` (its own
         stream per day: alarm times never depend on when the run ends)."""
-        for idx, reports in enumerate(nuisance_reports(self.sources, self.streams, day)):
+        alarms = self.lookahead.nuisance(day) if self.lookahead is not None else None
+        if alarms is None:
+            alarms = nuisance_reports(self.sources, self.streams, day)
+        for idx, reports in enumerate(alarms):
             _Feed(self, None, idx, reports)
 
     # ------------------------------------------------------------------ groups
@@ -450,7 +476,13 @@ class World:
                                         group.speed_mps, float(e[0]), float(e[1]),
                                         float(d[0]), float(d[1]), group.end_s,
                                         group.informed, group.kind))
-        self._observe(m, -np.inf)
+        ahead = (self.lookahead.first_observations(group) if self.lookahead is not None
+                 else None)
+        if ahead is None:
+            self._observe(m, -np.inf)
+        else:                          # what `_observe(m, -np.inf)` does, computed ahead
+            for idx, reports in ahead:
+                m.feeds.append(_Feed(self, m, idx, reports))
         self._schedule_end(m)
         self._encounters(m)
 
@@ -459,8 +491,8 @@ class World:
 
     def _observe(self, m: Mover, start_s: float) -> None:
         assert m.trajectory is not None
-        for idx, seen in observations(self.fixed, self.canine, self.streams, m.id,
-                                      m.trajectory, m.truth, m.size, start_s, windowed=True):
+        for idx, seen in observation_windows(self.fixed, self.canine, self.streams, m.id,
+                                             m.trajectory, m.truth, m.size, start_s):
             feed = _Feed(self, m, idx, seen)
             if feed.times or feed.windows is not None:
                 m.feeds.append(feed)

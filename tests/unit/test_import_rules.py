@@ -10,9 +10,10 @@ Layers, bottom up:
   never ``sensors``.
 - ``sim`` modules other than the wiring ones: the ground layer and each other.
 - ``sim.world`` (the true world: movers, sensing, encounters) uses the sensors but
-  never ``command``; ``sim.engine`` wires sensors, world and command;
-  ``sim.experiment`` and ``sim.results`` sit above it; ``viz`` reads files and
-  imports nothing of the simulation.
+  never ``command``; so does ``sim.lookahead`` (the world's sensing done ahead);
+  ``sim.engine`` wires sensors, world and command; ``sim.experiment`` and
+  ``sim.results`` sit above it; ``viz`` reads files and imports nothing of the
+  simulation.
 
 Every ``import`` statement counts, at module level or inside a function.
 """
@@ -78,7 +79,7 @@ def allowed(importer: str, imported: str) -> bool:
     if importer == "sim.engine":
         return not (any(within(imported, m) for m in ABOVE_ENGINE)
                     or within(imported, "viz") or imported == "run_sim")
-    if importer == "sim.world":
+    if importer in ("sim.world", "sim.lookahead"):
         return ((within(imported, "sim") or within(imported, "sensors"))
                 and imported != "sim.engine"
                 and not any(within(imported, m) for m in ABOVE_ENGINE))
@@ -112,6 +113,8 @@ def test_imports_run_one_way(path):
     ("sim.engine", "command.nodes", True),
     ("sim.world", "sensors.patrol", True),
     ("sim.world", "command.response", False),
+    ("sim.lookahead", "sensors.base", True),
+    ("sim.lookahead", "command.nodes", False),
     ("command.alerts", "sim.ground.events", True),
 ])
 def test_the_rule_itself(importer, imported, ok):
