@@ -3,8 +3,9 @@
 A replication is a pure function of (scenario, seed, replication index)
 (`replicate`: the engine's `run_replication` plus the cost KPIs of `sim.costs`), so
 it runs the same in process, in a local process pool or on a Dask cluster
-(`sim.executors`). The scenarios go to each worker once; a worker sends back text,
-never live objects:
+(`sim.executors`); in process, one replication after another, it asks for the
+engine's lookahead (`sim.lookahead`): only then is a core idle for it. The
+scenarios go to each worker once; a worker sends back text, never live objects:
 
 - for ``run``, the replication's slices of the run directory's files
   (`sim.results.replication_files`): the run directory needs the event log;

@@ -13,22 +13,23 @@ What is computed ahead
 
 How
     `Lookahead` forks when entered, after the world is built and before the clock
-    runs. The child runs at idle priority (``SCHED_IDLE``: only on cycles no other
-    process wants, so it never slows the parent, the map painter or anyone else's
-    work). It computes the jobs in the order the run needs them (by simulated time:
-    day ``d`` at ``d`` × 86,400 s, a group at its ``arrival_s``), appends each
-    result, pickled, to a private temporary file that is unlinked from the start (so
-    nothing is left on disk whatever happens to either process), writes
-    (job, offset, length) to a pipe, and leaves with ``os._exit`` (no atexit
-    handlers, no flushing of buffers it shares with the parent). It keeps open only
-    its pipe and its file, its standard streams on /dev/null — nothing the parent or
-    another process waits on, such as the map painter's pipe — and Ctrl-C ends it
-    without a word. When the run needs a job, the parent takes the child's result
-    if it is ready (the child is usually far ahead: it has a tenth of the parent's
-    work) and otherwise computes the piece itself, never waiting: a waiting parent
-    would hand its core to whoever else is running rather than to an idle-priority
-    child. Leaving the context kills and reaps the child and closes the file, also
-    when the run raises.
+    runs (what the run needs at t = 0, day 0's alarms, is left to the parent: it
+    needs them before the child could deliver). The child runs at idle priority
+    (``SCHED_IDLE``: only on cycles no other process wants, so it never slows the
+    parent, the map painter or anyone else's work). It computes the jobs in the
+    order the run needs them (by simulated time: day ``d`` at ``d`` × 86,400 s, a
+    group at its ``arrival_s``), appends each result, pickled, to a private
+    temporary file that is unlinked from the start (so nothing is left on disk
+    whatever happens to either process), writes (job, offset, length) to a pipe,
+    and leaves with ``os._exit`` (no atexit handlers, no flushing of buffers it
+    shares with the parent). It keeps open only its pipe and its file, its standard
+    streams on /dev/null — nothing the parent or another process waits on, such as
+    the map painter's pipe — and Ctrl-C ends it without a word. When the run needs
+    a job, the parent takes the child's result if it is ready (the child is usually
+    far ahead: it has a tenth of the parent's work) and otherwise computes the piece
+    itself, never waiting: a waiting parent would hand its core to whoever else is
+    running rather than to an idle-priority child. Leaving the context kills and
+    reaps the child and closes the file, also when the run raises.
 
 Fallback
     Whatever goes wrong — no fork, the child dies, is starved of cycles or stuck, a
@@ -90,8 +91,8 @@ def _in_worker_process() -> bool:
 class Lookahead:
     """The nuisance days ``days`` and the first observations of ``groups`` of
     ``world``, computed ahead in a child process (module docstring). Use as a context
-    manager around the run; outside it, or once it has failed, every answer is None
-    (the caller computes).
+    manager around the run. Each answer is the result, or None: compute it yourself
+    (not planned, not ready yet, outside the context, or the child failed).
 
     Attributes
     ----------
@@ -104,15 +105,19 @@ class Lookahead:
         self.world = world
         jobs: list[tuple[float, Callable[[], Any]]] = []
         self._day_job: dict[int, int] = {}
+        # what the run needs as its clock starts (day 0) it needs before a child could
+        # deliver it: left to the parent
         for day in days:
-            self._day_job[day] = len(jobs)
-            jobs.append((day * _DAY_S, self._nuisance_job(day)))
+            if day > 0:
+                self._day_job[day] = len(jobs)
+                jobs.append((day * _DAY_S, self._nuisance_job(day)))
         # by identity: a scripted group is another object, even with the same index;
         # the dict keeps every planned group alive, so no id is reused meanwhile
         self._group_job: dict[int, tuple[int, CrossingGroup]] = {}
         for group in groups:
-            self._group_job[id(group)] = (len(jobs), group)
-            jobs.append((group.arrival_s, self._observations_job(group)))
+            if group.arrival_s > 0.0:
+                self._group_job[id(group)] = (len(jobs), group)
+                jobs.append((group.arrival_s, self._observations_job(group)))
         # the order the run needs them in; at one instant, the order listed
         self._order = sorted(range(len(jobs)), key=lambda k: jobs[k][0])
         self._compute = [compute for _, compute in jobs]

@@ -41,8 +41,9 @@ def two_cores(monkeypatch):  # noqa: ANN001, ANN201 - as on a machine with a cor
 @dataclasses.dataclass
 class Entered:
     """The lookaheads entered, in order; each run begins once its child has ended,
-    or has delivered ``results`` (a test whose child stops), so what it serves is
-    certain — a run itself never waits for the child, which runs on idle cycles."""
+    or has delivered ``results`` (a test whose child stops; at most 60 s), so what
+    it serves is certain — a run itself never waits for the child, which runs on
+    idle cycles only."""
 
     lookaheads: list[Lookahead] = dataclasses.field(default_factory=list)
     pids: list[int | None] = dataclasses.field(default_factory=list)
@@ -120,7 +121,7 @@ def test_results_computed_ahead_are_those_computed_here(started):
     assert replication_files(run_replication(tiny, 11, lookahead=True)) == \
         replication_files(here)
     groups = sum(isinstance(r, CrossingStarted) for r in here.records)
-    assert started.lookaheads[0].served == groups + 1     # every group, and day 0
+    assert started.lookaheads[0].served == groups      # every group (day 0: the parent's)
 
 
 def test_a_child_that_dies_midway_leaves_the_rest_to_the_parent(monkeypatch, started,
@@ -128,7 +129,7 @@ def test_a_child_that_dies_midway_leaves_the_rest_to_the_parent(monkeypatch, sta
     monkeypatch.setattr(sim.lookahead, "observations", _in_child(
         os.getpid(), 3, lambda: os.kill(os.getpid(), signal.SIGKILL)))
     assert replication_files(run_replication(short, 11, lookahead=True)) == short_here
-    assert started.lookaheads[0].served == 3         # day 0 and two groups, then it died
+    assert started.lookaheads[0].served == 2         # two groups, then it died
 
 
 def test_a_stuck_child_killed_from_outside_is_done_without(monkeypatch, started, short,
@@ -137,16 +138,16 @@ def test_a_stuck_child_killed_from_outside_is_done_without(monkeypatch, started,
     # then kills it
     monkeypatch.setattr(sim.lookahead, "observations", _in_child(
         os.getpid(), 3, lambda: os.kill(os.getpid(), signal.SIGSTOP)))
-    started.results = 3
+    started.results = 2
     seen: list[tuple[set[str], str]] = []
     real = World.add_group
 
     def add_group(self, group):  # noqa: ANN001, ANN202
         lookahead = self.lookahead
-        if lookahead is not None and lookahead.served == 3 and not seen:
+        if lookahead is not None and lookahead.served == 2 and not seen:
             pid = lookahead.pid
             status = Path(f"/proc/{pid}/status")
-            for _ in range(1000):                # it stops a moment after its third
+            for _ in range(1000):                # it stops a moment after its second
                 if "\nState:\tT" in status.read_text():
                     break
                 time.sleep(0.01)
@@ -156,7 +157,7 @@ def test_a_stuck_child_killed_from_outside_is_done_without(monkeypatch, started,
 
     monkeypatch.setattr(World, "add_group", add_group)
     assert replication_files(run_replication(short, 11, lookahead=True)) == short_here
-    assert started.lookaheads[0].served == 3 and len(seen) == 1
+    assert started.lookaheads[0].served == 2 and len(seen) == 1
     fds, status = seen[0]
     assert len(fds) == 5                    # /dev/null as 0, 1, 2; its pipe; its file
     fields = dict(line.split(":\t", 1) for line in status.splitlines() if ":\t" in line)
@@ -168,17 +169,17 @@ def test_a_stuck_child_killed_from_outside_is_done_without(monkeypatch, started,
 def test_the_run_does_not_wait_for_a_child_behind_it(monkeypatch, started, short,
                                                      short_here):
     monkeypatch.setattr(sim.lookahead, "observations", _in_child(
-        os.getpid(), 1, lambda: os.kill(os.getpid(), signal.SIGSTOP)))
-    started.results = 1                   # day 0 done, then it stops for good
+        os.getpid(), 2, lambda: os.kill(os.getpid(), signal.SIGSTOP)))
+    started.results = 1                   # one group done, then it stops for good
     assert replication_files(run_replication(short, 11, lookahead=True)) == short_here
     assert started.lookaheads[0].served == 1 and _gone(seen_pid(started))
 
 
 @pytest.mark.parametrize("error", [None, RuntimeError, KeyboardInterrupt])
 def test_nothing_outlives_the_replication(monkeypatch, started, short, error):
-    # a child still there at the end (stopped at its first group): killed and reaped
+    # a child still there at the end (stopped at its second group): killed and reaped
     monkeypatch.setattr(sim.lookahead, "observations", _in_child(
-        os.getpid(), 1, lambda: os.kill(os.getpid(), signal.SIGSTOP)))
+        os.getpid(), 2, lambda: os.kill(os.getpid(), signal.SIGSTOP)))
     started.results = 1
     calls: list[int] = []
     real = World.add_group
@@ -227,8 +228,9 @@ def test_only_the_serial_executor_asks_for_it():
 def test_a_group_not_planned_before_the_run_is_computed_by_the_caller():
     world = types.SimpleNamespace(sources=[], fixed=[], canine=[], streams=None)
     group = CrossingGroup(0, "group-0000", 60.0, 3, 1.0, False, 0.0, 0, None)
-    lookahead = Lookahead(world, [group], [0])
+    lookahead = Lookahead(world, [group], [0, 1])
     scripted = dataclasses.replace(group)       # equal, but another group
     assert lookahead.first_observations(scripted) is None
     assert lookahead.first_observations(group) is None     # not started: no child
-    assert lookahead.nuisance(5) is None
+    assert lookahead.nuisance(1) is None
+    assert lookahead._day_job.keys() == {1}     # day 0 is needed at once: the parent's
