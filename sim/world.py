@@ -481,8 +481,7 @@ class World:
         if ahead is None:
             self._observe(m, -np.inf)
         else:                          # what `_observe(m, -np.inf)` does, computed ahead
-            for idx, reports in ahead:
-                m.feeds.append(_Feed(self, m, idx, reports))
+            self._add_feeds(m, ahead)
         self._schedule_end(m)
         self._encounters(m)
 
@@ -491,9 +490,14 @@ class World:
 
     def _observe(self, m: Mover, start_s: float) -> None:
         assert m.trajectory is not None
-        for idx, seen in observation_windows(self.fixed, self.canine, self.streams, m.id,
-                                             m.trajectory, m.truth, m.size, start_s):
-            feed = _Feed(self, m, idx, seen)
+        self._add_feeds(m, observation_windows(self.fixed, self.canine, self.streams, m.id,
+                                               m.trajectory, m.truth, m.size, start_s))
+
+    def _add_feeds(self, m: Mover, seen: Sequence[tuple[int, Reports | _Windows]]) -> None:
+        """A feed of each source's reports (``seen``) of ``m``'s plan, kept where it
+        has anything to send."""
+        for idx, reports in seen:
+            feed = _Feed(self, m, idx, reports)
             if feed.times or feed.windows is not None:
                 m.feeds.append(feed)
 
