@@ -127,11 +127,22 @@ class Sensor(ABC):
         on earlier ones yields windows of about ``window_s``, s."""
         yield np.inf, self.observe(trajectory, truth, draws, start_s, size)
 
+    def reach_disc(self, size: int = 1) -> tuple[float, float, float] | None:
+        """A disc ``(x, y, radius)``, m, outside which this sensor reports nothing of a
+        group of ``size``; None (the default): no such disc is known. Lets the world
+        skip asking a sensor about a group whose path never comes that close
+        (`sim.world`)."""
+        return None
+
     def reach_box(self, size: int = 1) -> tuple[float, float, float, float] | None:
         """A box ``(xmin, ymin, xmax, ymax)``, m, outside which this sensor reports
-        nothing of a group of ``size``; None (the default): no such bound is known.
-        Lets the world skip asking a far sensor about a group (`sim.world`)."""
-        return None
+        nothing of a group of ``size``; None: no such bound is known. Default: the box
+        of `reach_disc`. Lets the world skip asking a far sensor about a group."""
+        disc = self.reach_disc(size)
+        if disc is None:
+            return None
+        x, y, r = disc
+        return (x - r, y - r, x + r, y + r)
 
     @abstractmethod
     def nuisance(self, end_s: float, rng: np.random.Generator,

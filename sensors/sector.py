@@ -117,11 +117,10 @@ class SectorSensor(Sensor):
         """Whether the fixed sight line to each point (n, 2) is open."""
         return self.sight.open(xy)
 
-    def reach_box(self, size: int = 1) -> tuple[float, float, float, float]:
-        """The box of the range disc: a mover beyond ``max_range_m`` is never looked at."""
-        r = self.spec.max_range_m
+    def reach_disc(self, size: int = 1) -> tuple[float, float, float]:
+        """The range disc: a mover beyond ``max_range_m`` is never looked at."""
         x, y = self.position.tolist()
-        return (x - r, y - r, x + r, y + r)
+        return (x, y, self.spec.max_range_m)
 
     def exposure(self, trajectory: Trajectory) -> FloatArray:
         """Intervals (n, 2), s, when the mover is inside the sector."""

@@ -96,11 +96,10 @@ class Seismic(Sensor):
         return (self.spec.radius_m * SOIL_FACTOR[self.spec.soil]
                 * max(int(size), 1) ** GROUP_RADIUS_EXPONENT)
 
-    def reach_box(self, size: int = 1) -> tuple[float, float, float, float]:
-        """The detection circle's box: a group beyond it never triggers the sensor."""
-        r = self.radius_m(size)
+    def reach_disc(self, size: int = 1) -> tuple[float, float, float]:
+        """The detection circle: a group beyond it never triggers the sensor."""
         x, y = self.position.tolist()
-        return (x - r, y - r, x + r, y + r)
+        return (x, y, self.radius_m(size))
 
     def exposure(self, trajectory: Trajectory, size: int = 1) -> np.ndarray:
         """Intervals (n, 2), s, when the mover is within the detection radius."""

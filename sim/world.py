@@ -138,8 +138,8 @@ class Mover:
     pickup: tuple[float, float] | None = None
 
 
-#: How far beyond a sensor's `reach_box` a group must stay to be skipped, m: a margin
-#: for rounding (the exact test is the sensor's own).
+#: How far beyond a sensor's `reach_box` or `reach_disc` a group must stay to be
+#: skipped, m: a margin for rounding (the exact test is the sensor's own).
 _REACH_MARGIN_M = 0.01
 
 
@@ -292,7 +292,26 @@ def _in_reach(fixed: Sequence[tuple[int, Sensor]], streams: RandomStreams, mover
                                   or reach[1] - gy1 > _REACH_MARGIN_M
                                   or gy0 - reach[3] > _REACH_MARGIN_M):
             continue                       # it would report nothing of this group
+        disc = sensor.reach_disc(size)
+        if disc is not None and _path_stays_outside(xy, disc):
+            continue                       # inside the box, but never near enough
         yield idx, sensor, streams.draws(f"sensor/{sensor.id}/detect/{mover_id}")
+
+
+def _path_stays_outside(xy: FloatArray, disc: tuple[float, float, float]) -> bool:
+    """Whether the path through the vertices ``xy`` (k, 2), m, stays farther than the
+    disc's radius (plus `_REACH_MARGIN_M`) from its centre ``disc = (x, y, r)``: the
+    distance from the centre to each leg, at the leg's nearest point."""
+    c = np.array(disc[:2])
+    a = xy[:-1] - c
+    if not len(a):                         # a group standing still
+        return float(np.hypot(*(xy[0] - c))) > disc[2] + _REACH_MARGIN_M
+    ab = xy[1:] - xy[:-1]
+    length2 = np.einsum("ij,ij->i", ab, ab)
+    along = np.clip(-np.einsum("ij,ij->i", a, ab) / np.maximum(length2, 1e-300), 0.0, 1.0)
+    nearest = a + along[:, None] * ab
+    return float(np.min(np.einsum("ij,ij->i", nearest, nearest))) > (
+        disc[2] + _REACH_MARGIN_M) ** 2
 
 
 def _trails(canine: Sequence[tuple[int, Patrol]], streams: RandomStreams, mover_id: str,

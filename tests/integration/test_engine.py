@@ -77,10 +77,11 @@ def test_observing_plans_window_by_window_changes_nothing(tiny, run, monkeypatch
 
 
 def test_skipping_sensors_out_of_reach_changes_nothing(monkeypatch):
-    """`World._observe` skips a sensor whose `reach_box` a group's plan never meets:
-    with every box unknown (every sensor asked) the log is the same. The seismic
-    sensor's radius is widened so that groups do trigger it (a box moved away
-    changes the log: the check can fail)."""
+    """`World._observe` skips a sensor whose `reach_box` a group's plan never meets, or
+    whose `reach_disc` its path never enters: with every box and disc unknown (every
+    sensor asked) the log is the same. The seismic sensor's radius is widened so that
+    groups do trigger it (a box moved away, or a disc shrunk, changes the log: the
+    check can fail)."""
     from sensors.seismic import Seismic
 
     scenario = load_scenario(TINY, ["sensors.3.radius_m=600", "duration=6h"])
@@ -94,10 +95,17 @@ def test_skipping_sensors_out_of_reach_changes_nothing(monkeypatch):
 
     from sensors.sector import SectorSensor
 
-    monkeypatch.setattr(Seismic, "reach_box", lambda self, size=1: None)
-    monkeypatch.setattr(SectorSensor, "reach_box", lambda self, size=1: None)
+    for kind in (Seismic, SectorSensor):
+        monkeypatch.setattr(kind, "reach_box", lambda self, size=1: None)
+        monkeypatch.setattr(kind, "reach_disc", lambda self, size=1: None)
     assert events_jsonl([run_replication(scenario, 11)]) == boxed
+    monkeypatch.undo()
     monkeypatch.setattr(Seismic, "reach_box", away)
+    assert events_jsonl([run_replication(scenario, 11)]) != boxed
+    monkeypatch.undo()
+    real_disc = Seismic.reach_disc
+    monkeypatch.setattr(Seismic, "reach_disc",
+                        lambda self, size=1: (*real_disc(self, size)[:2], 1.0))
     assert events_jsonl([run_replication(scenario, 11)]) != boxed
 
 

@@ -307,6 +307,31 @@ def test_seismic_reach_box_bounds_every_report(size: int) -> None:
         assert (len(sensor.observe(walk, 1, Draws(5), size=size)) > 0) is seen
 
 
+def test_seismic_reach_disc_bounds_every_report_where_the_box_does_not() -> None:
+    """Random walks across a seismic sensor's box (pd 1): every walk the world would
+    skip by `reach_disc` (`sim.world._path_stays_outside`) gives no report, and the
+    disc does skip walks the box lets through (the corners of the box)."""
+    from sim.world import _path_stays_outside
+
+    sensor = Seismic(SeismicSpec(id="seismic-09", position_m=(0.0, 0.0), radius_m=40,
+                                 revisit_s=1, pd=1.0, soil="soil"))
+    rng = np.random.default_rng(4)
+    skipped = reported = 0
+    for size in (1, 8):
+        r = sensor.radius_m(size)
+        assert sensor.reach_disc(size) == (0.0, 0.0, r)
+        assert sensor.reach_box(size) == (-r, -r, r, r)
+        for _ in range(400):
+            xy = rng.uniform(-1.6 * r, 1.6 * r, (int(rng.integers(2, 5)), 2))
+            t = np.cumsum(np.r_[0.0, np.hypot(*np.diff(xy, axis=0).T)])  # 1 m/s
+            seen = len(sensor.observe(Trajectory(t, xy), 1, Draws(5), size=size)) > 0
+            outside = _path_stays_outside(xy, sensor.reach_disc(size))
+            assert not (outside and seen)
+            skipped += outside
+            reported += seen
+    assert skipped > 50 and reported > 50
+
+
 @pytest.mark.parametrize("kind", ["radar", "camera"])
 def test_sector_reach_box_is_the_range_disc(kind: str) -> None:
     """Radar and camera look only inside their range: a walk past the box's corner
