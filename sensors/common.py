@@ -386,13 +386,51 @@ class NuisanceProfile:
 
     def factor(self, conditions: Conditions, t_s: FloatArray) -> FloatArray:
         """The multiplier (n,) of the calm-night rate at times ``t_s`` (n,)."""
-        t = np.asarray(t_s, float)
-        night = conditions.is_night(t)
-        diel = np.where(conditions.crepuscular(t), self.dusk_dawn,
-                        np.where(night, self.night, self.day))
-        wind = np.maximum(conditions.wind_mps(t) - self.wind_from_mps, 0.0)
-        weather = np.asarray(self.weather_factor)[conditions.weather(t)]
+        return self.factor_of(_states(conditions, np.asarray(t_s, float)))
+
+    def factor_of(self, states: _States) -> FloatArray:
+        """`factor` from the conditions already read at the times (`_states`)."""
+        diel = np.where(states.crepuscular, self.dusk_dawn,
+                        np.where(states.night, self.night, self.day))
+        wind = np.maximum(states.wind_mps - self.wind_from_mps, 0.0)
+        weather = np.asarray(self.weather_factor)[states.weather]
         return diel * (1.0 + self.wind_gain_per_mps * wind) * weather
+
+
+@dataclass(frozen=True)
+class _States:
+    """What a `NuisanceProfile` reads of the conditions at some times (n,) each."""
+
+    night: NDArray[np.bool_]
+    crepuscular: NDArray[np.bool_]
+    wind_mps: FloatArray
+    weather: NDArray[np.int64]
+
+
+def _states(conditions: Conditions, t: FloatArray) -> _States:
+    return _States(conditions.is_night(t), conditions.crepuscular(t),
+                   conditions.wind_mps(t), conditions.weather(t))
+
+
+#: The conditions at the middles of one span's nuisance bins, per clock: every
+#: sensor draws the same day's alarms over the same bins (`nuisance_times`), and the
+#: light and weather are a fixed function of time, so they are read once per day.
+_BIN_STATES: weakref.WeakKeyDictionary[Daylight, tuple[float, float, _States]] = \
+    weakref.WeakKeyDictionary()
+
+
+def _bin_states(conditions: Conditions, start_s: float, end_s: float,
+                middles: FloatArray) -> _States:
+    """`_states` at the bin ``middles`` of [start_s, end_s), remembered per clock."""
+    daylight = conditions.daylight
+    if daylight is None:
+        return _states(conditions, middles)
+    hit = _BIN_STATES.get(daylight)
+    if hit is not None and hit[0] == start_s and hit[1] == end_s:
+        return hit[2]
+    states = _states(conditions, middles)
+    _BIN_STATES[daylight] = (start_s, end_s, states)
+    return states
 
 
 def nuisance_times(end_s: float, per_day: float, rng: np.random.Generator,
@@ -413,7 +451,9 @@ def nuisance_times(end_s: float, per_day: float, rng: np.random.Generator,
     if not len(edges):
         return np.zeros(0)
     ends = np.minimum(edges + NUISANCE_BIN_S, end_s)
-    rate = per_day / 86_400.0 * profile.factor(conditions, (edges + ends) / 2)
+    middles = (edges + ends) / 2
+    rate = per_day / 86_400.0 * profile.factor_of(
+        _bin_states(conditions, start_s, end_s, middles))
     counts = rng.poisson(rate * (ends - edges))
     lo = np.repeat(edges, counts)
     width = np.repeat(ends - edges, counts)
