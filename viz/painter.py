@@ -23,10 +23,12 @@ own process as it would without a painter, so an error shows exactly as it did.
 from __future__ import annotations
 
 import os
+import select
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -60,9 +62,11 @@ class MapPainter:
     def __init__(self) -> None:
         self._early: Path | None = None      # the temporary folder of `start`
         try:
+            # its standard output carries nothing: it closes when the painter ends,
+            # which `draw` waits for (`_wait`)
             self._process: subprocess.Popen[bytes] | None = subprocess.Popen(
                 [sys.executable, "-c", _CHILD, str(ROOT)], stdin=subprocess.PIPE,
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         except OSError:
             self._process = None
 
@@ -112,12 +116,7 @@ class MapPainter:
             return False
         process, self._process = self._process, None
         assert process is not None
-        try:
-            drawn = process.wait(timeout=DRAW_TIMEOUT_S) == 0
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-            drawn = False
+        drawn = _wait(process, DRAW_TIMEOUT_S) == 0
         if early is not None:
             drawn = drawn and _move_into(early / "map.png", run_dir / "map.png")
             self._early = None
@@ -130,8 +129,9 @@ class MapPainter:
         if process is not None:
             process.kill()      # it has drawn nothing and has nothing to keep
             process.wait()
-            if process.stdin is not None:
-                process.stdin.close()
+            for pipe in (process.stdin, process.stdout):
+                if pipe is not None:
+                    pipe.close()
         if self._early is not None:
             shutil.rmtree(self._early, ignore_errors=True)
             self._early = None
@@ -141,6 +141,31 @@ class MapPainter:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _wait(process: subprocess.Popen[bytes], timeout_s: float) -> int | None:
+    """The painter's exit status once it ends, or None (killed) after ``timeout_s``.
+
+    `subprocess.Popen.wait` with a timeout polls, sleeping up to 50 ms between looks,
+    so it notices an exit up to 50 ms late; the end of the painter's standard output
+    is seen at once."""
+    pipe = process.stdout
+    deadline = time.monotonic() + timeout_s
+    try:
+        while pipe is not None:
+            ready, _, _ = select.select([pipe], [], [], max(deadline - time.monotonic(), 0))
+            if not ready:
+                raise subprocess.TimeoutExpired(process.args, timeout_s)
+            if not os.read(pipe.fileno(), 65_536):
+                break                    # the end of its output: the painter is ending
+        return process.wait(timeout=max(deadline - time.monotonic(), 0))
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        return None
+    finally:
+        if pipe is not None:
+            pipe.close()
 
 
 def _move_into(source: Path, target: Path) -> bool:

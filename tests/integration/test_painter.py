@@ -121,3 +121,20 @@ def test_the_map_shows_uavs(tmp_path: Path) -> None:
         (folder / "scenario.yaml").write_text(yaml.safe_dump({**scenario, "uavs": uavs}))
         maps.append(draw_map(folder).read_bytes())
     assert maps[0] != maps[1]
+
+
+def test_the_wait_ends_with_the_painter_and_kills_a_painter_that_overstays() -> None:
+    """`_wait` returns the exit status when the process ends (its output closes) and
+    kills a process still running at the timeout (None)."""
+    import subprocess
+    import sys
+
+    from viz.painter import _wait
+
+    quick = subprocess.Popen([sys.executable, "-c", "import sys; sys.exit(3)"],
+                             stdout=subprocess.PIPE)
+    assert _wait(quick, 30.0) == 3
+    slow = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"],
+                            stdout=subprocess.PIPE)
+    assert _wait(slow, 0.2) is None
+    assert slow.returncode is not None               # killed, not left running
