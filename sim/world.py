@@ -101,6 +101,7 @@ from sim.ground.specs import ReactionSpec, TeamSpec
 from sim.ground.terrain import Terrain
 from sim.ground.trajectory import Trajectory
 from sim.movers import CrossingGroup, hide, keep_appointment, run_on, turn_back
+from sim.reach import FixedSensors
 from sim.rng import RandomStreams
 
 if TYPE_CHECKING:
@@ -136,11 +137,6 @@ class Mover:
     busy_until_s: float = -np.inf
     feeds: list[_Feed] = field(default_factory=list)
     pickup: tuple[float, float] | None = None
-
-
-#: How far beyond a sensor's `reach_box` or `reach_disc` a group must stay to be
-#: skipped, m: a margin for rounding (the exact test is the sensor's own).
-_REACH_MARGIN_M = 0.01
 
 
 #: `ReportReceived` from all its fields (`record_maker`: one record per report).
@@ -280,38 +276,12 @@ def observation_windows(fixed: Sequence[tuple[int, Sensor]],
 
 def _in_reach(fixed: Sequence[tuple[int, Sensor]], streams: RandomStreams, mover_id: str,
               trajectory: Trajectory, size: int) -> Iterator[tuple[int, Sensor, Draws]]:
-    """The fixed sensors that may report the mover, with their keyed draws of it."""
-    # the whole plan's box (a sensor may look back before start_s: a seismic alarm
-    # latched before a revision stays on); vertices bound a piecewise-linear path
-    xy = trajectory.xy
-    (gx0, gy0), (gx1, gy1) = xy.min(axis=0).tolist(), xy.max(axis=0).tolist()
-    for idx, sensor in fixed:
-        reach = sensor.reach_box(size)
-        if reach is not None and (reach[0] - gx1 > _REACH_MARGIN_M
-                                  or gx0 - reach[2] > _REACH_MARGIN_M
-                                  or reach[1] - gy1 > _REACH_MARGIN_M
-                                  or gy0 - reach[3] > _REACH_MARGIN_M):
-            continue                       # it would report nothing of this group
-        disc = sensor.reach_disc(size)
-        if disc is not None and _path_stays_outside(xy, disc):
-            continue                       # inside the box, but never near enough
+    """The fixed sensors that may report the mover (`sim.reach`), with their keyed
+    draws of it."""
+    if not isinstance(fixed, FixedSensors):
+        fixed = FixedSensors(fixed)
+    for idx, sensor in fixed.in_reach(trajectory.xy, size):
         yield idx, sensor, streams.draws(f"sensor/{sensor.id}/detect/{mover_id}")
-
-
-def _path_stays_outside(xy: FloatArray, disc: tuple[float, float, float]) -> bool:
-    """Whether the path through the vertices ``xy`` (k, 2), m, stays farther than the
-    disc's radius (plus `_REACH_MARGIN_M`) from its centre ``disc = (x, y, r)``: the
-    distance from the centre to each leg, at the leg's nearest point."""
-    c = np.array(disc[:2])
-    a = xy[:-1] - c
-    if not len(a):                         # a group standing still
-        return float(np.hypot(*(xy[0] - c))) > disc[2] + _REACH_MARGIN_M
-    ab = xy[1:] - xy[:-1]
-    length2 = np.einsum("ij,ij->i", ab, ab)
-    along = np.clip(-np.einsum("ij,ij->i", a, ab) / np.maximum(length2, 1e-300), 0.0, 1.0)
-    nearest = a + along[:, None] * ab
-    return float(np.min(np.einsum("ij,ij->i", nearest, nearest))) > (
-        disc[2] + _REACH_MARGIN_M) ** 2
 
 
 def _trails(canine: Sequence[tuple[int, Patrol]], streams: RandomStreams, mover_id: str,
@@ -363,7 +333,8 @@ class World:
         self.sources, self.links = list(sources), list(links)
         self.deliver, self.streams, self.reaction = deliver, streams, reaction
         self.barriers = tuple(barriers)
-        self.fixed = [(i, s) for i, s in enumerate(self.sources) if s.kind != "patrol"]
+        self.fixed = FixedSensors([(i, s) for i, s in enumerate(self.sources)
+                                   if s.kind != "patrol"])
         self.patrol_of: dict[str, tuple[int, Patrol]] = {
             s.id: (i, s) for i, s in enumerate(self.sources) if isinstance(s, Patrol)}
         self.canine = [(i, p) for i, p in self.patrol_of.values() if p.spec.canine]

@@ -10,7 +10,8 @@ Layers, bottom up:
   never ``sensors``.
 - ``sim`` modules other than the wiring ones: the ground layer and each other.
 - ``sim.world`` (the true world: movers, sensing, encounters) uses the sensors but
-  never ``command``; so does ``sim.lookahead`` (the world's sensing done ahead);
+  never ``command``; so do ``sim.lookahead`` (the world's sensing done ahead) and
+  ``sim.reach`` (which sensors may report a plan);
   ``sim.engine`` wires sensors, world and command; ``sim.experiment`` and
   ``sim.results`` sit above it; ``viz`` reads files and imports nothing of the
   simulation.
@@ -79,7 +80,7 @@ def allowed(importer: str, imported: str) -> bool:
     if importer == "sim.engine":
         return not (any(within(imported, m) for m in ABOVE_ENGINE)
                     or within(imported, "viz") or imported == "run_sim")
-    if importer in ("sim.world", "sim.lookahead"):
+    if importer in ("sim.world", "sim.lookahead", "sim.reach"):
         return ((within(imported, "sim") or within(imported, "sensors"))
                 and imported != "sim.engine"
                 and not any(within(imported, m) for m in ABOVE_ENGINE))
@@ -115,6 +116,8 @@ def test_imports_run_one_way(path):
     ("sim.world", "command.response", False),
     ("sim.lookahead", "sensors.base", True),
     ("sim.lookahead", "command.nodes", False),
+    ("sim.reach", "sensors.base", True),
+    ("sim.reach", "command.nodes", False),
     ("command.alerts", "sim.ground.events", True),
 ])
 def test_the_rule_itself(importer, imported, ok):

@@ -309,9 +309,9 @@ def test_seismic_reach_box_bounds_every_report(size: int) -> None:
 
 def test_seismic_reach_disc_bounds_every_report_where_the_box_does_not() -> None:
     """Random walks across a seismic sensor's box (pd 1): every walk the world would
-    skip by `reach_disc` (`sim.world._path_stays_outside`) gives no report, and the
+    skip by `reach_disc` (`sim.reach.paths_stay_outside`) gives no report, and the
     disc does skip walks the box lets through (the corners of the box)."""
-    from sim.world import _path_stays_outside
+    from sim.reach import paths_stay_outside
 
     sensor = Seismic(SeismicSpec(id="seismic-09", position_m=(0.0, 0.0), radius_m=40,
                                  revisit_s=1, pd=1.0, soil="soil"))
@@ -325,7 +325,7 @@ def test_seismic_reach_disc_bounds_every_report_where_the_box_does_not() -> None
             xy = rng.uniform(-1.6 * r, 1.6 * r, (int(rng.integers(2, 5)), 2))
             t = np.cumsum(np.r_[0.0, np.hypot(*np.diff(xy, axis=0).T)])  # 1 m/s
             seen = len(sensor.observe(Trajectory(t, xy), 1, Draws(5), size=size)) > 0
-            outside = _path_stays_outside(xy, sensor.reach_disc(size))
+            outside = bool(paths_stay_outside(xy, np.array([sensor.reach_disc(size)]))[0])
             assert not (outside and seen)
             skipped += outside
             reported += seen
