@@ -116,12 +116,18 @@ class Sensor(ABC):
 
     def observe_windows(self, trajectory: Trajectory, truth: int, draws: Draws,
                         start_s: float = -np.inf, size: int = 1,
-                        window_s: float = np.inf) -> Iterator[tuple[float, Reports]]:
+                        window_s: float = np.inf,
+                        last_report_s: float = -np.inf) -> Iterator[tuple[float, Reports]]:
         """The reports of ``observe(trajectory, truth, draws, start_s, size)``, a window
         at a time, computed as they are asked for: ``(horizon_s, reports)`` pairs, the
         reports measured after the last horizon and at or before this one; the last
         horizon is infinite. `sim.world` observes a plan that may soon be revised this
         way, so the looks after a revision are never computed.
+
+        ``last_report_s``: the time of the last report of this mover the sensor made
+        before ``start_s`` (under the plan a revision replaced), s; a sensor that
+        forwards at most one report per interval (`sensors.sector.SectorSensor.
+        report_interval`) forwards none more in that interval; the others ignore it.
 
         Default: one window (everything at once). A sensor whose looks do not depend
         on earlier ones yields windows of about ``window_s``, s."""

@@ -495,6 +495,45 @@ def failures(spec: SensorSpec, duration_s: float | None,
     return down, spec.health_report_s
 
 
+def report_cell(t_s: FloatArray | float, interval_s: float) -> FloatArray:
+    """The report interval ``k`` (``k·T <= t < (k+1)·T`` on the run's clock) of times
+    ``t_s``, as floats (-inf for -inf: no report yet)."""
+    return np.floor(np.asarray(t_s, float) / interval_s)
+
+
+def first_per_interval(t_s: FloatArray, interval_s: float | None,
+                       source: NDArray[np.int64] | None = None,
+                       last_cell: float = -np.inf) -> NDArray[np.bool_]:
+    """Which of the reports at times ``t_s`` (n,) a sensor with a report interval
+    forwards: the first of each mover (``source`` (n,), e.g. the clutter episode of
+    each plot; None: all one mover) in each interval ``[k·T, (k+1)·T)`` of the clock,
+    ``T = interval_s`` (None: all of them). ``t_s`` is sorted within each source.
+
+    ``last_cell`` is the interval of the last report already forwarded of that mover
+    (one mover only; `report_cell`): none in it is forwarded again. The rule is
+    causal and on the absolute clock, so splitting the reports at any time and
+    passing each part the interval of the last report forwarded before it gives the
+    same answer as one call (`sensors.sector.SectorSensor.observe_windows`, a plan
+    revised in `sim.world`).
+    """
+    t = np.asarray(t_s, float)
+    if interval_s is None:
+        return np.ones(len(t), dtype=bool)
+    cell = report_cell(t, interval_s)
+    first = np.empty(len(t), dtype=bool)
+    if source is None:
+        first[:1] = cell[:1] != last_cell
+        np.not_equal(cell[1:], cell[:-1], out=first[1:])
+        return first
+    order = np.lexsort((t, source))
+    c, s = cell[order], np.asarray(source)[order]
+    new = np.empty(len(t), dtype=bool)
+    new[:1] = True
+    new[1:] = (c[1:] != c[:-1]) | (s[1:] != s[:-1])
+    first[order] = new
+    return first
+
+
 def up_mask(down: FloatArray, t_s: FloatArray) -> NDArray[np.bool_]:
     """True (n,) where times ``t_s`` fall outside the down intervals ``down`` (m, 2)."""
     t = np.asarray(t_s, float)

@@ -28,14 +28,26 @@ Clutter. Besides animals (`sensors.sector`), wind-blown vegetation and rain give
 uniform over the sector that passes the Doppler filter for an exponential time of mean
 `CLUTTER_DWELL_S`, giving a plot on each scan with probability `CLUTTER_PD`: enough for
 the tracker to confirm a false track.
+
+Report interval. With ``report_interval_s`` set the radar hands the command its own
+track updates, at most one per mover per interval, instead of a plot per scan
+(`sensors.sector.SectorSensor.report_interval`); a clutter episode is thinned as one
+mover, like an animal.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from sensors.base import FloatArray, Reports
-from sensors.common import ANIMAL, NuisanceProfile, class_evidence, nuisance_times, up_mask
+from sensors.base import FloatArray, IntArray, Reports
+from sensors.common import (
+    ANIMAL,
+    NuisanceProfile,
+    class_evidence,
+    first_per_interval,
+    nuisance_times,
+    up_mask,
+)
 from sensors.geometry import look_times
 from sensors.sector import Looks, SectorSensor
 from sim.ground.daylight import Daylight
@@ -123,8 +135,24 @@ class Radar(SectorSensor):
 
     def clutter(self, end_s: float, rng: np.random.Generator,
                 start_s: float = 0.0) -> Reports:
-        """Clutter plots of [start_s, end_s) (module docstring). Draws: counts, times,
-        radius, angle, dwell, then per episode its scans' plot and noise draws."""
+        """Clutter plots of [start_s, end_s) (module docstring), thinned to the report
+        interval per episode if the spec sets one (`clutter_plots`)."""
+        plots, episode = self.clutter_plots(end_s, rng, start_s)
+        if self.report_interval is None:
+            return plots
+        # each episode is one mover to the radar's tracker: its first plot of each
+        # report interval, among the scans the radar is up for (thinned after every
+        # draw, so the day's stream is read as without an interval)
+        up = np.flatnonzero(up_mask(self.down_s, plots.t_s))
+        keep = up[first_per_interval(plots.t_s[up], self.report_interval, episode[up])]
+        return Reports(self.id, plots.t_s[keep], plots.xy[keep], plots.cov[keep],
+                       plots.truth[keep], plots.class_lik[keep])
+
+    def clutter_plots(self, end_s: float, rng: np.random.Generator,
+                      start_s: float = 0.0) -> tuple[Reports, IntArray]:
+        """Every clutter plot of [start_s, end_s), one per scan that sees an episode
+        (not thinned), and the episode (n,) of each. Draws: counts, times, radius,
+        angle, dwell, then per episode its scans' plot and noise draws."""
         spec = self.spec
         t = nuisance_times(end_s, spec.clutter_per_day, rng, start_s, self.conditions,
                            self.CLUTTER)
@@ -139,7 +167,8 @@ class Radar(SectorSensor):
         z = rng.standard_normal((len(tk), 2))
         xy, cov = self._measure(r[which], bearing[which], z)
         lik = class_evidence(ANIMAL, spec.class_accuracy, rng.random(len(tk)))
-        return Reports(self.id, tk, xy, cov, np.full(len(tk), -1, dtype=np.int64), lik)
+        return Reports(self.id, tk, xy, cov, np.full(len(tk), -1, dtype=np.int64),
+                       lik), which
 
     def nuisance(self, end_s: float, rng: np.random.Generator,
                  start_s: float = 0.0) -> Reports:

@@ -34,7 +34,9 @@ from sensors.common import (
     default_phase_s,
     failures,
     field_key,
+    first_per_interval,
     nuisance_times,
+    report_cell,
     up_mask,
 )
 from sensors.geometry import look_times, sector_intervals, sector_polygon_xy
@@ -162,23 +164,32 @@ class SectorSensor(Sensor):
         return out
 
     def observe(self, trajectory: Trajectory, truth: int, draws: Draws,
-                start_s: float = -np.inf, size: int = 1) -> Reports:
+                start_s: float = -np.inf, size: int = 1,
+                last_report_s: float = -np.inf) -> Reports:
         """The detecting looks after ``start_s`` (the looks before are computed too, so a
         camera's search over a dwell that began earlier keeps its state; not where
-        looks are independent, `LOOKS_INDEPENDENT`)."""
+        looks are independent, `LOOKS_INDEPENDENT`), thinned to the report interval
+        if the spec sets one (`report_interval`); ``last_report_s``: the time of the
+        last report of this mover forwarded before ``start_s`` (under the plan a
+        revision replaced, `sim.world`), s — none is forwarded again in its interval."""
         lk = self.looks(trajectory, draws, start_s if self.LOOKS_INDEPENDENT else -np.inf)
-        return self._reports(lk, trajectory, truth, draws, start_s, size)
+        return self._reports(lk, trajectory, truth, draws, start_s, size,
+                             self._last_cell(last_report_s))[0]
 
     def observe_windows(self, trajectory: Trajectory, truth: int, draws: Draws,
                         start_s: float = -np.inf, size: int = 1,
-                        window_s: float = np.inf) -> Iterator[tuple[float, Reports]]:
+                        window_s: float = np.inf,
+                        last_report_s: float = -np.inf) -> Iterator[tuple[float, Reports]]:
         """`Sensor.observe_windows`: where looks are independent, each window computes
-        only its own looks (the look times of the whole plan are placed once)."""
+        only its own looks (the look times of the whole plan are placed once); the
+        interval of the last report forwarded is carried from window to window, so
+        the thinning (`report_interval`) is that of one observation."""
         if not self.LOOKS_INDEPENDENT:
-            yield from super().observe_windows(trajectory, truth, draws, start_s, size,
-                                               window_s)
+            yield np.inf, self.observe(trajectory, truth, draws, start_s, size,
+                                       last_report_s)
             return
         t, interval = self._look_times(trajectory, start_s)
+        last_cell = self._last_cell(last_report_s)
         lo, n = 0, len(t)
         while lo < n:
             horizon = float(t[lo]) + window_s
@@ -186,23 +197,77 @@ class SectorSensor(Sensor):
             if hi == n:
                 horizon = np.inf
             lk = self._looks_at(trajectory, draws, t[lo:hi], interval[lo:hi])
-            yield horizon, self._reports(lk, trajectory, truth, draws, start_s, size)
+            reports, last_cell = self._reports(lk, trajectory, truth, draws, start_s, size,
+                                               last_cell)
+            yield horizon, reports
             lo = hi
 
+    @property
+    def report_interval(self) -> float | None:
+        """The spec's ``report_interval_s``, s: the sensor forwards at most one report
+        per mover per interval ``[k·T, (k+1)·T)`` of the run's clock — the first
+        detecting look of the interval, with that look's own position, covariance and
+        class evidence (`sensors.common.first_per_interval`). None: every detecting
+        look is reported.
+
+        What it stands for: a ground radar (or a camera's video analytics) runs its
+        own tracker and hands the C2 system track updates at the rate the integration
+        sets, not every plot (target data 0.1–1 Hz [PSR-wiki], DOMAIN §2.1; ASTERIX
+        separates plots from tracks and lets a sensor send its tracks periodically,
+        "with an independently configurable period", Cat 015 item I015/000
+        [ASTERIX-015]: EUROCONTROL ASTERIX Cat 015 ed. 1.0, 2019, https://zoranbosnjak.
+        github.io/asterix-specs/specs/cat015/cats/cat1.0/definition.txt, not in
+        DOMAIN.md's list).
+
+        Simplification: the forwarded position is the look's plot, not a smoothed
+        track estimate, so its error is the plot's — pessimistic against a real
+        track — and the command's tracker still does all the filtering. Nuisance
+        sources are thinned the same way, each animal and each clutter episode as one
+        mover. The forwarded reports are a subset of the unthinned ones (same keyed
+        draws), so a run with the interval set faces the same looks as one without,
+        and a mover's first report is the same.
+
+        What the rule guarantees: consecutive reports of a mover fall in different
+        intervals (so at least one look apart), any two with one report between them
+        are more than T apart, and with T a multiple of ``revisit_s`` every interval
+        holds T / revisit_s looks; a look detecting with probability p gives
+        (D/T)·(1 − (1 − p)^(T/r)) reports over D s in view, exactly T apart when
+        p = 1 (`tests/unit/sensors/test_report_interval.py`).
+        """
+        return self.spec.report_interval_s
+
+    def _last_cell(self, last_report_s: float) -> float:
+        """The report interval of ``last_report_s`` (-inf: none, or no interval)."""
+        interval = self.report_interval
+        if interval is None or last_report_s == -np.inf:
+            return -np.inf
+        return float(report_cell(last_report_s, interval))
+
     def _reports(self, lk: Looks, trajectory: Trajectory, truth: int, draws: Draws,
-                 start_s: float, size: int) -> Reports:
-        """The reports of the detecting looks of ``lk`` after ``start_s``."""
+                 start_s: float, size: int,
+                 last_cell: float = -np.inf) -> tuple[Reports, float]:
+        """The reports of the detecting looks of ``lk`` after ``start_s``, thinned to the
+        report interval (`report_interval`) given the interval ``last_cell`` of the last
+        report forwarded before them; and the interval of the last report forwarded
+        after them."""
         if not len(lk.t_s):
-            return Reports.empty(self.id)
+            return Reports.empty(self.id), last_cell
         detected, accuracy = self.detect(lk, trajectory, draws, size)
         detected = detected & (lk.t_s > start_s)
+        interval = self.report_interval
+        if interval is not None:
+            idx = np.flatnonzero(detected)
+            keep = first_per_interval(lk.t_s[idx], interval, last_cell=last_cell)
+            detected[idx[~keep]] = False
+            if keep.any():
+                last_cell = float(report_cell(lk.t_s[idx[keep][-1]], interval))
         d = lk.d[detected]
         xy, cov = self._measure(lk.range_m[detected], np.arctan2(d[:, 1], d[:, 0]),
                                 draws.normal(lk.k[detected], 2))
         lik = class_evidence(PERSON, np.broadcast_to(accuracy, lk.t_s.shape)[detected],
                              lk.u[detected, 1])
         return Reports(self.id, lk.t_s[detected], xy, cov,
-                       np.full(len(xy), truth, dtype=np.int64), lik)
+                       np.full(len(xy), truth, dtype=np.int64), lik), last_cell
 
     def _measure(self, range_m: FloatArray, bearing_rad: FloatArray,
                  z: FloatArray) -> tuple[FloatArray, FloatArray]:

@@ -294,6 +294,14 @@ def _check_bounds(scenario: Scenario) -> None:
                         "m"),
                        (f"sensors.{s}.sigma_bearing_deg", sensor.sigma_bearing_deg, None,
                         MAX_SIGMA_BEARING_DEG, "degrees")]
+            interval = sensor.report_interval_s
+            if interval is not None and interval < sensor.revisit_s:
+                # a tracker cannot update faster than its sensor looks: an interval
+                # under revisit_s would forward every look, as unset does (a slip of
+                # unit or of field, most likely)
+                raise CheckError(f"sensors.{s}.report_interval_s",
+                                 f"expected at least revisit_s ({_fmt(sensor.revisit_s)} "
+                                 f"s), got {_fmt(interval)}")
         if isinstance(sensor, CameraSpec):
             limits.append((f"sensors.{s}.sigma_range_frac", sensor.sigma_range_frac, None,
                            MAX_SIGMA_RANGE_FRAC, ""))

@@ -14,7 +14,10 @@ Plans change (DESIGN.md, "Plans change")
     reports of the old plan measured up to t are sent, later ones are cancelled, and
     every sensor observes the new trajectory from t on (``Sensor.observe(…,
     start_s=t)``). Draws are keyed per look, so a revision changes only the looks it
-    must (common random numbers).
+    must (common random numbers). A sensor that forwards one report per mover per
+    interval (``report_interval_s``) is told the time of the last report it made of
+    the mover (`Mover.reported`, before any outage cut it), so a revision inside an
+    interval neither adds a report nor drops one.
 
 Reports
     Every report is sent on its source's link when the clock reaches its measurement
@@ -54,7 +57,7 @@ Chase (`pursue`)
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -137,6 +140,10 @@ class Mover:
     busy_until_s: float = -np.inf
     feeds: list[_Feed] = field(default_factory=list)
     pickup: tuple[float, float] | None = None
+    #: source → time of the last report it made of this mover, s, carried over
+    #: revisions (`_revise`): a sensor with a report interval forwards no second report
+    #: in that interval under the new plan (`Sensor.observe_windows`)
+    reported: dict[int, float] = field(default_factory=dict)
 
 
 #: `ReportReceived` from all its fields (`record_maker`: one record per report).
@@ -180,6 +187,9 @@ class _Feed:
         self.world, self.mover, self.source = world, mover, source
         self.windows = seen if isinstance(seen, _Windows) else None
         self.cancelled = False
+        #: measurement times of the windows loaded, as the source made them (before
+        #: the outage screen): what `last_made_s` reads
+        self.made: list[FloatArray] = []
         self._load(seen if isinstance(seen, Reports) else Reports.empty(seen.sensor_id))
         while not self.times and self._next_window():
             pass
@@ -188,6 +198,8 @@ class _Feed:
 
     def _load(self, reports: Reports) -> None:
         world, source = self.world, self.source
+        if len(reports):
+            self.made.append(reports.t_s)
         if world.outages is not None:          # a sensor out of service reports nothing
             reports = world.outages.screen(source, reports)
         self.reports = reports
@@ -240,6 +252,16 @@ class _Feed:
             if not self._next_window():
                 return
 
+    def last_made_s(self, now_s: float) -> float:
+        """The time of the last report the source made of this plan up to ``now_s``
+        (as flushed: within `_EPS_S`), sent or cut by an outage, s; -inf: none."""
+        until = now_s + _EPS_S
+        for t in reversed(self.made):
+            n = int(np.searchsorted(t, until, side="right"))
+            if n:
+                return float(t[n - 1])
+        return -np.inf
+
     def cancel(self) -> None:
         """The plan was revised: send nothing more."""
         self.cancelled = True
@@ -264,12 +286,15 @@ def observations(fixed: Sequence[tuple[int, Sensor]], canine: Sequence[tuple[int
 def observation_windows(fixed: Sequence[tuple[int, Sensor]],
                         canine: Sequence[tuple[int, Patrol]], streams: RandomStreams,
                         mover_id: str, trajectory: Trajectory, truth: int, size: int,
-                        start_s: float) -> list[tuple[int, Reports | _Windows]]:
+                        start_s: float, reported: Mapping[int, float] | None = None
+                        ) -> list[tuple[int, Reports | _Windows]]:
     """`observations`, each fixed sensor within reach as its `_Windows`, not observed
-    yet (perhaps of no reports at all)."""
+    yet (perhaps of no reports at all). ``reported``: source → time of the last report
+    it made of the mover before ``start_s`` (`Mover.reported`)."""
+    last = reported or {}
     out: list[tuple[int, Reports | _Windows]] = [
-        (idx, _Windows(sensor.id, sensor.observe_windows(trajectory, truth, draws, start_s,
-                                                         size, WINDOW_S)))
+        (idx, _Windows(sensor.id, sensor.observe_windows(
+            trajectory, truth, draws, start_s, size, WINDOW_S, last.get(idx, -np.inf))))
         for idx, sensor, draws in _in_reach(fixed, streams, mover_id, trajectory, size)]
     return out + list(_trails(canine, streams, mover_id, trajectory, truth, start_s))
 
@@ -481,14 +506,15 @@ class World:
     def _observe(self, m: Mover, start_s: float) -> None:
         assert m.trajectory is not None
         self._add_feeds(m, observation_windows(self.fixed, self.canine, self.streams, m.id,
-                                               m.trajectory, m.truth, m.size, start_s))
+                                               m.trajectory, m.truth, m.size, start_s,
+                                               m.reported))
 
     def _add_feeds(self, m: Mover, seen: Sequence[tuple[int, Reports | _Windows]]) -> None:
         """A feed of each source's reports (``seen``) of ``m``'s plan, kept where it
-        has anything to send."""
+        has anything to send (or made reports an outage cut: `Mover.reported`)."""
         for idx, reports in seen:
             feed = _Feed(self, m, idx, reports)
-            if feed.times or feed.windows is not None:
+            if feed.times or feed.windows is not None or feed.made:
                 m.feeds.append(feed)
 
     def _schedule_end(self, m: Mover) -> None:
@@ -512,6 +538,9 @@ class World:
         now = self.env.now
         for feed in m.feeds:
             feed.flush(now)
+            made = feed.last_made_s(now)
+            if made > m.reported.get(feed.source, -np.inf):
+                m.reported[feed.source] = made
             feed.cancel()
         m.feeds = []
         m.version += 1

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -25,7 +25,9 @@ from pydantic import (
     NonNegativeFloat,
     PositiveFloat,
     PositiveInt,
+    SerializerFunctionWrapHandler,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
@@ -508,6 +510,23 @@ PHASE_FIELD = Field(
     None, description="offset of the look clock (looks at phase + k·revisit_s); "
     "default: a fixed fraction of revisit_s derived from the id")
 
+REPORT_INTERVAL_FIELD = Field(
+    None, description="the sensor's own tracker forwards at most one report per mover "
+    "(a crossing group, an animal, a clutter episode) per interval [k·T, (k+1)·T) of the "
+    "clock, s: the first detection of the interval, with that look's position and "
+    "covariance (track updates at a set rate, not a plot per look: target data "
+    "0.1–1 Hz [PSR-wiki] [ASTERIX-015]); at least revisit_s. None: every detecting "
+    "look is reported (`sensors.sector`)")
+
+
+def _without_unset_interval(data: Any) -> Any:
+    """A dumped radar or camera without ``report_interval_s`` when it is unset: the
+    resolved scenario of every file that does not set it stays as it was written
+    before the field existed (`sim.scenario.dump_scenario`); loading fills None."""
+    if isinstance(data, dict) and data.get("report_interval_s", 0) is None:
+        del data["report_interval_s"]
+    return data
+
 
 class FenceSpec(SensorSpec):
     """A fence-mounted line sensor: alarms when a group climbs or cuts the fence.
@@ -588,9 +607,14 @@ class CameraSpec(SensorSpec):
         "class is right at close range; falls to 1/3 with the recognition P∞ "
         "[FI-2025] [AST-FCW] [G]")
     phase_s: NonNegativeFloat | None = PHASE_FIELD
+    report_interval_s: PositiveFloat | None = REPORT_INTERVAL_FIELD
     slew_s: NonNegativeFloat = Field(
         10.0, description="time to slew and zoom onto an alert's position for "
         "verification (slew-to-cue), PTZ 2–10 s [DOMAIN §2.1] [G]")
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> Any:
+        return _without_unset_interval(handler(self))
 
 
 class RadarSpec(SensorSpec):
@@ -631,6 +655,11 @@ class RadarSpec(SensorSpec):
         "clear weather; each gives plots on consecutive scans that can make a false "
         "track [PSR-wiki] [G]")
     phase_s: NonNegativeFloat | None = PHASE_FIELD
+    report_interval_s: PositiveFloat | None = REPORT_INTERVAL_FIELD
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> Any:
+        return _without_unset_interval(handler(self))
 
 
 SoilKind = Literal["soil", "grass", "sand", "mud", "asphalt", "frozen"]

@@ -96,6 +96,13 @@ def test_non_finite_coordinates_are_refused(cli, path, value):
 @pytest.mark.parametrize(("item", "field", "words"), [
     ("duration=.inf", "duration", "finite"),
     ("sensors.1.revisit_s=1e-300", "sensors.1.revisit_s", "at least"),
+    ("sensors.1.report_interval_s=0", "sensors.1.report_interval_s", "greater than 0"),
+    ("sensors.1.report_interval_s=-10", "sensors.1.report_interval_s", "greater than 0"),
+    ("sensors.1.report_interval_s=1", "sensors.1.report_interval_s",
+     "at least revisit_s (2 s), got 1"),
+    ("sensors.2.report_interval_s=4.5", "sensors.2.report_interval_s",
+     "at least revisit_s (5 s), got 4.5"),
+    ("sensors.1.report_interval_s=.inf", "sensors.1.report_interval_s", "finite"),
     ("crossings.groups_per_day=1e308", "crossings.groups_per_day", "about"),
     ("crossings.groups_per_day=1e9", "crossings.groups_per_day", "5e+08 crossings"),
     ("command.fusion_interval_s=1e-9", "command.fusion_interval_s", "at least"),

@@ -84,6 +84,14 @@ NOT_EXERCISED = {
         "default 100 mm changes events.jsonl",
 }
 
+#: Fields the default leaves unset (None: absent from the resolved file, so
+#: `numeric_fields` cannot find them): field path → the value each is set to; like any
+#: perturbed field, setting it must change the event log.
+UNSET: dict[str, Any] = {
+    "sensors.2.report_interval_s": 10.0,      # radar-01 forwards a track update per 10 s
+    "sensors.5.report_interval_s": 15.0,      # camera-02, per 15 s
+}
+
 #: Cameras do have a heading: it is perturbed on them.
 HEADED = r"sensors\.[5-7]\.heading_deg"
 
@@ -184,6 +192,11 @@ def _with(data: dict, path: tuple, value: Any) -> dict:
     return out
 
 
+def _path(text: str) -> tuple:
+    """``sensors.2.report_interval_s`` → ``("sensors", 2, "report_interval_s")``."""
+    return tuple(int(p) if p.isdigit() else p for p in text.split("."))
+
+
 def _job(args: tuple[dict, tuple, Any, Any]) -> tuple[str, str]:
     """Digest of the run with the field changed (the other way if the first is out of
     the field's bounds)."""
@@ -205,6 +218,7 @@ def test_every_numeric_field_of_the_default_changes_the_event_log():
         text = ".".join(map(str, path))
         jobs.append((data, path, STRONGER.get(text, perturbed(value)),
                      perturbed(value, other_way=True)))
+    jobs += [(data, _path(text), value, value) for text, value in UNSET.items()]
     assert len(jobs) > 120
     with ProcessPoolExecutor(max_workers=2) as pool:
         inert = [name for name, digest in pool.map(_job, jobs) if digest == base]
@@ -218,3 +232,16 @@ def test_the_exemptions_name_real_fields():
         assert any(re.fullmatch(pattern, n) for n in names), pattern
     assert all(data["sensors"][i]["kind"] == kind for kind, i in INSTANCE.items()
                if kind not in ("teams", "patrols"))
+
+
+def test_the_unset_fields_are_unset_in_the_default_and_act_when_set():
+    """`UNSET` names real fields the default leaves unset, and each, set, changes the
+    event log (the same check as the slow test's, on one day)."""
+    data = yaml.safe_load(dump_scenario(load_scenario(DEFAULT, ["duration=1d"])))
+    base = _digest(data)
+    for text, value in UNSET.items():
+        path = _path(text)
+        assert path[-1] not in data[path[0]][path[1]], text
+        assert _digest(_with(data, path, value)) != base, text
+    with pytest.raises(ScenarioError):     # and a field the schema does not know fails
+        _digest(_with(data, ("sensors", 2, "report_interval"), 10.0))
