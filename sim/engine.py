@@ -52,7 +52,8 @@ reports' tally (`sim.tally`): memory no longer grows with them.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Mapping
+from array import array
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -227,7 +228,7 @@ def run_replication(scenario: Scenario, seed: int, replication: int = 0, *,
     env = simpy.Environment()
     links, relays = build_links(scenario, sources, streams, env, until_s,
                                 plan.link_windows())
-    report_truth: list[int] = []
+    report_truth = array("i")       # report number → mover id: 4 bytes a report
     ledger = TruthLedger(report_truth)
     log = EventLog(ledger.annotate) if spool is None else spool.log(ledger.annotate)
     cmd = scenario.command
@@ -371,7 +372,7 @@ def run_replication(scenario: Scenario, seed: int, replication: int = 0, *,
                              STREAMED if spool is not None else (), reports)
 
 
-def _fused_sink(spool: Spool, report_truth: list[int]) -> Callable[[Any], None]:
+def _fused_sink(spool: Spool, report_truth: Sequence[int]) -> Callable[[Any], None]:
     """The fusion node's sink (`command.nodes.FusedLog.sink`): its rows to the spool,
     each report with its truth (``report_truth``: report number → mover id)."""
     def sink(f: Any) -> None:

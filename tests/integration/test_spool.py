@@ -111,3 +111,18 @@ def test_first_report_of_a_track_survives_the_rows_handed_over():
     assert log.first_time(7) == 1.0 and log.first_time(8) == 1.0
     assert log.first_time(9) == 2.0
     assert np.isnan(log.first_time(10))
+
+
+def test_a_replication_failing_after_it_streamed_leaves_nothing(tmp_path, monkeypatch):  # noqa: ANN001
+    import sim.experiment as experiment
+
+    def boom(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise RuntimeError("formatting failed")
+
+    monkeypatch.setattr(experiment, "replication_files", boom)
+    out = tmp_path / "run"
+    with pytest.raises(RuntimeError):
+        experiment.run_experiment(load_scenario(TINY, ["duration=2h"]), 1, 1, out,
+                                  version="t")
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == []
