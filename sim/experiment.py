@@ -8,12 +8,17 @@ engine's lookahead (`sim.lookahead`): only then is a core idle for it. The
 scenarios go to each worker once; a worker sends back text, never live objects:
 
 - for ``run``, the replication's slices of the run directory's files
-  (`sim.results.replication_files`): the run directory needs the event log;
+  (`sim.results.replication_files`): the run directory needs the event log. In
+  this process or a local pool's worker (`_spooled_task`), they are written into a
+  staging folder of the store as the replication runs — the event log, the fused
+  reports and the track rows chunk by chunk (`sim.spool`), so memory does not grow
+  with them — and only the folder's path comes back; a Dask worker, perhaps on
+  another machine, sends the text;
 - for ``compare`` and ``sweep``, only its summary (`sim.results.result_record`:
   the KPIs), a few hundred bytes instead of megabytes of events.
 
 Results are written to the run directory's result store (`sim.store`) by this process
-as each replication finishes, so an interrupted experiment resumes with the missing
+(or adopted from the staging folder) as each replication finishes, so an interrupted experiment resumes with the missing
 replications only, and the final files are assembled in replication order: the bytes
 are the same whatever executor ran them, in whatever order they finished, and
 however often the run was interrupted.

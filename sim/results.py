@@ -59,6 +59,13 @@ replication by replication:
     above (`replication_files`); the files are assembled from them
     (`write_run_dir_from_store`), byte for byte what `write_run_dir` writes.
 
+How they are made: `write_run_dir` formats every file from replications held whole
+in memory (`ReplicationResult`); `sim.experiment` runs write ``events.jsonl``,
+``detections.csv`` and ``tracks.csv`` as the replication goes (`sim.spool`, the rows
+by `sim.rows`) and the others from the records it kept and its reports' tally
+(`sim.tally`), into the store, then assemble the files from it
+(`write_run_dir_from_store`). Both give the same bytes.
+
 Same scenario, seed and replications ⇒ byte-identical files. Atomicity: the files
 are written into a fresh temporary directory beside ``out_dir``, which then replaces
 ``out_dir`` by renames; a reader never sees a half-written run.
