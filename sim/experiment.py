@@ -18,10 +18,10 @@ scenarios go to each worker once; a worker sends back text, never live objects:
   the KPIs), a few hundred bytes instead of megabytes of events.
 
 Results are written to the run directory's result store (`sim.store`) by this process
-(or adopted from the staging folder) as each replication finishes, so an interrupted experiment resumes with the missing
-replications only, and the final files are assembled in replication order: the bytes
-are the same whatever executor ran them, in whatever order they finished, and
-however often the run was interrupted.
+(or adopted from the staging folder) as each replication finishes, so an interrupted
+experiment resumes with the missing replications only, and the final files are
+assembled in replication order: the bytes are the same whatever executor ran them,
+in whatever order they finished, and however often the run was interrupted.
 
 Variants run on the same seeds: replication ``r`` of every variant uses the streams
 of (seed, r), so they face the same crossings (common random numbers), and
