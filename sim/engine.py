@@ -52,6 +52,7 @@ reports' tally (`sim.tally`): memory no longer grows with them.
 from __future__ import annotations
 
 import contextlib
+import functools
 from array import array
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -359,8 +360,10 @@ def run_replication(scenario: Scenario, seed: int, replication: int = 0, *,
         tracks = {"t_s": f.trk_t.copy(), "track": f.trk_id.copy(), "x": f.trk_x.copy()}
         records = tuple(log.records)
     else:
-        f.drain(force=True)
-        log.flush()                                  # type: ignore[attr-defined]
+        # the last rows and records are written when the spool is closed (the caller
+        # may first start other work on the result: the CLI's map)
+        spool.later(functools.partial(f.drain, force=True))
+        log.settle()                                 # type: ignore[attr-defined]
         detections, tracks = {}, {}
         records, reports = tuple(log.kept), log.tally  # type: ignore[attr-defined]
     kpis = replication_kpis(records, duration_s=duration_s, horizon_s=horizon_s,

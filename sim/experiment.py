@@ -108,9 +108,11 @@ def _spooled_task(context: tuple[Scenario, int, str], replication: int, *,
         spool = Spool(folder, replication)
         try:
             res = replicate(scenario, seed, replication, lookahead=lookahead, spool=spool)
-        finally:
-            spool.close()
-        made = on_result(replication, res) if on_result is not None else None
+            made = on_result(replication, res) if on_result is not None else None
+        except BaseException:
+            spool.close(complete=False)
+            raise
+        spool.close()                   # the last chunks: the map is being drawn meanwhile
         for name, text in replication_files(res, made).items():
             with open(folder / name, "w", encoding="utf-8", newline="\n") as f:
                 f.write(text)

@@ -41,8 +41,9 @@ from sim.ground.events import (
 from sim.rows import detection_rows, track_rows
 from sim.tally import REPLACED, TALLIED, ReportTally
 
-#: Records a `StreamedLog` holds before writing them out (~10 MB of records).
-CHUNK_RECORDS = 50_000
+#: Records a `StreamedLog` holds before writing them out (~20 MB of records; a week of
+#: the default scenario, 58 000 records, is written at the end, after the map is started).
+CHUNK_RECORDS = 100_000
 #: Fused reports or track rows the node holds before handing them over.
 CHUNK_ROWS = 100_000
 
@@ -61,7 +62,10 @@ class Spool:
 
     Use `log` for the event log and `fused_rows` as the node's sink, handed
     ``chunk_rows`` rows at a time; `close` when the run has ended (writes the log's
-    last chunk, closes the files). The files are complete only after `close`.
+    last chunk and what was handed to `later`, closes the files). The files are
+    complete only after `close`. Leaving the last chunks to `close` lets the caller
+    start other work on the result first (the CLI's map painter, on the other core,
+    `sim.experiment`), as it could when every file was formatted after the run.
     """
 
     def __init__(self, folder: str | Path, replication: int) -> None:
@@ -72,6 +76,7 @@ class Spool:
             for name in STREAMED}
         self._log: StreamedLog | None = None
         self.chunk_rows = CHUNK_ROWS
+        self._later: list[Callable[[], None]] = []
 
     def log(self, annotate: Callable[[Record], Record] | None = None) -> StreamedLog:
         """The replication's event log, writing to ``events.jsonl``."""
@@ -87,12 +92,22 @@ class Spool:
             detection_rows(t_s, sensor, z, R, truth, track, self.replication))
         self._files["tracks.csv"].write(track_rows(trk_t, trk_id, trk_x, self.replication))
 
-    def close(self) -> None:
-        """Write the log's last chunk and close the files."""
-        if self._log is not None:
-            self._log.flush()
-        for f in self._files.values():
-            f.close()
+    def later(self, write: Callable[[], None]) -> None:
+        """Call ``write`` (it writes rows through `fused_rows`) in `close`."""
+        self._later.append(write)
+
+    def close(self, complete: bool = True) -> None:
+        """Write what `later` was handed and the log's last chunk (unless not
+        ``complete``: the run failed); close the files (also when writing fails)."""
+        try:
+            for write in self._later if complete else ():
+                write()
+            self._later.clear()
+            if complete and self._log is not None:
+                self._log.flush()
+        finally:
+            for f in self._files.values():
+                f.close()
 
 
 class StreamedLog(EventLog):
@@ -100,7 +115,8 @@ class StreamedLog(EventLog):
     those some KPI or small file reads (``kept``); the reports go to ``tally``.
 
     ``records`` holds the chunk not yet written (at most ``chunk`` records, default
-    `CHUNK_RECORDS`); read ``kept`` and ``tally`` after `flush`.
+    `CHUNK_RECORDS`); read ``kept`` and ``tally`` after `settle` (the held records
+    sorted, their text left to the next `flush`) or `flush`.
     """
 
     def __init__(self, out: IO[str], replication: int,
@@ -113,6 +129,7 @@ class StreamedLog(EventLog):
         self.kept: list[Record] = []
         self.tally = ReportTally()
         self._last_s = -np.inf
+        self._settled = 0        # records[:_settled] are kept or tallied already
 
     def record(self, rec: Record) -> None:
         """Append one record; its time must not be before the last one's."""
@@ -125,17 +142,21 @@ class StreamedLog(EventLog):
         if len(self.records) >= self.chunk:
             self.flush()
 
-    def flush(self) -> None:
-        """Write the held records, keep or tally each, start a new chunk."""
-        chunk = self.records
-        if not chunk:
-            return
-        self.out.write(records_jsonl(chunk, self.extra))
+    def settle(self) -> None:
+        """Keep or tally each held record not yet seen (their text is not written)."""
         add, keep, tallied, dropped = self.tally.add, self.kept.append, _TALLIED, NOT_KEPT
-        for rec in chunk:
+        for rec in self.records[self._settled:]:
             kind = type(rec)
             if kind in tallied:
                 add(rec)
             if kind not in dropped:
                 keep(rec)
+        self._settled = len(self.records)
+
+    def flush(self) -> None:
+        """Keep or tally the held records, write them, start a new chunk."""
+        self.settle()
+        if self.records:
+            self.out.write(records_jsonl(self.records, self.extra))
         self.records = []
+        self._settled = 0
