@@ -141,6 +141,12 @@ class FusedLog:
     ``trk_id`` (j,), ``trk_x`` (j, 4). The columns are growable arrays (the compiled
     tick writes its rows into them directly); each attribute is a view of the rows
     written so far, which later rows never change.
+
+    With a ``sink`` (a callable taking the log), the rows are handed over between
+    ticks once ``drain_rows`` of either kind are held (`drain`), and the columns start
+    afresh: memory then holds one chunk, whatever the run's length (the engine's
+    sink streams them to disk, `sim.spool`). `first_time` still answers for the rows
+    handed over.
     """
 
     _DET = (((), np.float64), ((), np.int64), ((2,), np.float64), ((2, 2), np.float64),
@@ -152,6 +158,34 @@ class FusedLog:
         self.j = 0            # rows of trk written
         self.det = tuple(np.empty((1024, *shape), dtype) for shape, dtype in self._DET)
         self.trk = tuple(np.empty((1024, *shape), dtype) for shape, dtype in self._TRK)
+        self.sink: Callable[[FusedLog], None] | None = None
+        self.drain_rows = 100_000
+        self._first: dict[int, float] = {}   # track → first batch time, rows handed over
+
+    def drain(self, force: bool = False) -> None:
+        """Hand the rows to the ``sink`` and start afresh, if one is set and
+        ``drain_rows`` rows are held (or ``force``: at the run's end)."""
+        if self.sink is None or not (force or self.k >= self.drain_rows
+                                     or self.j >= self.drain_rows):
+            return
+        if self.k:
+            track, t = self.det_track, self.det_t
+            order = np.lexsort((t, track))
+            ids, first = np.unique(track[order], return_index=True)
+            for i, t0 in zip(ids.tolist(), t[order][first].tolist(), strict=True):
+                old = self._first.get(i)
+                self._first[i] = t0 if old is None or t0 < old else old
+        self.sink(self)
+        self.k = self.j = 0
+
+    def first_time(self, track: int) -> float:
+        """Batch time of the first report fused into ``track``, s (NaN: none)."""
+        t = self.det_t[self.det_track == track]
+        old = self._first.get(track)
+        if not len(t):
+            return float("nan") if old is None else old
+        new = float(t.min())
+        return new if old is None or new < old else old
 
     @classmethod
     def empty(cls) -> FusedLog:
@@ -464,6 +498,7 @@ class FusionNode:
                                      n_confirmed))
         for listener in self.listeners:
             listener.evaluate(now_s, self)
+        self.fused.drain()
 
     def _late(self, now_s: float, rows: list[int]) -> None:
         """Log and count reports measured at or before the last fused time."""

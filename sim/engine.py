@@ -43,12 +43,18 @@ cameras see); the truth stays in the world and the ledger, which fill in the
 
 The result is plain, picklable data (`ReplicationResult`): the event log plus the
 arrays the run directory needs, so replications run in worker processes alike.
+With a ``spool`` (`sim.spool`) the three large files — the event log, the fused
+reports, the track rows — are written to its folder as the clock runs instead, and
+the result holds only the records the KPIs and the small files read, with the
+reports' tally (`sim.tally`): memory no longer grows with them.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Mapping
+import functools
+from array import array
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -91,6 +97,8 @@ from sim.metrics import replication_kpis
 from sim.movers import CrossingGroup, make_groups
 from sim.rng import RandomStreams
 from sim.scoring import TruthLedger
+from sim.spool import STREAMED, Spool
+from sim.tally import ReportTally
 from sim.world import World
 
 FloatArray = NDArray[np.float64]
@@ -130,15 +138,20 @@ class ReplicationResult:
     seed, replication : what the streams were derived from
     duration_s : the scenario's duration (crossings start within it), s
     horizon_s : when the run ended (every crossing finished), s
-    records : the event log, in time order (`sim.ground.events`)
+    records : the event log, in time order (`sim.ground.events`); of a streamed
+        replication, only the records kept (`sim.spool.NOT_KEPT` are not)
     sensors : (integer id, id, kind) of every source, scenario order, patrols last
     detections : the reports the node fused, in the order fused: ``t_s`` (k,),
         ``sensor`` (k,), ``z`` (k, 2), ``R`` (k, 2, 2), ``truth`` (k,), ``track`` (k,)
     tracks : after every fused batch, its confirmed tracks: ``t_s`` (j,),
         ``track`` (j,), ``x`` (j, 4)
+        (``detections`` and ``tracks`` empty when streamed)
     paths : trajectories of groups (as walked: cut at interception) and patrols
     fusion_overrides : `FusionParams` overrides the node used (for ``fuse`` replays)
     kpis : `sim.metrics.replication_kpis` of this replication
+    streamed : the files written to a spool's folder as the run went
+        (`sim.spool.STREAMED`), none if the run held everything
+    reports : the tally of the reports, when they are not among ``records``
     """
 
     scenario: str
@@ -153,6 +166,8 @@ class ReplicationResult:
     paths: tuple[MoverPath, ...]
     fusion_overrides: dict[str, str] = field(default_factory=dict)
     kpis: dict[str, float | None] = field(default_factory=dict)
+    streamed: tuple[str, ...] = ()
+    reports: ReportTally | None = None
 
 
 def _default_sensor_factory() -> SensorFactory:
@@ -179,7 +194,7 @@ def build_sources(scenario: Scenario, terrain: Terrain, daylight: Daylight, unti
 
 def run_replication(scenario: Scenario, seed: int, replication: int = 0, *,
                     sensor_factory: SensorFactory | None = None,
-                    lookahead: bool = False) -> ReplicationResult:
+                    lookahead: bool = False, spool: Spool | None = None) -> ReplicationResult:
     """Run one replication of ``scenario`` with streams from (``seed``, ``replication``).
 
     Parameters
@@ -192,6 +207,9 @@ def run_replication(scenario: Scenario, seed: int, replication: int = 0, *,
     lookahead : compute the nuisance days and the groups' first observations ahead
         on another core (`sim.lookahead`) where `lookahead_possible`; the result is
         the same either way
+    spool : write the event log, the fused reports and the track rows to its folder
+        as the run goes (`sim.spool`); the caller closes it. The result is the same
+        but for what it holds (`ReplicationResult.streamed`)
     """
     streams = RandomStreams(seed, replication)
     terrain = Terrain(scenario.segment)
@@ -211,13 +229,16 @@ def run_replication(scenario: Scenario, seed: int, replication: int = 0, *,
     env = simpy.Environment()
     links, relays = build_links(scenario, sources, streams, env, until_s,
                                 plan.link_windows())
-    report_truth: list[int] = []
+    report_truth = array("i")       # report number → mover id: 4 bytes a report
     ledger = TruthLedger(report_truth)
-    log = EventLog(ledger.annotate)
+    log = EventLog(ledger.annotate) if spool is None else spool.log(ledger.annotate)
     cmd = scenario.command
     node = FusionNode(env, LOCAL_NODE, cmd.fusion_interval_s, border_fusion_params(cmd.fusion),
                       log, lag_s=cmd.reorder_lag_s)
     node.on_fused.append(ledger.fused)
+    if spool is not None:
+        node.fused.sink = _fused_sink(spool, report_truth)
+        node.fused.drain_rows = spool.chunk_rows
     world = World(env, log, terrain, daylight, sources, links, node.receive, streams,
                   scenario.crossings.reaction, scenario.response.teams, barriers)
     world.report_truth = report_truth
@@ -326,21 +347,43 @@ def run_replication(scenario: Scenario, seed: int, replication: int = 0, *,
     paths = [MoverPath(mid, kind, traj.t_s, traj.xy) for mid, kind, traj in world.paths()]
     sensors_table = tuple((i, s.id, s.kind) for i, s in enumerate(sources))
     f = node.fused
-    detections = {
-        "t_s": f.det_t.copy(),
-        "sensor": f.det_sensor.copy(),
-        "z": f.det_z.copy(),
-        "R": f.det_R.copy(),
-        "truth": np.asarray(report_truth, dtype=np.int64).reshape(-1)[f.det_report],
-        "track": f.det_track.copy(),
-    }
-    tracks = {"t_s": f.trk_t.copy(), "track": f.trk_id.copy(), "x": f.trk_x.copy()}
-    records = tuple(log.records)
+    reports = None
+    if spool is None:
+        detections = {
+            "t_s": f.det_t.copy(),
+            "sensor": f.det_sensor.copy(),
+            "z": f.det_z.copy(),
+            "R": f.det_R.copy(),
+            "truth": np.asarray(report_truth, dtype=np.int64).reshape(-1)[f.det_report],
+            "track": f.det_track.copy(),
+        }
+        tracks = {"t_s": f.trk_t.copy(), "track": f.trk_id.copy(), "x": f.trk_x.copy()}
+        records = tuple(log.records)
+    else:
+        # the last rows and records are written when the spool is closed (the caller
+        # may first start other work on the result: the CLI's map)
+        spool.later(functools.partial(f.drain, force=True))
+        log.settle()                                 # type: ignore[attr-defined]
+        detections, tracks = {}, {}
+        records, reports = tuple(log.kept), log.tally  # type: ignore[attr-defined]
     kpis = replication_kpis(records, duration_s=duration_s, horizon_s=horizon_s,
-                            operators=cmd.operators, teams=len(scenario.response.teams))
+                            operators=cmd.operators, teams=len(scenario.response.teams),
+                            reports=reports)
     return ReplicationResult(scenario.name, int(seed), int(replication), duration_s, horizon_s,
                              records, sensors_table, detections, tracks, tuple(paths),
-                             border_fusion_overrides(cmd.fusion), kpis)
+                             border_fusion_overrides(cmd.fusion), kpis,
+                             STREAMED if spool is not None else (), reports)
+
+
+def _fused_sink(spool: Spool, report_truth: Sequence[int]) -> Callable[[Any], None]:
+    """The fusion node's sink (`command.nodes.FusedLog.sink`): its rows to the spool,
+    each report with its truth (``report_truth``: report number → mover id)."""
+    def sink(f: Any) -> None:
+        truth = np.array(list(map(report_truth.__getitem__, f.det_report.tolist())),
+                         dtype=np.int64)
+        spool.fused_rows(f.det_t, f.det_sensor, f.det_z, f.det_R, truth, f.det_track,
+                         f.trk_t, f.trk_id, f.trk_x)
+    return sink
 
 
 def build_links(scenario: Scenario, sources: list[Sensor], streams: RandomStreams,
@@ -457,9 +500,7 @@ def _send_reserve(env: simpy.Environment, reserve: list[Team], alert: Alert, dec
 
 def _first_report_s(node: FusionNode, track: int) -> float:
     """Measurement time of the first report the node fused into ``track`` (its log)."""
-    f = node.fused
-    t = f.det_t[f.det_track == track]
-    return float(t.min()) if len(t) else float("nan")
+    return node.fused.first_time(track)
 
 
 def _crossings(env: simpy.Environment, world: World, groups: list[CrossingGroup]):  # noqa: ANN202

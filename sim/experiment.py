@@ -8,15 +8,20 @@ engine's lookahead (`sim.lookahead`): only then is a core idle for it. The
 scenarios go to each worker once; a worker sends back text, never live objects:
 
 - for ``run``, the replication's slices of the run directory's files
-  (`sim.results.replication_files`): the run directory needs the event log;
+  (`sim.results.replication_files`): the run directory needs the event log. In
+  this process or a local pool's worker (`_spooled_task`), they are written into a
+  staging folder of the store as the replication runs — the event log, the fused
+  reports and the track rows chunk by chunk (`sim.spool`), so memory does not grow
+  with them — and only the folder's path comes back; a Dask worker, perhaps on
+  another machine, sends the text;
 - for ``compare`` and ``sweep``, only its summary (`sim.results.result_record`:
   the KPIs), a few hundred bytes instead of megabytes of events.
 
 Results are written to the run directory's result store (`sim.store`) by this process
-as each replication finishes, so an interrupted experiment resumes with the missing
-replications only, and the final files are assembled in replication order: the bytes
-are the same whatever executor ran them, in whatever order they finished, and
-however often the run was interrupted.
+(or adopted from the staging folder) as each replication finishes, so an interrupted
+experiment resumes with the missing replications only, and the final files are
+assembled in replication order: the bytes are the same whatever executor ran them,
+in whatever order they finished, and however often the run was interrupted.
 
 Variants run on the same seeds: replication ``r`` of every variant uses the streams
 of (seed, r), so they face the same crossings (common random numbers), and
@@ -37,7 +42,7 @@ from typing import Any
 from sim.analysis import Comparison, comparison_csv, cost_effectiveness_csv, format_table
 from sim.costs import cost_kpis
 from sim.engine import ReplicationResult, run_replication
-from sim.executors import Executor, SerialExecutor, make_executor
+from sim.executors import Executor, PoolExecutor, SerialExecutor, make_executor
 from sim.ground.specs import Scenario
 from sim.results import (
     RESULT_JSON,
@@ -46,7 +51,14 @@ from sim.results import (
     write_run_dir_from_store,
 )
 from sim.scenario import dump_scenario
-from sim.store import ResultStore, replication_key, scenario_digest, write_text_atomic
+from sim.spool import Spool
+from sim.store import (
+    ResultStore,
+    replication_key,
+    scenario_digest,
+    staging_dir,
+    write_text_atomic,
+)
 
 #: Called with (replications finished, replications in all), finished ones found in
 #: the store included.
@@ -59,10 +71,10 @@ KPIs = dict[str, float | None]
 
 
 def replicate(scenario: Scenario, seed: int, replication: int, *,
-              lookahead: bool = False) -> ReplicationResult:
+              lookahead: bool = False, spool: Spool | None = None) -> ReplicationResult:
     """One replication with the cost KPIs (`sim.costs.cost_kpis`) added to its KPIs
-    (``lookahead``: `sim.engine.run_replication`'s; the result is the same)."""
-    res = run_replication(scenario, seed, replication, lookahead=lookahead)
+    (``lookahead``, ``spool``: `sim.engine.run_replication`'s)."""
+    res = run_replication(scenario, seed, replication, lookahead=lookahead, spool=spool)
     extra = cost_kpis(scenario, res.kpis)
     return dataclasses.replace(res, kpis={**res.kpis, **extra}) if extra else res
 
@@ -82,13 +94,32 @@ def _files_task(context: tuple[Scenario, int], replication: int, *,
     return replication_files(replicate(scenario, seed, replication, lookahead=lookahead))
 
 
-def _files_task_seen(on_result: ResultHook, context: tuple[Scenario, int],
-                     replication: int, *, lookahead: bool = False) -> dict[str, str]:
-    """`_files_task` that shows the result to ``on_result`` before formatting it
-    (in process only: the hook is not sent to workers)."""
-    scenario, seed = context
-    res = replicate(scenario, seed, replication, lookahead=lookahead)
-    return replication_files(res, on_result(replication, res))
+def _spooled_task(context: tuple[Scenario, int, str], replication: int, *,
+                  lookahead: bool = False, on_result: ResultHook | None = None) -> str:
+    """The replication's store files written into a new staging folder under the
+    store's root (``context[2]``; `sim.store.staging_dir`): its large files as the run
+    goes (`sim.spool`), the others at its end. Returns the folder, for
+    `sim.store.ResultStore.adopt`; on any error it is removed. ``on_result`` (in
+    process only: the hook is not sent to workers) sees the result before the files
+    are formatted."""
+    scenario, seed, root = context
+    folder = staging_dir(root)
+    try:
+        spool = Spool(folder, replication)
+        try:
+            res = replicate(scenario, seed, replication, lookahead=lookahead, spool=spool)
+            made = on_result(replication, res) if on_result is not None else None
+        except BaseException:
+            spool.close(complete=False)
+            raise
+        spool.close()                   # the last chunks: the map is being drawn meanwhile
+        for name, text in replication_files(res, made).items():
+            with open(folder / name, "w", encoding="utf-8", newline="\n") as f:
+                f.write(text)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return str(folder)
 
 
 def _summary_task(context: tuple[tuple[Scenario, ...], int], item: tuple[int, int], *,
@@ -173,25 +204,33 @@ def run_experiment(scenario: Scenario, seed: int, replications: int, out_dir: st
     if replications < 1:
         raise ValueError("replications must be >= 1")
     executor = executor or SerialExecutor()
-    task: Callable[..., dict[str, str]] = _files_task
-    if on_result is not None:
-        if not isinstance(executor, SerialExecutor):
-            raise ValueError("on_result needs the serial executor")
-        task = functools.partial(_files_task_seen, on_result)
-    task = _where_idle(task, executor)
+    if on_result is not None and not isinstance(executor, SerialExecutor):
+        raise ValueError("on_result needs the serial executor")
     text = dump_scenario(scenario)
     identity = {"kind": "run", "seed": int(seed), "code": code_digest(),
                 "scenarios": {scenario.name: scenario_digest(text)}}
     fresh = not Path(out_dir).exists()
     store = ResultStore(out_dir, identity, overwrite=overwrite)
+    # processes on this machine stream into the store (`_spooled_task`); others
+    # (a Dask cluster's) send the text back
+    spooled = isinstance(executor, SerialExecutor | PoolExecutor)
+    task: Callable[..., Any] = _files_task
+    context: tuple[Any, ...] = (scenario, seed)
+    if spooled:
+        task = functools.partial(_spooled_task, on_result=on_result)
+        context = (scenario, seed, str(store.root))
+    task = _where_idle(task, executor)
     keys = [replication_key(r) for r in range(replications)]
     missing = [r for r in range(replications) if not store.has(keys[r])]
     done = replications - len(missing)
     if on_done is not None:
         on_done(done, replications)
     try:
-        for r, files in executor.run(task, (scenario, seed), missing):
-            store.put(keys[r], files)
+        for r, done_files in executor.run(task, context, missing):
+            if spooled:
+                store.adopt(keys[r], done_files)
+            else:
+                store.put(keys[r], done_files)
             done += 1
             if on_done is not None:
                 on_done(done, replications)

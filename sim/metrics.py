@@ -84,9 +84,6 @@ from sim.ground.events import (
     OperatorsOnDuty,
     PictureUpdate,
     Record,
-    ReportLost,
-    ReportOutOfSequence,
-    ReportReceived,
     ReserveTasked,
     SectionImpact,
     Sighting,
@@ -95,6 +92,7 @@ from sim.ground.events import (
     TeamTasked,
     TurnedBack,
 )
+from sim.tally import ReportTally, times
 
 _DAY_S = 86_400.0
 R = TypeVar("R", bound=Record)
@@ -156,13 +154,22 @@ def _first(current: float | None, t: float) -> float:
     return t if current is None or t < current else current
 
 
-#: The records a crossing's verdict reads (the rest, fusion ticks first, are skipped).
-_VERDICT_RECORDS = (CrossingStarted, ReportReceived, Sighting, AlertRaised, AlertVerified,
+#: The records a crossing's verdict reads (the rest, fusion ticks first, are skipped;
+#: reports come from the `ReportTally`).
+_VERDICT_RECORDS = (CrossingStarted, Sighting, AlertRaised, AlertVerified,
                     TeamTasked, TeamOnScene, Apprehended, TurnedBack, CrossingEnded)
 
 
-def crossing_verdicts(records: Iterable[Record]) -> list[CrossingVerdict]:
-    """The verdict of every crossing, in order of entry."""
+def crossing_verdicts(records: Iterable[Record],
+                      reports: ReportTally | None = None) -> list[CrossingVerdict]:
+    """The verdict of every crossing, in order of entry.
+
+    ``reports``: the tally of the log's reports (`sim.tally`) when ``records`` lacks
+    them (a streamed log); by default folded from ``records``.
+    """
+    if reports is None:
+        records = records if isinstance(records, Sequence) else list(records)
+        reports = ReportTally.of(records)
     rows: dict[int, CrossingVerdict] = {}
     alert_group: dict[int, int] = {}
     tasked_group: dict[tuple[str, int], int] = {}
@@ -172,9 +179,6 @@ def crossing_verdicts(records: Iterable[Record]) -> list[CrossingVerdict]:
         if isinstance(r, CrossingStarted):
             rows[r.group] = CrossingVerdict(r.group, r.size, r.t_s, r.entry_x, r.entry_y,
                                             r.dest_x, r.dest_y, r.end_s)
-        elif isinstance(r, ReportReceived) and r.truth in rows:
-            v = rows[r.truth]
-            v.first_report_s = _first(v.first_report_s, r.meas_s)
         elif isinstance(r, Sighting) and r.group in rows and r.observer.startswith("patrol"):
             v = rows[r.group]
             v.first_report_s = _first(v.first_report_s, r.t_s)
@@ -210,6 +214,9 @@ def crossing_verdicts(records: Iterable[Record]) -> list[CrossingVerdict]:
             rows[r.group].turned_back_s = r.t_s
         elif isinstance(r, CrossingEnded) and r.group in rows:
             rows[r.group].arrived_s = r.t_s
+    for group, meas_s in reports.first_meas_s.items():   # min: the order does not matter
+        if group in rows:
+            rows[group].first_report_s = _first(rows[group].first_report_s, meas_s)
     return [rows[g] for g in sorted(rows)]
 
 
@@ -264,7 +271,8 @@ def phase_times(v: CrossingVerdict) -> dict[str, float | None]:
 
 
 def replication_kpis(records: Sequence[Record], duration_s: float, horizon_s: float,
-                     operators: int, teams: int = 0) -> dict[str, float | None]:
+                     operators: int, teams: int = 0,
+                     reports: ReportTally | None = None) -> dict[str, float | None]:
     """KPIs of one replication from its event log (definitions in the module docstring).
 
     Parameters
@@ -274,8 +282,11 @@ def replication_kpis(records: Sequence[Record], duration_s: float, horizon_s: fl
     horizon_s : run end, s (per-day rates and utilisations use it)
     operators : operators at the local node
     teams : reaction teams
+    reports : the tally of the log's reports (`sim.tally`) when ``records`` lacks
+        them (a streamed log); by default folded from ``records``
     """
-    verdicts = crossing_verdicts(records)
+    reports = reports if reports is not None else ReportTally.of(records)
+    verdicts = crossing_verdicts(records, reports)
     n = len(verdicts)
     outcome = [v.outcome for v in verdicts]
     detected = sum(v.detected for v in verdicts)
@@ -290,8 +301,7 @@ def replication_kpis(records: Sequence[Record], duration_s: float, horizon_s: fl
     verified = of[AlertVerified]
     days = horizon_s / _DAY_S
     true_alerts = sum(1 for a in alerts if a.truth >= 0)
-    received = of[ReportReceived]
-    nuisance_reports = sum(1 for r in received if r.truth < 0)
+    nuisance_reports = reports.nuisance
     op_busy = sum(min(v.t_s, horizon_s) - v.operator_start_s for v in verified)
 
     team_busy = team_nuisance = 0.0
@@ -341,10 +351,10 @@ def replication_kpis(records: Sequence[Record], duration_s: float, horizon_s: fl
     for phase in PHASES:
         spans = [d for p in phases if (d := p[phase]) is not None]
         kpis.update(_times(f"time_to_{phase}", spans))
-    kpis["reports_received"] = len(received)
-    kpis["reports_lost"] = len(of[ReportLost])
-    kpis["reports_out_of_sequence"] = len(of[ReportOutOfSequence])
-    kpis.update(comms_kpis(of, horizon_s))
+    kpis["reports_received"] = reports.received
+    kpis["reports_lost"] = reports.lost
+    kpis["reports_out_of_sequence"] = reports.out_of_sequence
+    kpis.update(comms_kpis(of, horizon_s, reports))
     return kpis
 
 
@@ -370,12 +380,14 @@ class RecordIndex:
         return [r for r in self.records if isinstance(r, cls)]  # several classes: log order
 
 
-def comms_kpis(records: Sequence[Record] | RecordIndex,
-               horizon_s: float) -> dict[str, float | None]:
-    """Links and layers (module docstring, "Links and layers")."""
+def comms_kpis(records: Sequence[Record] | RecordIndex, horizon_s: float,
+               reports: ReportTally | None = None) -> dict[str, float | None]:
+    """Links and layers (module docstring, "Links and layers"); ``reports`` as for
+    `replication_kpis`."""
     of = records if isinstance(records, RecordIndex) else RecordIndex(records)
+    if reports is None:
+        reports = ReportTally.of(of.records)
     links, nodes = of[LinkSummary], of[NodeSummary]
-    delays = [r.t_s - r.meas_s for r in of[ReportReceived]]
     kpis: dict[str, float | None] = {
         "link_messages": sum(r.sent for r in links),
         "link_dropped": sum(r.dropped for r in links),
@@ -391,7 +403,7 @@ def comms_kpis(records: Sequence[Record] | RecordIndex,
         "sections_raised": sum(1 for r in of[SectionImpact]
                                if r.layer == "ncc" and r.reason == "incidents"),
     }
-    kpis.update(_times("report_delay", delays))
+    kpis.update(times("report_delay", reports.delays_s))
     pictures = of[PictureUpdate]
     for layer in LAYERS:
         first: dict[int, float] = {}

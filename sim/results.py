@@ -59,6 +59,13 @@ replication by replication:
     above (`replication_files`); the files are assembled from them
     (`write_run_dir_from_store`), byte for byte what `write_run_dir` writes.
 
+How they are made: `write_run_dir` formats every file from replications held whole
+in memory (`ReplicationResult`); `sim.experiment` runs write ``events.jsonl``,
+``detections.csv`` and ``tracks.csv`` as the replication goes (`sim.spool`, the rows
+by `sim.rows`) and the others from the records it kept and its reports' tally
+(`sim.tally`), into the store, then assemble the files from it
+(`write_run_dir_from_store`). Both give the same bytes.
+
 Same scenario, seed and replications ⇒ byte-identical files. Atomicity: the files
 are written into a fresh temporary directory beside ``out_dir``, which then replaces
 ``out_dir`` by renames; a reader never sees a half-written run.
@@ -84,7 +91,6 @@ from sim.ground.events import (
     LinkSummary,
     PictureUpdate,
     Record,
-    ReportReceived,
     SectionImpact,
     TeamTasked,
     records_jsonl,
@@ -94,13 +100,14 @@ from sim.metrics import (
     LAYERS,
     RecordIndex,
     _layer_of,
-    _quantile,
     crossing_verdicts,
     summarize,
 )
 from sim.movers import group_name
+from sim.rows import DETECTIONS_HEADER, TRACKS_HEADER, detection_rows, track_rows
 from sim.scenario import dump_scenario
 from sim.store import ResultStore, write_text_atomic
+from sim.tally import ReportTally, quantile_sorted
 
 #: The last replication's records by class (`_index`).
 _last_index: tuple[Sequence[Record], RecordIndex] | None = None
@@ -116,6 +123,21 @@ def _index(res: ReplicationResult) -> RecordIndex:
     return _last_index[1]
 
 
+def _tally(res: ReplicationResult) -> ReportTally:
+    """``res``'s report tally: its own (a streamed log), else folded from its records
+    (once per replication, `_index`'s cache)."""
+    if res.reports is not None:
+        return res.reports
+    global _last_tally
+    if _last_tally is None or _last_tally[0] is not res.records:
+        _last_tally = (res.records, ReportTally.of(res.records))
+    return _last_tally[1]
+
+
+#: The last replication's report tally (`_tally`), when folded from its records.
+_last_tally: tuple[Sequence[Record], ReportTally] | None = None
+
+
 def _f3(value: float | None) -> str:
     return "" if value is None else f"{value:.3f}"
 
@@ -125,7 +147,7 @@ def crossings_csv(results: Sequence[ReplicationResult]) -> str:
              "first_report_s,known_s,first_alert_s,verified_s,tasked_s,on_scene_s,"
              "apprehended_s,persons_apprehended,by,turned_back_s,arrived_s"]
     for res in results:
-        for v in crossing_verdicts(res.records):
+        for v in crossing_verdicts(res.records, _tally(res)):
             lines.append(",".join([
                 str(res.replication), group_name(v.group), str(v.group), str(v.size),
                 _f3(v.entry_s), _f3(v.entry_x), _f3(v.entry_y), _f3(v.dest_x), _f3(v.dest_y),
@@ -137,65 +159,28 @@ def crossings_csv(results: Sequence[ReplicationResult]) -> str:
 
 
 def detections_csv(results: Sequence[ReplicationResult]) -> str:
-    lines = ["time,sensor,x,y,var_x,var_y,cov_xy,truth,track,replication"]
+    parts = [DETECTIONS_HEADER]
     for res in results:
-        d = res.detections
-        z, R = np.asarray(d["z"], float).reshape(-1, 2), np.asarray(d["R"], float)
-        R = R.reshape(-1, 2, 2)
-        # one column at a time; repr is the shortest string that reads back as the
-        # same float, so a replay of detections.csv matches the run
-        exact = [map(repr, np.asarray(col, float).tolist())
-                 for col in (d["t_s"], z[:, 0], z[:, 1], R[:, 0, 0], R[:, 1, 1], R[:, 0, 1])]
-        t, x, y, vx, vy, cxy = exact
-        tail = f",{res.replication}"
-        lines.extend(f"{a},{s},{b},{c},{e},{f},{g},{truth},{track}{tail}"
-                     for a, s, b, c, e, f, g, truth, track in zip(
-                         t, d["sensor"].tolist(), x, y, vx, vy, cxy, d["truth"].tolist(),
-                         d["track"].tolist(), strict=True))
-    return "\n".join(lines) + "\n"
-
-
-def tracks_csv(results: Sequence[ReplicationResult]) -> str:
-    parts = ["time,track,x,y,vx,vy,replication\n"]
-    for res in results:
-        tr = res.tracks
-        rep = str(res.replication)
-        fast = _track_rows_fast(tr["t_s"], tr["track"], tr["x"], rep)
-        if fast is not None:
-            parts.append(fast)
-            continue
-        parts.extend(f"{t:.6f},{i},{x[0]:.3f},{x[1]:.3f},{x[2]:.4f},{x[3]:.4f},{rep}\n"
-                     for t, i, x in zip(tr["t_s"].tolist(), tr["track"].tolist(),
-                                        tr["x"].tolist(), strict=True))
+        d = _held(res, "detections.csv").detections
+        parts.append(detection_rows(d["t_s"], d["sensor"], d["z"], d["R"], d["truth"],
+                                    d["track"], res.replication))
     return "".join(parts)
 
 
-#: ``tracks.csv``'s fixed-point fields: time, then x, y, vx, vy (the track id between).
-_TRACK_DECIMALS = np.array([6, 3, 3, 4, 4], np.int64)
+def tracks_csv(results: Sequence[ReplicationResult]) -> str:
+    parts = [TRACKS_HEADER]
+    for res in results:
+        tr = _held(res, "tracks.csv").tracks
+        parts.append(track_rows(tr["t_s"], tr["track"], tr["x"], res.replication))
+    return "".join(parts)
 
 
-def _track_rows_fast(t_s: np.ndarray, track: np.ndarray, x: np.ndarray,
-                     rep: str) -> str | None:
-    """The rows by the compiled exact formatter (`command.fusion.csvfast`, the same
-    characters as the f-string; prebuilt at install, else numba's JIT), or None where
-    it cannot (no numba, a huge value)."""
-    if not len(t_s):
-        return ""
-    from command.fusion import prebuilt
-
-    formatter = prebuilt.load()
-    if formatter is None:
-        try:
-            from command.fusion import csvfast
-        except ImportError:
-            return None
-        formatter = csvfast
-    x = np.asarray(x, np.float64).reshape(-1, 4)
-    values = np.column_stack((np.asarray(t_s, np.float64), x))
-    ok, out, n = formatter.format_rows(values, _TRACK_DECIMALS,
-                                       np.ascontiguousarray(track, np.int64), 1,
-                                       np.frombuffer(f",{rep}".encode("ascii"), np.uint8))
-    return out[:n].tobytes().decode("ascii") if ok else None
+def _held(res: ReplicationResult, name: str) -> ReplicationResult:
+    """``res``, checked to hold file ``name``'s data (not streamed to disk)."""
+    if name in res.streamed:
+        raise ValueError(f"replication {res.replication}: {name} was streamed to disk "
+                         "(sim.spool); read it from there")
+    return res
 
 
 def alerts_csv(results: Sequence[ReplicationResult]) -> str:
@@ -254,23 +239,23 @@ def links_csv(results: Sequence[ReplicationResult]) -> str:
              "utilisation,down_share,max_queue,delay_median_s,delay_p90_s"]
     for res in results:
         of = _index(res)
-        delays: dict[str, list[float]] = {}
-        for received in of[ReportReceived]:
-            delays.setdefault(received.sensor, []).append(received.t_s - received.meas_s)
+        delays = _tally(res).delays_by_link()
         h = res.horizon_s
         for r in of[LinkSummary]:
             d = delays.get(r.link)
+            s = np.sort(d) if d is not None and len(d) else None
             lines.append(",".join([
                 str(res.replication), r.link, r.link_kind, str(r.sent), str(r.reports),
                 str(r.delivered), str(r.lost), str(r.dropped), str(r.held),
                 f"{r.bytes:.0f}", f"{r.busy_s / h:.6f}", f"{r.down_s / h:.6f}",
-                str(r.max_queue), _f3(_quantile(d, 0.5) if d else None),
-                _f3(_quantile(d, 0.9) if d else None)]))
+                str(r.max_queue), _f3(quantile_sorted(s, 0.5) if s is not None else None),
+                _f3(quantile_sorted(s, 0.9) if s is not None else None)]))
     return "\n".join(lines) + "\n"
 
 
 def events_jsonl(results: Sequence[ReplicationResult]) -> str:
-    return "".join(records_jsonl(res.records, {"replication": res.replication})
+    return "".join(records_jsonl(_held(res, "events.jsonl").records,
+                                 {"replication": res.replication})
                    for res in results)
 
 
@@ -476,11 +461,15 @@ def replication_files(res: ReplicationResult,
     replication's rows without the header: the run's file is the header followed by
     these slices in replication order, byte for byte what `run_files` writes.
     ``made``: files of `PER_REPLICATION` already formatted from ``res`` alone (name →
-    whole text, e.g. `map_inputs`), used as they are.
+    whole text, e.g. `map_inputs`), used as they are. Files ``res`` streamed to its
+    spool's folder (`ReplicationResult.streamed`, `sim.spool`) are left out: they are
+    in the store already.
     """
     made = made or {}
     files = {RESULT_JSON: result_record(res)}
     for name, writer in PER_REPLICATION.items():
+        if name in res.streamed:
+            continue
         head = writer([])
         text = made[name] if name in made else writer([res])
         if not text.startswith(head):
@@ -505,13 +494,13 @@ def write_run_dir_from_store(out_dir: str | Path, scenario: Scenario, seed: int,
 
     Each file is written under a temporary name and renamed into place, one after the
     other, ``summary.json`` last; the bytes equal `write_run_dir`'s for the same
-    replications. Files are streamed slice by slice, so a long run is never held in
-    memory whole.
+    replications. Files are copied slice by slice in blocks of 1 MiB, so a long run is never
+    held in memory whole.
     """
     out = Path(out_dir)
     records = [json.loads(store.read(key, RESULT_JSON)) for key in keys]
     for name, writer in PER_REPLICATION.items():
-        _write_stream(out / name, writer([]), (store.read(key, name) for key in keys))
+        _write_stream(out / name, writer([]), [store.path(key, name) for key in keys])
     write_text_atomic(out / "sensors.csv", sensors_text(records[0]["sensors"] if records else ()))
     write_text_atomic(out / "scenario.yaml", dump_scenario(scenario))
     write_text_atomic(out / "coverage.json", coverage_json(scenario))
@@ -522,13 +511,16 @@ def write_run_dir_from_store(out_dir: str | Path, scenario: Scenario, seed: int,
     return out
 
 
-def _write_stream(path: Path, head: str, slices: Iterable[str]) -> None:
+def _write_stream(path: Path, head: str, slices: Iterable[Path]) -> None:
+    """``head`` then the files ``slices``, copied in blocks, into ``path`` (through a
+    temporary file and a rename)."""
     tmp = path.with_name(f".tmp-{path.name}-{os.getpid()}")
     try:
-        with open(tmp, "w", encoding="utf-8", newline="\n") as f:
-            f.write(head)
-            for text in slices:
-                f.write(text)
+        with open(tmp, "wb") as f:
+            f.write(head.encode("utf-8"))
+            for part in slices:
+                with open(part, "rb") as src:
+                    shutil.copyfileobj(src, f, 1 << 20)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)

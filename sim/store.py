@@ -15,7 +15,9 @@ An experiment writes into a run directory. Beside the final files it keeps:
     exists whole or not at all: an interruption at any instant (Ctrl-C, ``kill -9``,
     power loss) loses at most the replications still running, and a rerun computes
     exactly the missing keys. Leftover temporary directories are removed when the
-    store is opened.
+    store is opened. A replication's large files may be streamed into its staging
+    folder while it runs (`staging_dir`, `sim.spool`), by this process or a local
+    worker; it is adopted (`ResultStore.adopt`) like any other.
 
 Everything written is a deterministic function of the scenario, the seed and the
 replication, so a resumed run ends with the same bytes as an uninterrupted one.
@@ -68,6 +70,17 @@ def write_text_atomic(path: Path, text: str) -> None:
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
+
+
+def staging_dir(root: str | Path) -> Path:
+    """A new, empty staging folder for one replication under the store's
+    ``replications`` folder ``root`` (a leftover if never adopted, removed when the
+    store is next opened)."""
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    tmp = root / f"{_TMP_PREFIX}{uuid.uuid4().hex}"
+    tmp.mkdir()
+    return tmp
 
 
 class ResultStore:
@@ -124,11 +137,24 @@ class ResultStore:
         final.parent.mkdir(parents=True, exist_ok=True)
         tmp = final.parent / f"{_TMP_PREFIX}{final.name}-{uuid.uuid4().hex}"
         tmp.mkdir()
-        for name, text in files.items():
+        self.adopt(key, tmp, files)
+
+    def adopt(self, key: str, tmp: str | Path, files: Mapping[str, str] | None = None) -> None:
+        """Store replication ``key`` from the staging folder ``tmp`` (`staging_dir`,
+        on this store's file system) after writing ``files`` into it: every file is
+        flushed to disk, then the folder is renamed into place (or removed if another
+        writer finished the same replication first)."""
+        tmp, final = Path(tmp), self.root / key
+        final.parent.mkdir(parents=True, exist_ok=True)
+        for name, text in (files or {}).items():
             with open(tmp / name, "w", encoding="utf-8", newline="\n") as f:
                 f.write(text)
                 f.flush()
                 os.fsync(f.fileno())
+        for path in tmp.iterdir():
+            if path.name not in (files or {}):       # streamed there during the run
+                with open(path, "rb") as f:
+                    os.fsync(f.fileno())
         _fsync_dir(tmp)
         if final.exists():  # another writer finished the same replication first
             shutil.rmtree(tmp, ignore_errors=True)
@@ -139,6 +165,11 @@ class ResultStore:
     def read(self, key: str, name: str) -> str:
         """The text of file ``name`` of replication ``key``."""
         return (self.root / key / name).read_text(encoding="utf-8")
+
+    def path(self, key: str, name: str) -> Path:
+        """Where file ``name`` of replication ``key`` is (to copy it without reading
+        it whole)."""
+        return self.root / key / name
 
 
 def _difference(stored: Any, wanted: Mapping[str, Any]) -> str:

@@ -57,7 +57,7 @@ Chase (`pursue`)
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, MutableSequence, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -367,7 +367,7 @@ class World:
         self.movers: dict[str, Mover] = {}
         self.groups: list[Mover] = []
         self.observers: list[Mover] = []
-        self.report_truth: list[int] = []
+        self.report_truth: MutableSequence[int] = []
         self.outages: Outages | None = None
         #: nuisance days and first observations computed ahead (`sim.lookahead`)
         self.lookahead: Lookahead | None = None

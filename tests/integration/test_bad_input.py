@@ -284,7 +284,7 @@ def test_ctrl_c_during_a_run_leaves_nothing(cli, snapshot, tmp_path, monkeypatch
     def interrupt(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(sim.experiment, "_files_task", interrupt)
+    monkeypatch.setattr(sim.experiment, "replicate", interrupt)   # streaming or not
     before = snapshot(tmp_path)
     outcome = cli(["run", str(TINY), "--out", str(tmp_path / "out"), "--no-plots", "-q",
                    "--set", "duration=1h"])
@@ -372,7 +372,7 @@ def test_ctrl_c_inside_a_compiled_kernel_is_an_interrupt(cli, tmp_path, monkeypa
         except KeyboardInterrupt as cause:  # what numba's dispatcher turns it into
             raise SystemError("returned a result with an exception set") from cause
 
-    monkeypatch.setattr(sim.experiment, "_files_task", kernel_interrupted)
+    monkeypatch.setattr(sim.experiment, "replicate", kernel_interrupted)
     outcome = cli(["run", str(TINY), "--out", str(tmp_path / "out"), "-q"])
     assert outcome.status == 130 and outcome.lines == ["interrupted"]
     assert list(tmp_path.iterdir()) == []

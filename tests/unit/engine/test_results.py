@@ -82,10 +82,11 @@ def test_a_failed_write_leaves_the_old_run_untouched(tmp_path, results, monkeypa
 def test_tracks_csv_is_the_same_by_the_compiled_writer_or_the_f_string(results,
                                                                         monkeypatch):
     import sim.results as results_module
+    import sim.rows as rows_module
 
     _, res = results
     compiled = results_module.tracks_csv(res)
-    monkeypatch.setattr(results_module, "_track_rows_fast", lambda *a: None)
+    monkeypatch.setattr(rows_module, "_track_rows_fast", lambda *a: None)
     plain = results_module.tracks_csv(res)
     assert compiled.count("\n") > 10
     assert compiled == plain

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sim.store import ResultStore, StoreMismatch, replication_key
+from sim.store import ResultStore, StoreMismatch, replication_key, staging_dir
 
 IDENTITY = {"kind": "run", "seed": 1, "code": "c0de", "scenarios": {"tiny": "abc"}}
 
@@ -27,6 +27,21 @@ def test_leftovers_of_an_interrupted_write_are_removed(tmp_path):
     ResultStore(tmp_path / "run", IDENTITY)
     assert not half.exists() and not store.has("000004")
     assert not list((tmp_path / "run").glob(".tmp-*"))
+
+
+def test_a_staging_folder_streamed_into_is_adopted_whole_or_left_to_be_removed(tmp_path):
+    store = ResultStore(tmp_path / "run", IDENTITY)
+    folder = staging_dir(store.root)                 # as a replication streams into it
+    (folder / "events.jsonl").write_text("a\nb\n")
+    assert not store.has("000001")
+    store.adopt("000001", folder, {"result.json": "{}\n"})
+    assert not folder.exists()
+    assert store.read("000001", "events.jsonl") == "a\nb\n"
+    assert store.read("000001", "result.json") == "{}\n"
+    dead = staging_dir(store.root)                   # a run killed while streaming
+    (dead / "events.jsonl").write_text("a\n")
+    ResultStore(tmp_path / "run", IDENTITY)
+    assert not dead.exists() and sorted(p.name for p in store.root.iterdir()) == ["000001"]
 
 
 @pytest.mark.parametrize(("change", "words"), [

@@ -1,0 +1,77 @@
+"""The rows of ``detections.csv`` and ``tracks.csv``: numpy columns in, CSV text out.
+
+Shared by the whole-file writers (`sim.results`) and the streamed ones (`sim.spool`),
+so a file written in chunks as the run goes has the bytes of the file written at its
+end: each function returns its rows, every one ending in a newline, and rows do not
+depend on their neighbours.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: ``detections.csv``'s header (`sim.results` module docstring).
+DETECTIONS_HEADER = "time,sensor,x,y,var_x,var_y,cov_xy,truth,track,replication\n"
+#: ``tracks.csv``'s header.
+TRACKS_HEADER = "time,track,x,y,vx,vy,replication\n"
+
+
+def detection_rows(t_s: np.ndarray, sensor: np.ndarray, z: np.ndarray, R: np.ndarray,
+                   truth: np.ndarray, track: np.ndarray, replication: int) -> str:
+    """Rows of fused reports: measurement time ``t_s`` (k,) s, ``sensor`` (k,) integer
+    ids, position ``z`` (k, 2) m, covariance ``R`` (k, 2, 2) m², ``truth`` (k,) mover
+    ids, ``track`` (k,) track ids (-1 none). Floats in their shortest round-trip form
+    (``repr``), so a replay reads back the floats fused."""
+    z = np.asarray(z, float).reshape(-1, 2)
+    R = np.asarray(R, float).reshape(-1, 2, 2)
+    if not len(z):
+        return ""
+    t, x, y, vx, vy, cxy = [map(repr, np.asarray(col, float).tolist())
+                            for col in (t_s, z[:, 0], z[:, 1], R[:, 0, 0], R[:, 1, 1],
+                                        R[:, 0, 1])]
+    tail = f",{replication}"
+    return "\n".join(f"{a},{s},{b},{c},{e},{f},{g},{tr},{tk}{tail}"
+                     for a, s, b, c, e, f, g, tr, tk in zip(
+                         t, np.asarray(sensor).tolist(), x, y, vx, vy, cxy,
+                         np.asarray(truth).tolist(), np.asarray(track).tolist(),
+                         strict=True)) + "\n"
+
+
+#: ``tracks.csv``'s fixed-point fields: time, then x, y, vx, vy (the track id between).
+_TRACK_DECIMALS = np.array([6, 3, 3, 4, 4], np.int64)
+
+
+def track_rows(t_s: np.ndarray, track: np.ndarray, x: np.ndarray, replication: int) -> str:
+    """Rows of confirmed tracks: time ``t_s`` (j,) s, ``track`` (j,) ids, state ``x``
+    (j, 4) (m, m, m/s, m/s); time to 6 decimals, position to 3, velocity to 4."""
+    rep = str(replication)
+    fast = _track_rows_fast(t_s, track, x, rep)
+    if fast is not None:
+        return fast
+    return "".join(f"{t:.6f},{i},{x[0]:.3f},{x[1]:.3f},{x[2]:.4f},{x[3]:.4f},{rep}\n"
+                   for t, i, x in zip(np.asarray(t_s).tolist(), np.asarray(track).tolist(),
+                                      np.asarray(x).tolist(), strict=True))
+
+
+def _track_rows_fast(t_s: np.ndarray, track: np.ndarray, x: np.ndarray,
+                     rep: str) -> str | None:
+    """The rows by the compiled exact formatter (`command.fusion.csvfast`, the same
+    characters as the f-string; prebuilt at install, else numba's JIT), or None where
+    it cannot (no numba, a huge value)."""
+    if not len(t_s):
+        return ""
+    from command.fusion import prebuilt
+
+    formatter = prebuilt.load()
+    if formatter is None:
+        try:
+            from command.fusion import csvfast
+        except ImportError:
+            return None
+        formatter = csvfast
+    x = np.asarray(x, np.float64).reshape(-1, 4)
+    values = np.column_stack((np.asarray(t_s, np.float64), x))
+    ok, out, n = formatter.format_rows(values, _TRACK_DECIMALS,
+                                       np.ascontiguousarray(track, np.int64), 1,
+                                       np.frombuffer(f",{rep}".encode("ascii"), np.uint8))
+    return out[:n].tobytes().decode("ascii") if ok else None
