@@ -25,6 +25,7 @@ paths compute KPIs and files by the same code.
 
 from __future__ import annotations
 
+import weakref
 from array import array
 from collections.abc import Iterable, Iterator
 from itertools import chain
@@ -64,6 +65,8 @@ class ReportTally:
         self._links: dict[str, int] = {}
         self._spill = spill
         self._spilled = 0          # values in the spill files (before ``delays_s``)
+        # the spill files are closed by `close`, else when the tally is collected
+        self._closer = weakref.finalize(self, _close_all, spill) if spill else None
 
     @classmethod
     def of(cls, records: Iterable[Record]) -> ReportTally:
@@ -120,6 +123,11 @@ class ReportTally:
         self.delays_s = array("d")
         self._link_of = array("I")
 
+    def close(self) -> None:
+        """Close the spill files: the delays spilled can no longer be read."""
+        if self._closer is not None:
+            self._closer()
+
     def _chunks(self, which: int, code: str, per_read: int = 1 << 20) -> Iterator[array]:
         """The spilled values of spill file ``which`` (typecode ``code``), then the
         held ones, in log order, ``per_read`` at a time."""
@@ -139,7 +147,7 @@ class ReportTally:
 
     def _all(self, which: int, code: str, dtype: type) -> np.ndarray:
         """All values of column ``which`` as one new array."""
-        out = np.empty(self.delay_count, dtype)
+        out: np.ndarray = np.empty(self.delay_count, dtype)
         i = 0
         for chunk in self._chunks(which, code):
             out[i:i + len(chunk)] = np.frombuffer(chunk, dtype) if len(chunk) else ()
@@ -152,7 +160,7 @@ class ReportTally:
         the same order statistics as a sort)."""
         n = self.delay_count
         if not n:
-            return times(name, ())
+            return times(name, np.empty(0))
         mean = float(sum(chain.from_iterable(self._chunks(0, "d")))) / n
         s = self._all(0, "d", np.float64)
         lo5, lo9 = _ranks(n, 0.5), _ranks(n, 0.9)
@@ -172,8 +180,13 @@ class ReportTally:
         state = dict(self.__dict__)
         state["delays_s"] = array("d", self._all(0, "d", np.float64).tobytes())
         state["_link_of"] = array("I", self._all(1, "I", np.uint32).tobytes())
-        state["_spill"], state["_spilled"] = None, 0
+        state["_spill"], state["_spilled"], state["_closer"] = None, 0, None
         return state
+
+
+def _close_all(files: tuple[IO[bytes], ...]) -> None:
+    for f in files:
+        f.close()
 
 
 _TALLIED_SET = frozenset(TALLIED)

@@ -232,11 +232,27 @@ class _Feed:
     def _fire(self, _event: simpy.Event) -> None:
         if self.cancelled:
             return
-        self.flush(self.world.env.now)
+        now = self.world.env.now
+        self.flush(now)
         while self.i == len(self.times) and self._next_window():
             pass
         if self.i < len(self.times):
             self._wake(self.times[self.i])
+        elif self.windows is None:
+            self._retire(now)
+
+    def _retire(self, now_s: float) -> None:
+        """Every report is sent and every window observed: drop the reports, and keep
+        of the made times only what `last_made_s` can return from ``now_s`` on (the
+        last one up to now; later ones, cut by an outage). A finished mover keeps its
+        feeds, so this is what a feed holds for the rest of the run."""
+        until = now_s + _EPS_S
+        last = self.last_made_s(now_s)
+        later = [t[t > until] for t in self.made]
+        self.made = ([np.array([last])] if last > -np.inf else []) + \
+            [t for t in later if len(t)]
+        self.reports = Reports.empty(self.reports.sensor)
+        self.times, self.truths, self.arrival, self.i = [], [], None, 0
 
     def flush(self, now_s: float) -> None:
         """Send every report measured up to ``now_s`` not sent yet."""
