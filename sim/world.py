@@ -177,6 +177,10 @@ class _Windows:
         return reports
 
 
+#: What a retired feed holds as its reports (`_Feed._retire`): nothing, never read.
+_NO_REPORTS = Reports.empty("")
+
+
 class _Feed:
     """One source's reports of one mover's plan, sent as the clock reaches them.
 
@@ -247,11 +251,14 @@ class _Feed:
         last one up to now; later ones, cut by an outage). A finished mover keeps its
         feeds, so this is what a feed holds for the rest of the run."""
         until = now_s + _EPS_S
-        last = self.last_made_s(now_s)
-        later = [t[t > until] for t in self.made]
-        self.made = ([np.array([last])] if last > -np.inf else []) + \
-            [t for t in later if len(t)]
-        self.reports = Reports.empty(self.reports.sensor)
+        made = self.made
+        if made and float(made[-1][-1]) <= until:     # the usual case: none later
+            self.made = [made[-1][-1:].copy()]        # (windows come in time order)
+        elif made:
+            last = self.last_made_s(now_s)
+            self.made = ([np.array([last])] if last > -np.inf else []) + \
+                [later for t in made if len(later := t[t > until])]
+        self.reports = _NO_REPORTS                    # nothing is sent from it again
         self.times, self.truths, self.arrival, self.i = [], [], None, 0
 
     def flush(self, now_s: float) -> None:
