@@ -252,9 +252,9 @@ class _Feed:
         feeds, so this is what a feed holds for the rest of the run."""
         until = now_s + _EPS_S
         made = self.made
-        if made and float(made[-1][-1]) <= until:     # the usual case: none later
-            self.made = [made[-1][-1:].copy()]        # (windows come in time order)
-        elif made:
+        if made and float(made[-1][-1]) <= until:     # the usual case: none later;
+            self.made = [made[-1][-1:].copy()]        # last_made_s reads this one
+        elif made:                                    # (windows come in time order)
             last = self.last_made_s(now_s)
             self.made = ([np.array([last])] if last > -np.inf else []) + \
                 [later for t in made if len(later := t[t > until])]
