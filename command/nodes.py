@@ -346,6 +346,7 @@ class FusionNode:
         self.lag_s = float(lag_s)
         self.overtaken = self.overtaken_discarded = 0
         self._latest_meas = -np.inf
+        # reports overtaken on arrival and not yet taken by a tick (`_late` asks)
         self._overtaken_ids: set[int] = set()
         self.id = node_id
         self.interval_s = float(interval_s)
@@ -358,7 +359,7 @@ class FusionNode:
         self.fused = FusedLog.empty()
         self.out_of_sequence = 0
         self.on_fused: list[Callable[[list[int], list[int]], None]] = []
-        self._sensors: dict[int, set[int]] = {}
+        self._sensors: dict[int, set[int]] = {}   # live track → sensors that reported
         # pending reports: rows head:n of these buffers, in arrival order
         self._head = self._n = 0
         rows = _PENDING_ROWS
@@ -488,6 +489,8 @@ class FusionNode:
             n_confirmed = -1
         else:
             n_fused, n_batches, n_confirmed = self._tick_compiled(float(now_s), kernel)
+        if self._overtaken_ids:         # a report taken by a tick is never looked up again
+            self._overtaken_ids.difference_update(self._report[h:self._head].tolist())
         if self._head == self._n:                  # nothing left: reuse from the top
             self._head = self._n = 0
             self._names.clear()
@@ -634,6 +637,7 @@ class FusionNode:
                     record(TrackConfirmed(now_s, cid[u], cxy[u][0], cxy[u][1]))
             if nd:
                 for u in range(dp[b - b0], dp[b - b0 + 1]):
+                    self._sensors.pop(did[u], None)     # a deleted id never comes back
                     record(TrackDeleted(now_s, did[u]))
 
     # ------------------------------------------------- reference: batch by batch
@@ -683,6 +687,7 @@ class FusionNode:
                     else (float("nan"), float("nan")))
             self.log.record(TrackConfirmed(now_s, tid, x, y))
         for tid in sorted(events.deleted_ids.tolist()):
+            self._sensors.pop(tid, None)
             self.log.record(TrackDeleted(now_s, tid))
 
     # ---------------------------------------------------------------- queries

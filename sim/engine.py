@@ -53,8 +53,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from array import array
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -229,7 +228,7 @@ def run_replication(scenario: Scenario, seed: int, replication: int = 0, *,
     env = simpy.Environment()
     links, relays = build_links(scenario, sources, streams, env, until_s,
                                 plan.link_windows())
-    report_truth = array("i")       # report number → mover id: 4 bytes a report
+    report_truth: dict[int, int] = {}   # report number → mover id, reports in flight
     ledger = TruthLedger(report_truth)
     log = EventLog(ledger.annotate) if spool is None else spool.log(ledger.annotate)
     cmd = scenario.command
@@ -237,7 +236,7 @@ def run_replication(scenario: Scenario, seed: int, replication: int = 0, *,
                       log, lag_s=cmd.reorder_lag_s)
     node.on_fused.append(ledger.fused)
     if spool is not None:
-        node.fused.sink = _fused_sink(spool, report_truth)
+        node.fused.sink = _fused_sink(spool, ledger)
         node.fused.drain_rows = spool.chunk_rows
     world = World(env, log, terrain, daylight, sources, links, node.receive, streams,
                   scenario.crossings.reaction, scenario.response.teams, barriers)
@@ -354,7 +353,7 @@ def run_replication(scenario: Scenario, seed: int, replication: int = 0, *,
             "sensor": f.det_sensor.copy(),
             "z": f.det_z.copy(),
             "R": f.det_R.copy(),
-            "truth": np.asarray(report_truth, dtype=np.int64).reshape(-1)[f.det_report],
+            "truth": ledger.take_fused(f.k),
             "track": f.det_track.copy(),
         }
         tracks = {"t_s": f.trk_t.copy(), "track": f.trk_id.copy(), "x": f.trk_x.copy()}
@@ -375,12 +374,11 @@ def run_replication(scenario: Scenario, seed: int, replication: int = 0, *,
                              STREAMED if spool is not None else (), reports)
 
 
-def _fused_sink(spool: Spool, report_truth: Sequence[int]) -> Callable[[Any], None]:
+def _fused_sink(spool: Spool, ledger: TruthLedger) -> Callable[[Any], None]:
     """The fusion node's sink (`command.nodes.FusedLog.sink`): its rows to the spool,
-    each report with its truth (``report_truth``: report number → mover id)."""
+    each report with its truth (``ledger``'s, in fusion order)."""
     def sink(f: Any) -> None:
-        truth = np.array(list(map(report_truth.__getitem__, f.det_report.tolist())),
-                         dtype=np.int64)
+        truth = ledger.take_fused(f.k)
         spool.fused_rows(f.det_t, f.det_sensor, f.det_z, f.det_R, truth, f.det_track,
                          f.trk_t, f.trk_id, f.trk_x)
     return sink

@@ -116,6 +116,8 @@ def _spooled_task(context: tuple[Scenario, int, str], replication: int, *,
         for name, text in replication_files(res, made).items():
             with open(folder / name, "w", encoding="utf-8", newline="\n") as f:
                 f.write(text)
+        if res.reports is not None:
+            res.reports.close()         # its spilled delays are read: free the disk
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise

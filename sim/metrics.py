@@ -92,7 +92,7 @@ from sim.ground.events import (
     TeamTasked,
     TurnedBack,
 )
-from sim.tally import ReportTally, times
+from sim.tally import ReportTally
 
 _DAY_S = 86_400.0
 R = TypeVar("R", bound=Record)
@@ -403,7 +403,7 @@ def comms_kpis(records: Sequence[Record] | RecordIndex, horizon_s: float,
         "sections_raised": sum(1 for r in of[SectionImpact]
                                if r.layer == "ncc" and r.reason == "incidents"),
     }
-    kpis.update(times("report_delay", reports.delays_s))
+    kpis.update(reports.delay_times("report_delay"))
     pictures = of[PictureUpdate]
     for layer in LAYERS:
         first: dict[int, float] = {}

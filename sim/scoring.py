@@ -1,19 +1,27 @@
 """The scorer's ledger: the truth behind what the command saw, for files and KPIs.
 
 The command layer writes its records without knowing the truth (`UNKNOWN_TRUTH`).
-The ledger learns the truth of every report from the world (``report_truth``) and
-which track each fused report joined from the node (``fused``), and fills in, as
+The ledger learns the truth of every report from the world (``report_truth``, the
+reports in flight: it takes each out once the node has fused it or logged it late)
+and which track each fused report joined from the node (``fused``); it keeps the
+truth of the fused reports in fusion order (``fused_truth``, one per row of the
+node's fused log, until `take_fused` hands them to the detections), and fills in, as
 each record is appended to the log (`EventLog.annotate`): a track's truth is the
 most frequent truth among its reports (ties: the smaller id; -1 = nuisance); an
 alert's is its track's at the time it was raised; verifications and team tasks
-inherit their alert's. Nothing in the command reads it.
+inherit their alert's. A track's counts are dropped when it is deleted (its id is
+never reused and nothing later asks it), so the ledger holds the live tracks only.
+Nothing in the command reads it.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from array import array
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import MutableMapping
+
+import numpy as np
 
 from sim.ground.events import (
     UNKNOWN_TRUTH,
@@ -23,29 +31,44 @@ from sim.ground.events import (
     ReportOutOfSequence,
     TeamTasked,
     TrackConfirmed,
+    TrackDeleted,
 )
 
 
 class TruthLedger:
     """Truth of reports, tracks and alerts (rules in the module docstring).
 
-    ``report_truth`` is the world's list: report number → mover id (-1 nuisance).
+    ``report_truth`` is the world's map of the reports in flight: report number →
+    mover id (-1 nuisance); the ledger removes each report it has read.
     """
 
-    def __init__(self, report_truth: Sequence[int]) -> None:
+    def __init__(self, report_truth: MutableMapping[int, int]) -> None:
         self.report_truth = report_truth
+        #: truth of each report fused, in fusion order, not yet taken (`take_fused`)
+        self.fused_truth = array("i")
         self._tracks: dict[int, Counter[int]] = {}
         self._alerts: dict[int, int] = {}
 
     def fused(self, reports: list[int], tracks: list[int]) -> None:
         """The node fused ``reports`` into ``tracks`` (-1: none)."""
-        counts_of, truth_of = self._tracks, self.report_truth
-        for rid, track in zip(reports, tracks, strict=True):
+        counts_of, take = self._tracks, self.report_truth.pop
+        truths = [take(rid) for rid in reports]
+        self.fused_truth.extend(truths)
+        for truth, track in zip(truths, tracks, strict=True):
             if track >= 0:
                 counts = counts_of.get(track)
                 if counts is None:
                     counts = counts_of[track] = Counter()
-                counts[truth_of[rid]] += 1
+                counts[truth] += 1
+
+    def take_fused(self, rows: int) -> np.ndarray:
+        """The truth (int64) of the ``rows`` reports fused since the last call, the
+        rows of the node's fused log in order; forgets them."""
+        if rows != len(self.fused_truth):
+            raise RuntimeError(f"{rows} fused rows, {len(self.fused_truth)} truths")
+        out = np.array(self.fused_truth, dtype=np.int64)
+        self.fused_truth = array("i")
+        return out
 
     def track_truth(self, track: int) -> int:
         counts = self._tracks.get(track)
@@ -60,6 +83,8 @@ class TruthLedger:
     def annotate(self, rec: Record) -> Record:
         """``rec`` with its truth filled in (unchanged if it has none to fill)."""
         if getattr(rec, "truth", None) != UNKNOWN_TRUTH:
+            if type(rec) is TrackDeleted:    # no report joins it again, nobody asks it
+                self._tracks.pop(rec.track, None)
             return rec
         if isinstance(rec, TrackConfirmed):
             truth = self.track_truth(rec.track)
@@ -68,7 +93,7 @@ class TruthLedger:
         elif isinstance(rec, AlertVerified | TeamTasked):
             truth = self.alert_truth(rec.alert)
         elif isinstance(rec, ReportOutOfSequence):
-            truth = self.report_truth[rec.report]
+            truth = self.report_truth.pop(rec.report)
         else:
             return rec
         return dataclasses.replace(rec, truth=truth)

@@ -17,13 +17,17 @@ one replication's slices of them (the rows without the header, the store's files
   starts its arrays afresh (`sim.rows` formats them as the whole-file writers do).
 
 Memory then holds one chunk of each, whatever the duration, plus what the KPIs need
-(the kept records, the tally). The folder is the store's staging folder of the
-replication (`sim.store.staging_dir`), renamed into place when complete, so a
-half-written spool is never taken for a result.
+(the kept records, the tally's counts). The tally's per-report delays and link codes
+(12 bytes a report) go to two anonymous temporary files in the folder at every
+chunk (`sim.tally.ReportTally.spill`; no name in the folder, gone when closed).
+The folder is the store's staging folder of the replication
+(`sim.store.staging_dir`), renamed into place when complete, so a half-written spool
+is never taken for a result.
 """
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO
@@ -80,7 +84,10 @@ class Spool:
 
     def log(self, annotate: Callable[[Record], Record] | None = None) -> StreamedLog:
         """The replication's event log, writing to ``events.jsonl``."""
-        self._log = StreamedLog(self._files["events.jsonl"], self.replication, annotate)
+        spill = (tempfile.TemporaryFile(dir=self.folder),    # noqa: SIM115 - the tally's
+                 tempfile.TemporaryFile(dir=self.folder))    # noqa: SIM115 - closed on GC
+        self._log = StreamedLog(self._files["events.jsonl"], self.replication, annotate,
+                                tally=ReportTally(spill))
         return self._log
 
     def fused_rows(self, t_s: np.ndarray, sensor: np.ndarray, z: np.ndarray,
@@ -112,7 +119,9 @@ class Spool:
 
 class StreamedLog(EventLog):
     """An `EventLog` that writes its records to ``out`` chunk by chunk and keeps only
-    those some KPI or small file reads (``kept``); the reports go to ``tally``.
+    those some KPI or small file reads (``kept``); the reports go to ``tally`` (given,
+    with its spill files, or a new in-memory one), whose delays are spilled at
+    every chunk.
 
     ``records`` holds the chunk not yet written (at most ``chunk`` records, default
     `CHUNK_RECORDS`); read ``kept`` and ``tally`` after `settle` (the held records
@@ -121,13 +130,13 @@ class StreamedLog(EventLog):
 
     def __init__(self, out: IO[str], replication: int,
                  annotate: Callable[[Record], Record] | None = None,
-                 chunk: int | None = None) -> None:
+                 chunk: int | None = None, tally: ReportTally | None = None) -> None:
         super().__init__(annotate)
         self.out = out
         self.extra: dict[str, object] = {"replication": replication}
         self.chunk = CHUNK_RECORDS if chunk is None else chunk
         self.kept: list[Record] = []
-        self.tally = ReportTally()
+        self.tally = ReportTally() if tally is None else tally
         self._last_s = -np.inf
         self._settled = 0        # records[:_settled] are kept or tallied already
 
@@ -156,6 +165,7 @@ class StreamedLog(EventLog):
     def flush(self) -> None:
         """Keep or tally the held records, write them, start a new chunk."""
         self.settle()
+        self.tally.spill()
         if self.records:
             self.out.write(records_jsonl(self.records, self.extra))
         self.records = []

@@ -12,8 +12,12 @@ event log is streamed to disk (`sim.spool`), those records are not kept; the
   `CrossingStarted` (a second start of a group starts afresh);
 - every report's delay (arrival − measurement, s) in log order, with the link
   (its ``sensor`` id) it came on: exact means and quantiles need every value
-  (8 bytes of delay and 4 of link id per report, the part that still grows with the
-  run's length).
+  (8 bytes of delay and 4 of link id per report). A streamed log's tally is given
+  two spill files (`sim.spool`: anonymous temporary files in the replication's
+  staging folder, gone when closed) and moves the values there at every `spill`
+  (each chunk of records), so memory holds one chunk of them whatever the run's
+  length; the KPIs read them back at the end (`delay_times`, `delays_by_link`):
+  the same values in the same order, so the same numbers to the bit.
 
 `ReportTally.of` folds a whole record sequence, so the in-memory and the streamed
 paths compute KPIs and files by the same code.
@@ -21,8 +25,11 @@ paths compute KPIs and files by the same code.
 
 from __future__ import annotations
 
+import weakref
 from array import array
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from itertools import chain
+from typing import IO, Any
 
 import numpy as np
 
@@ -44,7 +51,9 @@ REPLACED = (ReportReceived, ReportLost, ReportOutOfSequence)
 class ReportTally:
     """The reports of one replication, folded in log order (module docstring)."""
 
-    def __init__(self) -> None:
+    def __init__(self, spill: tuple[IO[bytes], IO[bytes]] | None = None) -> None:
+        """``spill``: files (binary, read-write, empty) for the delays (float64) and
+        the link codes (uint32) that `spill` moves out of memory; None keeps all."""
         self.received = 0
         self.nuisance = 0
         self.lost = 0
@@ -54,6 +63,10 @@ class ReportTally:
         self.delays_s = array("d")
         self._link_of = array("I")
         self._links: dict[str, int] = {}
+        self._spill = spill
+        self._spilled = 0          # values in the spill files (before ``delays_s``)
+        # the spill files are closed by `close`, else when the tally is collected
+        self._closer = weakref.finalize(self, _close_all, spill) if spill else None
 
     @classmethod
     def of(cls, records: Iterable[Record]) -> ReportTally:
@@ -94,19 +107,103 @@ class ReportTally:
         elif kind is ReportOutOfSequence:
             self.out_of_sequence += 1
 
+    @property
+    def delay_count(self) -> int:
+        """Delays tallied so far (spilled and held)."""
+        return self._spilled + len(self.delays_s)
+
+    def spill(self) -> None:
+        """Move the held delays and link codes to the spill files (if any)."""
+        if self._spill is None or not self.delays_s:
+            return
+        delays, links = self._spill
+        delays.write(self.delays_s.tobytes())
+        links.write(self._link_of.tobytes())
+        self._spilled += len(self.delays_s)
+        self.delays_s = array("d")
+        self._link_of = array("I")
+
+    def close(self) -> None:
+        """Close the spill files: the delays spilled can no longer be read."""
+        if self._closer is not None:
+            self._closer()
+
+    def _chunks(self, which: int, code: str, per_read: int = 1 << 20) -> Iterator[array]:
+        """The spilled values of spill file ``which`` (typecode ``code``), then the
+        held ones, in log order, ``per_read`` at a time."""
+        if self._spill is not None and self._spilled:
+            f = self._spill[which]
+            f.flush()
+            f.seek(0)
+            left = self._spilled
+            while left:
+                n = min(left, per_read)
+                chunk = array(code)
+                chunk.frombytes(f.read(n * chunk.itemsize))
+                left -= n
+                yield chunk
+            f.seek(0, 2)
+        yield self.delays_s if which == 0 else self._link_of
+
+    def _all(self, which: int, code: str, dtype: type) -> np.ndarray:
+        """All values of column ``which`` as one new array."""
+        out: np.ndarray = np.empty(self.delay_count, dtype)
+        i = 0
+        for chunk in self._chunks(which, code):
+            out[i:i + len(chunk)] = np.frombuffer(chunk, dtype) if len(chunk) else ()
+            i += len(chunk)
+        return out
+
+    def delay_times(self, name: str) -> dict[str, float | None]:
+        """`times` of every report's delay (s): the mean summed left to right over
+        the values read back in order, the quantiles by selection (`np.partition`:
+        the same order statistics as a sort)."""
+        n = self.delay_count
+        if not n:
+            return times(name, np.empty(0))
+        mean = float(sum(chain.from_iterable(self._chunks(0, "d")))) / n
+        s = self._all(0, "d", np.float64)
+        lo5, lo9 = _ranks(n, 0.5), _ranks(n, 0.9)
+        s.partition(sorted({*lo5, *lo9}))
+        return {f"{name}_mean_s": mean,
+                f"{name}_median_s": quantile_sorted(s, 0.5),
+                f"{name}_p90_s": quantile_sorted(s, 0.9)}
+
     def delays_by_link(self) -> dict[str, np.ndarray]:
         """Per link id, its reports' delays (s), in log order."""
-        delays = np.frombuffer(self.delays_s, np.float64) if self.delays_s else np.empty(0)
-        link_of = np.frombuffer(self._link_of, np.uint32) if self._link_of else np.empty(0)
+        delays = self._all(0, "d", np.float64)
+        link_of = self._all(1, "I", np.uint32)
         return {name: delays[link_of == code] for name, code in self._links.items()}
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Picklable: the spilled values read back into memory."""
+        state = dict(self.__dict__)
+        state["delays_s"] = array("d", self._all(0, "d", np.float64).tobytes())
+        state["_link_of"] = array("I", self._all(1, "I", np.uint32).tobytes())
+        state["_spill"], state["_spilled"], state["_closer"] = None, 0, None
+        return state
+
+
+def _close_all(files: tuple[IO[bytes], ...]) -> None:
+    for f in files:
+        f.close()
 
 
 _TALLIED_SET = frozenset(TALLIED)
 
 
+def _ranks(n: int, q: float) -> tuple[int, int]:
+    """The two positions of ``n`` sorted values that `quantile_sorted` reads."""
+    import math
+
+    lo = math.floor(q * (n - 1))
+    return lo, min(lo + 1, n - 1)
+
+
 def quantile_sorted(s: np.ndarray, q: float) -> float:
     """`sim.metrics._quantile` of the values ``s`` holds, sorted ascending: linear
-    interpolation (numpy's default), computed as that function does."""
+    interpolation (numpy's default), computed as that function does. Only the two
+    positions `_ranks` names are read: ``s`` may be partitioned at them instead."""
     import math
 
     pos = q * (len(s) - 1)

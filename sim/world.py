@@ -22,8 +22,11 @@ Plans change (DESIGN.md, "Plans change")
 Reports
     Every report is sent on its source's link when the clock reaches its measurement
     time (`_Feed`), in sending order; a delivered report reaches the local node at its
-    arrival time with an opaque report number; the truth stays here (`report_truth`)
-    for the scorer.
+    arrival time with an opaque report number (numbered in sending order, lost ones
+    included); the truth stays here (`report_truth`) for the scorer while the report
+    is in flight: the scorer takes it out when the node has fused the report or found
+    it late (`sim.scoring.TruthLedger`), a relay's loss here, so it holds the reports
+    in flight only, not one entry per report of the run.
 
 Encounters (who sees whom)
     For each pair (observer: patrol or team; group) the world computes in closed form
@@ -57,7 +60,7 @@ Chase (`pursue`)
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Mapping, MutableSequence, Sequence
+from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -174,6 +177,10 @@ class _Windows:
         return reports
 
 
+#: What a retired feed holds as its reports (`_Feed._retire`): nothing, never read.
+_NO_REPORTS = Reports.empty("")
+
+
 class _Feed:
     """One source's reports of one mover's plan, sent as the clock reaches them.
 
@@ -229,11 +236,30 @@ class _Feed:
     def _fire(self, _event: simpy.Event) -> None:
         if self.cancelled:
             return
-        self.flush(self.world.env.now)
+        now = self.world.env.now
+        self.flush(now)
         while self.i == len(self.times) and self._next_window():
             pass
         if self.i < len(self.times):
             self._wake(self.times[self.i])
+        elif self.windows is None:
+            self._retire(now)
+
+    def _retire(self, now_s: float) -> None:
+        """Every report is sent and every window observed: drop the reports, and keep
+        of the made times only what `last_made_s` can return from ``now_s`` on (the
+        last one up to now; later ones, cut by an outage). A finished mover keeps its
+        feeds, so this is what a feed holds for the rest of the run."""
+        until = now_s + _EPS_S
+        made = self.made
+        if made and float(made[-1][-1]) <= until:     # the usual case: none later;
+            self.made = [made[-1][-1:].copy()]        # last_made_s reads this one
+        elif made:                                    # (windows come in time order)
+            last = self.last_made_s(now_s)
+            self.made = ([np.array([last])] if last > -np.inf else []) + \
+                [later for t in made if len(later := t[t > until])]
+        self.reports = _NO_REPORTS                    # nothing is sent from it again
+        self.times, self.truths, self.arrival, self.i = [], [], None, 0
 
     def flush(self, now_s: float) -> None:
         """Send every report measured up to ``now_s`` not sent yet."""
@@ -367,7 +393,9 @@ class World:
         self.movers: dict[str, Mover] = {}
         self.groups: list[Mover] = []
         self.observers: list[Mover] = []
-        self.report_truth: MutableSequence[int] = []
+        #: truth of the reports in flight: report number → mover id (-1 nuisance)
+        self.report_truth: MutableMapping[int, int] = {}
+        self.reports_sent = 0          # reports numbered so far (the next one's number)
         self.outages: Outages | None = None
         #: nuisance days and first observations computed ahead (`sim.lookahead`)
         self.lookahead: Lookahead | None = None
@@ -419,19 +447,22 @@ class World:
         name = reports.sensor
         report_truth = self.report_truth
         relayed = isinstance(link, Route)       # only relays call ``lost``
+        first = self.reports_sent - i
+        self.reports_sent += j - i
         for k, truth in enumerate(batch, start=i):
-            rid = len(report_truth)
-            report_truth.append(truth)
             at = arrival[k - off]
             if math.isnan(at):
                 self.log.record(ReportLost(env.now, name, truth))
                 continue
+            rid = first + k
+            report_truth[rid] = truth
             meas = float(reports.t_s[k]) if times is None else times[k]
             link.deliver(env, at, self._arrive(source, reports, k, rid, truth, meas),
-                         self._lost(name, truth) if relayed else None)
+                         self._lost(name, truth, rid) if relayed else None)
 
-    def _lost(self, name: str, truth: int) -> Callable[[], None]:
+    def _lost(self, name: str, truth: int, rid: int) -> Callable[[], None]:
         def lost() -> None:
+            del self.report_truth[rid]
             self.log.record(ReportLost(self.env.now, name, truth))
         return lost
 

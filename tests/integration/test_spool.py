@@ -126,3 +126,41 @@ def test_a_replication_failing_after_it_streamed_leaves_nothing(tmp_path, monkey
                                   version="t")
     assert not out.exists()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_per_report_and_per_track_state_does_not_grow_with_the_duration(
+        tmp_path, small_chunks, monkeypatch):  # noqa: ANN001
+    """What a replication holds per report (delays, truth, overtaken numbers) and per
+    track (sensors, truth counts) is bounded by one chunk, the reports in flight and
+    the live tracks, not by the reports and tracks of the whole run."""
+    import sim.engine as engine
+
+    made: dict[str, object] = {}
+
+    class Ledger(engine.TruthLedger):
+        def __init__(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN204
+            super().__init__(*args, **kwargs)
+            made["ledger"] = self
+
+    class Node(engine.FusionNode):
+        def __init__(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN204
+            super().__init__(*args, **kwargs)
+            made["node"] = self
+
+    monkeypatch.setattr(engine, "TruthLedger", Ledger)
+    monkeypatch.setattr(engine, "FusionNode", Node)
+    seen = {}
+    for hours in (6, 12):
+        res = _streamed(load_scenario(TINY, [f"duration={hours}h"]), tmp_path / f"h{hours}")
+        ledger, node, tally = made["ledger"], made["node"], res.reports
+        live = set(node.tracks.ids.tolist())
+        assert set(ledger._tracks) <= live and set(node._sensors) <= live
+        assert len(tally.delays_s) == 0 and tally.delay_count == tally.received
+        seen[hours] = (tally.received, node.tracks.next_id, len(ledger.report_truth),
+                       len(node._overtaken_ids), len(ledger.fused_truth))
+    (r6, t6, *held6), (r12, t12, *held12) = seen[6], seen[12]
+    assert r12 > 1.6 * r6 and t12 > 1.6 * t6 and r6 > 3 * CHUNK   # the run did grow
+    for held in (held6, held12):
+        in_flight, overtaken, undrained = held
+        assert in_flight <= 50 and overtaken <= 50           # reports in flight only
+        assert undrained == 0                                # all handed to the spool
