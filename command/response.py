@@ -38,6 +38,7 @@ scorer splits it by what the alert really was (nuisance or real) for KPIs.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -280,13 +281,15 @@ class Dispatcher:
         self.teams = list(teams)
         self.picture = picture
         self.log = log
-        self.waiting: list[Task] = []
+        # the alerts waiting for a team, a heap by urgency (priority, raised, id; then
+        # the order they were queued): alerts are frozen, so the order never changes
+        self.waiting: list[tuple[int, float, int, int, Task]] = []
+        self._queued = 0
 
     def team_free(self, team: Team) -> None:
         """A team is back: serve the waiting alerts, most urgent first."""
         while self.waiting and any(t.free for t in self.teams):
-            self.waiting.sort(key=lambda k: (k.alert.priority, k.alert.t_s, k.alert.id))
-            self.dispatch(self.waiting.pop(0))
+            self.dispatch(heapq.heappop(self.waiting)[-1])
 
     def dispatch(self, task: Task) -> None:
         """Send the soonest free team after ``task`` (or queue it)."""
@@ -300,7 +303,9 @@ class Dispatcher:
             self.log.record(DispatchSkipped(self.env.now, alert.id, "no teams"))
             return
         if not free:
-            self.waiting.append(task)
+            heapq.heappush(self.waiting, (alert.priority, alert.t_s, alert.id, self._queued,
+                                          task))
+            self._queued += 1
             return
         est = self.picture(alert.track)
         where = (est.predict(self.env.now) if est is not None

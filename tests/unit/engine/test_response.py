@@ -196,3 +196,18 @@ def test_one_team_per_track_and_waiting_alerts_served_when_it_is_back():
     tasked = [r for r in log.records if isinstance(r, TeamTasked)]
     back = [r for r in log.records if isinstance(r, TeamBack)]
     assert [r.alert for r in tasked] == [0, 2] and tasked[1].t_s == back[0].t_s
+
+
+def test_waiting_alerts_are_served_most_urgent_first_then_oldest():
+    """With the one team busy, alerts queue; each time it is back it takes the most
+    urgent (priority 1 first), among equals the one raised first, then the lowest id
+    (the module docstring's rule), whatever the order they were queued in."""
+    env, log, d = _field(lambda track: None, SPEC, [])
+    d.dispatch(Task(Alert(0, 0.0, 1, 2, 5200.0, 2800.0), "check"))    # takes the team
+    queued = [Alert(1, 5.0, 2, 3, 5200.0, 2800.0), Alert(2, 9.0, 3, 1, 5200.0, 2800.0),
+              Alert(3, 2.0, 4, 2, 5200.0, 2800.0), Alert(4, 1.0, 5, 1, 5200.0, 2800.0),
+              Alert(6, 2.0, 6, 2, 5200.0, 2800.0), Alert(5, 2.0, 7, 2, 5200.0, 2800.0)]
+    for alert in queued:
+        d.dispatch(Task(alert, "check"))
+    env.run(until=200_000.0)
+    assert [r.alert for r in log.records if isinstance(r, TeamTasked)] == [0, 4, 2, 3, 5, 6, 1]
