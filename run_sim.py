@@ -162,12 +162,15 @@ def _run(args: argparse.Namespace, painter) -> int:  # noqa: ANN001 - MapPainter
     executor = _executor(args, args.replications)
     on_result = None
     if painter is not None:
-        from sim.results import map_inputs
+        from sim.results import map_inputs, map_layers
+
+        layers = map_layers(scenario)
+        painter.prepare(layers)                  # drawn while this process simulates
 
         def on_result(replication: int, res):  # noqa: ANN001, ANN202 - ReplicationResult
             if replication != 0:
                 return None
-            inputs = map_inputs(scenario, res)   # drawn while the run's files are written
+            inputs = map_inputs(scenario, res, layers)  # drawn while the files are written
             painter.start(inputs)
             return inputs                        # the run's files need them too
 

@@ -445,10 +445,18 @@ def plain_kpis(kpis: dict[str, float | None]) -> dict[str, float | None]:
     return out
 
 
-def map_inputs(scenario: Scenario, res: ReplicationResult) -> dict[str, str]:
+def map_layers(scenario: Scenario) -> dict[str, str]:
+    """The files of a run directory the map's scenario layers are drawn from
+    (`viz.map.MapCanvas`): known before the run."""
+    return {"scenario.yaml": dump_scenario(scenario), "coverage.json": coverage_json(scenario)}
+
+
+def map_inputs(scenario: Scenario, res: ReplicationResult,
+               layers: Mapping[str, str] | None = None) -> dict[str, str]:
     """The files `viz.map.draw_map` reads, for a run directory of ``res`` alone:
-    the same bytes as a run directory of this one replication holds."""
-    return {"scenario.yaml": dump_scenario(scenario), "coverage.json": coverage_json(scenario),
+    the same bytes as a run directory of this one replication holds (``layers``:
+    `map_layers` of ``scenario``, if made already)."""
+    return {**(layers if layers is not None else map_layers(scenario)),
             "trajectories.csv": trajectories_csv([res]), "crossings.csv": crossings_csv([res]),
             "alerts.csv": alerts_csv([res])}
 

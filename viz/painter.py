@@ -1,23 +1,29 @@
 """A second process that draws a run's map, started before the run simulates.
 
-Importing matplotlib and drawing ``map.png`` take about 1.5 s, after the simulation,
+Importing matplotlib and drawing ``map.png`` take about 0.5 s, after the simulation,
 in every ``run`` of one replication. `MapPainter` starts a Python process at the
 beginning of the command that imports `viz.map` while this one simulates (on the
-second core), then waits on its standard input for a folder holding the map's input
-files and draws its map. The map is the same file `viz.map.draw_map` writes in this
-process.
+second core) and waits on its standard input for what to draw. The map is the same
+file `viz.map.draw_map` writes in this process.
 
-Two ways to ask:
+Three ways to ask, in this order (each optional, `draw` last):
 
-- `draw` (run directory): draw from the finished run directory and wait;
+- `prepare` (the scenario's map layers, as text: ``scenario.yaml``,
+  ``coverage.json``) before the run simulates: the painter draws the layers
+  (`viz.map.MapCanvas`) while this process simulates;
 - `start` (the map's input files, as text) as soon as the replication is simulated:
-  the painter draws from a private temporary folder while this process formats and
-  writes the run's other files; `draw` then waits and moves the map into place.
+  the painter draws the replication over the prepared layers (or from scratch, when
+  the layers it prepared are not this map's) from a private temporary folder while
+  this process formats and writes the run's other files;
+- `draw` (run directory): draw from the finished run directory (or, after `start`,
+  the map started then) and wait; the map is moved into place.
 
 The painter is an optimisation, never a second source of errors: it writes nothing
 to the terminal, and whatever goes wrong in it (it cannot start, cannot import,
 fails to draw, is interrupted) `draw` reports as False, and the caller draws in its
 own process as it would without a painter, so an error shows exactly as it did.
+Once it has drawn, the painter leaves at once (``os._exit``: the interpreter's
+teardown of matplotlib took ~65 ms that `draw` waited for).
 """
 
 from __future__ import annotations
@@ -36,23 +42,10 @@ ROOT = Path(__file__).resolve().parents[1]
 #: Longest wait for the painter to draw once asked, s (a map takes ~1 s).
 DRAW_TIMEOUT_S = 300.0
 
-# one line: the folder to draw from, then a tab and the map's file; drawn under a
-# temporary name beside it and renamed, so an interrupted painter leaves no half file
-_CHILD = (
-    "import os, sys\n"
-    "sys.path.insert(0, sys.argv[1])\n"
-    "from viz.map import draw_map\n"
-    "line = sys.stdin.buffer.readline().rstrip(b'\\n')\n"
-    "if line:\n"
-    "    folder, target = (os.fsdecode(p) for p in line.split(b'\\t'))\n"
-    "    tmp = os.path.join(os.path.dirname(target), f'.tmp-map-{os.getpid()}.png')\n"
-    "    try:\n"
-    "        draw_map(folder, tmp)\n"
-    "        os.replace(tmp, target)\n"
-    "    finally:\n"
-    "        if os.path.exists(tmp):\n"
-    "            os.unlink(tmp)\n"
-)
+#: The painter process's program (`serve`); its one argument, the project's root.
+_CHILD = "import sys; sys.path.insert(0, sys.argv[1]); from viz.painter import serve; serve()"
+#: The files `viz.map.MapCanvas` draws the scenario's layers from.
+LAYER_FILES = ("scenario.yaml", "coverage.json")
 
 
 class MapPainter:
@@ -60,7 +53,9 @@ class MapPainter:
     without `draw` ends the process without drawing."""
 
     def __init__(self) -> None:
-        self._early: Path | None = None      # the temporary folder of `start`
+        self._early: Path | None = None      # the temporary folder of `prepare`, `start`
+        self._written: dict[str, str] = {}   # what is in it: file name -> text
+        self._started = False
         try:
             # its standard output carries nothing: it closes when the painter ends,
             # which `draw` waits for (`_wait`)
@@ -70,39 +65,68 @@ class MapPainter:
         except OSError:
             self._process = None
 
-    def _ask(self, folder: Path, target: Path) -> bool:
-        """Tell the painter to draw ``folder``'s map into ``target`` (its one request);
-        True if it was told."""
+    def _tell(self, *fields: bytes, last: bool = False) -> bool:
+        """Send the painter one request (``fields``, tab-separated on a line); with
+        ``last``, its last one (its input is closed). True if it was told."""
         process = self._process
         if process is None or process.stdin is None:
             return False
-        paths = [os.fsencode(p.resolve()) for p in (folder, target)]
-        if any(b"\t" in p or b"\n" in p for p in paths):
+        if any(b"\t" in f or b"\n" in f for f in fields):
             return False                         # not sayable on the painter's line
         try:
-            process.stdin.write(paths[0] + b"\t" + paths[1] + b"\n")
-            process.stdin.close()
+            process.stdin.write(b"\t".join(fields) + b"\n")
+            if last:
+                process.stdin.close()
+            else:
+                process.stdin.flush()
         except OSError:
             return False
         return True
 
+    def _ask(self, folder: Path, target: Path) -> bool:
+        """Ask the painter to draw ``folder``'s map into ``target`` (its last request)."""
+        return self._tell(b"draw", *(os.fsencode(p.resolve()) for p in (folder, target)),
+                          last=True)
+
+    def _write(self, inputs: Mapping[str, str]) -> bool:
+        """Write ``inputs`` into the temporary folder (made on first use), each file
+        not there with that text already; False if it cannot."""
+        if self._early is None:
+            try:
+                self._early = Path(tempfile.mkdtemp(prefix="greenborder-map-"))
+            except OSError:
+                return False      # no temporary folder: the map is drawn at the end
+        try:
+            for name, text in inputs.items():
+                if self._written.get(name) != text:
+                    (self._early / name).write_text(text, encoding="utf-8", newline="\n")
+                    self._written[name] = text
+        except OSError:
+            self._remove_early()  # the painter may still draw a run directory
+            return False
+        return True
+
+    def prepare(self, layers: Mapping[str, str]) -> bool:
+        """Have the scenario's layers drawn now from ``layers`` (file name -> text, the
+        `LAYER_FILES`; `sim.results.map_layers`), before `start`; True if the painter
+        took it. Declined, the map is drawn whole later: nothing is lost."""
+        if self._process is None or self._started or self._early is not None:
+            return False
+        if not self._write({n: t for n, t in layers.items() if n in LAYER_FILES}):
+            return False
+        assert self._early is not None
+        return self._tell(b"prepare", os.fsencode(self._early.resolve()))
+
     def start(self, inputs: Mapping[str, str]) -> bool:
         """Start drawing from ``inputs`` (file name → text: the files `viz.map.draw_map`
         reads) without waiting; True if the painter took it."""
-        if self._process is None or self._early is not None:
+        if self._process is None or self._started:
             return False
-        try:
-            folder = Path(tempfile.mkdtemp(prefix="greenborder-map-"))
-        except OSError:
-            return False          # no temporary folder: the map is drawn at the end
-        try:
-            for name, text in inputs.items():
-                (folder / name).write_text(text, encoding="utf-8", newline="\n")
-        except OSError:
-            shutil.rmtree(folder, ignore_errors=True)
+        if not self._write(inputs):
             return False
-        self._early = folder
-        if not self._ask(folder, folder / "map.png"):
+        self._started = True
+        assert self._early is not None
+        if not self._ask(self._early, self._early / "map.png"):
             self.close()
             return False
         return True
@@ -110,17 +134,19 @@ class MapPainter:
     def draw(self, run_dir: Path) -> bool:
         """Ask for ``run_dir``'s map (or, after `start`, wait for the map started then
         and move it into ``run_dir``); True if the painter drew it."""
-        early = self._early
-        if early is None and not self._ask(run_dir, run_dir / "map.png"):
+        started = self._started
+        if self._process is None:
+            return False                  # closed, or never started: the caller draws
+        if not started and not self._ask(run_dir, run_dir / "map.png"):
             self.close()
             return False
         process, self._process = self._process, None
         assert process is not None
         drawn = _wait(process, DRAW_TIMEOUT_S) == 0
-        if early is not None:
-            drawn = drawn and _move_into(early / "map.png", run_dir / "map.png")
-            self._early = None
-            shutil.rmtree(early, ignore_errors=True)
+        if started:
+            assert self._early is not None
+            drawn = drawn and _move_into(self._early / "map.png", run_dir / "map.png")
+        self._remove_early()
         return drawn
 
     def close(self) -> None:
@@ -132,9 +158,13 @@ class MapPainter:
             for pipe in (process.stdin, process.stdout):
                 if pipe is not None:
                     pipe.close()
+        self._remove_early()
+
+    def _remove_early(self) -> None:
         if self._early is not None:
             shutil.rmtree(self._early, ignore_errors=True)
             self._early = None
+        self._written = {}
 
     def __enter__(self) -> MapPainter:
         return self
@@ -179,3 +209,45 @@ def _move_into(source: Path, target: Path) -> bool:
         tmp.unlink(missing_ok=True)
         return False
     return True
+
+
+def serve() -> None:
+    """The painter process: read requests from standard input (`MapPainter`), one a
+    line, tab-separated:
+
+    - ``prepare FOLDER``: draw the layers of FOLDER's `LAYER_FILES` (a failure is
+      forgotten: the map is then drawn whole when asked);
+    - ``draw FOLDER TARGET``: draw FOLDER's map over the prepared layers if they
+      were made from FOLDER's very `LAYER_FILES`, else whole; write it under a
+      temporary name beside TARGET, rename it, and leave at once.
+    """
+    from viz.map import MapCanvas
+
+    canvas, made_from = None, None
+    for line in sys.stdin.buffer:
+        request, *paths = (os.fsdecode(p) for p in line.rstrip(b"\n").split(b"\t"))
+        if request == "prepare" and len(paths) == 1:
+            try:
+                made_from = _layer_texts(Path(paths[0]))
+                canvas = MapCanvas.from_texts(*made_from)
+            except Exception:       # drawn whole on `draw` (which reports a failure)
+                canvas = None
+        elif request == "draw" and len(paths) == 2:
+            folder, target = Path(paths[0]), Path(paths[1])
+            layers = _layer_texts(folder)
+            if canvas is None or layers != made_from:
+                canvas = MapCanvas.from_texts(*layers)
+            tmp = target.with_name(f".tmp-map-{os.getpid()}.png")
+            try:
+                canvas.finish(folder, tmp)
+                os.replace(tmp, target)
+            finally:
+                tmp.unlink(missing_ok=True)
+            os._exit(0)     # drawn: no teardown (nothing is buffered; the map is closed)
+
+
+def _layer_texts(folder: Path) -> tuple[str, str | None]:
+    """``folder``'s ``scenario.yaml`` and ``coverage.json`` (None: there is none)."""
+    coverage = folder / "coverage.json"
+    return ((folder / "scenario.yaml").read_text(encoding="utf-8"),
+            coverage.read_text(encoding="utf-8") if coverage.is_file() else None)

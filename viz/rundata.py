@@ -30,8 +30,12 @@ _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 def read_scenario_yaml(folder: Path) -> Any:
     """The run directory's ``scenario.yaml``, parsed (plain mappings and lists)."""
-    return yaml.load((folder / "scenario.yaml").read_text(encoding="utf-8"),  # noqa: S506
-                     Loader=_SAFE_LOADER)
+    return parse_scenario_yaml((folder / "scenario.yaml").read_text(encoding="utf-8"))
+
+
+def parse_scenario_yaml(text: str) -> Any:
+    """A ``scenario.yaml``'s text, parsed (plain mappings and lists)."""
+    return yaml.load(text, Loader=_SAFE_LOADER)  # noqa: S506
 
 
 #: Files without which no picture can be drawn.

@@ -138,3 +138,49 @@ def test_the_wait_ends_with_the_painter_and_kills_a_painter_that_overstays() -> 
                             stdout=subprocess.PIPE)
     assert _wait(slow, 0.2) is None
     assert slow.returncode is not None               # killed, not left running
+
+
+def _inputs(run_dir: Path) -> dict[str, str]:
+    return {name: (run_dir / name).read_text(encoding="utf-8") for name in MAP_INPUTS}
+
+
+def test_a_map_over_prepared_layers_is_the_map_drawn_whole(run_dir: Path,
+                                                           tmp_path: Path) -> None:
+    """`prepare` (the layers first), `start`, `draw`: the map `draw_map` draws."""
+    from sim.results import map_layers
+    from sim.scenario import load_scenario
+
+    inputs = _inputs(run_dir)
+    layers = {name: inputs[name] for name in ("scenario.yaml", "coverage.json")}
+    painter = MapPainter()
+    assert painter.prepare(layers)
+    assert painter.start(inputs)
+    target = tmp_path / "run"
+    target.mkdir()
+    assert painter.draw(target)
+    reference = draw_map(run_dir, tmp_path / "here.png")
+    assert (target / "map.png").read_bytes() == reference.read_bytes()
+    # the CLI's layers are the run directory's bytes
+    scenario = load_scenario(TINY, ["duration=2h"])
+    assert map_layers(scenario) == layers
+
+
+def test_layers_prepared_for_another_scenario_are_not_used(run_dir: Path,
+                                                           tmp_path: Path) -> None:
+    """The painter draws over its prepared layers only if they were made from this
+    map's own files: prepared from another scenario, the map is drawn whole."""
+    import yaml
+
+    other = tmp_path / "other"
+    other.mkdir()
+    scenario = yaml.safe_load((run_dir / "scenario.yaml").read_text(encoding="utf-8"))
+    scenario["segment"]["zones"] = []
+    layers = {"scenario.yaml": yaml.safe_dump(scenario)}
+    with MapPainter() as painter:
+        assert painter.prepare(layers)
+        target = tmp_path / "run"
+        target.mkdir()
+        assert painter.start(_inputs(run_dir))
+        assert painter.draw(target)
+    reference = draw_map(run_dir, tmp_path / "here.png")
+    assert (target / "map.png").read_bytes() == reference.read_bytes()
