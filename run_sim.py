@@ -129,9 +129,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    # a serial run leaves the second core idle: the map's process starts first and
-    # imports matplotlib there while this one imports the simulator and simulates
-    # (not worth it where matplotlib is loaded already: drawn here then)
+    # a serial run leaves the second core idle: the map's process starts first and,
+    # once asked (after this one's imports), imports matplotlib there and draws while
+    # this one simulates (not worth it where matplotlib is loaded already: drawn here)
     aside = (not args.no_plots and "matplotlib" not in sys.modules
              and _workers(args, args.replications) == 1 and not args.dask)
     with (_map_painter() if aside else None) or contextlib.nullcontext() as painter:

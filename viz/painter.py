@@ -2,9 +2,9 @@
 
 Importing matplotlib and drawing ``map.png`` take about 0.5 s, after the simulation,
 in every ``run`` of one replication. `MapPainter` starts a Python process at the
-beginning of the command that imports `viz.map` while this one simulates (on the
-second core) and waits on its standard input for what to draw. The map is the same
-file `viz.map.draw_map` writes in this process.
+beginning of the command that waits on its standard input for what to draw, imports
+`viz.map` when first asked (while this process simulates, on the second core) and
+draws. The map is the same file `viz.map.draw_map` writes in this process.
 
 Three ways to ask, in this order (each optional, `draw` last):
 
@@ -221,10 +221,13 @@ def serve() -> None:
       were made from FOLDER's very `LAYER_FILES`, else whole; write it under a
       temporary name beside TARGET, rename it, and leave at once.
     """
-    from viz.map import MapCanvas
-
     canvas, made_from = None, None
     for line in sys.stdin.buffer:
+        # matplotlib is imported at the first request, not at the painter's start:
+        # the caller asks once it has imported the simulator, and two processes
+        # importing at once on this machine slowed the caller's imports by ~50 ms
+        from viz.map import MapCanvas
+
         request, *paths = (os.fsdecode(p) for p in line.rstrip(b"\n").split(b"\t"))
         if request == "prepare" and len(paths) == 1:
             try:
