@@ -14,9 +14,12 @@ What is computed ahead
 How
     `Lookahead` forks when entered, after the world is built and before the clock
     runs (what the run needs at t = 0, day 0's alarms, is left to the parent: it
-    needs them before the child could deliver). The child runs at idle priority
-    (``SCHED_IDLE``: only on cycles no other process wants, so it never slows the
-    parent, the map painter or anyone else's work). It computes the jobs in the
+    needs them before the child could deliver). The child runs at a low priority
+    (nice `CHILD_NICE`: on a core shared with a process of normal priority, the
+    parent or anyone's, it gets about a quarter of it). Not ``SCHED_IDLE``, as it
+    was: that starved the child whenever the map painter (`viz.painter`, nicer
+    still) worked on the other core, and cost `run scenarios/tiny.yaml` ~6 %
+    (benchmarks/README.md). It computes the jobs in the
     order the run needs them (by simulated time: day ``d`` at ``d`` × 86,400 s, a
     group at its ``arrival_s``), appends each result, pickled, to a private
     temporary file that is unlinked from the start (so nothing is left on disk
@@ -28,7 +31,7 @@ How
     a job, the parent takes the child's result if it is ready (the child is usually
     far ahead: it has a tenth of the parent's work) and otherwise computes the piece
     itself, never waiting: a waiting parent would hand its core to whoever else is
-    running rather than to an idle-priority child. Leaving the context kills and
+    running rather than to a low-priority child. Leaving the context kills and
     reaps the child and closes the file, also when the run raises.
 
 Fallback
@@ -69,6 +72,8 @@ from sim.world import World, nuisance_reports, observations
 
 #: The environment variable that turns the lookahead off when set to ``0``.
 ENV_SWITCH = "GREENBORDER_LOOKAHEAD"
+#: The child's nice value (CFS weight 335 against a normal process's 1024).
+CHILD_NICE = 5
 _DAY_S = 86_400.0
 #: One message on the pipe: job number, offset and length of its pickle in the file.
 _MESSAGE = struct.Struct("<qqq")
@@ -231,7 +236,7 @@ class Lookahead:
 
     def _run_child(self, pipe: int) -> None:
         signal.signal(signal.SIGINT, signal.SIG_DFL)       # Ctrl-C: gone, no traceback
-        _idle_priority()
+        _low_priority()
         fd, offset = self._file.fileno(), 0
         _keep_only(pipe, fd)
         # objects inherited are never collected here: no finaliser of the parent's
@@ -288,13 +293,9 @@ def _keep_only(*fds: int) -> None:
                 pass                           # the listing's own descriptor, gone
 
 
-def _idle_priority() -> None:
-    """Run only on cycles no other process wants (SCHED_IDLE; else the lowest nice):
-    the child never slows the parent, the map painter or anyone else's work."""
+def _low_priority() -> None:
+    """Run at nice `CHILD_NICE` (module docstring, "How")."""
     try:
-        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
-    except (AttributeError, OSError):
-        try:
-            os.nice(19)
-        except OSError:
-            pass
+        os.nice(CHILD_NICE)
+    except OSError:
+        pass

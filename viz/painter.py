@@ -23,11 +23,13 @@ to the terminal, and whatever goes wrong in it (it cannot start, cannot import,
 fails to draw, is interrupted) `draw` reports as False, and the caller draws in its
 own process as it would without a painter, so an error shows exactly as it did.
 Once it has drawn, the painter leaves at once (``os._exit``: the interpreter's
-teardown of matplotlib took ~65 ms that `draw` waited for).
+teardown of matplotlib took ~65 ms that `draw` waited for). It runs at nice
+`PAINTER_NICE`: its map is needed last, after the run's own work.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import shutil
@@ -44,6 +46,8 @@ DRAW_TIMEOUT_S = 300.0
 
 #: The painter process's program (`serve`); its one argument, the project's root.
 _CHILD = "import sys; sys.path.insert(0, sys.argv[1]); from viz.painter import serve; serve()"
+#: The painter's nice value (CFS weight 110): below the lookahead child's 5.
+PAINTER_NICE = 10
 #: The files `viz.map.MapCanvas` draws the scenario's layers from.
 LAYER_FILES = ("scenario.yaml", "coverage.json")
 
@@ -222,6 +226,10 @@ def serve() -> None:
       temporary name beside TARGET, rename it, and leave at once.
     """
     canvas, made_from = None, None
+    # the map is needed last: the run's lookahead child (`sim.lookahead`, nice 5)
+    # goes first where the two share a core
+    with contextlib.suppress(OSError):
+        os.nice(PAINTER_NICE)
     for line in sys.stdin.buffer:
         # matplotlib is imported at the first request, not at the painter's start:
         # the caller asks once it has imported the simulator, and two processes
