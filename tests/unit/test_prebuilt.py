@@ -106,3 +106,24 @@ def test_the_node_falls_back_to_numba_without_a_fresh_build(monkeypatch) -> None
     if kernel is None:
         pytest.skip("numba not installed")
     assert kernel.__name__ == "command.fusion.batches"
+
+
+def test_the_install_writes_the_packages_bytecode(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """setup.py's build step compiles every module of the packages to bytecode (also
+    where PYTHONDONTWRITEBYTECODE keeps Python from writing it)."""
+    import runpy
+
+    import setuptools
+
+    monkeypatch.setattr(setuptools, "setup", lambda **kw: None)
+    namespace = runpy.run_path(str(Path(__file__).resolve().parents[2] / "setup.py"))
+    compile_bytecode = namespace["_compile_bytecode"]
+    for package in namespace["PACKAGES"]:
+        (tmp_path / package / "inner").mkdir(parents=True)
+        (tmp_path / package / "inner" / "mod.py").write_text("X = 1\n")
+    compile_bytecode.__globals__["ROOT"] = str(tmp_path)
+    compile_bytecode()
+    for package in namespace["PACKAGES"]:
+        cached = list((tmp_path / package / "inner" / "__pycache__").glob("mod.*.pyc"))
+        assert len(cached) == 1, package
