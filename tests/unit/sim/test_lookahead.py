@@ -42,8 +42,8 @@ def two_cores(monkeypatch):  # noqa: ANN001, ANN201 - as on a machine with a cor
 class Entered:
     """The lookaheads entered, in order; each run begins once its child has ended,
     or has delivered ``results`` (a test whose child stops; at most 60 s), so what
-    it serves is certain — a run itself never waits for the child, which runs on
-    idle cycles only."""
+    it serves is certain — a run itself never waits for the child, which runs at a
+    low priority."""
 
     lookaheads: list[Lookahead] = dataclasses.field(default_factory=list)
     pids: list[int | None] = dataclasses.field(default_factory=list)
@@ -122,6 +122,20 @@ def test_results_computed_ahead_are_those_computed_here(started):
         replication_files(here)
     groups = sum(isinstance(r, CrossingStarted) for r in here.records)
     assert started.lookaheads[0].served == groups      # every group (day 0: the parent's)
+
+
+def test_the_child_runs_at_its_low_priority(monkeypatch, started, short, short_here,
+                                           tmp_path):
+    """The child computes at nice `CHILD_NICE` above the parent's (a quarter of a
+    core it shares with the parent; `SCHED_IDLE` starved it behind the map painter)."""
+    seen = tmp_path / "nice"
+    monkeypatch.setattr(sim.lookahead, "observations", _in_child(
+        os.getpid(), 1, lambda: seen.write_text(
+            f"{os.getpriority(os.PRIO_PROCESS, 0)} {os.sched_getscheduler(0)}")))
+    assert replication_files(run_replication(short, 11, lookahead=True)) == short_here
+    nice, policy = map(int, seen.read_text().split())
+    assert nice == min(os.getpriority(os.PRIO_PROCESS, 0) + sim.lookahead.CHILD_NICE, 19)
+    assert policy == os.SCHED_OTHER
 
 
 def test_a_child_that_dies_midway_leaves_the_rest_to_the_parent(monkeypatch, started,
