@@ -8,7 +8,7 @@ install goes on without it and the kernels are compiled by numba's JIT on first 
 as before — with a warning here, and the one-line note of ``run_sim.py`` then. Set
 ``GREENBORDER_PREBUILT=0`` to skip the compile (a faster install, a slower first run).
 
-The same step writes the bytecode of the checkout's packages (`compileall`, ~1 s), as
+The same step writes the bytecode of the checkout's packages (`compileall`, ~0.2 s), as
 pip does for the packages it installs: where ``PYTHONDONTWRITEBYTECODE`` is set,
 Python never writes it, and every run of an editable install compiled the
 simulator's sources again (~0.1 s of ``run scenarios/tiny.yaml``). A file edited

@@ -40,7 +40,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Circle, Polygon, Wedge  # noqa: E402
 from matplotlib.transforms import Bbox  # noqa: E402
 
-from viz.rundata import parse_scenario_yaml, read_scenario_yaml  # noqa: E402
+from viz.rundata import parse_scenario_yaml  # noqa: E402
 
 ZONE_COLOURS = {"forest": "#b5d6a7", "field": "#f3efc9", "marsh": "#c9dfe0",
                 "water": "#9cc3e6", "road": "#9e9e9e", "settlement": "#e0c9b8"}
@@ -199,11 +199,7 @@ class MapCanvas:
     def from_folder(cls, folder: str | Path) -> MapCanvas:
         """The canvas of a run directory's (or the painter's folder's) ``scenario.yaml``
         and ``coverage.json`` (if there is one)."""
-        folder = Path(folder)
-        coverage = folder / "coverage.json"
-        sources = (json.loads(coverage.read_text(encoding="utf-8"))["sources"]
-                   if coverage.is_file() else None)
-        return cls(read_scenario_yaml(folder), sources)
+        return cls.from_texts(*layer_texts(Path(folder)))
 
     @classmethod
     def from_texts(cls, scenario_yaml: str, coverage_json: str | None) -> MapCanvas:
@@ -262,6 +258,14 @@ class MapCanvas:
         if x0 < 0 or top < 0 or x1 > cols or bottom > rows:
             return None
         return pixels[top:bottom, x0:x1]
+
+
+def layer_texts(folder: Path) -> tuple[str, str | None]:
+    """``folder``'s ``scenario.yaml`` and ``coverage.json`` (None: there is none), the
+    files the scenario's layers are drawn from."""
+    coverage = folder / "coverage.json"
+    return ((folder / "scenario.yaml").read_text(encoding="utf-8"),
+            coverage.read_text(encoding="utf-8") if coverage.is_file() else None)
 
 
 def _figure_with_room(border: np.ndarray, depth: float) -> Figure:

@@ -234,18 +234,18 @@ def serve() -> None:
         # matplotlib is imported at the first request, not at the painter's start:
         # the caller asks once it has imported the simulator, and two processes
         # importing at once on this machine slowed the caller's imports by ~50 ms
-        from viz.map import MapCanvas
+        from viz.map import MapCanvas, layer_texts
 
         request, *paths = (os.fsdecode(p) for p in line.rstrip(b"\n").split(b"\t"))
         if request == "prepare" and len(paths) == 1:
             try:
-                made_from = _layer_texts(Path(paths[0]))
+                made_from = layer_texts(Path(paths[0]))
                 canvas = MapCanvas.from_texts(*made_from)
             except Exception:       # drawn whole on `draw` (which reports a failure)
                 canvas = None
         elif request == "draw" and len(paths) == 2:
             folder, target = Path(paths[0]), Path(paths[1])
-            layers = _layer_texts(folder)
+            layers = layer_texts(folder)
             if canvas is None or layers != made_from:
                 canvas = MapCanvas.from_texts(*layers)
             tmp = target.with_name(f".tmp-map-{os.getpid()}.png")
@@ -256,9 +256,3 @@ def serve() -> None:
                 tmp.unlink(missing_ok=True)
             os._exit(0)     # drawn: no teardown (nothing is buffered; the map is closed)
 
-
-def _layer_texts(folder: Path) -> tuple[str, str | None]:
-    """``folder``'s ``scenario.yaml`` and ``coverage.json`` (None: there is none)."""
-    coverage = folder / "coverage.json"
-    return ((folder / "scenario.yaml").read_text(encoding="utf-8"),
-            coverage.read_text(encoding="utf-8") if coverage.is_file() else None)
