@@ -286,12 +286,13 @@ def _num(x: float | None) -> str:
 def announce_compiles() -> None:
     """Print one line on stderr when the simulator's kernels are compiled, not loaded.
 
-    numba compiles a kernel only when neither the install (`command.fusion.prebuilt`)
-    nor its cache (``__pycache__``) has one for this machine and source: a checkout
-    whose kernels were edited since ``pip install``, or an install that could not
-    compile them, takes 15-40 s longer on its first run, and should say so rather
-    than seem to hang. Once per process. numba is not imported for this: if it is not
-    yet, the note is set up when something imports it (`_NoteOnNumbaImport`).
+    numba compiles a kernel only when the install built no C kernels for these sources
+    (`command.fusion.prebuilt`: a checkout whose C files were edited since ``pip
+    install``, or an install without a C compiler, with the ``jit`` extra) and its
+    cache (``__pycache__``) has none for this machine and source: the first run then
+    takes 15-40 s longer, and should say so rather than seem to hang. Once per
+    process. numba is not imported for this: if it is not yet, the note is set up
+    when something imports it (`_NoteOnNumbaImport`).
     """
     global _NOTE_INSTALLED
     if _NOTE_INSTALLED:

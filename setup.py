@@ -1,12 +1,23 @@
-"""Build step of the install: the simulator's kernels compiled ahead of time.
+"""Build step of the install: the simulator's kernels compiled from C.
 
-Everything else is declared in ``pyproject.toml``. Three extension modules are
-compiled with numba's ``pycc`` (`command.fusion.prebuilt`, `sim.ground.prebuilt`), at
-the same time, a process each; the install then needs no compile at run time, and a run does
-not import numba at all. If a build fails (no C compiler, a numba without ``pycc``) the
-install goes on without it and the kernels are compiled by numba's JIT on first use,
-as before — with a warning here, and the one-line note of ``run_sim.py`` then. Set
-``GREENBORDER_PREBUILT=0`` to skip the compile (a faster install, a slower first run).
+Everything else is declared in ``pyproject.toml``. Two extension modules are compiled
+by the machine's C compiler from the sources in ``csrc/`` folders, at the same time
+(~1.5 s on the 2-core machine of ``benchmarks/README.md``):
+
+* ``command.fusion._cfusion`` — the fusion core's kernels (`command.fusion.prebuilt`);
+* ``sim.ground._cground`` — the ground layer's keyed draws and least-cost search
+  (`sim.ground.prebuilt`).
+
+Each is stamped with a digest of its sources (``sources_stamp``), so a run never uses
+a module built from other sources than the checkout's: after an edit of a C file the
+callers fall back (numba's JIT with the ``jit`` extra, else numpy) until the next
+``pip install -e .``. A compile that fails (no C compiler, no Python headers) does not
+fail the install: it says so, and the fallbacks run. Set ``GREENBORDER_PREBUILT=0``
+to skip the compile.
+
+The flags keep the C code computing exactly what its numba originals compute:
+``-ffp-contract=off`` forbids fused multiply-adds (numba does not fuse either), and
+nothing like ``-ffast-math`` is used.
 
 The same step writes the bytecode of the checkout's packages (`compileall`, ~0.2 s), as
 pip does for the packages it installs: where ``PYTHONDONTWRITEBYTECODE`` is set,
@@ -18,55 +29,67 @@ later is compiled again as usual (its bytecode no longer matches it).
 from __future__ import annotations
 
 import compileall
+import hashlib
 import os
-import subprocess
 import sys
 import time
+from pathlib import Path
 
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
-ROOT = os.path.dirname(os.path.abspath(__file__))
+ROOT = Path(__file__).resolve().parent
 
-#: extension -> the module whose ``build(output_dir, name)`` compiles it, and the name
-PREBUILT = {
-    "command.fusion._prebuilt": ("command.fusion.prebuilt", "_prebuilt"),
-    "command.fusion._prebuilt_replay": ("command.fusion.prebuilt", "_prebuilt_replay"),
-    "sim.ground._prebuilt": ("sim.ground.prebuilt", "_prebuilt"),
+#: extension -> (folder of its C sources, relative to the root; its stamp macro)
+EXTENSIONS = {
+    "command.fusion._cfusion": ("command/fusion/csrc", "CF_STAMP"),
+    "sim.ground._cground": ("sim/ground/csrc", "CG_STAMP"),
 }
 
+#: Compiler flags: optimised, standard C, no contraction into fused multiply-adds.
+CFLAGS = ["-O2", "-std=c11", "-ffp-contract=off", "-fno-strict-aliasing"]
 
-class BuildPrebuilt(build_ext):
-    """Compile the ``PREBUILT`` extensions, each in a process of its own, at once."""
+
+def sources_stamp(folder: Path) -> int:
+    """A 60-bit digest of the ``*.c`` and ``*.h`` files in ``folder``: their names and
+    bytes, in name order (SHA-1, first 15 hex digits). The loaders compute the same
+    (`command.fusion.prebuilt.sources_stamp`)."""
+    h = hashlib.sha1()
+    for path in sorted(folder.iterdir()):
+        if path.suffix in (".c", ".h"):
+            h.update(path.name.encode() + b"\0" + path.read_bytes())
+    return int(h.hexdigest()[:15], 16)
+
+
+class BuildKernels(build_ext):
+    """Compile the `EXTENSIONS`, both at once, each stamped with its sources' digest."""
 
     def build_extensions(self) -> None:
         _compile_bytecode()
         if os.environ.get("GREENBORDER_PREBUILT", "1") == "0":
-            print("GREENBORDER_PREBUILT=0: the kernels are not compiled ahead of time "
-                  "(numba compiles them on first use)", file=sys.stderr)
+            print("GREENBORDER_PREBUILT=0: the kernels are not compiled (the numba or "
+                  "numpy fallbacks run instead)", file=sys.stderr)
             return
-        started = time.perf_counter()
-        jobs = []
+        import numpy
+
         for ext in self.extensions:
-            target = self.get_ext_fullpath(ext.name)
-            os.makedirs(os.path.dirname(target), exist_ok=True)
-            module, name = PREBUILT[ext.name]
-            code = (f"import sys; sys.path.insert(0, {ROOT!r}); "
-                    f"from {module} import build; "
-                    f"print(build({os.path.dirname(target)!r}, {name!r}))")
-            env = dict(os.environ, PYTHONWARNINGS="ignore")   # pycc's deprecation notice
-            jobs.append((ext.name, target, subprocess.Popen(
-                [sys.executable, "-c", code], cwd=ROOT, env=env,
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)))
-        for name, target, job in jobs:
-            out, err = job.communicate()
-            built = out.strip().splitlines()[-1] if out.strip() else ""
-            if job.returncode != 0 or os.path.abspath(built) != os.path.abspath(target):
-                tail = (err.strip().splitlines() or ["(no output)"])[-1]
-                print(f"warning: {name} was not compiled ahead of time ({tail}); the "
-                      "kernels will be compiled by numba on first use", file=sys.stderr)
-        print(f"compiled the simulator's kernels in {time.perf_counter() - started:.0f} s",
+            folder, macro = EXTENSIONS[ext.name]
+            stamp = sources_stamp(ROOT / folder)
+            ext.define_macros = [(macro, f"{stamp}LL")]
+            ext.include_dirs = [numpy.get_include(), str(ROOT / folder)]
+            ext.extra_compile_args = list(CFLAGS)
+        self.parallel = 2
+        started = time.perf_counter()
+        super().build_extensions()
+        print(f"compiled the simulator's kernels in {time.perf_counter() - started:.1f} s",
               file=sys.stderr)
+
+    def build_extension(self, ext: Extension) -> None:
+        try:
+            super().build_extension(ext)
+        except Exception as error:  # noqa: BLE001 - any compiler failure: the install goes on
+            print(f"warning: {ext.name} was not compiled ({error}); the slower fallbacks "
+                  "will run", file=sys.stderr)
 
 
 #: The checkout's packages whose bytecode the install writes.
@@ -75,15 +98,20 @@ PACKAGES = ("sim", "sensors", "command", "viz")
 
 def _compile_bytecode() -> None:
     """Write ``__pycache__`` for `PACKAGES` in the checkout (module docstring)."""
-    ok = all(compileall.compile_dir(os.path.join(ROOT, package), quiet=1)
-             for package in PACKAGES)
+    ok = all(compileall.compile_dir(str(ROOT / package), quiet=1) for package in PACKAGES)
     if not ok:
         print("warning: some of the simulator's modules were not compiled to bytecode",
               file=sys.stderr)
 
 
+def _extension(name: str) -> Extension:
+    folder = EXTENSIONS[name][0]
+    sources = sorted(str(Path(folder) / p.name) for p in (ROOT / folder).glob("*.c"))
+    return Extension(name, sources=sources, depends=[str(p) for p in (ROOT / folder).glob("*.h")],
+                     optional=True)
+
+
 setup(
-    # optional: an extension that was not built is not copied into the source tree
-    ext_modules=[Extension(name, sources=[], optional=True) for name in PREBUILT],
-    cmdclass={"build_ext": BuildPrebuilt},
+    ext_modules=[_extension(name) for name in EXTENSIONS],
+    cmdclass={"build_ext": BuildKernels},
 )

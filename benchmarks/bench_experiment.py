@@ -6,7 +6,7 @@ experiment (`sim.experiment.run_variants`: each worker gets the scenario once an
 sends back the replication's KPI summary) into fresh directories; the second checks
 that its per-replication results are byte-identical to the first's and records the
 speed-up in ``extra_info``. Worker start-up (process start, imports, loading the
-compiled fusion kernels from numba's cache) is inside the timing.
+compiled fusion kernels, built from C at install) is inside the timing.
 
 ``extra_info`` also has the CPU seconds used (this process and its reaped workers)
 and ``cpu_share``: CPU seconds / (wall seconds × workers), the share of its cores the

@@ -4,7 +4,7 @@
 
 Imports the simulator from ``CHECKOUT`` (a worktree of the commit to measure), runs
 the scenario ``SCENARIO`` — a name, for ``CHECKOUT/scenarios/SCENARIO.yaml``, or the
-path of a ``.yaml`` file — (seed 1, replication 0) once to load numba's kernels, then
+path of a ``.yaml`` file — (seed 1, replication 0) once to load the compiled kernels, then
 ``ROUNDS`` more (default 3) under ``time.process_time``, and prints each round, the
 minimum, the reports in the run's detection log (those that reached the local node:
 the rows of ``detections.csv``; the work the run scales with) and the minimum's CPU

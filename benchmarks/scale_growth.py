@@ -10,7 +10,7 @@ seconds, the reports received and the process's peak memory.
     python benchmarks/scale_growth.py --cases 25x1,100x1   # length_km x days[:seismic]
 
 The CPU time is ``time.process_time`` around the replication, after one warm-up
-replication of ``scenarios/tiny.yaml`` (numba's kernels loaded).
+replication of ``scenarios/tiny.yaml`` (the compiled kernels loaded).
 """
 
 from __future__ import annotations

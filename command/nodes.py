@@ -246,9 +246,10 @@ _TICK_KERNEL = None
 
 
 def _tick_kernel():  # noqa: ANN202
-    """The tick's kernel: the one compiled at install (`command.fusion.prebuilt`, no
-    numba imported), else `command.fusion.batches` (numba's JIT; importing numba
-    takes ~0.2 s and loading its cache more); None without numba."""
+    """The tick's kernel: the C one compiled at install (`command.fusion.prebuilt`, no
+    numba imported), else `command.fusion.batches` (numba's JIT, the ``jit`` extra;
+    importing numba takes ~0.2 s and loading its cache more); None without either
+    (the node then fuses batch by batch with `command.fusion.fuse_batch`)."""
     global _TICK_KERNEL
     if _TICK_KERNEL is None:
         from command.fusion import prebuilt
@@ -267,9 +268,8 @@ def _tick_kernel():  # noqa: ANN202
 
 def _kernel_columns(t: TrackTable) -> tuple[np.ndarray, ...]:
     """The table's arrays as the tick's kernel takes them: C-contiguous, of the
-    documented dtypes (a copy only where one is not). The kernel compiled at install
-    reads its arguments' memory as declared and checks neither (numba's JIT would
-    compile another version instead)."""
+    documented dtypes (a copy only where one is not). The C kernel refuses any other
+    (numba's JIT would compile another version instead)."""
     c = np.ascontiguousarray
     return (c(t.ids, np.int64), c(t.x, np.float64), c(t.P, np.float64),
             c(t.is_confirmed, np.bool_), c(t.class_prob, np.float64),

@@ -56,8 +56,8 @@ def track_rows(t_s: np.ndarray, track: np.ndarray, x: np.ndarray, replication: i
 def _track_rows_fast(t_s: np.ndarray, track: np.ndarray, x: np.ndarray,
                      rep: str) -> str | None:
     """The rows by the compiled exact formatter (`command.fusion.csvfast`, the same
-    characters as the f-string; prebuilt at install, else numba's JIT), or None where
-    it cannot (no numba, a huge value)."""
+    characters as the f-string; its C port built at install, else numba's JIT), or
+    None where it cannot (neither, or a huge value)."""
     if not len(t_s):
         return ""
     from command.fusion import prebuilt

@@ -101,21 +101,19 @@ def tiny_text() -> str:
     return (ROOT / "scenarios" / "tiny.yaml").read_text(encoding="utf-8")
 
 
-def prebuilt_or_skip(package: str, extension: str = "_prebuilt"):  # noqa: ANN201 - a module
-    """The kernels ``package`` (``command.fusion`` or ``sim.ground``) compiled at install
-    into ``extension``, fresh for these sources: skipped where they are not built (a
-    checkout edited since ``pip install -e .``), a failure under CI, whose install must
-    have built them."""
+def prebuilt_or_skip(package: str):  # noqa: ANN201 - a module
+    """The C kernels of ``package`` (``command.fusion`` or ``sim.ground``) compiled at
+    install, fresh for these sources: skipped where they are not built (a checkout
+    whose C files were edited since ``pip install -e .``), a failure under CI, whose
+    install must have built them."""
     import importlib
     import os
 
-    module = importlib.import_module(f"{package}.prebuilt").load(extension)
+    module = importlib.import_module(f"{package}.prebuilt").load()
     if module is None:
         if os.environ.get("CI"):
-            pytest.fail(f"{package}.{extension}: the install did not compile the kernels "
-                        "(setup.py)")
-        pytest.skip(f"{package}.{extension}: no prebuilt kernels for these sources "
-                    "(pip install -e .)")
+            pytest.fail(f"{package}: the install did not compile the C kernels (setup.py)")
+        pytest.skip(f"{package}: no C kernels built from these sources (pip install -e .)")
     return module
 
 

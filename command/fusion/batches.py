@@ -1,5 +1,9 @@
 """Compiled kernel (numba) for every batch of one fusion tick, in one call.
 
+What runs is its C port, ``csrc/batches.c`` (`command.fusion.prebuilt`); this is the
+readable reference and the fallback where no C module was built. The node's tick by
+both is compared bit for bit (``tests/unit/engine/test_node_tick.py``).
+
 A fusion node collects reports between ticks and, at each tick, fuses them as a
 sequence of batches, one per distinct measurement time (the rule is in
 :mod:`command.nodes`). On the border scenarios nearly every batch holds one or two

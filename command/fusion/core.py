@@ -194,7 +194,7 @@ def fuse_batch(tracks: TrackTable, t_s: float, z: FloatArray, R: FloatArray,
     ValueError
         If the shapes do not match or ``t_s`` is before the table time.
     """
-    fast = prebuilt.load("_prebuilt_replay")
+    fast = prebuilt.load()
     kernels = _kernels() if fast is None else None
     if fast is None and kernels is None:  # numba not installed: the numpy pipeline
         return fuse_batch_numpy(tracks, t_s, z, R, sensor, class_lik, params)
@@ -207,7 +207,7 @@ def fuse_batch(tracks: TrackTable, t_s: float, z: FloatArray, R: FloatArray,
     tracks, stale_ids = drop_stale(tracks, t_s, params)
     lam = params.clutter_density_per_m2
     dt = t_s - tracks.time_s if len(tracks) else 0.0
-    # the prebuilt kernel reads its arguments as declared (`command.fusion.prebuilt`)
+    # the kernels take exactly these dtypes, C-contiguous (`command.fusion.prebuilt`)
     c = np.ascontiguousarray
     fuse = fast.fuse if fast is not None else kernels.fuse  # type: ignore[union-attr]
     done, out = fuse(
@@ -217,11 +217,8 @@ def fuse_batch(tracks: TrackTable, t_s: float, z: FloatArray, R: FloatArray,
         c(tracks.score, np.float64), float(dt), z, R, sensor, lik, has_lik, float(t_s),
         int(tracks.next_id), float(lam), params.as_vector())
     if not done:
-        kernels = _kernels()
-        if kernels is None:                 # prebuilt, and numba since uninstalled
-            return fuse_batch_numpy(tracks, t_s, z, R, sensor, class_lik, params)
-        out = _finish_with_scipy(kernels, tracks, dt, z, R, sensor, lik, has_lik, float(t_s),
-                                 params)
+        out = _finish_with_scipy(fast or kernels, tracks, dt, z, R, sensor, lik, has_lik,
+                                 float(t_s), params)
     (ids, x, P, conf, cp, lu, nu, score, report_track, started, confirmed, deleted, updated,
      next_id) = out
     table = TrackTable(ids=ids, x=x, P=P, is_confirmed=conf, class_prob=cp, last_update_s=lu,
@@ -239,25 +236,30 @@ def _finish_with_scipy(kernels, tracks: TrackTable, dt: float, z: FloatArray,
     """Redo a batch whose association met a cluster too large for the kernel.
 
     The same steps as ``kernels.fuse``, stage by stage, with the large clusters
-    solved by :func:`command.fusion.assign.solve_sparse`.
+    solved by :func:`command.fusion.assign.solve_sparse`; ``kernels`` is the C
+    module (`command.fusion.prebuilt`) or `command.fusion.kernels` (numba).
     """
     from command.fusion.assign import solve_sparse  # scipy: imported when first needed
 
-    xp, Pp = kernels.predict(tracks.x, tracks.P, dt, params.q_m2ps3)
+    c = np.ascontiguousarray                # the C kernels take exactly these
+    xp, Pp = kernels.predict(c(tracks.x, np.float64), c(tracks.P, np.float64), dt,
+                             params.q_m2ps3)
     got = np.full(len(tracks), -1, np.int64)
     free = np.ones(len(z), np.bool_)
-    for stage in (tracks.is_confirmed, ~tracks.is_confirmed):
+    confirmed = c(tracks.is_confirmed, np.bool_)
+    for stage in (confirmed, ~confirmed):
         big_ptr, big_t, big_r, big_c = kernels.assign_stage(xp, Pp, stage, z, R, sensor,
                                                             free, params.gate, got)
-        for c in range(len(big_ptr) - 1):
-            s, e = big_ptr[c], big_ptr[c + 1]
+        for k in range(len(big_ptr) - 1):
+            s, e = big_ptr[k], big_ptr[k + 1]
             rows, best = solve_sparse(big_t[s:e], big_r[s:e], big_c[s:e],
                                       np.full(e - s, params.gate**2))
             got[rows] = best
             free[best[best >= 0]] = False
     return kernels.update_manage(
-        tracks.ids, xp, Pp, tracks.is_confirmed, tracks.class_prob, tracks.last_update_s,
-        tracks.n_updates, tracks.score, got, z, R, sensor, lik, has_lik, t_s,
+        c(tracks.ids, np.int64), xp, Pp, confirmed, c(tracks.class_prob, np.float64),
+        c(tracks.last_update_s, np.float64), c(tracks.n_updates, np.int64),
+        c(tracks.score, np.float64), got, z, R, sensor, lik, has_lik, t_s,
         tracks.next_id, params.clutter_density_per_m2, params.pd, params.v0_mps,
         params.birth_density_per_m2, params.confirm_score, params.delete_after_s,
         params.tentative_delete_after_s, params.max_position_std_m)

@@ -22,10 +22,11 @@ a different character than the general path:
   half-way between integers is ambiguous (then the sign of ``e``, or half-to-even when
   ``e = 0``, decides). Values with ``|v·10^d| >= 2**52`` (or not finite): not ok.
 
-Compiled on first use with ``cache=True`` (about 2 s once, then loaded in
-milliseconds); ``fuse`` uses them, and so does a run's ``tracks.csv``
-(`sim.results`). Tests compare the kernels with the general path on generated
-values (tests/unit/fusion/test_csvfast.py).
+What runs is their C port, ``csrc/csv.c`` (compiled at install,
+`command.fusion.prebuilt`); these are the reference and the fallback (numba's JIT,
+``cache=True``: about 2 s once, then loaded in milliseconds). ``fuse`` uses them,
+and so does a run's ``tracks.csv`` (`sim.results`). Tests compare both with the
+general path on generated values (tests/unit/fusion/test_csvfast.py).
 """
 
 from __future__ import annotations

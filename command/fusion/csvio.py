@@ -126,9 +126,9 @@ def _columns(name: str, header_line: str) -> list[int]:
 
 
 def _csv_kernels():  # noqa: ANN202 - a module
-    """The exact CSV kernels: compiled at install (`command.fusion.prebuilt`), else
-    `command.fusion.csvfast` (numba's JIT); None without numba."""
-    fast = prebuilt.load("_prebuilt_replay")
+    """The exact CSV kernels: the C port built at install (`command.fusion.prebuilt`),
+    else `command.fusion.csvfast` (numba's JIT); None without either."""
+    fast = prebuilt.load()
     if fast is not None:
         return fast
     try:

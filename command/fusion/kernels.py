@@ -1,5 +1,11 @@
 """Compiled kernels (numba) for one batch: the fast path of ``fuse_batch``.
 
+What runs is their C port, ``csrc/kernels.c`` (compiled at install,
+`command.fusion.prebuilt`), statement for statement; these are the readable
+reference and the fallback where no C module was built (numba's JIT, the ``jit``
+extra). ``tests/unit/fusion/test_c_kernels.py`` asks both for the same bits: change
+one, change the other.
+
 The same pipeline as the numpy reference in :mod:`command.fusion.core`, written as
 loops over tracks and reports and compiled once (``cache=True`` keeps the machine code
 in ``__pycache__``, so later processes load it instead of compiling). Numpy pays a

@@ -35,7 +35,7 @@ class ReplayStats:
     output_rows : rows written to the tracks file
     parse_s, tracking_s, write_s : wall time reading and validating, fusing (the batch
         loop, including collecting output rows), formatting and writing, s
-    jit_s : wall time loading the compiled kernels before the loop (the ones compiled
+    jit_s : wall time loading the compiled kernels before the loop (the C ones built
         at install, `command.fusion.prebuilt`: milliseconds; else from numba's cache:
         ~0.2-0.5 s, or compiling them when it is empty: ~20-40 s), s
     detections_per_s : ``rows / tracking_s``

@@ -1,8 +1,10 @@
 """Dijkstra's search over the cell graph of `sim.ground.leastcost` (its kernel).
 
-Kept apart from `sim.ground.leastcost` so that it imports numpy only: it is compiled
-by numba at run time, or ahead of time at install (`sim.ground.prebuilt`). The
-settling order, ties and predecessors are described in `sim.ground.leastcost`.
+Kept apart from `sim.ground.leastcost` so that it imports numpy only. What runs is its
+C port (``csrc/ground.c``, compiled at install, `sim.ground.prebuilt`), else this
+function compiled by numba's JIT, else this function as it is; tests compare them
+bit for bit, so a change here is a change there too. The settling order, ties and
+predecessors are described in `sim.ground.leastcost`.
 """
 
 from __future__ import annotations

@@ -66,8 +66,9 @@ def _uniforms_py(idx: NDArray[np.uint64], key: np.uint64, columns: int) -> Float
 
 
 def _uniforms():  # noqa: ANN202
-    """`_uniforms_py` compiled: at install (`sim.ground.prebuilt`, no numba imported),
-    else by numba on first use; None without numba."""
+    """`_uniforms_py` compiled: its C port built at install (`sim.ground.prebuilt`, no
+    numba imported), else by numba on first use; None without either (the numpy
+    pipeline then runs: the same draws)."""
     global _UNIFORMS
     if _UNIFORMS is None:
         from sim.ground import prebuilt

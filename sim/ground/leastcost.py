@@ -46,9 +46,9 @@ _SEARCH = None
 
 
 def _search():  # noqa: ANN202
-    """`_search_py` compiled: at install (`sim.ground.prebuilt`, no numba imported),
-    else by numba on first use; the plain function without numba (the same results,
-    slowly)."""
+    """`_search_py` compiled: its C port built at install (`sim.ground.prebuilt`, no
+    numba imported), else by numba on first use; the plain function without either
+    (the same results, slowly)."""
     global _SEARCH
     if _SEARCH is None:
         from sim.ground import prebuilt

@@ -215,3 +215,63 @@ def test_a_table_set_from_outside_is_the_one_fused_next(layout: str) -> None:
         env.run(until=stream[-1][0] + 20.0)
         results.append((node, log, []))
     assert_same(*results)
+
+
+@pytest.mark.parametrize(("seed", "kw"), [(1, {}), (4, {"batch_limit": 2}),
+                                          (5, {"n_walkers": 150, "duration_s": 400.0,
+                                               "clutter_per_look": 40.0})],
+                         ids=["plain", "resumed", "dense"])
+def test_the_c_tick_is_numbas_tick(seed: int, kw: dict, prebuilt_kernels,  # noqa: ANN001
+                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The node's tick by the C kernel (``csrc/batches.c``) and by its numba original
+    (`command.fusion.batches`): the same records, log and table, bit for bit."""
+    import command.nodes as nodes
+
+    c_module = prebuilt_kernels("command.fusion")
+    batches = pytest.importorskip("command.fusion.batches", reason="numba is not installed")
+    batches.refresh_cache()
+    stream_kw = {k: v for k, v in kw.items() if k != "batch_limit"}
+    node_kw = {k: v for k, v in kw.items() if k == "batch_limit"}
+    stream = make_stream(seed, **stream_kw)
+    runs = []
+    for kernel in (c_module, batches):
+        monkeypatch.setattr(nodes, "_TICK_KERNEL", kernel)
+        runs.append(replay(stream, **node_kw))
+    assert_same(runs[0], runs[1])
+
+
+def test_the_c_tick_refuses_buffers_too_small(prebuilt_kernels) -> None:  # noqa: ANN001
+    """A buffer too small for the tick raises (numba's ``pycc`` build wrote past it)."""
+    c_module = prebuilt_kernels("command.fusion")
+    f8, i8 = np.float64, np.int64
+    pending = (np.array([0.1, 0.2, 0.3]), np.array([0.0, 0.0, 0.1]), np.zeros(3, i8),
+               np.arange(3, dtype=i8), np.array([[0.0, 0.0], [500.0, 0.0], [0.0, 900.0]]),
+               np.tile(np.eye(2) * 100.0, (3, 1, 1)), np.full((3, 3), 1 / 3))
+
+    def table(rows: int) -> tuple:
+        return (np.zeros(rows, i8), np.zeros((rows, 4)), np.zeros((rows, 4, 4)),
+                np.zeros(rows, np.bool_), np.zeros((rows, 3)), np.zeros(rows),
+                np.zeros(rows, i8), np.zeros(rows))
+
+    def det(rows: int) -> tuple:
+        return (np.zeros(rows), np.zeros(rows, i8), np.zeros((rows, 2)),
+                np.zeros((rows, 2, 2)), np.zeros(rows, i8), np.zeros(rows, i8))
+
+    trk = (np.zeros(10), np.zeros(10, i8), np.zeros((10, 4)))
+    work = tuple(np.zeros(10, i8 if k != 1 else f8) for k in range(6)) + (
+        np.zeros((10, 2)), np.zeros(10, i8), np.zeros((10, 3)), np.zeros(30, i8))
+    prm = border_fusion_params().as_vector()
+
+    def tick(det_rows: int, out_rows: int) -> tuple:
+        return c_module.fuse_tick(1.0, 0, 3, pending, -np.inf, table(0), 0.0, 0,
+                                  table(out_rows), 0, det(det_rows), 0, trk, 0, work, prm,
+                                  1e-6, 0.0, 100, -1, 0)
+
+    assert tick(10, 10)[:3] == (3, 0, 2)          # 3 reports taken, 2 batches
+    with pytest.raises(ValueError, match="too small"):
+        tick(2, 10)                               # the tick's reports need 3 rows
+    with pytest.raises(ValueError, match="too small"):
+        tick(10, 2)                               # the table grows to 3 tracks
+    with pytest.raises(TypeError, match="pending"):
+        c_module.fuse_tick(1.0, 0, 3, pending[:6], -np.inf, table(0), 0.0, 0, table(10),
+                           0, det(10), 0, trk, 0, work, prm, 1e-6, 0.0, 100, -1, 0)

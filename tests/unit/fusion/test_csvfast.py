@@ -1,6 +1,12 @@
-"""The compiled CSV kernels give exactly what the general path gives, or give up."""
+"""The compiled CSV kernels give exactly what the general path gives, or give up.
+
+Each test runs both implementations: numba's (`command.fusion.csvfast`) and its C port
+(``command/fusion/csrc/csv.c``, `command.fusion.prebuilt`).
+"""
 
 from __future__ import annotations
+
+import os
 
 import numpy as np
 import pytest
@@ -14,8 +20,26 @@ HEADER = "time,sensor,x,y,var_x,var_y,cov_xy,truth\n"
 SETTINGS = dict(deadline=None, derandomize=True, database=None)
 
 
-def parse(body: bytes, cols=(0, 1, 2, 3, 4, 5, 6), n_cols=7):
-    return csvfast.parse_decimal_rows(np.frombuffer(body, np.uint8),
+def kernels(name: str):
+    """The implementation ``name``: "numba" or "c" (skipped, or failed under CI, where
+    the install did not build the C module)."""
+    if name == "numba":
+        return csvfast
+    from command.fusion import prebuilt
+
+    module = prebuilt.load()
+    if module is None:
+        if os.environ.get("CI"):
+            pytest.fail("the install did not compile the C kernels (setup.py)")
+        pytest.skip("no C kernels built from these sources (pip install -e .)")
+    return module
+
+
+IMPLEMENTATIONS = pytest.mark.parametrize("impl", ["numba", "c"])
+
+
+def parse(body: bytes, cols=(0, 1, 2, 3, 4, 5, 6), n_cols=7, impl="numba"):
+    return kernels(impl).parse_decimal_rows(np.frombuffer(body, np.uint8),
                                       np.asarray(cols, np.int64), n_cols)
 
 
@@ -33,9 +57,10 @@ decimals = st.one_of(
 
 @settings(max_examples=300, **SETTINGS)
 @given(st.lists(st.lists(decimals, min_size=8, max_size=8), min_size=1, max_size=5))
-def test_parse_gives_the_same_doubles_as_float(rows):
+@IMPLEMENTATIONS
+def test_parse_gives_the_same_doubles_as_float(impl, rows):
     body = "".join(",".join(r) + "\n" for r in rows).encode()
-    ok, data = parse(body)
+    ok, data = parse(body, impl=impl)
     event(f"fast path {ok}")
     if ok:
         expected = np.array([[float(v) for v in r[:7]] for r in rows])
@@ -45,15 +70,18 @@ def test_parse_gives_the_same_doubles_as_float(rows):
 @given(st.sampled_from(["1e3", "nan", " 1", "1 ", "+1", "1\r", "", "-", ".", "1..2", "0x1",
                         "1234567890123456", "१", "1\x0b"]))
 @settings(**SETTINGS)
-def test_parse_gives_up_on_anything_else(cell):
-    ok, _ = parse(f"0,1,2,3,4,5,{cell},0\n".encode())
+@IMPLEMENTATIONS
+def test_parse_gives_up_on_anything_else(impl, cell):
+    ok, _ = parse(f"0,1,2,3,4,5,{cell},0\n".encode(), impl=impl)
     assert not ok
 
 
-def test_parse_rows_short_of_fields_and_blank_lines_give_up():
-    assert not parse(b"0,1,2,3,4,5\n")[0]
-    assert not parse(b"0,1,2,3,4,5,6,0\n\n0,1,2,3,4,5,6,0\n")[0]
-    ok, data = parse(b"0,1,2,3,4,5,6,0\n1,1,2,3,4,5,6,x")  # no final newline, truth unread
+@IMPLEMENTATIONS
+def test_parse_rows_short_of_fields_and_blank_lines_give_up(impl):
+    assert not parse(b"0,1,2,3,4,5\n", impl=impl)[0]
+    assert not parse(b"0,1,2,3,4,5,6,0\n\n0,1,2,3,4,5,6,0\n", impl=impl)[0]
+    # no final newline, truth unread
+    ok, data = parse(b"0,1,2,3,4,5,6,0\n1,1,2,3,4,5,6,x", impl=impl)
     assert ok and data.shape == (2, 7) and data[1, 0] == 1.0
 
 
@@ -69,9 +97,10 @@ doubles = st.one_of(
 @settings(max_examples=300, **SETTINGS)
 @given(st.lists(st.tuples(doubles, st.integers(0, 2**40), doubles, doubles), min_size=1,
                 max_size=20))
-def test_format_writes_what_python_writes(rows):
+@IMPLEMENTATIONS
+def test_format_writes_what_python_writes(impl, rows):
     t, ids, x, y = (np.array(c) for c in zip(*rows, strict=True))
-    ok, out, n = csvfast.format_fixed_rows(t.astype(float), ids.astype(np.int64),
+    ok, out, n = kernels(impl).format_fixed_rows(t.astype(float), ids.astype(np.int64),
                                            x.astype(float), y.astype(float))
     expected = "".join(f"{a:.6f},{i},{b:.3f},{c:.3f}\n" for a, i, b, c in rows)
     event(f"fast path {ok}")
@@ -89,9 +118,9 @@ def test_format_writes_what_python_writes(rows):
     st.lists(st.tuples(st.lists(doubles, min_size=k, max_size=k),
                        st.integers(-(2**40), 2**40)), min_size=1, max_size=12))),
        st.sampled_from(["", ",0", ",17"]))
-@pytest.mark.parametrize("prebuilt", [False, True])
-def test_general_rows_write_what_python_writes(prebuilt, prebuilt_kernels, case, tail):
-    formatter = prebuilt_kernels("command.fusion") if prebuilt else csvfast
+@IMPLEMENTATIONS
+def test_general_rows_write_what_python_writes(impl, case, tail):
+    formatter = kernels(impl)
     decimals, id_at, rows = case
     values = np.array([v for v, _ in rows], dtype=float)
     ids = np.array([i for _, i in rows], dtype=np.int64)
@@ -110,11 +139,45 @@ def test_general_rows_write_what_python_writes(prebuilt, prebuilt_kernels, case,
                    for a, d in zip(v, decimals, strict=True))
 
 
-def test_format_gives_up_beyond_exact_range():
+@IMPLEMENTATIONS
+def test_format_gives_up_beyond_exact_range(impl):
+    k = kernels(impl)
     big = np.array([1e300])
-    assert not csvfast.format_fixed_rows(big, np.zeros(1, np.int64), big, big)[0]
+    assert not k.format_fixed_rows(big, np.zeros(1, np.int64), big, big)[0]
     nan = np.array([np.nan])
-    assert not csvfast.format_fixed_rows(np.zeros(1), np.zeros(1, np.int64), nan, nan)[0]
+    assert not k.format_fixed_rows(np.zeros(1), np.zeros(1, np.int64), nan, nan)[0]
+
+
+def test_both_write_the_same_bytes_for_a_million_values():
+    """Random values of every magnitude the files hold, both writers byte for byte, and
+    both readers reading back the same doubles."""
+    c = kernels("c")
+    rng = np.random.default_rng(5)
+    m = 250_000
+    t = np.sort(rng.uniform(0, 4e7, m))
+    ids = rng.integers(-5, 2**40, m)
+    x, y = rng.normal(0, 10.0 ** rng.integers(-3, 8, m)), rng.uniform(-1e6, 1e6, m)
+    a, b = c.format_fixed_rows(t, ids, x, y), csvfast.format_fixed_rows(t, ids, x, y)
+    assert a[0] and b[0] and a[2] == b[2]
+    assert a[1][: a[2]].tobytes() == b[1][: b[2]].tobytes()
+    body = a[1][: a[2]]
+    cols = np.array([0, 2, 3], np.int64)
+    pa, pb = c.parse_decimal_rows(body, cols, 4), csvfast.parse_decimal_rows(body, cols, 4)
+    assert pa[0] and pb[0] and pa[1].tobytes() == pb[1].tobytes()
+
+
+def test_the_c_kernels_check_their_arguments():
+    c = kernels("c")
+    body = np.frombuffer(b"1,2\n", np.uint8)
+    with pytest.raises(ValueError, match="cols"):
+        c.parse_decimal_rows(body, np.array([2], np.int64), 2)
+    with pytest.raises(TypeError):
+        c.parse_decimal_rows(b"1,2\n", np.array([0], np.int64), 2)
+    with pytest.raises(ValueError, match="decimals"):
+        c.format_rows(np.zeros((1, 1)), np.array([16], np.int64), np.zeros(1, np.int64), 0,
+                      np.zeros(0, np.uint8))
+    with pytest.raises(ValueError, match="rows"):
+        c.format_fixed_rows(np.zeros(2), np.zeros(1, np.int64), np.zeros(2), np.zeros(2))
 
 
 def test_the_reader_takes_the_fast_path_or_the_general_one_alike(tmp_path):
