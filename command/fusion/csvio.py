@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -85,6 +86,9 @@ LIMITS = {"time": 1e12, "sensor": 2.0**53, "x": 1e9, "y": 1e9, "var_x": 1e16,
 def _check_ranges(name: str, data: FloatArray) -> None:
     """Refuse values beyond `LIMITS` (the first, by line)."""
     limits = np.array([LIMITS[c] for c in REQUIRED])
+    if len(data) == 0 or not (np.any(data.max(axis=0) > limits)
+                              or np.any(-data.min(axis=0) > limits)):
+        return                          # no (n, 7) temporaries for a file that is fine
     bad = np.abs(data) > limits
     rows = np.flatnonzero(bad.any(axis=1))
     if len(rows):
@@ -300,18 +304,66 @@ def _format_fast(t_s: FloatArray, track: IntArray, xy: FloatArray) -> str | None
     return out[:n].tobytes().decode("ascii") if ok else None
 
 
+#: Rows the fast writer formats at a time (~1.5 MB of text).
+WRITE_CHUNK_ROWS = 16_384
+
+
+class _NotExact(Exception):
+    """A value the exact fast formatter does not write (the general path will)."""
+
+
+def write_tracks(path: str | Path, t_s: FloatArray, track: IntArray, xy: FloatArray,
+                 extra: tuple[FloatArray, Sequence[str], FloatArray] | None) -> None:
+    """Write `format_tracks`'s text to ``path`` atomically (`write_atomic`).
+
+    The fast path formats and writes `WRITE_CHUNK_ROWS` rows at a time, so the text
+    of a large file is never held whole (on 316,000 rows that whole text, its bytes
+    and their copies touched ~120 MB of fresh memory, ~0.1 s of ``fuse``); the
+    bytes are those of `format_tracks`. A value it cannot write exactly anywhere in
+    the file sends the whole file through the general path instead.
+    """
+    kernels = _csv_kernels() if extra is None else None
+    if kernels is not None:
+        c = np.ascontiguousarray
+        t, ids = c(t_s, np.float64), c(track, np.int64)
+        x, y = c(xy[:, 0], np.float64), c(xy[:, 1], np.float64)
+
+        def write(f: BinaryIO) -> None:
+            f.write((",".join(TRACK_COLUMNS) + "\n").encode("ascii"))
+            for s in range(0, len(t), WRITE_CHUNK_ROWS):
+                e = s + WRITE_CHUNK_ROWS
+                ok, out, n = kernels.format_fixed_rows(t[s:e], ids[s:e], x[s:e], y[s:e])
+                if not ok:
+                    raise _NotExact
+                f.write(memoryview(out)[:n])
+
+        try:
+            _write_atomic(path, write)
+            return
+        except _NotExact:
+            pass
+    write_atomic(path, format_tracks(t_s, track, xy, extra))
+
+
 def write_atomic(path: str | Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename.
+    """Write ``text`` to ``path`` (UTF-8, ``\\n`` line ends) through a temporary file
+    and a rename.
 
     The temporary file lives beside the target, so the rename is atomic: a reader
     sees the old file or the complete new one, never a half-written one.
     """
+    _write_atomic(path, lambda f: f.write(text.encode("utf-8")))
+
+
+def _write_atomic(path: str | Path, write: Callable[[BinaryIO], object]) -> None:
+    """`write_atomic` of whatever ``write`` writes to the binary file it is given;
+    an exception it raises leaves nothing behind (and is raised again)."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.",
                                suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
+        with os.fdopen(fd, "wb") as f:
+            write(f)
         mask = os.umask(0)
         os.umask(mask)
         os.chmod(tmp, 0o644 & ~mask)  # mkstemp makes it private; an output is for sharing

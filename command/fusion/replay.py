@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from command.fusion.core import fuse_batch
-from command.fusion.csvio import Detections, format_tracks, read_detections, write_atomic
+from command.fusion.csvio import Detections, read_detections, write_tracks
 from command.fusion.errors import FusionInputError
 from command.fusion.params import FusionParams
 from command.fusion.tracks import FloatArray, IntArray, TrackTable
@@ -84,7 +84,7 @@ def fuse_file(detections_path: str | Path, tracks_path: str | Path,
     t1 = time.perf_counter()
     cat_t, cat_id, cat_x, extra = track_detections(det, params, extra_columns)
     t2 = time.perf_counter()
-    write_atomic(tracks_path, format_tracks(cat_t, cat_id, cat_x[:, :2], extra))
+    write_tracks(tracks_path, cat_t, cat_id, cat_x[:, :2], extra)
     t3 = time.perf_counter()
     rows = len(det.t_s)
     return ReplayStats(rows=rows, batches=len(det.batches()[0]),

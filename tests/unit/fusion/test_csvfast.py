@@ -201,3 +201,24 @@ def test_format_tracks_is_the_same_text_either_way():
     assert text == "time,track,x,y\n" + "".join(
         f"{a:.6f},{i},{b:.3f},{c:.3f}\n" for a, i, b, c in zip(t, ids, xy[:, 0], xy[:, 1],
                                                               strict=True))
+
+
+@pytest.mark.parametrize("huge_at", [None, 0, 39_000])
+def test_write_tracks_writes_format_tracks_bytes_chunk_by_chunk(tmp_path, huge_at):
+    """Several chunks of the fast writer give the bytes of `format_tracks`; a value
+    it cannot write (in the first chunk, or in the last after two were written)
+    sends the whole file through the general path, and no temporary file stays."""
+    from command.fusion.csvio import WRITE_CHUNK_ROWS, write_tracks
+
+    rng = np.random.default_rng(3)
+    m = 2 * WRITE_CHUNK_ROWS + 7_000
+    t = np.sort(rng.uniform(0, 3e4, m))
+    ids = rng.integers(0, 500, m)
+    xy = rng.normal(0, 3000, (m, 2))
+    if huge_at is not None:
+        xy[huge_at, 1] = 1e300                    # beyond the exact fast path
+    path = tmp_path / "tracks.csv"
+    path.write_text("old contents\n")
+    write_tracks(path, t, ids, xy, None)
+    assert path.read_bytes() == format_tracks(t, ids, xy, None).encode("ascii")
+    assert [p.name for p in tmp_path.iterdir()] == ["tracks.csv"]
