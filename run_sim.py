@@ -702,6 +702,23 @@ def _one_line(text: str) -> str:
     return " ".join(text.splitlines())  # every line break Python knows, not just \n
 
 
+def _one_blas_thread() -> None:
+    """Ask numpy's BLAS for one thread, unless the user chose a number.
+
+    OpenBLAS (numpy's wheels) starts a thread per core when numpy is imported, and each
+    busy-waits about 2^28 cycles (~0.1 s here) before it sleeps: measured, every
+    command spent ~0.1 s of a second core's CPU for nothing (``fuse`` on 285,065 rows:
+    0.317 → 0.232 s of CPU, wall unchanged; farm-bench, benchmarks/README.md). Nothing
+    here multiplies matrices larger than 4 × 4, replications run in processes (which
+    inherit the setting, so two workers on two cores do not also race BLAS threads), and
+    one thread never reorders a sum. Set before numpy is first imported.
+    """
+    import os
+
+    for name in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(name, "1")
+
+
 def _leave_without_teardown() -> Callable[[int], None]:
     """Arrange for the process to end without the interpreter's teardown; returns
     ``done(status)``, to be called with the command's exit status.
@@ -738,6 +755,7 @@ def _leave_without_teardown() -> Callable[[int], None]:
 
 
 if __name__ == "__main__":
+    _one_blas_thread()
     exit_with = _leave_without_teardown()
     exit_status = main()
     exit_with(exit_status)

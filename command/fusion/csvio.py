@@ -83,9 +83,12 @@ LIMITS = {"time": 1e12, "sensor": 2.0**53, "x": 1e9, "y": 1e9, "var_x": 1e16,
           "var_y": 1e16, "cov_xy": 1e16}
 
 
+_LIMITS = np.array([LIMITS[c] for c in REQUIRED])
+
+
 def _check_ranges(name: str, data: FloatArray) -> None:
     """Refuse values beyond `LIMITS` (the first, by line)."""
-    limits = np.array([LIMITS[c] for c in REQUIRED])
+    limits = _LIMITS
     if len(data) == 0 or not (np.any(data.max(axis=0) > limits)
                               or np.any(-data.min(axis=0) > limits)):
         return                          # no (n, 7) temporaries for a file that is fine
@@ -142,8 +145,10 @@ def _csv_kernels():  # noqa: ANN202 - a module
     return csvfast
 
 
-def _parse_fast(body: bytes, cols: Sequence[int], n_fields: int) -> FloatArray | None:
-    """The wanted columns of the data rows by the compiled exact fast path, or None.
+def _parse_fast(raw: bytes, start: int, cols: Sequence[int],
+                n_fields: int) -> FloatArray | None:
+    """The wanted columns of the data rows (``raw`` from byte ``start``, read in place)
+    by the compiled exact fast path, or None.
 
     None means "take the general path": the file holds something the fast path does
     not read (`command.fusion.csvfast`), or numba is not installed.
@@ -151,7 +156,7 @@ def _parse_fast(body: bytes, cols: Sequence[int], n_fields: int) -> FloatArray |
     csvfast = _csv_kernels()
     if csvfast is None:
         return None
-    ok, data = csvfast.parse_decimal_rows(np.frombuffer(body, np.uint8),
+    ok, data = csvfast.parse_decimal_rows(np.frombuffer(raw, np.uint8, offset=start),
                                           np.asarray(cols, np.int64), n_fields)
     return data if ok else None
 
@@ -192,7 +197,7 @@ def read_detections(path: str | Path) -> Detections:
         head = None
     if end >= 0 and head is not None and "\0" not in head and len(head.splitlines()) == 1:
         cols = _columns(name, head.splitlines()[0])
-        data = _parse_fast(raw[end + 1:], cols, max(cols) + 1)
+        data = _parse_fast(raw, end + 1, cols, max(cols) + 1)
     text_cache: list[str] = []
 
     def text() -> str:
@@ -231,6 +236,11 @@ def read_detections(path: str | Path) -> Detections:
                 raise _locate_bad_value(name, body, cols, n_fields) from None
         else:
             data = np.zeros((0, 7))
+    fast = prebuilt.load()
+    if fast is not None and data.shape[1] == len(REQUIRED):
+        ok, t, sensor, z, R = fast.layout_detections(np.ascontiguousarray(data), _LIMITS)
+        if ok:  # every check below passes: one C pass instead of ~15 numpy ones
+            return Detections(t_s=t, sensor=sensor, z=z, R=R)
     if len(data) and (not np.isfinite(data).all()
                       or (data[:, 1] != np.round(data[:, 1])).any()):
         raise _locate_bad_value(name, body_lines(), cols, n_fields)

@@ -130,6 +130,44 @@ static int select_rows(const cf_table *tab, const int64_t *keep, int64_t nk,
     return 0;
 }
 
+/* Before a batch at t_s, the tracks of cur silent for too long (core.drop_stale):
+ * *tb is cur without them (cur itself in the common case, else rows copied into
+ * *sel_blk) and (*stale_ids)[0:*n_stale] their ids (NULL when none). */
+static int drop_stale(const cf_table *cur, double t_s, const double *prm, double revive_s,
+                      cf_table *tb, void **sel_blk, int64_t **stale_ids, int64_t *n_stale) {
+    double shortest = prm[6] < prm[7] ? prm[6] : prm[7];
+    int64_t n = cur->n, k = 0;
+    *tb = *cur;
+    *sel_blk = NULL;
+    *stale_ids = NULL;
+    *n_stale = 0;
+    if (n == 0) return 0;
+    double lo = cur->lu[0];
+    for (int64_t i = 1; i < n; i++) lo = cur->lu[i] < lo ? cur->lu[i] : lo;
+    if (t_s - lo <= shortest + revive_s) return 0;   /* the common case */
+    for (int64_t i = 0; i < n; i++) {
+        double limit = cur->conf[i] ? prm[6] : prm[7];
+        if ((t_s - cur->lu[i]) > limit + revive_s) k++;
+    }
+    if (k == 0) return 0;
+    int64_t *ids = malloc((size_t)n * 8);
+    if (!ids) return -1;
+    int64_t *keep = ids + k;
+    int64_t a = 0, c = 0;
+    for (int64_t i = 0; i < n; i++) {
+        double limit = cur->conf[i] ? prm[6] : prm[7];
+        if ((t_s - cur->lu[i]) > limit + revive_s) ids[a++] = cur->ids[i];
+        else keep[c++] = i;
+    }
+    if (select_rows(cur, keep, n - k, tb, sel_blk) < 0) {
+        free(ids);
+        return -1;
+    }
+    *stale_ids = ids;
+    *n_stale = k;
+    return 0;
+}
+
 /* Batches b0 .. nb - 1 (batches.fuse_batches). */
 static int fuse_batches(int64_t nb, int64_t b0, int64_t max_batches, const cf_table *table,
                         double time_s, int64_t next_id, cf_table *out, int64_t o0,
@@ -139,7 +177,6 @@ static int fuse_batches(int64_t nb, int64_t b0, int64_t max_batches, const cf_ta
     cf_table cur = *table;           /* the table after the last fused batch */
     cf_fused held;                   /* owns cur's memory once a batch is fused */
     held.block = NULL;
-    double shortest = prm[6] < prm[7] ? prm[6] : prm[7];
     int64_t nc = 0, nd = 0, nt = t0, stop = nb, reason = CF_DONE;
     int rc = 0;
     w->conf_ptr[0] = 0;
@@ -149,35 +186,12 @@ static int fuse_batches(int64_t nb, int64_t b0, int64_t max_batches, const cf_ta
         double t_s = w->bt[b];
         int64_t s = w->ptr[b], e = w->ptr[b + 1], n = cur.n;
         if (nt + n + (e - s) > trk->rows) { stop = b; reason = CF_NEEDS_ROOM; break; }
-        int64_t n_stale = 0;
-        if (n > 0) {
-            double lo = cur.lu[0];
-            for (int64_t i = 1; i < n; i++) lo = cur.lu[i] < lo ? cur.lu[i] : lo;
-            if (!(t_s - lo <= shortest + revive_s)) {
-                for (int64_t i = 0; i < n; i++) {
-                    double limit = cur.conf[i] ? prm[6] : prm[7];
-                    if ((t_s - cur.lu[i]) > limit + revive_s) n_stale++;
-                }
-            }
-        }
-        cf_table tb = cur;
+        cf_table tb;
         void *sel_blk = NULL;
-        int64_t *stale_ids = NULL;
-        if (n_stale > 0) {
-            stale_ids = malloc((size_t)n * 8);
-            if (!stale_ids) { rc = -1; break; }
-            int64_t *keep = stale_ids + n_stale;
-            int64_t a = 0, c = 0;
-            for (int64_t i = 0; i < n; i++) {
-                double limit = cur.conf[i] ? prm[6] : prm[7];
-                if ((t_s - cur.lu[i]) > limit + revive_s) stale_ids[a++] = cur.ids[i];
-                else keep[c++] = i;
-            }
-            if (select_rows(&cur, keep, n - n_stale, &tb, &sel_blk) < 0) {
-                free(stale_ids);
-                rc = -1;
-                break;
-            }
+        int64_t *stale_ids = NULL, n_stale = 0;
+        if (drop_stale(&cur, t_s, prm, revive_s, &tb, &sel_blk, &stale_ids, &n_stale) < 0) {
+            rc = -1;
+            break;
         }
         double dt = tb.n > 0 ? t_s - time_s : 0.0;
         int64_t r0 = d0 + s;
@@ -264,4 +278,88 @@ int cf_fuse_tick(double now_s, int64_t head, int64_t n_pending, const cf_pending
     if (nb + 1 > work->rows || b0 > nb || d0 + work->ptr[nb] > det->rows) return -2;
     return fuse_batches(nb, b0, max_batches, table, time_s, next_id, out, o0, det, d0, trk,
                         t0, work, prm, lam, revive_s, res);
+}
+
+/* Room in r for need rows. */
+static int grow_rows(cf_sorted *r, int64_t need) {
+    if (need <= r->cap) return 0;
+    int64_t cap = r->cap ? r->cap : 4096;
+    while (cap < need) cap *= 2;
+    double *t = realloc(r->t, (size_t)cap * 8);
+    if (!t) return -1;
+    r->t = t;
+    int64_t *id = realloc(r->id, (size_t)cap * 8);
+    if (!id) return -1;
+    r->id = id;
+    double *x = realloc(r->x, (size_t)cap * 32);
+    if (!x) return -1;
+    r->x = x;
+    r->cap = cap;
+    return 0;
+}
+
+void cf_sorted_free(cf_sorted *r) {
+    free(r->t);
+    free(r->id);
+    free(r->x);
+    r->t = NULL; r->id = NULL; r->x = NULL;
+    r->n_rows = r->cap = 0;
+    cf_fused_free(&r->last);
+}
+
+int cf_fuse_sorted(const cf_table *table, double time_s, int64_t next_id, const double *bt,
+                   const int64_t *ptr, int64_t b0, int64_t nb, const cf_reports *all,
+                   const double *prm, double lam, double revive_s, cf_sorted *res) {
+    memset(res, 0, sizeof *res);
+    cf_table cur = *table;
+    cf_fused held;
+    held.block = NULL;
+    int64_t stop = nb;
+    int rc = 0;
+    for (int64_t b = b0; b < nb; b++) {
+        double t_s = bt[b];
+        int64_t s = ptr[b], e = ptr[b + 1];
+        cf_table tb;
+        void *sel_blk;
+        int64_t *stale_ids, n_stale;
+        if (drop_stale(&cur, t_s, prm, revive_s, &tb, &sel_blk, &stale_ids, &n_stale) < 0) {
+            rc = -1;
+            break;
+        }
+        free(stale_ids);
+        double dt = tb.n > 0 ? t_s - time_s : 0.0;
+        cf_reports rep = {e - s, all->z + 2 * s, all->R + 4 * s, all->sensor + s, NULL, 0};
+        int done;
+        cf_fused f;
+        rc = cf_fuse(&tb, dt, &rep, t_s, next_id, lam, prm, &done, &f);
+        free(sel_blk);
+        if (rc < 0) break;
+        if (!done) { stop = b; break; }
+        cf_fused_free(&held);
+        held = f;
+        cur = f.t;
+        next_id = f.next_id;
+        time_s = t_s;
+        if (grow_rows(res, res->n_rows + cur.n) < 0) { rc = -1; break; }
+        int64_t k = res->n_rows;
+        for (int64_t i = 0; i < cur.n; i++) {
+            if (!cur.conf[i]) continue;
+            res->t[k] = t_s;
+            res->id[k] = cur.ids[i];
+            memcpy(res->x + 4 * k, cur.x + 4 * i, 32);
+            k++;
+        }
+        res->n_rows = k;
+    }
+    if (rc < 0) {
+        cf_fused_free(&held);
+        cf_sorted_free(res);
+        return rc;
+    }
+    res->stop = stop;
+    res->table = cur;
+    res->last = held;
+    res->time_s = time_s;
+    res->next_id = next_id;
+    return 0;
 }

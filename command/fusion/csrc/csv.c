@@ -174,3 +174,27 @@ int64_t cf_format_fixed_rows(const double *t, const int64_t *ids, const double *
     }
     return pos;
 }
+
+int cf_layout_detections(const double *data, int64_t n, const double *limits, double *t,
+                         int64_t *sensor, double *z, double *R) {
+    for (int64_t i = 0; i < n; i++) {
+        const double *row = data + 7 * i;
+        for (int c = 0; c < 7; c++) {
+            /* false for NaN, and for infinities: limits are finite */
+            if (!(fabs(row[c]) <= limits[c])) return 0;
+        }
+        if (row[1] != nearbyint(row[1])) return 0;
+        if (i > 0 && row[0] < data[7 * (i - 1)]) return 0;
+        double vx = row[4], vy = row[5], cxy = row[6];
+        if (!(vy >= 0) || !(vx > 0) || !(vx * vy - cxy * cxy > 0)) return 0;
+        t[i] = row[0];
+        sensor[i] = (int64_t)row[1];
+        z[2 * i] = row[2];
+        z[2 * i + 1] = row[3];
+        R[4 * i] = vx;
+        R[4 * i + 1] = cxy;
+        R[4 * i + 2] = cxy;
+        R[4 * i + 3] = vy;
+    }
+    return 1;
+}

@@ -18,5 +18,12 @@ int64_t cf_format_rows(const double *values, int64_t m, int64_t k, const int64_t
                        int64_t tail_n, uint8_t *out);
 int64_t cf_format_fixed_rows(const double *t, const int64_t *ids, const double *x,
                              const double *y, int64_t m, uint8_t *out);
+/* Detections of n rows from data (n, 7) in csvio.REQUIRED's column order, if every
+ * row passes read_detections's checks (finite values, integral sensor ids, |value| <=
+ * limits[c], times not decreasing, var_x, var_y >= 0, var_x > 0 and var_x var_y -
+ * cov_xy² > 0): 1 and t, sensor, z (n, 2), R (n, 2, 2) written; else 0, and the
+ * Python checks say what is wrong. */
+int cf_layout_detections(const double *data, int64_t n, const double *limits, double *t,
+                         int64_t *sensor, double *z, double *R);
 
 #endif

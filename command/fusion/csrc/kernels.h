@@ -127,4 +127,27 @@ int cf_fuse_tick(double now_s, int64_t head, int64_t n_pending, const cf_pending
                  double revive_s, int64_t max_batches, int64_t resume_b0,
                  int64_t resume_nb, cf_tick_result *res);
 
+/* What cf_fuse_sorted returns. */
+typedef struct {
+    int64_t stop;           /* nb when every batch was fused, else the one needing scipy */
+    int64_t n_rows, cap;    /* rows of t, id, x; their capacity */
+    double *t;              /* (n_rows,) batch time of each row */
+    int64_t *id;            /* (n_rows,) track id */
+    double *x;              /* (n_rows, 4) state */
+    cf_table table;         /* the table after the last fused batch (the input table when
+                             * none was: then last.block is NULL) */
+    cf_fused last;          /* owns table's memory when a batch was fused */
+    double time_s;
+    int64_t next_id;
+} cf_sorted;
+
+/* Batches b0 .. nb - 1 of a time-sorted detections file without class evidence
+ * (replay.track_detections): batch b is rows [ptr[b], ptr[b + 1]) of all, at time
+ * bt[b]. For every batch fused, a row per confirmed track of the new table, in table
+ * order. Stops before a batch that needs scipy. 0; -1 out of memory (nothing kept). */
+int cf_fuse_sorted(const cf_table *table, double time_s, int64_t next_id, const double *bt,
+                   const int64_t *ptr, int64_t b0, int64_t nb, const cf_reports *all,
+                   const double *prm, double lam, double revive_s, cf_sorted *res);
+void cf_sorted_free(cf_sorted *r);
+
 #endif

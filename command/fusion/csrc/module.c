@@ -1,7 +1,9 @@
 /* command.fusion._cfusion: the C kernels of kernels.h and csv.h for Python.
  *
  * Each function takes and returns what its numba original in command/fusion
- * (kernels.py, batches.py, csvfast.py) does, so the callers use either unchanged.
+ * (kernels.py, batches.py, csvfast.py) does, so the callers use either unchanged;
+ * fuse_sorted and layout_detections have none: their references are replay.py's loop
+ * of fuse_batch and csvio.read_detections's numpy checks.
  * Arguments are checked (type, dtype, C order, shape, room in the output buffers):
  * a wrong one raises TypeError or ValueError instead of reading the wrong memory.
  */
@@ -440,6 +442,76 @@ static PyObject *py_fuse_tick(PyObject *self, PyObject *const *args, Py_ssize_t 
                          (long long)r.next_id);
 }
 
+static void free_rows(PyObject *capsule) {
+    free(PyCapsule_GetPointer(capsule, "cf_rows"));
+}
+
+/* An array of n rows (n, or (n, 4) when ndim is 2) over the malloc'd *p, which it then
+ * owns (*p set to NULL): no copy of a large result. On failure *p is left to the caller. */
+static PyObject *owning_array(int typenum, int ndim, npy_intp n, void **p) {
+    npy_intp dims[2] = {n, 4};
+    if (n == 0 || !*p) return PyArray_SimpleNew(ndim, dims, typenum);
+    PyObject *a = PyArray_SimpleNewFromData(ndim, dims, typenum, *p);
+    if (!a) return NULL;
+    PyObject *capsule = PyCapsule_New(*p, "cf_rows", free_rows);
+    if (!capsule) { Py_DECREF(a); return NULL; }
+    *p = NULL;                  /* the capsule owns it now, even if the next step fails */
+    if (PyArray_SetBaseObject((PyArrayObject *)a, capsule) < 0) { Py_DECREF(a); return NULL; }
+    return a;
+}
+
+static PyObject *py_fuse_sorted(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (!nargs_ok("fuse_sorted", nargs, 13)) return NULL;
+    /* (table, time_s, next_id, bt, ptr, b0, nb, z, R, sensor, prm, lam, revive_s) */
+    cf_table table;
+    PyObject *tt = tuple_arg(args[0], "table", 8);
+    if (!tt || table_args(&PyTuple_GET_ITEM(tt, 0), "table", 0, &table)) return NULL;
+    double time_s, lam, revive_s;
+    int64_t next_id, b0, nb;
+    if (double_arg(args[1], &time_s) || int_arg(args[2], &next_id)
+        || int_arg(args[5], &b0) || int_arg(args[6], &nb) || double_arg(args[11], &lam)
+        || double_arg(args[12], &revive_s))
+        return NULL;
+    ARR(bt, args[3], "bt", NPY_FLOAT64, 1, NULL, 0);
+    ARR(ptr, args[4], "ptr", NPY_INT64, 1, NULL, 0);
+    cf_reports all;
+    if (reports_args(args + 7, 0, "fuse_sorted", &all)) return NULL;
+    ARR(prm, args[10], "prm", NPY_FLOAT64, 1, NULL, 0);
+    if (ROWS(prm) < 9) {
+        PyErr_SetString(PyExc_ValueError, "fuse_sorted: prm must hold the 9 parameters");
+        return NULL;
+    }
+    if (b0 < 0 || b0 > nb || ROWS(bt) < nb || ROWS(ptr) < nb + 1) {
+        PyErr_SetString(PyExc_ValueError,
+                        "fuse_sorted: need 0 <= b0 <= nb, nb times and nb + 1 pointers");
+        return NULL;
+    }
+    const int64_t *p = PyArray_DATA(ptr);
+    for (int64_t b = b0; b < nb; b++) {
+        if (p[b] < 0 || p[b] > p[b + 1] || p[b + 1] > all.m) {
+            PyErr_SetString(PyExc_ValueError,
+                            "fuse_sorted: ptr must rise within the rows of z");
+            return NULL;
+        }
+    }
+    cf_sorted r;
+    int rc = cf_fuse_sorted(&table, time_s, next_id, PyArray_DATA(bt), p, b0, nb, &all,
+                            PyArray_DATA(prm), lam, revive_s, &r);
+    if (rc < 0) return failed(rc, "fuse_sorted");
+    PyObject *tab = PyTuple_New(8);
+    if (tab && !table_tuple_items(&r.table, tab, 0)) Py_CLEAR(tab);
+    PyObject *t = tab ? owning_array(NPY_FLOAT64, 1, r.n_rows, (void **)&r.t) : NULL;
+    PyObject *id = t ? owning_array(NPY_INT64, 1, r.n_rows, (void **)&r.id) : NULL;
+    PyObject *x = id ? owning_array(NPY_FLOAT64, 2, r.n_rows, (void **)&r.x) : NULL;
+    cf_sorted_free(&r);
+    if (!x) {
+        Py_XDECREF(tab); Py_XDECREF(t); Py_XDECREF(id);
+        return NULL;
+    }
+    return Py_BuildValue("(LNdLNNN)", (long long)r.stop, tab, r.time_s,
+                         (long long)r.next_id, t, id, x);
+}
+
 /* --------------------------------------------------------------------- CSV */
 
 static PyObject *py_parse_decimal_rows(PyObject *self, PyObject *const *args,
@@ -468,6 +540,39 @@ static PyObject *py_parse_decimal_rows(PyObject *self, PyObject *const *args,
     Py_END_ALLOW_THREADS
     if (ok < 0) { Py_DECREF(data); return PyErr_NoMemory(); }
     return Py_BuildValue("(ON)", ok ? Py_True : Py_False, data);
+}
+
+static PyObject *py_layout_detections(PyObject *self, PyObject *const *args,
+                                      Py_ssize_t nargs) {
+    if (!nargs_ok("layout_detections", nargs, 2)) return NULL;
+    static const npy_intp seven[] = {7};
+    ARR(data, args[0], "data", NPY_FLOAT64, 2, seven, 0);
+    ARR(limits, args[1], "limits", NPY_FLOAT64, 1, NULL, 0);
+    if (ROWS(limits) != 7) {
+        PyErr_SetString(PyExc_ValueError, "layout_detections: limits must hold 7 values");
+        return NULL;
+    }
+    npy_intp n = ROWS(data), d2[2] = {n, 2}, d3[3] = {n, 2, 2};
+    PyObject *t = PyArray_SimpleNew(1, &n, NPY_FLOAT64);
+    PyObject *sensor = t ? PyArray_SimpleNew(1, &n, NPY_INT64) : NULL;
+    PyObject *z = sensor ? PyArray_SimpleNew(2, d2, NPY_FLOAT64) : NULL;
+    PyObject *R = z ? PyArray_SimpleNew(3, d3, NPY_FLOAT64) : NULL;
+    if (!R) {
+        Py_XDECREF(t); Py_XDECREF(sensor); Py_XDECREF(z);
+        return NULL;
+    }
+    int ok;
+#define D(a) PyArray_DATA((PyArrayObject *)(a))
+    Py_BEGIN_ALLOW_THREADS
+    ok = cf_layout_detections(PyArray_DATA(data), n, PyArray_DATA(limits), D(t), D(sensor),
+                              D(z), D(R));
+    Py_END_ALLOW_THREADS
+#undef D
+    if (!ok) {
+        Py_DECREF(t); Py_DECREF(sensor); Py_DECREF(z); Py_DECREF(R);
+        return Py_BuildValue("(OOOOO)", Py_False, Py_None, Py_None, Py_None, Py_None);
+    }
+    return Py_BuildValue("(ONNNN)", Py_True, t, sensor, z, R);
 }
 
 static PyObject *bytes_result(int64_t pos, PyObject *out) {
@@ -544,7 +649,11 @@ static PyMethodDef methods[] = {
     FAST(update_manage, "kernels.update_manage: the new table and the batch's events."),
     FAST(fuse, "kernels.fuse: (done, out)."),
     FAST(fuse_tick, "batches.fuse_tick: the tick's 12 numbers; writes the buffers."),
+    FAST(fuse_sorted, "A sorted file's batches (replay.track_detections): (stop, table, "
+                      "time_s, next_id, t, id, x)."),
     FAST(parse_decimal_rows, "csvfast.parse_decimal_rows: (ok, data)."),
+    FAST(layout_detections, "csvio.read_detections's checks and arrays in one pass: "
+                            "(ok, t, sensor, z, R), or (False, None, ...)."),
     FAST(format_rows, "csvfast.format_rows: (ok, bytes, n)."),
     FAST(format_fixed_rows, "csvfast.format_fixed_rows: (ok, bytes, n)."),
     {NULL, NULL, 0, NULL}};

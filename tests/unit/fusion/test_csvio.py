@@ -52,3 +52,44 @@ def test_good_file_with_columns_in_another_order_and_extra_columns(tmp_path):
     assert lines[0] == "time,track,x,y,vx,vy,status,p_person,p_vehicle,p_animal"
     assert stats.rows == 2 and stats.batches == 2
     assert len(lines) - 1 == stats.output_rows
+
+
+def numpy_layout(data):
+    """What read_detections builds from checked rows without the C pass."""
+    import numpy as np
+
+    R = np.empty((len(data), 2, 2))
+    R[:, 0, 0], R[:, 1, 1] = data[:, 4], data[:, 5]
+    R[:, 0, 1] = R[:, 1, 0] = data[:, 6]
+    return data[:, 0].copy(), data[:, 1].astype(np.int64), data[:, 2:4].copy(), R
+
+
+@pytest.mark.parametrize("column, value, passes", [
+    (0, float("nan"), False), (2, float("inf"), False), (3, -float("inf"), False),
+    (1, 1.5, False), (1, 2.0**53, True), (1, 2.0**53 + 2, False), (2, 1e9, True),
+    (2, -1.0000001e9, False), (0, 1e12, True), (0, 1e12 * 1.0000001, False),
+    (4, 0.0, False), (5, -1e-300, False), (5, 0.0, False), (6, 15.0, False),
+    (6, -14.999, True), (4, 1e16, True), (4, 1.1e16, False),
+])
+def test_the_c_pass_accepts_exactly_what_the_checks_accept(column, value, passes):
+    """layout_detections must never accept a row read_detections refuses: accepting
+    returns the arrays without the checks that write the message."""
+    import numpy as np
+
+    from command.fusion import prebuilt
+    from command.fusion.csvio import LIMITS, REQUIRED
+
+    C = prebuilt.load()
+    if C is None:
+        pytest.skip("the C kernels are not built")
+    data = np.array([[0.0, 1, 10, 20, 225, 225, 0], [0.0, 2, 30, 40, 225, 15, 3],
+                     [1.0, -3, 11, 21, 15, 15, 1]])
+    data[2, column] = value
+    limits = np.array([LIMITS[c] for c in REQUIRED])
+    ok, *arrays = C.layout_detections(data, limits)
+    assert ok == passes
+    if passes:
+        for got, want in zip(arrays, numpy_layout(data), strict=True):
+            assert got.dtype == want.dtype and got.tobytes() == want.tobytes()
+    unsorted = data[::-1].copy()
+    assert not C.layout_detections(unsorted, limits)[0]
