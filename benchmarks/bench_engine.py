@@ -2,7 +2,9 @@
 on a one-day slice of ``scenarios/scale_year.yaml`` (100 km, 500 sensors).
 
 Run: ``pytest benchmarks/bench_engine.py --benchmark-only``. Build (scenario,
-terrain, crossings and sensors) and the whole replication are timed apart. The
+terrain, crossings and sensors) and the whole replication are timed apart.
+``test_simpy_event_floor_of_a_scale_year_year`` gives the year's floor in SimPy's own
+event handling: the events a ``scale_year`` day steps × a bare timeout's cost × 365. The
 slice of the year (``duration=1d``) stands for it: the whole year takes hours
 today (`benchmarks/scale_growth.py` measures how the cost grows).
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import simpy
 
 from sensors.registry import build_sensor
 from sim.engine import build_sources, run_replication
@@ -53,9 +56,45 @@ def test_engine_default_build(benchmark, scenario):  # noqa: ANN001
     def build():  # noqa: ANN202
         terrain = Terrain(scenario.segment)
         daylight = Daylight.from_spec(scenario.start, scenario.segment)
+        streams = RandomStreams(1, 0)
         groups = make_groups(scenario.crossings, terrain, daylight, scenario.duration_s,
-                             RandomStreams(1, 0))
-        return build_sources(scenario, terrain, daylight, scenario.duration_s, build_sensor), \
-            groups
+                             streams)
+        return build_sources(scenario, terrain, daylight, scenario.duration_s, build_sensor,
+                             streams), groups
 
     benchmark.pedantic(build, rounds=3, iterations=1, warmup_rounds=1)
+
+
+def bare_timeouts(n_processes: int, until: float) -> None:
+    """SimPy with nothing to model: n processes each waiting 1 s, ``until`` seconds."""
+    env = simpy.Environment()
+
+    def wait(env):  # noqa: ANN001, ANN202
+        while True:
+            yield env.timeout(1.0)
+
+    for _ in range(n_processes):
+        env.process(wait(env))
+    env.run(until=until)
+
+
+def test_simpy_event_floor_of_a_scale_year_year(benchmark, monkeypatch):  # noqa: ANN001
+    """The year's floor in SimPy's own bookkeeping: the events one `scale_year` day
+    steps (counted, untimed) times the cost of a bare timeout event (timed), × 365."""
+    steps = [0]
+    step = simpy.Environment.step
+
+    def counting_step(env):  # noqa: ANN001, ANN202
+        steps[0] += 1
+        return step(env)
+
+    monkeypatch.setattr(simpy.Environment, "step", counting_step)
+    run_replication(load_scenario(SCALE_YEAR, ["duration=1d"]), 1)
+    monkeypatch.undo()
+    events = 10 * 100_000
+    benchmark.pedantic(bare_timeouts, args=(10, 100_000), rounds=5, iterations=1,
+                       warmup_rounds=1)
+    us_per_event = benchmark.stats.stats.median / events * 1e6
+    benchmark.extra_info["events_per_scale_year_day"] = steps[0]
+    benchmark.extra_info["us_per_bare_event"] = us_per_event
+    benchmark.extra_info["year_floor_s"] = steps[0] * 365 * us_per_event / 1e6
