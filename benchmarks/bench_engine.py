@@ -91,10 +91,10 @@ def test_simpy_event_floor_of_a_scale_year_year(benchmark, monkeypatch):  # noqa
     monkeypatch.setattr(simpy.Environment, "step", counting_step)
     run_replication(load_scenario(SCALE_YEAR, ["duration=1d"]), 1)
     monkeypatch.undo()
-    events = 10 * 100_000
-    benchmark.pedantic(bare_timeouts, args=(10, 100_000), rounds=5, iterations=1,
+    processes, until_s = 10, 100_000
+    benchmark.pedantic(bare_timeouts, args=(processes, until_s), rounds=5, iterations=1,
                        warmup_rounds=1)
-    us_per_event = benchmark.stats.stats.median / events * 1e6
+    us_per_event = benchmark.stats.stats.median / (processes * until_s) * 1e6
     benchmark.extra_info["events_per_scale_year_day"] = steps[0]
     benchmark.extra_info["us_per_bare_event"] = us_per_event
     benchmark.extra_info["year_floor_s"] = steps[0] * 365 * us_per_event / 1e6

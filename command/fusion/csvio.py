@@ -83,16 +83,16 @@ LIMITS = {"time": 1e12, "sensor": 2.0**53, "x": 1e9, "y": 1e9, "var_x": 1e16,
           "var_y": 1e16, "cov_xy": 1e16}
 
 
+#: `LIMITS` in the order of `REQUIRED`.
 _LIMITS = np.array([LIMITS[c] for c in REQUIRED])
 
 
 def _check_ranges(name: str, data: FloatArray) -> None:
     """Refuse values beyond `LIMITS` (the first, by line)."""
-    limits = _LIMITS
-    if len(data) == 0 or not (np.any(data.max(axis=0) > limits)
-                              or np.any(-data.min(axis=0) > limits)):
+    if len(data) == 0 or not (np.any(data.max(axis=0) > _LIMITS)
+                              or np.any(-data.min(axis=0) > _LIMITS)):
         return                          # no (n, 7) temporaries for a file that is fine
-    bad = np.abs(data) > limits
+    bad = np.abs(data) > _LIMITS
     rows = np.flatnonzero(bad.any(axis=1))
     if len(rows):
         i = int(rows[0])
@@ -100,7 +100,7 @@ def _check_ranges(name: str, data: FloatArray) -> None:
         col = REQUIRED[j]
         kind = "an integer id" if col == "sensor" else "a number"
         raise FusionInputError(f"{name}:{i + 2}: column '{col}': expected {kind} within "
-                               f"±{limits[j]:.3g}, got {data[i, j]:.6g}")
+                               f"±{_LIMITS[j]:.3g}, got {data[i, j]:.6g}")
 
 
 def _decode(name: str, raw: bytes) -> str:
@@ -237,7 +237,7 @@ def read_detections(path: str | Path) -> Detections:
         else:
             data = np.zeros((0, 7))
     fast = prebuilt.load()
-    if fast is not None and data.shape[1] == len(REQUIRED):
+    if fast is not None:
         ok, t, sensor, z, R = fast.layout_detections(np.ascontiguousarray(data), _LIMITS)
         if ok:  # every check below passes: one C pass instead of ~15 numpy ones
             return Detections(t_s=t, sensor=sensor, z=z, R=R)

@@ -92,7 +92,7 @@ def fuse_file(detections_path: str | Path, tracks_path: str | Path,
     write_tracks(tracks_path, cat_t, cat_id, cat_x[:, :2], extra)
     t3 = time.perf_counter()
     rows = len(det.t_s)
-    return ReplayStats(rows=rows, batches=int(np.count_nonzero(np.diff(det.t_s))) + (rows > 0),
+    return ReplayStats(rows=rows, batches=len(det.batches()[0]),
                        tracks_confirmed=count_distinct(cat_id),
                        output_rows=int(len(cat_t)), parse_s=t_jit - t0, tracking_s=t2 - t1,
                        write_s=t3 - t2, detections_per_s=rows / max(t2 - t1, 1e-12),

@@ -130,6 +130,27 @@ static int select_rows(const cf_table *tab, const int64_t *keep, int64_t nk,
     return 0;
 }
 
+/* Track i of tab silent for too long at t_s (manage.stale). */
+static int is_stale(const cf_table *tab, int64_t i, double t_s, const double *prm,
+                    double revive_s) {
+    double limit = tab->conf[i] ? prm[6] : prm[7];
+    return (t_s - tab->lu[i]) > limit + revive_s;
+}
+
+/* Row i of tab at t_s for each confirmed track i, into t, id, x from row k on;
+ * returns the row after the last one written. */
+static int64_t append_confirmed(const cf_table *tab, double t_s, double *t, int64_t *id,
+                                double *x, int64_t k) {
+    for (int64_t i = 0; i < tab->n; i++) {
+        if (!tab->conf[i]) continue;
+        t[k] = t_s;
+        id[k] = tab->ids[i];
+        memcpy(x + 4 * k, tab->x + 4 * i, 32);
+        k++;
+    }
+    return k;
+}
+
 /* Before a batch at t_s, the tracks of cur silent for too long (core.drop_stale):
  * *tb is cur without them (cur itself in the common case, else rows copied into
  * *sel_blk) and (*stale_ids)[0:*n_stale] their ids (NULL when none). */
@@ -145,18 +166,14 @@ static int drop_stale(const cf_table *cur, double t_s, const double *prm, double
     double lo = cur->lu[0];
     for (int64_t i = 1; i < n; i++) lo = cur->lu[i] < lo ? cur->lu[i] : lo;
     if (t_s - lo <= shortest + revive_s) return 0;   /* the common case */
-    for (int64_t i = 0; i < n; i++) {
-        double limit = cur->conf[i] ? prm[6] : prm[7];
-        if ((t_s - cur->lu[i]) > limit + revive_s) k++;
-    }
+    for (int64_t i = 0; i < n; i++) k += is_stale(cur, i, t_s, prm, revive_s);
     if (k == 0) return 0;
     int64_t *ids = malloc((size_t)n * 8);
     if (!ids) return -1;
     int64_t *keep = ids + k;
     int64_t a = 0, c = 0;
     for (int64_t i = 0; i < n; i++) {
-        double limit = cur->conf[i] ? prm[6] : prm[7];
-        if ((t_s - cur->lu[i]) > limit + revive_s) ids[a++] = cur->ids[i];
+        if (is_stale(cur, i, t_s, prm, revive_s)) ids[a++] = cur->ids[i];
         else keep[c++] = i;
     }
     if (select_rows(cur, keep, n - k, tb, sel_blk) < 0) {
@@ -233,13 +250,7 @@ static int fuse_batches(int64_t nb, int64_t b0, int64_t max_batches, const cf_ta
         sort_ids(w->del_id + first, nd - first);
         free(stale_ids);
         w->del_ptr[b + 1 - b0] = nd;
-        for (int64_t i = 0; i < cur.n; i++) {
-            if (!cur.conf[i]) continue;
-            trk->t[nt] = t_s;
-            trk->id[nt] = cur.ids[i];
-            memcpy(trk->x + 4 * nt, cur.x + 4 * i, 32);
-            nt++;
-        }
+        nt = append_confirmed(&cur, t_s, trk->t, trk->id, trk->x, nt);
     }
     if (rc == 0 && o0 + cur.n > out->n) rc = -2;
     if (rc == 0) {
@@ -341,15 +352,7 @@ int cf_fuse_sorted(const cf_table *table, double time_s, int64_t next_id, const 
         next_id = f.next_id;
         time_s = t_s;
         if (grow_rows(res, res->n_rows + cur.n) < 0) { rc = -1; break; }
-        int64_t k = res->n_rows;
-        for (int64_t i = 0; i < cur.n; i++) {
-            if (!cur.conf[i]) continue;
-            res->t[k] = t_s;
-            res->id[k] = cur.ids[i];
-            memcpy(res->x + 4 * k, cur.x + 4 * i, 32);
-            k++;
-        }
-        res->n_rows = k;
+        res->n_rows = append_confirmed(&cur, t_s, res->t, res->id, res->x, res->n_rows);
     }
     if (rc < 0) {
         cf_fused_free(&held);
