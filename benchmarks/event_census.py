@@ -1,0 +1,98 @@
+"""What a replication's SimPy events are, and how many share their instant.
+
+The census behind the event table of ``benchmarks/README.md`` ("`scale_year`: still not
+met"): it wraps `simpy.Environment.step` for one replication, names each event by its
+first callback (a process by its generator, other callbacks by their qualified name),
+and prints how many events of each name were stepped. It also counts the report
+arrivals (``World._arrive``) that fall on the same simulated instant as another event:
+those are the ties whose order SimPy settles by event id, and which any model that
+delivers a window's reports as one event would have to reproduce to keep
+``events.jsonl`` byte-identical.
+
+    python benchmarks/event_census.py                                   # a scale_year day
+    python benchmarks/event_census.py scenarios/default.yaml --set duration=1d
+
+Counting only, nothing timed: the wrapper slows the run about twofold.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import sys
+from pathlib import Path
+
+import simpy
+
+ROOT = Path(__file__).resolve().parents[1]
+ARRIVAL = "World._arrive.<locals>.arrive"
+
+
+def event_name(event: simpy.events.Event) -> str:
+    """An event's name: its first callback's generator or qualified name."""
+    callbacks = event.callbacks or []
+    if not callbacks:
+        return type(event).__name__
+    callback = callbacks[0]
+    owner = getattr(callback, "__self__", None)
+    if isinstance(owner, simpy.events.Process):
+        return "process " + owner._generator.__name__
+    return getattr(callback, "__qualname__", type(callback).__name__)
+
+
+def census(scenario_path: str, overrides: list[str], seed: int) -> list[tuple[float, str]]:
+    """(time s, name) of every event one replication steps, in the order stepped."""
+    sys.path.insert(0, str(ROOT))
+    from sim.engine import run_replication
+    from sim.scenario import load_scenario
+
+    stepped: list[tuple[float, str]] = []
+    step = simpy.Environment.step
+
+    def counting_step(env: simpy.Environment) -> None:
+        when, _, _, event = env._queue[0]
+        stepped.append((when, event_name(event)))
+        step(env)
+
+    scenario = load_scenario(scenario_path, overrides)
+    simpy.Environment.step = counting_step  # type: ignore[method-assign]
+    try:
+        run_replication(scenario, seed)
+    finally:
+        simpy.Environment.step = step  # type: ignore[method-assign]
+    return stepped
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("scenario", nargs="?", default=str(ROOT / "scenarios/scale_year.yaml"))
+    parser.add_argument("--set", action="append", default=None, metavar="FIELD=VALUE",
+                        help="an override, as `run --set` takes it (default duration=1d)")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    stepped = census(args.scenario, args.set if args.set is not None else ["duration=1d"],
+                     args.seed)
+
+    names = collections.Counter(name for _, name in stepped)
+    print(f"{len(stepped):,} events")
+    print("| event | count | share |\n|---|---|---|")
+    for name, count in names.most_common():
+        print(f"| {name} | {count:,} | {count / len(stepped):.1%} |")
+
+    at_instant: dict[float, list[str]] = collections.defaultdict(list)
+    for when, name in stepped:
+        at_instant[when].append(name)
+    arrivals = names[ARRIVAL]
+    shared = sum(names_then.count(ARRIVAL) for names_then in at_instant.values()
+                 if len(names_then) > 1)
+    beside = collections.Counter(
+        other for names_then in at_instant.values() if ARRIVAL in names_then
+        for other in set(names_then) if other != ARRIVAL)
+    print(f"\n{len(at_instant):,} distinct instants; of {arrivals:,} report arrivals, "
+          f"{shared:,} share their instant with another event")
+    for name, count in beside.most_common(5):
+        print(f"  instants with an arrival and a {name}: {count:,}")
+
+
+if __name__ == "__main__":
+    main()
