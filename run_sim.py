@@ -754,9 +754,16 @@ def _leave_without_teardown() -> Callable[[int], None]:
     return status.append
 
 
-if __name__ == "__main__":
+def cli() -> NoReturn:
+    """The process's entry point, for ``python run_sim.py`` and the ``greenborder``
+    script alike: one BLAS thread, `main`, and an exit without the interpreter's
+    teardown."""
     _one_blas_thread()
     exit_with = _leave_without_teardown()
     exit_status = main()
     exit_with(exit_status)
     sys.exit(exit_status)
+
+
+if __name__ == "__main__":
+    cli()

@@ -39,3 +39,19 @@ def test_a_command_imports_numpy_with_no_blas_threads() -> None:
     if chosen < 2:
         pytest.skip("numpy's BLAS here starts no threads of its own")
     assert threads_after_importing_numpy({}) == 1
+
+
+def test_the_greenborder_script_starts_as_run_sim_py_does(monkeypatch) -> None:  # noqa: ANN001
+    """The console script names `run_sim.cli`, which asks for one thread before `main`."""
+    import tomllib
+
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts["greenborder"] == "run_sim:cli"
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    seen: list[str | None] = []
+    monkeypatch.setattr(run_sim, "main", lambda: seen.append(
+        os.environ.get("OPENBLAS_NUM_THREADS")) or 0)
+    monkeypatch.setattr(run_sim, "_leave_without_teardown", lambda: lambda _status: None)
+    with pytest.raises(SystemExit) as ended:
+        run_sim.cli()
+    assert ended.value.code == 0 and seen == ["1"]
