@@ -100,6 +100,8 @@ class Fence(Sensor):
         t, xy, segment = line_crossings(trajectory, self.line_xy)
         t = climb_start(trajectory, t)
         later = t > start_s
+        if not later.any():
+            return Reports.empty(self.id)
         t, xy, segment = t[later], xy[later], segment[later]
         key = time_index(t)
         u2 = draws.uniform(key, 2)

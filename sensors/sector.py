@@ -261,6 +261,8 @@ class SectorSensor(Sensor):
             detected[idx[~keep]] = False
             if keep.any():
                 last_cell = float(report_cell(lk.t_s[idx[keep][-1]], interval))
+        if not detected.any():
+            return Reports.empty(self.id), last_cell
         d = lk.d[detected]
         xy, cov = self._measure(lk.range_m[detected], np.arctan2(d[:, 1], d[:, 0]),
                                 draws.normal(lk.k[detected], 2))
