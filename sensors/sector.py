@@ -171,8 +171,13 @@ class SectorSensor(Sensor):
         looks are independent, `LOOKS_INDEPENDENT`), thinned to the report interval
         if the spec sets one (`report_interval`); ``last_report_s``: the time of the
         last report of this mover forwarded before ``start_s`` (under the plan a
-        revision replaced, `sim.world`), s — none is forwarded again in its interval."""
-        lk = self.looks(trajectory, draws, start_s if self.LOOKS_INDEPENDENT else -np.inf)
+        revision replaced, `sim.world`), s — none is forwarded again in its interval.
+        A mover that leaves the sector for good before ``start_s`` is not looked at."""
+        t, interval = self._look_times(trajectory,
+                                       start_s if self.LOOKS_INDEPENDENT else -np.inf)
+        if not len(t) or t[-1] <= start_s:
+            return Reports.empty(self.id)
+        lk = self._looks_at(trajectory, draws, t, interval)
         return self._reports(lk, trajectory, truth, draws, start_s, size,
                              self._last_cell(last_report_s))[0]
 
