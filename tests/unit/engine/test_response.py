@@ -211,24 +211,3 @@ def test_waiting_alerts_are_served_most_urgent_first_then_oldest():
         d.dispatch(Task(alert, "check"))
     env.run(until=200_000.0)
     assert [r.alert for r in log.records if isinstance(r, TeamTasked)] == [0, 4, 2, 3, 5, 6, 1]
-
-
-@pytest.mark.parametrize("now_s, end_s", [(0.1, 1800.1), (3.7e5 + 0.3, 3.7e5 + 7_213.9),
-                                          (12.5, 12.5), (86_399.9, 86_400.0 + 1e-10)])
-def test_a_lost_team_sleeps_to_the_very_instant_its_replan_clock_would_wake_it(
-        now_s: float, end_s: float) -> None:
-    from command.response import _lost_delay_s
-
-    env = simpy.Environment(initial_time=now_s)
-    woke = []
-
-    def clock():  # noqa: ANN202 - the re-plan clock, wake by wake
-        while True:
-            yield env.timeout(max(min(env.now + 60.0, end_s) - env.now, 0.0))
-            if env.now >= end_s - 1e-9:
-                woke.append(env.now)
-                return
-
-    env.process(clock())
-    env.run()
-    assert now_s + _lost_delay_s(now_s, end_s, 60.0) == woke[0]
