@@ -168,16 +168,12 @@ class CameraView:
     def range_m(self, xy: FloatArray) -> float:
         return float(np.hypot(*(np.asarray(xy, float) - self.spec.position_m)))
 
-    def within_reach(self, x_m: float, y_m: float) -> bool:
-        """Whether (x_m, y_m), m, is within the camera's range along both axes: a cheap
-        test that `covers` passes only if it does (a distance is never shorter than
-        either of its legs)."""
-        px, py = self.spec.position_m
-        r = self.spec.max_range_m
-        return abs(x_m - px) <= r and abs(y_m - py) <= r
-
     def covers(self, xy: FloatArray) -> bool:
         """Within the camera's range and field of view."""
+        x, y = map(float, xy)
+        (px, py), r = self.spec.position_m, self.spec.max_range_m
+        if abs(x - px) > r or abs(y - py) > r:  # out along an axis: farther than r, cheaply
+            return False
         d = np.asarray(xy, float) - np.asarray(self.spec.position_m, float)
         if float(np.hypot(*d)) > self.spec.max_range_m:
             return False
@@ -276,9 +272,7 @@ class OperatorQueue:
             yield req
             start = self.env.now
             xy = self._where(alert)
-            x, y = xy.tolist()
-            views = [c for c in self.cameras if c.index not in self.down
-                     and c.within_reach(x, y) and c.covers(xy)
+            views = [c for c in self.cameras if c.index not in self.down and c.covers(xy)
                      and c.spec.id not in self.offline]
             if views:
                 view = min(views, key=lambda c: c.range_m(xy))

@@ -202,13 +202,13 @@ class Link:
         """
         sent = np.asarray(sent_s, dtype=float).reshape(-1)
         n = len(sent)
+        if n == 0:                  # no draws (a plan revised often sends empty windows)
+            return np.zeros(0)
         if self.pure:
             u = self._draws.uniform(time_index(sent), 2)
             arrival = sent + self.spec.latency_s - np.log(u[:, 1]) * self.spec.jitter_s
             arrival[u[:, 0] < self.spec.loss] = np.nan
             return arrival
-        if n == 0:
-            return np.zeros(0)
         if n == 1:
             return np.array([self.send_one(float(sent[0]), self.bytes_per_report if sizes is None
                                            else float(np.asarray(sizes).reshape(-1)[0]))])

@@ -217,10 +217,8 @@ class _Feed:
         link = world.links[source]
         self.times: list[float] = reports.t_s.tolist()   # plain floats: read per report
         self.truths: list[int] = reports.truth.tolist()     # plain ints, likewise
-        # (no draws for no reports: a plan revised often loads many empty windows)
-        self.arrival: list[float] | None = (
-            (link.send(reports.t_s).tolist() if len(reports) else []) if link.pure
-            else None)
+        self.arrival: list[float] | None = (link.send(reports.t_s).tolist() if link.pure
+                                            else None)
 
     def _next_window(self) -> bool:
         """Load the next window's reports; False when there is none."""
