@@ -39,6 +39,7 @@ scorer splits it by what the alert really was (nuisance or real) for KPIs.
 from __future__ import annotations
 
 import heapq
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -229,13 +230,14 @@ class Team:
                     self._go(self.planner.route(self.position(), aim, now))
                     searching_since = None
             # sleep until the next re-plan, the end of this leg, or a sighting
-            wake_at = now + spec.replan_s
-            if searching_since is None:
-                wake_at = min(wake_at, self.trajectory.end_s)
+            end = (self.trajectory.end_s if searching_since is None
+                   else searching_since + spec.search_s)
+            if lost and self._pending is None:   # no wake before ``end`` would act
+                delay = _lost_delay_s(now, end, spec.replan_s)
             else:
-                wake_at = min(wake_at, searching_since + spec.search_s)
+                delay = max(min(now + spec.replan_s, end) - now, 0.0)
             self._contact = env.event()
-            yield env.timeout(max(wake_at - now, 0.0)) | self._contact
+            yield env.timeout(delay) | self._contact
             self._contact = None
 
     def _chase(self, contact: Contact):  # noqa: ANN202
@@ -249,6 +251,27 @@ class Team:
             yield self.env.timeout(spec.escort_s)
             return True
         return False
+
+
+def _lost_delay_s(now_s: float, end_s: float, replan_s: float) -> float:
+    """Delay from ``now_s`` to the first re-plan wake of `Team._hunt` that acts, for a
+    lost track (nothing to re-plan on: every wake before ``end_s`` would do nothing), s.
+
+    The wakes are summed as the re-plan clock sums them (``now + min(now + replan,
+    end) - now``, wake after wake), and the delay is the one whose sum with ``now_s``
+    is that wake's time, so the team wakes at the very float it would have woken at.
+    """
+    t = now_s
+    while True:
+        t += max(min(t + replan_s, end_s) - t, 0.0)
+        if t >= end_s - 1e-9:
+            break
+    delay = t - now_s
+    while now_s + delay < t:
+        delay = math.nextafter(delay, math.inf)
+    while now_s + delay > t:
+        delay = math.nextafter(delay, -math.inf)
+    return delay
 
 
 def _predictions(est: TrackEstimate,

@@ -23,6 +23,7 @@ from sim.ground.events import (
     TeamReturning,
     TeamTasked,
 )
+from sim.ground.field import Contact, Pursuit
 from sim.ground.keyed import Draws
 from sim.ground.routes import pursuit_meeting_time as meeting_time
 from sim.ground.specs import ReactionSpec, SegmentSpec, TeamSpec
@@ -211,3 +212,79 @@ def test_waiting_alerts_are_served_most_urgent_first_then_oldest():
         d.dispatch(Task(alert, "check"))
     env.run(until=200_000.0)
     assert [r.alert for r in log.records if isinstance(r, TeamTasked)] == [0, 4, 2, 3, 5, 6, 1]
+
+
+@pytest.mark.parametrize("now_s, end_s", [(0.1, 1800.1), (3.7e5 + 0.3, 3.7e5 + 7_213.9),
+                                          (12.5, 12.5), (86_399.9, 86_400.0 + 1e-10)])
+def test_a_lost_team_sleeps_to_the_very_instant_its_replan_clock_would_wake_it(
+        now_s: float, end_s: float) -> None:
+    from command.response import _lost_delay_s
+
+    env = simpy.Environment(initial_time=now_s)
+    woke = []
+
+    def clock():  # noqa: ANN202 - the re-plan clock, wake by wake
+        while True:
+            yield env.timeout(max(min(env.now + 60.0, end_s) - env.now, 0.0))
+            if env.now >= end_s - 1e-9:
+                woke.append(env.now)
+                return
+
+    env.process(clock())
+    env.run()
+    assert now_s + _lost_delay_s(now_s, end_s, 60.0) == woke[0]
+
+
+class _ChaseWorld:
+    """A stand-in for the world that scripts one team's chases: the first group
+    (handle 1) gets away after 100 s, and the team sees a second group (handle 2)
+    50 s into that chase; the second is caught 10 s after the chase on it starts."""
+
+    def __init__(self, env: simpy.Environment) -> None:
+        self.env, self.team = env, None
+        self.chases: list[tuple[float, int]] = []
+
+    def move(self, mover: str, trajectory: Trajectory) -> None:
+        pass
+
+    def park(self, mover: str) -> None:
+        pass
+
+    def pursue(self, mover, contact, speed_mps, max_s, capture_radius_m,  # noqa: ANN001
+               capacity):  # noqa: ANN001, ANN201
+        now = self.env.now
+        self.chases.append((now, contact.handle))
+        here = self.team.position()
+        held = Trajectory(np.array([now, now + 100.0]), np.vstack([here, here]))
+        if contact.handle == 1:
+            self.env.timeout(50.0).callbacks.append(
+                lambda _e: self.team.see(Contact(2, self.env.now, here, 2)))
+            return Pursuit(0, now + 100.0, held)
+        return Pursuit(contact.persons, now + 10.0, held.until(now + 10.0))
+
+
+def test_a_group_seen_during_a_chase_is_chased_at_the_next_replan_wake_of_a_lost_team():
+    """A contact seen while chasing is only noted, and acted on at the team's next
+    wake: on a lost track, the re-plan clock's next tick (``replan_s``), not the end of
+    the search (``search_s``) — the lost team's long sleep must not postpone it."""
+    env, log = simpy.Environment(), EventLog()
+    world = _ChaseWorld(env)
+    team = Team(env, SPEC, TravelPlanner(TERRAIN, SPEC.drive_speed_mps, SPEC.foot_speed_mps),
+                world, lambda track: None, DAYLIGHT, 1800.0, Draws(1), log,
+                lambda _team: None)
+    world.team = team
+    team.start(Task(Alert(0, 0.0, 1, 1, 6000.0, 1500.0), "check"))
+
+    def sight():  # noqa: ANN202 - the first group, seen once the team searches
+        while not [r for r in log.records if isinstance(r, TeamOnScene)]:
+            yield env.timeout(10.0)
+        yield env.timeout(300.0)
+        team.see(Contact(1, env.now, team.position(), 3))
+
+    env.process(sight())
+    env.run(until=20_000.0)
+    (t1, first), (t2, second) = world.chases
+    assert (first, second) == (1, 2)
+    # the first chase ends at t1 + 100 s; the next wake is at most replan_s later
+    assert t1 + 100.0 < t2 <= t1 + 100.0 + SPEC.replan_s
+    assert [r.reason for r in log.records if isinstance(r, TeamReturning)] == ["apprehended"]
