@@ -31,7 +31,10 @@ Local unit (`FusionNode`)
 
     When nothing is pending the node sleeps instead of ticking (an empty tick changes
     nothing: the core only predicts and deletes when it fuses a batch), so an idle week
-    costs no events; the ticks it does run are at the same k × interval as always.
+    costs no events; the ticks it does run are at the same k × interval as always. A
+    report reaching an idle node schedules the first tick after its arrival (one SimPy
+    timeout whose callback ticks, and schedules the next tick while reports are
+    pending: the node is not a SimPy process).
 
     The node knows no truth. A report reaches it with an opaque ``report`` number;
     after every batch the node tells its ``on_fused`` listeners which track each
@@ -383,8 +386,8 @@ class FusionNode:
         #: at most this many batches per compiled call (tests lower it to exercise the
         #: continuation that a batch needing scipy takes)
         self._batch_limit = 1 << 62
-        self._wake: simpy.Event | None = None
-        self.process = env.process(self._run())
+        #: a tick is scheduled for the first pending report (`_arm`)
+        self._armed = False
 
     # ----------------------------------------------------------------- intake
     def receive(self, meas_s: float, sensor: int, sensor_name: str, z: FloatArray,
@@ -422,8 +425,8 @@ class FusionNode:
         self._lik[n] = class_lik
         self._names.append(sensor_name)
         self._n = n + 1
-        if self._wake is not None and not self._wake.triggered:
-            self._wake.succeed()
+        if not self._armed:
+            self._arm()
 
     def _make_room(self) -> None:
         """Drop the taken rows (head) of full buffers, and double them if still full."""
@@ -465,17 +468,23 @@ class FusionNode:
         tick = k * self.interval_s
         return tick if tick > t_s else (k + 1) * self.interval_s
 
-    def _run(self):  # noqa: ANN202 - a SimPy process
-        while True:
-            if self._head == self._n:
-                self._wake = self.env.event()
-                yield self._wake
-                self._wake = None
-            # the buffers are in arrival order: the first pending row arrived first
-            tick = self.next_tick_after(float(self._arrival[self._head]))
-            if tick > self.env.now:
-                yield self.env.timeout(tick - self.env.now)
-            self.tick(self.env.now)
+    def _arm(self) -> None:
+        """Schedule the first tick after the first pending report's arrival (the
+        buffers are in arrival order: the first pending row arrived first)."""
+        self._armed = True
+        tick = self.next_tick_after(float(self._arrival[self._head]))
+        self.env.timeout(tick - self.env.now).callbacks.append(self._on_tick)
+
+    def _on_tick(self, _event: simpy.Event) -> None:
+        """Tick; then arm the next tick for what is still pending, if anything is."""
+        now = self.env.now
+        self.tick(now)
+        while self._head != self._n:
+            if self.next_tick_after(float(self._arrival[self._head])) > now:
+                self._arm()
+                return
+            self.tick(now)
+        self._armed = False
 
     # ----------------------------------------------------------------- fusion
     def tick(self, now_s: float) -> None:
