@@ -7,7 +7,8 @@ and prints how many events of each name were stepped. It also counts the report
 arrivals (``World._arrive``) that fall on the same simulated instant as another event:
 those are the ties whose order SimPy settles by event id, and which any model that
 delivers a window's reports as one event would have to reproduce to keep
-``events.jsonl`` byte-identical.
+``events.jsonl`` byte-identical. Last, it lists the instants that hold events of more
+than one name, by their set of names: which kinds of event ever tie with which.
 
     python benchmarks/event_census.py                                   # a scale_year day
     python benchmarks/event_census.py scenarios/default.yaml --set duration=1d
@@ -92,6 +93,13 @@ def main() -> None:
           f"{shared:,} share their instant with another event")
     for name, count in beside.most_common(5):
         print(f"  instants with an arrival and a {name}: {count:,}")
+    mixed = collections.Counter(tuple(sorted(set(names_then)))
+                                for names_then in at_instant.values()
+                                if len(set(names_then)) > 1)
+    print(f"\n{sum(mixed.values()):,} instants hold events of more than one name; "
+          "the most common sets:")
+    for kinds, count in mixed.most_common(8):
+        print(f"  {count:,}: {', '.join(kinds)}")
 
 
 if __name__ == "__main__":
