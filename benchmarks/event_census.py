@@ -12,6 +12,13 @@ than one name, by their set of names: which kinds of event ever tie with which.
 
     python benchmarks/event_census.py                                   # a scale_year day
     python benchmarks/event_census.py scenarios/default.yaml --set duration=1d
+    python benchmarks/event_census.py --whole-command run scenarios/scale_year.yaml \
+        --no-plots -q --out /tmp/year --overwrite --seed 1           # a whole year
+
+``--whole-command`` runs a ``run_sim.py`` command as it is (files and all) and counts
+as it goes, keeping only the current instant's names: the events, the instants, the
+instants holding more than one name, and those holding a report-path event (a feed's
+wake or an arrival) beside an event of another name, with the first few of those.
 
 Counting only, nothing timed: the wrapper slows the run about twofold.
 """
@@ -64,7 +71,67 @@ def census(scenario_path: str, overrides: list[str], seed: int) -> list[tuple[fl
     return stepped
 
 
+#: The events of the report path: a feed's next report due, a report's arrival.
+REPORT_PATH = frozenset({"_Feed._fire", ARRIVAL})
+
+
+def command_ties(argv: list[str]) -> tuple[collections.Counter, list[tuple[float, list[str]]]]:
+    """Run ``run_sim.py argv`` in this process and count its events' ties as they are
+    stepped (see the module docstring); returns the counts and up to 20 instants where
+    a report-path event shares its instant with another name."""
+    sys.path.insert(0, str(ROOT))
+    import run_sim
+
+    counts: collections.Counter = collections.Counter()
+    examples: list[tuple[float, list[str]]] = []
+    now: list = [None, set()]                      # the instant stepped, its names
+
+    def close() -> None:
+        names = now[1]
+        if len(names) > 1:
+            counts["instants with more than one name"] += 1
+            if names & REPORT_PATH and names - REPORT_PATH:
+                counts["instants with a report-path event and another name"] += 1
+                if len(examples) < 20:
+                    examples.append((now[0], sorted(names)))
+            if REPORT_PATH <= names:
+                counts["instants with a feed's wake and an arrival"] += 1
+
+    step = simpy.Environment.step
+
+    def counting_step(env: simpy.Environment) -> None:
+        when, _, _, event = env._queue[0]
+        if when != now[0]:
+            close()
+            now[0], now[1] = when, set()
+            counts["instants"] += 1
+        now[1].add(event_name(event))
+        counts["events"] += 1
+        step(env)
+
+    simpy.Environment.step = counting_step  # type: ignore[method-assign]
+    sys.argv = ["run_sim.py", *argv]
+    try:
+        run_sim.cli()
+    except SystemExit as stop:
+        if stop.code:
+            raise
+    finally:
+        simpy.Environment.step = step  # type: ignore[method-assign]
+    close()
+    return counts, examples
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["--whole-command"]:
+        counts, examples = command_ties(sys.argv[2:])
+        for name in ("events", "instants", "instants with more than one name",
+                     "instants with a report-path event and another name",
+                     "instants with a feed's wake and an arrival"):
+            print(f"{name}: {counts[name]:,}")
+        for when, names in examples:
+            print(f"  {when:.6f}: {', '.join(names)}")
+        return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("scenario", nargs="?", default=str(ROOT / "scenarios/scale_year.yaml"))
     parser.add_argument("--set", action="append", default=None, metavar="FIELD=VALUE",
