@@ -27,7 +27,9 @@ from __future__ import annotations
 
 import argparse
 import collections
+import contextlib
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import simpy
@@ -55,20 +57,28 @@ def census(scenario_path: str, overrides: list[str], seed: int) -> list[tuple[fl
     from sim.scenario import load_scenario
 
     stepped: list[tuple[float, str]] = []
+    scenario = load_scenario(scenario_path, overrides)
+    with stepping(lambda when, name: stepped.append((when, name))):
+        run_replication(scenario, seed)
+    return stepped
+
+
+@contextlib.contextmanager
+def stepping(seen: Callable[[float, str], None]) -> Iterator[None]:
+    """Within the block, ``seen(time s, name)`` is called for every event SimPy steps,
+    before it is stepped."""
     step = simpy.Environment.step
 
     def counting_step(env: simpy.Environment) -> None:
         when, _, _, event = env._queue[0]
-        stepped.append((when, event_name(event)))
+        seen(when, event_name(event))
         step(env)
 
-    scenario = load_scenario(scenario_path, overrides)
     simpy.Environment.step = counting_step  # type: ignore[method-assign]
     try:
-        run_replication(scenario, seed)
+        yield
     finally:
         simpy.Environment.step = step  # type: ignore[method-assign]
-    return stepped
 
 
 #: The events of the report path: a feed's next report due, a report's arrival.
@@ -97,27 +107,21 @@ def command_ties(argv: list[str]) -> tuple[collections.Counter, list[tuple[float
             if REPORT_PATH <= names:
                 counts["instants with a feed's wake and an arrival"] += 1
 
-    step = simpy.Environment.step
-
-    def counting_step(env: simpy.Environment) -> None:
-        when, _, _, event = env._queue[0]
+    def seen(when: float, name: str) -> None:
         if when != now[0]:
             close()
             now[0], now[1] = when, set()
             counts["instants"] += 1
-        now[1].add(event_name(event))
+        now[1].add(name)
         counts["events"] += 1
-        step(env)
 
-    simpy.Environment.step = counting_step  # type: ignore[method-assign]
     sys.argv = ["run_sim.py", *argv]
-    try:
-        run_sim.cli()
-    except SystemExit as stop:
-        if stop.code:
-            raise
-    finally:
-        simpy.Environment.step = step  # type: ignore[method-assign]
+    with stepping(seen):
+        try:
+            run_sim.cli()
+        except SystemExit as stop:
+            if stop.code:
+                raise
     close()
     return counts, examples
 

@@ -174,12 +174,12 @@ class CameraView:
         (px, py), r = self.spec.position_m, self.spec.max_range_m
         if abs(x - px) > r or abs(y - py) > r:  # out along an axis: farther than r, cheaply
             return False
-        d = np.asarray(xy, float) - np.asarray(self.spec.position_m, float)
-        if float(np.hypot(*d)) > self.spec.max_range_m:
+        dx, dy = x - px, y - py
+        if float(np.hypot(dx, dy)) > r:
             return False
         if self.spec.fov_deg >= 360:
             return True
-        off = (np.degrees(np.arctan2(d[1], d[0])) - self.spec.heading_deg + 180) % 360 - 180
+        off = (np.degrees(np.arctan2(dy, dx)) - self.spec.heading_deg + 180) % 360 - 180
         return abs(off) <= self.spec.fov_deg / 2
 
 

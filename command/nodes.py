@@ -426,7 +426,7 @@ class FusionNode:
         self._names.append(sensor_name)
         self._n = n + 1
         if not self._armed:
-            self._arm()
+            self._arm(self.next_tick_after(float(self._arrival[self._head])))
 
     def _make_room(self) -> None:
         """Drop the taken rows (head) of full buffers, and double them if still full."""
@@ -468,20 +468,20 @@ class FusionNode:
         tick = k * self.interval_s
         return tick if tick > t_s else (k + 1) * self.interval_s
 
-    def _arm(self) -> None:
-        """Schedule the first tick after the first pending report's arrival (the
-        buffers are in arrival order: the first pending row arrived first)."""
+    def _arm(self, tick_s: float) -> None:
+        """Schedule a tick at ``tick_s``: the first tick after the first pending
+        report's arrival (the buffers are in arrival order: it arrived first)."""
         self._armed = True
-        tick = self.next_tick_after(float(self._arrival[self._head]))
-        self.env.timeout(tick - self.env.now).callbacks.append(self._on_tick)
+        self.env.timeout(tick_s - self.env.now).callbacks.append(self._on_tick)
 
     def _on_tick(self, _event: simpy.Event) -> None:
         """Tick; then arm the next tick for what is still pending, if anything is."""
         now = self.env.now
         self.tick(now)
         while self._head != self._n:
-            if self.next_tick_after(float(self._arrival[self._head])) > now:
-                self._arm()
+            tick = self.next_tick_after(float(self._arrival[self._head]))
+            if tick > now:
+                self._arm(tick)
                 return
             self.tick(now)
         self._armed = False
