@@ -9,6 +9,7 @@ depend on their neighbours.
 from __future__ import annotations
 
 import numpy as np
+import orjson
 
 #: ``detections.csv``'s header (`sim.results` module docstring).
 DETECTIONS_HEADER = "time,sensor,x,y,var_x,var_y,cov_xy,truth,track,replication\n"
@@ -21,20 +22,40 @@ def detection_rows(t_s: np.ndarray, sensor: np.ndarray, z: np.ndarray, R: np.nda
     """Rows of fused reports: measurement time ``t_s`` (k,) s, ``sensor`` (k,) integer
     ids, position ``z`` (k, 2) m, covariance ``R`` (k, 2, 2) m², ``truth`` (k,) mover
     ids, ``track`` (k,) track ids (-1 none). Floats in their shortest round-trip form
-    (``repr``), so a replay reads back the floats fused."""
+    (``repr``), so a replay reads back the floats fused.
+
+    The rows are written by orjson, whose shortest round-trip digits (Ryu's) are
+    ``repr``'s wherever ``repr`` writes no exponent: a float that is 0 or whose
+    magnitude is in [1e-4, 1e16) (Python's ``float_repr_style`` 'short': an exponent
+    below 10⁻⁴ or from 10¹⁶ on). A row holding any other float (rare: a covariance
+    term within 1e-4 of 0, inf or NaN) is written by ``repr``.
+    """
     z = np.asarray(z, float).reshape(-1, 2)
     R = np.asarray(R, float).reshape(-1, 2, 2)
     if not len(z):
         return ""
-    t, x, y, vx, vy, cxy = [map(repr, np.asarray(col, float).tolist())
-                            for col in (t_s, z[:, 0], z[:, 1], R[:, 0, 0], R[:, 1, 1],
-                                        R[:, 0, 1])]
-    tail = f",{replication}"
-    return "\n".join(f"{a},{s},{b},{c},{e},{f},{g},{tr},{tk}{tail}"
-                     for a, s, b, c, e, f, g, tr, tk in zip(
-                         t, np.asarray(sensor).tolist(), x, y, vx, vy, cxy,
-                         np.asarray(truth).tolist(), np.asarray(track).tolist(),
-                         strict=True)) + "\n"
+    floats = [np.asarray(col, float) for col in (t_s, z[:, 0], z[:, 1], R[:, 0, 0],
+                                                  R[:, 1, 1], R[:, 0, 1])]
+    ints = [np.asarray(col).tolist() for col in (sensor, truth, track)]
+    cols = [c.tolist() for c in floats]
+    rows = list(zip(cols[0], ints[0], *cols[1:], ints[1], ints[2],
+                    [replication] * len(z), strict=True))
+    text = orjson.dumps(rows)[2:-2].replace(b"],[", b"\n").decode("ascii") + "\n"
+    exponent = np.zeros(len(z), bool)
+    for col in floats:
+        size = np.abs(col)
+        exponent |= ~((size >= _PLAIN_MIN) & (size < _PLAIN_MAX) | (col == 0.0))
+    if not exponent.any():
+        return text
+    lines = text.split("\n")
+    for k in np.flatnonzero(exponent).tolist():
+        t, s, x, y, vx, vy, cxy, tr, tk, rep = rows[k]
+        lines[k] = ",".join(map(repr, (t, s, x, y, vx, vy, cxy, tr, tk, rep)))
+    return "\n".join(lines)
+
+
+#: The magnitudes whose ``repr`` has no exponent (with 0): [_PLAIN_MIN, _PLAIN_MAX).
+_PLAIN_MIN, _PLAIN_MAX = 1e-4, 1e16
 
 
 #: ``tracks.csv``'s fixed-point fields: time, then x, y, vx, vy (the track id between).
