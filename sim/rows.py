@@ -24,7 +24,7 @@ def detection_rows(t_s: np.ndarray, sensor: np.ndarray, z: np.ndarray, R: np.nda
     ids, ``track`` (k,) track ids (-1 none). Floats in their shortest round-trip form
     (``repr``), so a replay reads back the floats fused.
 
-    The rows are written by orjson, whose shortest round-trip digits (Ryu's) are
+    The rows are written by orjson, whose shortest round-trip digits are
     ``repr``'s wherever ``repr`` writes no exponent: a float that is 0 or whose
     magnitude is in [1e-4, 1e16) (Python's ``float_repr_style`` 'short': an exponent
     below 10⁻⁴ or from 10¹⁶ on). A row holding any other float (rare: a covariance
