@@ -154,6 +154,9 @@ class Terrain:
         self.speed_factors = np.array([z.effective_speed_factor for z in spec.zones])
         self._factor_list = self.speed_factors.tolist()
         self.foliage = np.array([z.effective_foliage for z in spec.zones])
+        #: the zones with foliage (zone indices, in zone order) and their boxes (k, 4)
+        self._wooded = np.flatnonzero(self.foliage > 0).tolist()
+        self._wooded_boxes = self._box_array[self._wooded].reshape(-1, 4)
         self.kinds = [z.kind for z in spec.zones]
         self.elevation = Elevation(spec.elevation)
         self._raster: Raster | None = None
@@ -329,20 +332,21 @@ class Terrain:
         """
         targets = np.asarray(targets, dtype=float).reshape(-1, 2)
         total = np.zeros(len(targets))
-        if not len(targets):
+        if not len(targets) or not len(self._wooded):
             return total
         origin = np.asarray(origin, dtype=float)
         lo, hi = np.minimum(targets, origin), np.maximum(targets, origin)
-        for zone, box, edges, density in zip(self.zones, self._boxes, self._edges,
-                                             self.foliage, strict=True):
-            if density <= 0:
-                continue
-            # only sight lines whose box meets the zone's can cross it
-            near = np.nonzero((lo[:, 0] <= box[2]) & (hi[:, 0] >= box[0])
-                              & (lo[:, 1] <= box[3]) & (hi[:, 1] >= box[1]))[0]
-            if len(near):
-                total[near] += density * inside_length(
-                    np.broadcast_to(origin, (len(near), 2)), targets[near], zone, edges)
+        # only sight lines whose box meets a zone's can cross it: (n, wooded zones)
+        box = self._wooded_boxes
+        near = ((lo[:, 0, None] <= box[:, 2]) & (hi[:, 0, None] >= box[:, 0])
+                & (lo[:, 1, None] <= box[:, 3]) & (hi[:, 1, None] >= box[:, 1]))
+        from_origin = origin[None, :]
+        for j in np.flatnonzero(near.any(axis=0)).tolist():
+            k = self._wooded[j]
+            rows = np.flatnonzero(near[:, j])
+            total[rows] += self.foliage[k] * inside_length(
+                from_origin.repeat(len(rows), 0), targets[rows], self.zones[k],
+                self._edges[k])
         return total
 
 

@@ -53,6 +53,27 @@ def test_terrain_speed_pieces_and_foliage() -> None:
     assert np.allclose(terrain.border_point(250.0), [250, 0])
 
 
+def test_foliage_sums_density_times_length_over_the_zones_each_line_crosses() -> None:
+    """Geometry gives the answer: a line's length inside each square times the zone's
+    foliage density (forest 0.8, marsh as set, a field none), lines in no zone 0."""
+    spec = SegmentSpec(border=[(0, 0), (3000, 0)], zones=[
+        {"kind": "forest", "polygon": [(0, 0), (500, 0), (500, 500), (0, 500)]},
+        {"kind": "field", "polygon": [(500, 0), (1000, 0), (1000, 500), (500, 500)]},
+        {"kind": "marsh", "polygon": [(1000, 0), (1500, 0), (1500, 500), (1000, 500)],
+         "foliage": 0.3},
+        {"kind": "forest", "polygon": [(2000, 0), (2500, 0), (2500, 500), (2000, 500)]}])
+    terrain = Terrain(spec)
+    targets = np.array([[3000.0, 100.0], [1250.0, 100.0], [750.0, 100.0],
+                        [100.0, 900.0], [-100.0, 100.0], [2250.0, 100.0]])
+    got = terrain.foliage_m(np.array([0.0, 100.0]), targets)
+    assert got == pytest.approx([0.8 * 500 + 0.3 * 500 + 0.8 * 500, 0.8 * 500 + 0.3 * 250,
+                                 0.8 * 500, 0.8 * np.hypot(50, 400), 0.0,
+                                 0.8 * 500 + 0.3 * 500 + 0.8 * 250])
+    bare = Terrain(SegmentSpec(border=[(0, 0), (1000, 0)], zones=[
+        {"kind": "field", "polygon": [(0, 0), (500, 0), (500, 500), (0, 500)]}]))
+    assert bare.foliage_m(np.array([0.0, 100.0]), targets).tolist() == [0.0] * 6
+
+
 def test_daylight_night_spans_midnight() -> None:
     light = Daylight(dt.datetime(2026, 6, 1, 18, 0), "05:00", "21:00")
     hours = np.array([18, 21, 23.5, 28, 29.5]) - 18  # local 18:00, 21:00, 23:30, 04:00, 05:30
