@@ -17,6 +17,10 @@ DETECTIONS_HEADER = "time,sensor,x,y,var_x,var_y,cov_xy,truth,track,replication\
 TRACKS_HEADER = "time,track,x,y,vx,vy,replication\n"
 
 
+#: The magnitudes whose ``repr`` has no exponent (with 0): [_PLAIN_MIN, _PLAIN_MAX).
+_PLAIN_MIN, _PLAIN_MAX = 1e-4, 1e16
+
+
 def detection_rows(t_s: np.ndarray, sensor: np.ndarray, z: np.ndarray, R: np.ndarray,
                    truth: np.ndarray, track: np.ndarray, replication: int) -> str:
     """Rows of fused reports: measurement time ``t_s`` (k,) s, ``sensor`` (k,) integer
@@ -49,13 +53,8 @@ def detection_rows(t_s: np.ndarray, sensor: np.ndarray, z: np.ndarray, R: np.nda
         return text
     lines = text.split("\n")
     for k in np.flatnonzero(exponent).tolist():
-        t, s, x, y, vx, vy, cxy, tr, tk, rep = rows[k]
-        lines[k] = ",".join(map(repr, (t, s, x, y, vx, vy, cxy, tr, tk, rep)))
+        lines[k] = ",".join(map(repr, rows[k]))
     return "\n".join(lines)
-
-
-#: The magnitudes whose ``repr`` has no exponent (with 0): [_PLAIN_MIN, _PLAIN_MAX).
-_PLAIN_MIN, _PLAIN_MAX = 1e-4, 1e16
 
 
 #: ``tracks.csv``'s fixed-point fields: time, then x, y, vx, vy (the track id between).

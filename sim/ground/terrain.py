@@ -137,8 +137,7 @@ class Terrain:
         for zone in self.zones:
             shapely.prepare(zone)
         self._zone_column = np.array(self.zones, dtype=object).reshape(-1, 1)
-        self._boxes = [np.asarray(z.bounds, float) for z in self.zones]
-        self._box_array = np.array(self._boxes, float).reshape(-1, 4)
+        self._box_array = np.array([z.bounds for z in self.zones], float).reshape(-1, 4)
         self._box_list = [tuple(box) for box in self._box_array.tolist()]
         self._edges = [polygon_edges(z) for z in self.zones]
         none = np.zeros((0, 2))
