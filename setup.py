@@ -5,8 +5,8 @@ by the machine's C compiler from the sources in ``csrc/`` folders, at the same t
 (~1.5 s on the 2-core machine of ``benchmarks/README.md``):
 
 * ``command.fusion._cfusion`` — the fusion core's kernels (`command.fusion.prebuilt`);
-* ``sim.ground._cground`` — the ground layer's keyed draws and least-cost search
-  (`sim.ground.prebuilt`).
+* ``sim.ground._cground`` — the ground layer's keyed draws, least-cost search and
+  foliage on sight lines (`sim.ground.prebuilt`).
 
 Each is stamped with a digest of its sources (``sources_stamp``), so a run never uses
 a module built from other sources than the checkout's: after an edit of a C file the

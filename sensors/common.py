@@ -12,7 +12,7 @@ field ``U(x)`` keyed by (sensor, grid cell): open iff ``U(x) < T``. So
 ``P(open) = T`` at every point, a walker standing at one spot is seen on all or none
 of a sensor's looks, and nearby points share their fate over about `SIGHT_CELL_M`
 [G]. The looks at a mover read ``T`` every `LOS_STEP_M` of its path, interpolated in
-between (`along_path`).
+between (`sim.ground.trajectory.Trajectory.along`).
 
 Conditions (`Conditions`). Sensors read light and weather only through the methods
 of `sim.ground.daylight.Daylight` (`light`, `weather`, `visibility_m`, `wind_mps`).
@@ -43,7 +43,6 @@ from __future__ import annotations
 import math
 import weakref
 import zlib
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -273,38 +272,18 @@ class SightLines:
         if self.terrain is None or not len(t):
             return np.ones(len(t), dtype=bool)
         if self.mast_m is not None:
-            tr = along_path(trajectory, t, self.transmittance)
+            tr = trajectory.along(t, self.transmittance, LOS_STEP_M)
         else:
             tr = foliage_transmittance(foliage_along(self.terrain, self.origin, trajectory, t),
                                        self.length_m)
         return self.open(trajectory.position_at(t).reshape(-1, 2), tr)
 
 
-def along_path(trajectory: Trajectory, t_s: FloatArray,
-               value_at: Callable[[FloatArray], FloatArray],
-               step_m: float = LOS_STEP_M) -> FloatArray:
-    """``value_at`` (points (k, 2) → (k,)) of the mover's positions at times ``t_s``
-    (n,), evaluated exactly every ``step_m`` of its path and linearly interpolated in
-    between, so the cost grows with the path length, not with the looks.
-
-    Simplification: between two evaluations 20 m apart the value is taken as linear
-    in the distance walked; sight lines change over the width of a tree gap, a few
-    metres to tens [G] (`SIGHT_CELL_M`)."""
-    cum = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(trajectory.xy, axis=0).T))])
-    s = np.interp(t_s, trajectory.t_s, cum)
-    k = np.floor(s / step_m)
-    knots = np.unique(np.concatenate([k, k + 1])) * step_m
-    knot_xy = np.column_stack([np.interp(knots, cum, trajectory.xy[:, 0]),
-                               np.interp(knots, cum, trajectory.xy[:, 1])])
-    return np.interp(s, knots, value_at(knot_xy))
-
-
 def foliage_along(terrain: Terrain, origin: FloatArray, trajectory: Trajectory,
                   t_s: FloatArray, step_m: float = LOS_STEP_M) -> FloatArray:
-    """Foliage on the sight line from ``origin`` to the mover at times ``t_s`` (n,), m
-    (`Terrain.foliage_m` along the path, `along_path`)."""
-    origin = np.asarray(origin, float)
-    return along_path(trajectory, t_s, lambda xy: terrain.foliage_m(origin, xy), step_m)
+    """Foliage on the sight line from ``origin`` to the mover at times ``t_s`` (n,), m,
+    read every ``step_m`` of its path (`Terrain.foliage_along`)."""
+    return terrain.foliage_along(origin, trajectory, t_s, step_m)
 
 
 #: Night periods found once per clock, over a span that grows as asked (weak keys:

@@ -1,15 +1,19 @@
 """The ground layer's kernels compiled from C at install (``sim.ground._cground``).
 
 The same arrangement as `command.fusion.prebuilt` (why, and how a stale build is
-never used, are described there), for the two kernels of this layer, ported to C in
-``csrc/ground.c``:
+never used, are described there), for the kernels of this layer, ported to C in
+``csrc/``:
 
 * ``uniforms`` — keyed uniform draws (`sim.ground.keyed._uniforms_py`);
 * ``search`` — Dijkstra's search of the least-cost routes
-  (`sim.ground.dijkstra.search_py`).
+  (`sim.ground.dijkstra.search_py`);
+* ``foliage`` and ``foliage_along`` — the foliage on sight lines
+  (`sim.ground.terrain.Terrain.foliage_m`, `~sim.ground.terrain.Terrain.foliage_along`;
+  ``csrc/foliage.c``).
 
 The Python functions stay the reference (tests compare both bit for bit) and the
-fallback: compiled by numba's JIT where it is installed, else run as they are.
+fallback: the first two compiled by numba's JIT where it is installed, else run as
+they are; the foliage in numpy and GEOS.
 Importing this module imports neither numba nor the kernels. (The digest is this
 package's own copy of `command.fusion.prebuilt.sources_stamp`: ``sim`` imports
 nothing from ``command``.)

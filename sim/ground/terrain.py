@@ -29,6 +29,7 @@ below one cell.
 from __future__ import annotations
 
 import math
+from types import ModuleType
 
 import numpy as np
 import shapely
@@ -37,6 +38,7 @@ from shapely.geometry import LineString, Polygon
 
 from sim.ground.clip import inside_length, may_meet, polygon_edges
 from sim.ground.specs import ElevationSpec, SegmentSpec
+from sim.ground.trajectory import Trajectory
 
 FloatArray = NDArray[np.float64]
 
@@ -156,6 +158,8 @@ class Terrain:
         #: the zones with foliage (zone indices, in zone order) and their boxes (k, 4)
         self._wooded = np.flatnonzero(self.foliage > 0).tolist()
         self._wooded_boxes = self._box_array[self._wooded].reshape(-1, 4)
+        self._wooded_arrays = self._pack_wooded()
+        self._kernels = _foliage_kernels() if self._wooded_arrays is not None else None
         self.kinds = [z.kind for z in spec.zones]
         self.elevation = Elevation(spec.elevation)
         self._raster: Raster | None = None
@@ -323,12 +327,56 @@ class Terrain:
         mids = (cuts[:-1] + cuts[1:]) / 2
         return cuts, self.speed_factor_at(p0 + mids[:, None] * (p1 - p0))
 
+    def _pack_wooded(self) -> tuple[FloatArray, FloatArray, NDArray[np.int64],
+                                    FloatArray] | None:
+        """The wooded zones as the compiled `foliage_m` reads them (``csrc/foliage.h``):
+        boxes (4w,), densities (w,), each zone's first edge (w + 1,), edges (4e,); None
+        without wooded zones or where one is not a valid polygon (the even-odd rule of
+        the kernel is GEOS's inside a valid polygon only)."""
+        if not self._wooded or not all(self.zones[k].is_valid for k in self._wooded):
+            return None
+        edges = [np.hstack(self._edges[k]) for k in self._wooded]
+        first = np.concatenate([[0], np.cumsum([len(e) for e in edges])]).astype(np.int64)
+        return (np.ascontiguousarray(self._wooded_boxes).reshape(-1),
+                np.ascontiguousarray(self.foliage[self._wooded], dtype=float), first,
+                np.ascontiguousarray(np.vstack(edges)).reshape(-1))
+
     def foliage_m(self, origin: FloatArray, targets: FloatArray) -> FloatArray:
         """Foliage-weighted path length (m) on the sight lines origin → each target.
 
         ``origin`` (2,), ``targets`` (n, 2) → (n,): Σ over zones of length inside the
         zone × its foliage density. Sensors turn it into a blocking probability.
+        Computed by the C port (``csrc/foliage.c``) where it is built, bit for bit
+        `_foliage_m_numpy`, which decides the lines the port leaves to GEOS.
         """
+        arrays = self._wooded_arrays
+        if self._kernels is not None and arrays is not None:
+            out = self._kernels.foliage(
+                np.ascontiguousarray(origin, dtype=float).reshape(-1),
+                np.ascontiguousarray(targets, dtype=float).reshape(-1), *arrays)
+            if out is not None:
+                return out
+        return self._foliage_m_numpy(origin, targets)
+
+    def foliage_along(self, origin: FloatArray, trajectory: Trajectory, t_s: FloatArray,
+                      step_m: float) -> FloatArray:
+        """`foliage_m` from ``origin`` (2,) to the mover at times ``t_s`` (n,), m, read
+        every ``step_m`` of its path and interpolated (`Trajectory.along`): by the C
+        port where it is built, bit for bit the same."""
+        t = np.ascontiguousarray(t_s, dtype=float).reshape(-1)
+        arrays = self._wooded_arrays
+        if self._kernels is not None and arrays is not None:
+            out = self._kernels.foliage_along(
+                np.ascontiguousarray(origin, dtype=float).reshape(-1),
+                np.ascontiguousarray(trajectory.t_s), trajectory.xy.reshape(-1), t,
+                float(step_m), *arrays)
+            if out is not None:
+                return out
+        origin = np.asarray(origin, float)
+        return trajectory.along(t, lambda xy: self.foliage_m(origin, xy), step_m)
+
+    def _foliage_m_numpy(self, origin: FloatArray, targets: FloatArray) -> FloatArray:
+        """`foliage_m` in numpy and GEOS: the reference of the C port."""
         targets = np.asarray(targets, dtype=float).reshape(-1, 2)
         total = np.zeros(len(targets))
         if not len(targets) or not len(self._wooded):
@@ -347,6 +395,14 @@ class Terrain:
                 from_origin.repeat(len(rows), 0), targets[rows], self.zones[k],
                 self._edges[k])
         return total
+
+
+def _foliage_kernels() -> ModuleType | None:
+    """The compiled foliage kernels (`sim.ground.prebuilt`), or None: not built, or
+    built from other sources (the numpy reference then runs)."""
+    from sim.ground import prebuilt
+
+    return prebuilt.load()
 
 
 def _sorted_fractions(fractions: list[float]) -> FloatArray:

@@ -7,6 +7,7 @@ from these legs in closed form instead of polling positions every second.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -149,6 +150,22 @@ class Trajectory:
             return head
         return Trajectory._of(np.concatenate([head.t_s, rest.t_s[k:]]),
                               np.vstack([head.xy, rest.xy[k:]]))
+
+    def along(self, t_s: FloatArray, value_at: Callable[[FloatArray], FloatArray],
+              step_m: float) -> FloatArray:
+        """``value_at`` (points (k, 2) → (k,)) of the positions at times ``t_s`` (n,),
+        evaluated exactly every ``step_m`` of the path walked and linearly interpolated
+        in between, so the cost grows with the path's length, not with n.
+
+        Simplification: between two evaluations the value is taken as linear in the
+        distance walked (sight lines through foliage, `sensors.common.LOS_STEP_M`)."""
+        cum = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(self.xy, axis=0).T))])
+        s = np.interp(t_s, self.t_s, cum)
+        k = np.floor(s / step_m)
+        knots = np.unique(np.concatenate([k, k + 1])) * step_m
+        knot_xy = np.column_stack([np.interp(knots, cum, self.xy[:, 0]),
+                                   np.interp(knots, cum, self.xy[:, 1])])
+        return np.interp(s, knots, value_at(knot_xy))
 
     @property
     def length_m(self) -> float:

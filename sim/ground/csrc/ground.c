@@ -1,5 +1,6 @@
-/* sim.ground._cground: the ground layer's two kernels in C, a port of
- * sim/ground/keyed.py (_uniforms_py) and sim/ground/dijkstra.py (search_py), which
+/* sim.ground._cground: the ground layer's kernels in C, a port of
+ * sim/ground/keyed.py (_uniforms_py), sim/ground/dijkstra.py (search_py) and of the
+ * foliage on sight lines (foliage.c: Terrain.foliage_m, Terrain.foliage_along), which
  * stay the readable reference; tests compare both bit for bit.
  */
 #define PY_SSIZE_T_CLEAN
@@ -8,6 +9,8 @@
 #include <numpy/arrayobject.h>
 #include <math.h>
 #include <stdint.h>
+
+#include "foliage.h"
 
 #ifndef CG_STAMP
 #define CG_STAMP 0 /* setup.py passes the digest of the sources (prebuilt.py) */
@@ -190,12 +193,119 @@ static PyObject *py_search(PyObject *self, PyObject *const *args, Py_ssize_t nar
     return Py_BuildValue("(NN)", dist, pred);
 }
 
+/* The wooded zones from four arrays (Terrain._wooded_arrays): box (4w,), density (w,),
+ * first (w + 1,) int64, edge (4e,). */
+static int wooded_args(PyObject *const *args, Wooded *w) {
+    PyArrayObject *box = array_arg(args[0], "box", NPY_FLOAT64);
+    PyArrayObject *density = box ? array_arg(args[1], "density", NPY_FLOAT64) : NULL;
+    PyArrayObject *first = density ? array_arg(args[2], "first", NPY_INT64) : NULL;
+    PyArrayObject *edge = first ? array_arg(args[3], "edge", NPY_FLOAT64) : NULL;
+    if (!edge) return -1;
+    npy_intp zones = PyArray_DIM(density, 0);
+    const int64_t *f = PyArray_DATA(first);
+    int ok = PyArray_DIM(box, 0) == 4 * zones && PyArray_DIM(first, 0) == zones + 1
+             && f[0] == 0 && f[zones] * 4 == PyArray_DIM(edge, 0);
+    for (npy_intp z = 0; ok && z < zones; z++) ok = f[z] <= f[z + 1];
+    if (!ok) {
+        PyErr_SetString(PyExc_ValueError, "foliage: the wooded zones' arrays disagree");
+        return -1;
+    }
+    *w = (Wooded){zones, PyArray_DATA(box), PyArray_DATA(density), f, PyArray_DATA(edge)};
+    return 0;
+}
+
+static int origin_arg(PyObject *o, double *ox, double *oy) {
+    PyArrayObject *origin = array_arg(o, "origin", NPY_FLOAT64);
+    if (!origin) return -1;
+    if (PyArray_DIM(origin, 0) != 2) {
+        PyErr_SetString(PyExc_ValueError, "foliage: origin must hold 2 coordinates");
+        return -1;
+    }
+    const double *p = PyArray_DATA(origin);
+    *ox = p[0];
+    *oy = p[1];
+    return 0;
+}
+
+/* out, or None where GEOS must decide (foliage.c returned -1). */
+static PyObject *result_or_none(PyObject *out, double *scratch, int status) {
+    free(scratch);
+    if (status) {
+        Py_DECREF(out);
+        Py_RETURN_NONE;
+    }
+    return out;
+}
+
+static PyObject *py_foliage(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 6) {
+        PyErr_SetString(PyExc_TypeError,
+                        "foliage(origin, targets, box, density, first, edge) takes 6 arguments");
+        return NULL;
+    }
+    double ox, oy;
+    Wooded w;
+    if (origin_arg(args[0], &ox, &oy) || wooded_args(args + 2, &w)) return NULL;
+    PyArrayObject *targets = array_arg(args[1], "targets", NPY_FLOAT64);
+    if (!targets) return NULL;
+    npy_intp n = PyArray_DIM(targets, 0) / 2;
+    if (PyArray_DIM(targets, 0) != 2 * n) {
+        PyErr_SetString(PyExc_ValueError, "foliage: targets must hold (x, y) pairs");
+        return NULL;
+    }
+    PyObject *out = PyArray_SimpleNew(1, &n, NPY_FLOAT64);
+    double *scratch = out ? malloc((size_t)(2 * wooded_max_edges(&w) + 3) * sizeof(double))
+                          : NULL;
+    if (!scratch) {
+        Py_XDECREF(out);
+        return out ? PyErr_NoMemory() : NULL;
+    }
+    int status = foliage_points(ox, oy, PyArray_DATA(targets), n, &w, scratch,
+                                PyArray_DATA((PyArrayObject *)out));
+    return result_or_none(out, scratch, status);
+}
+
+static PyObject *py_foliage_along(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 9) {
+        PyErr_SetString(PyExc_TypeError, "foliage_along(origin, t_traj, xy, t, step_m, box, "
+                        "density, first, edge) takes 9 arguments");
+        return NULL;
+    }
+    double ox, oy;
+    Wooded w;
+    if (origin_arg(args[0], &ox, &oy) || wooded_args(args + 5, &w)) return NULL;
+    PyArrayObject *t_traj = array_arg(args[1], "t_traj", NPY_FLOAT64);
+    PyArrayObject *xy = t_traj ? array_arg(args[2], "xy", NPY_FLOAT64) : NULL;
+    PyArrayObject *t = xy ? array_arg(args[3], "t", NPY_FLOAT64) : NULL;
+    double step_m = t ? PyFloat_AsDouble(args[4]) : -1.0;
+    if (!t || (step_m == -1.0 && PyErr_Occurred())) return NULL;
+    npy_intp m = PyArray_DIM(t_traj, 0), n = PyArray_DIM(t, 0);
+    if (m < 1 || PyArray_DIM(xy, 0) != 2 * m || !(step_m > 0)) {
+        PyErr_SetString(PyExc_ValueError, "foliage_along: need m >= 1 times, their m points "
+                        "(2m coordinates) and a step > 0");
+        return NULL;
+    }
+    PyObject *out = PyArray_SimpleNew(1, &n, NPY_FLOAT64);
+    size_t doubles = (size_t)(3 * m + 9 * n + 2 * wooded_max_edges(&w) + 3);
+    double *scratch = out ? malloc(doubles * sizeof(double)) : NULL;
+    if (!scratch) {
+        Py_XDECREF(out);
+        return out ? PyErr_NoMemory() : NULL;
+    }
+    int status = foliage_along(ox, oy, PyArray_DATA(t_traj), PyArray_DATA(xy), m,
+                               PyArray_DATA(t), n, step_m, &w, scratch,
+                               PyArray_DATA((PyArrayObject *)out));
+    return result_or_none(out, scratch, status);
+}
+
 #define FAST(name, doc) {#name, (PyCFunction)(void (*)(void))py_##name, METH_FASTCALL, doc}
 
 static PyMethodDef methods[] = {
     {"stamp", py_stamp, METH_NOARGS, "The digest of the C sources this was built from."},
     FAST(uniforms, "keyed._uniforms_py: (n, columns) uniform draws."),
     FAST(search, "dijkstra.search_py: (dist, pred)."),
+    FAST(foliage, "Terrain.foliage_m: (n,) foliage metres, or None where GEOS decides."),
+    FAST(foliage_along, "Terrain.foliage_along: (n,) foliage metres, or None."),
     {NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_cground",
