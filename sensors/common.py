@@ -48,6 +48,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from sim.ground import prebuilt
 from sim.ground.daylight import LIGHT_KINDS, WEATHER_KINDS, Daylight
 from sim.ground.keyed import Draws
 from sim.ground.specs import SensorSpec
@@ -236,6 +237,7 @@ class SightLines:
         self.length_m = float(length_m)
         self.draws = draws
         self.mast_m = mast_m
+        self._kernels = prebuilt.load() if self.terrain is not None else None
 
     @property
     def clear(self) -> bool:
@@ -258,6 +260,14 @@ class SightLines:
         if self.terrain is None:
             return np.ones(len(xy), dtype=bool)
         tr = self.transmittance(xy) if transmittance is None else transmittance
+        if self._kernels is not None:     # the C port of the two lines below, bit for bit
+            flat = np.ascontiguousarray(xy).reshape(-1)
+            corners = self.draws.normal(self._kernels.field_keys(flat, SIGHT_CELL_M), 1)
+            tr = np.asarray(tr, dtype=float)
+            if tr.shape != (len(xy),):
+                tr = np.broadcast_to(tr, (len(xy),))
+            return self._kernels.field_below(flat, SIGHT_CELL_M, corners.reshape(-1),
+                                             np.ascontiguousarray(tr))
         # U(x) < T with U = Φ(correlated normal): decided without Φ wherever clear-cut
         return cdf_below(correlated_normal(self.draws, xy), tr)
 

@@ -179,7 +179,7 @@ int foliage_along(double ox, double oy, const double *t_traj, const double *xy, 
     for (int64_t i = 0; i < n; i++) {
         if (isnan(t[i])) return -1;
         s[i] = interp1(t[i], t_traj, cum, m);
-        knot[i] = floor(s[i] / step_m);
+        knot[i] = floor(s[i] / step_m);   /* one a look: the library's floor is fine */
         if (i && knot[i] < knot[i - 1]) sorted = 0;
     }
     int64_t k = 0;                                 /* np.unique(concatenate([k, k + 1])) */

@@ -1,7 +1,8 @@
 /* sim.ground._cground: the ground layer's kernels in C, a port of
- * sim/ground/keyed.py (_uniforms_py), sim/ground/dijkstra.py (search_py) and of the
- * foliage on sight lines (foliage.c: Terrain.foliage_m, Terrain.foliage_along), which
- * stay the readable reference; tests compare both bit for bit.
+ * sim/ground/keyed.py (_uniforms_py), sim/ground/dijkstra.py (search_py), of the
+ * foliage on sight lines (foliage.c: Terrain.foliage_m, Terrain.foliage_along) and of
+ * the sensors' sight-line field (field.c: sensors.common.correlated_normal and
+ * cdf_below), which stay the readable reference; tests compare both bit for bit.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -10,6 +11,7 @@
 #include <math.h>
 #include <stdint.h>
 
+#include "field.h"
 #include "foliage.h"
 
 #ifndef CG_STAMP
@@ -298,6 +300,62 @@ static PyObject *py_foliage_along(PyObject *self, PyObject *const *args, Py_ssiz
     return result_or_none(out, scratch, status);
 }
 
+/* xy (2n,) and cell_m > 0 from the first two arguments. */
+static PyArrayObject *points_arg(PyObject *const *args, npy_intp *n, double *cell_m) {
+    PyArrayObject *xy = array_arg(args[0], "xy", NPY_FLOAT64);
+    if (!xy) return NULL;
+    *cell_m = PyFloat_AsDouble(args[1]);
+    if (*cell_m == -1.0 && PyErr_Occurred()) return NULL;
+    *n = PyArray_DIM(xy, 0) / 2;
+    if (PyArray_DIM(xy, 0) != 2 * *n || !(*cell_m > 0)) {
+        PyErr_SetString(PyExc_ValueError, "field: need (x, y) pairs and a cell > 0");
+        return NULL;
+    }
+    return xy;
+}
+
+static PyObject *py_field_keys(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "field_keys(xy, cell_m) takes 2 arguments");
+        return NULL;
+    }
+    npy_intp n;
+    double cell_m;
+    PyArrayObject *xy = points_arg(args, &n, &cell_m);
+    if (!xy) return NULL;
+    int64_t runs = field_runs(PyArray_DATA(xy), n, cell_m);
+    npy_intp size = 4 * runs;
+    PyObject *keys = PyArray_SimpleNew(1, &size, NPY_INT64);
+    if (!keys) return NULL;
+    field_keys(PyArray_DATA(xy), n, cell_m, runs, PyArray_DATA((PyArrayObject *)keys));
+    return keys;
+}
+
+static PyObject *py_field_below(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 4) {
+        PyErr_SetString(PyExc_TypeError,
+                        "field_below(xy, cell_m, zc, threshold) takes 4 arguments");
+        return NULL;
+    }
+    npy_intp n;
+    double cell_m;
+    PyArrayObject *xy = points_arg(args, &n, &cell_m);
+    PyArrayObject *zc = xy ? array_arg(args[2], "zc", NPY_FLOAT64) : NULL;
+    PyArrayObject *threshold = zc ? array_arg(args[3], "threshold", NPY_FLOAT64) : NULL;
+    if (!threshold) return NULL;
+    int64_t runs = PyArray_DIM(zc, 0) / 4;
+    PyObject *below = PyArray_DIM(threshold, 0) == n && PyArray_DIM(zc, 0) == 4 * runs
+                      ? PyArray_SimpleNew(1, &n, NPY_BOOL) : NULL;
+    if (below && !field_below(PyArray_DATA(xy), n, cell_m, PyArray_DATA(zc), runs,
+                              PyArray_DATA(threshold), PyArray_DATA((PyArrayObject *)below)))
+        return below;
+    Py_XDECREF(below);
+    if (!PyErr_Occurred())
+        PyErr_SetString(PyExc_ValueError, "field_below: need 4 corner normals per run of "
+                        "points in one cell (field_keys) and a threshold per point");
+    return NULL;
+}
+
 #define FAST(name, doc) {#name, (PyCFunction)(void (*)(void))py_##name, METH_FASTCALL, doc}
 
 static PyMethodDef methods[] = {
@@ -306,6 +364,8 @@ static PyMethodDef methods[] = {
     FAST(search, "dijkstra.search_py: (dist, pred)."),
     FAST(foliage, "Terrain.foliage_m: (n,) foliage metres, or None where GEOS decides."),
     FAST(foliage_along, "Terrain.foliage_along: (n,) foliage metres, or None."),
+    FAST(field_keys, "sensors.common._corner_normals' keys: (4 runs,) int64."),
+    FAST(field_below, "sensors.common.cdf_below(correlated_normal(...)): (n,) bool."),
     {NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_cground",
