@@ -134,8 +134,9 @@ def _pad(lo: FloatArray, hi: FloatArray, k: int) -> tuple[FloatArray, FloatArray
 def intersect_candidates(a: tuple[FloatArray, FloatArray],
                          b: tuple[FloatArray, FloatArray]) -> tuple[FloatArray, FloatArray]:
     """Per-leg intersection of two candidate sets (l, j) and (l, k) → (l, j·k)."""
-    lo = np.maximum(a[0][:, :, None], b[0][:, None, :]).reshape(len(a[0]), -1)
-    hi = np.minimum(a[1][:, :, None], b[1][:, None, :]).reshape(len(a[1]), -1)
+    pieces = a[0].shape[1] * b[0].shape[1]         # explicit: no leg at all is (0, j·k)
+    lo = np.maximum(a[0][:, :, None], b[0][:, None, :]).reshape(len(a[0]), pieces)
+    hi = np.minimum(a[1][:, :, None], b[1][:, None, :]).reshape(len(a[1]), pieces)
     return lo, hi
 
 

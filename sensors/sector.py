@@ -40,6 +40,7 @@ from sensors.common import (
     up_mask,
 )
 from sensors.geometry import look_times, sector_intervals, sector_polygon_xy
+from sim.ground import prebuilt
 from sim.ground.daylight import Daylight
 from sim.ground.keyed import Draws
 from sim.ground.specs import CameraSpec, RadarSpec
@@ -56,6 +57,19 @@ def _animal_evidence(person_lik: FloatArray) -> FloatArray:
     same declarations with the person and animal columns swapped (the draw that named
     'person' for a person names 'animal' for an animal)."""
     return person_lik[:, [ANIMAL, 1, PERSON]]
+
+
+def _wedge(heading_deg: float, fov_deg: float) -> tuple[int, FloatArray]:
+    """The sector's wedge as the compiled looks read it (``sim/ground/csrc/exposure.h``):
+    0 none (a full circle), 1 two half-planes' intersection (fov <= 180°), 2 their
+    union; and the unit vectors of its right and left edges, by numpy's cos and sin
+    as `sensors.geometry.wedge_candidates` computes them."""
+    if fov_deg >= 360.0:
+        return 0, np.zeros(4)
+    a = np.radians(heading_deg - fov_deg / 2.0)
+    b = np.radians(heading_deg + fov_deg / 2.0)
+    return (1 if fov_deg <= 180.0 else 2), np.array([np.cos(a), np.sin(a), np.cos(b),
+                                                      np.sin(b)])
 
 
 @dataclass(frozen=True)
@@ -99,6 +113,8 @@ class SectorSensor(Sensor):
                                 spec.mast_m)
         horizon = duration_s if duration_s is not None else 0.0
         self.down_s, self.health_delay_s = failures(spec, horizon, self.field)
+        self._kernels = prebuilt.load()
+        self._wedge = _wedge(spec.heading_deg, spec.fov_deg)
 
     @abstractmethod
     def measured_range_m(self, range_m: FloatArray, z: FloatArray) -> FloatArray:
@@ -140,7 +156,14 @@ class SectorSensor(Sensor):
                     after_s: float) -> tuple[FloatArray, IntArray]:
         """The times (n,) of `looks` and the exposure (n,) each falls in."""
         spec = self.spec
-        t, interval = look_times(self.exposure(trajectory), spec.revisit_s, self.phase_s)
+        if self._kernels is not None:     # the C port of the `else`, bit for bit
+            kind, edges = self._wedge
+            t, interval = self._kernels.sector_looks(
+                np.ascontiguousarray(trajectory.t_s), trajectory.xy.reshape(-1),
+                self.position, float(spec.max_range_m), kind, edges, float(spec.revisit_s),
+                float(self.phase_s))
+        else:
+            t, interval = look_times(self.exposure(trajectory), spec.revisit_s, self.phase_s)
         up = up_mask(self.down_s, t)
         if after_s > -np.inf:
             up &= t > after_s

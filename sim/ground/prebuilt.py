@@ -9,11 +9,16 @@ never used, are described there), for the kernels of this layer, ported to C in
   (`sim.ground.dijkstra.search_py`);
 * ``foliage`` and ``foliage_along`` — the foliage on sight lines
   (`sim.ground.terrain.Terrain.foliage_m`, `~sim.ground.terrain.Terrain.foliage_along`;
-  ``csrc/foliage.c``).
+  ``csrc/foliage.c``);
+* ``field_keys`` and ``field_below`` — the sensors' sight-line field
+  (`sensors.common.correlated_normal` and `sensors.common.cdf_below`; ``csrc/field.c``);
+* ``sector_looks`` — a radar's or camera's looks at a mover
+  (`sensors.geometry.look_times` of `sensors.geometry.sector_intervals`;
+  ``csrc/exposure.c``).
 
 The Python functions stay the reference (tests compare both bit for bit) and the
 fallback: the first two compiled by numba's JIT where it is installed, else run as
-they are; the foliage in numpy and GEOS.
+they are; the others in numpy (and GEOS).
 Importing this module imports neither numba nor the kernels. (The digest is this
 package's own copy of `command.fusion.prebuilt.sources_stamp`: ``sim`` imports
 nothing from ``command``.)

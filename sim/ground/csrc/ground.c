@@ -2,7 +2,9 @@
  * sim/ground/keyed.py (_uniforms_py), sim/ground/dijkstra.py (search_py), of the
  * foliage on sight lines (foliage.c: Terrain.foliage_m, Terrain.foliage_along) and of
  * the sensors' sight-line field (field.c: sensors.common.correlated_normal and
- * cdf_below), which stay the readable reference; tests compare both bit for bit.
+ * cdf_below) and of a sector sensor's looks at a mover (exposure.c:
+ * sensors.geometry.sector_intervals and look_times), which stay the readable
+ * reference; tests compare both bit for bit.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -11,6 +13,7 @@
 #include <math.h>
 #include <stdint.h>
 
+#include "exposure.h"
 #include "field.h"
 #include "foliage.h"
 
@@ -356,6 +359,52 @@ static PyObject *py_field_below(PyObject *self, PyObject *const *args, Py_ssize_
     return NULL;
 }
 
+static PyObject *py_sector_looks(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 8) {
+        PyErr_SetString(PyExc_TypeError, "sector_looks(t, xy, centre, r_max, wedge, edges, "
+                        "period, phase) takes 8 arguments");
+        return NULL;
+    }
+    PyArrayObject *t = array_arg(args[0], "t", NPY_FLOAT64);
+    PyArrayObject *xy = t ? array_arg(args[1], "xy", NPY_FLOAT64) : NULL;
+    PyArrayObject *centre = xy ? array_arg(args[2], "centre", NPY_FLOAT64) : NULL;
+    PyArrayObject *edges = centre ? array_arg(args[5], "edges", NPY_FLOAT64) : NULL;
+    if (!edges) return NULL;
+    double r_max = PyFloat_AsDouble(args[3]);
+    long wedge = PyLong_AsLong(args[4]);
+    double period = PyFloat_AsDouble(args[6]), phase = PyFloat_AsDouble(args[7]);
+    if (PyErr_Occurred()) return NULL;
+    npy_intp m = PyArray_DIM(t, 0);
+    if (m < 1 || PyArray_DIM(xy, 0) != 2 * m || PyArray_DIM(centre, 0) != 2
+        || PyArray_DIM(edges, 0) != 4 || wedge < 0 || wedge > 2 || !(period > 0)) {
+        PyErr_SetString(PyExc_ValueError, "sector_looks: need m >= 1 times and their m "
+                        "points, a centre, 4 edge coordinates, a wedge of 0, 1 or 2 and a "
+                        "period > 0");
+        return NULL;
+    }
+    const double *c = PyArray_DATA(centre), *e = PyArray_DATA(edges);
+    Sector sector = {c[0], c[1], r_max, (int)wedge, e[0], e[1], e[2], e[3]};
+    int64_t legs = m > 1 ? m - 1 : 1;
+    char *scratch = malloc((size_t)legs * (16 + 8) * sizeof(double));
+    if (!scratch) return PyErr_NoMemory();
+    double *iv = (double *)scratch + 8 * legs;      /* after the 8 · legs candidates */
+    int64_t *order = (int64_t *)((double *)scratch + 16 * legs);
+    int64_t n = sector_exposure(PyArray_DATA(t), PyArray_DATA(xy), m, &sector,
+                                (double *)scratch, order, iv);
+    npy_intp looks = look_times(iv, n, period, phase, NULL, NULL);
+    PyObject *t_out = PyArray_SimpleNew(1, &looks, NPY_FLOAT64);
+    PyObject *which = t_out ? PyArray_SimpleNew(1, &looks, NPY_INT64) : NULL;
+    if (which)
+        look_times(iv, n, period, phase, PyArray_DATA((PyArrayObject *)t_out),
+                   PyArray_DATA((PyArrayObject *)which));
+    free(scratch);
+    if (!which) {
+        Py_XDECREF(t_out);
+        return NULL;
+    }
+    return Py_BuildValue("(NN)", t_out, which);
+}
+
 #define FAST(name, doc) {#name, (PyCFunction)(void (*)(void))py_##name, METH_FASTCALL, doc}
 
 static PyMethodDef methods[] = {
@@ -365,6 +414,7 @@ static PyMethodDef methods[] = {
     FAST(foliage, "Terrain.foliage_m: (n,) foliage metres, or None where GEOS decides."),
     FAST(foliage_along, "Terrain.foliage_along: (n,) foliage metres, or None."),
     FAST(field_keys, "sensors.common._corner_normals' keys: (4 runs,) int64."),
+    FAST(sector_looks, "sensors.geometry.look_times of sector_intervals: (t, interval)."),
     FAST(field_below, "sensors.common.cdf_below(correlated_normal(...)): (n,) bool."),
     {NULL, NULL, 0, NULL}};
 

@@ -1,0 +1,122 @@
+/* When a mover is inside a radar's or camera's sector, and the looks then: a port of
+ * sensors/geometry.py (sector_intervals with r_min = 0, merge_intervals, look_times),
+ * which stays the readable reference; tests compare both bit for bit. Every float is
+ * computed by numpy's operations in numpy's order, with numpy's NaN-propagating
+ * maximum and minimum; the wedge's edge vectors come from the caller (numpy's cos and
+ * sin, which C cannot repeat).
+ */
+#include <math.h>
+
+#include "exposure.h"
+
+static double np_max(double x, double y) { return (x >= y || isnan(x)) ? x : y; }
+static double np_min(double x, double y) { return (x <= y || isnan(x)) ? x : y; }
+
+/* geometry._disc_tau: where |d0 + v τ| <= r for τ in [0, dt]. */
+static void disc_tau(double d0x, double d0y, double vx, double vy, double dt, double r,
+                     double *lo, double *hi) {
+    double a = vx * vx + vy * vy;
+    double b = d0x * vx + d0y * vy;
+    double c = (d0x * d0x + d0y * d0y) - r * r;
+    double disc = b * b - a * c;
+    int moving = a > 0, empty;
+    double l = 0.0, h = dt;
+    if (moving) {
+        double sq = sqrt(np_max(disc, 0.0));
+        l = (-b - sq) / a;
+        h = (-b + sq) / a;
+        empty = disc <= 0;
+    } else {
+        empty = c > 0;
+    }
+    *lo = empty ? INFINITY : np_max(l, 0.0);
+    *hi = empty ? -INFINITY : np_min(h, dt);
+}
+
+/* geometry._halfline: where alpha + beta τ >= 0 for τ in [0, dt]. */
+static void halfline(double alpha, double beta, double dt, double *lo, double *hi) {
+    double root = -alpha / beta;
+    double l = beta > 0 ? root : 0.0, h = beta < 0 ? root : dt;
+    int never = beta == 0 && alpha < 0;
+    *lo = never ? INFINITY : np_max(l, 0.0);
+    *hi = never ? -INFINITY : np_min(h, dt);
+}
+
+int64_t sector_exposure(const double *t, const double *xy, int64_t m, const Sector *s,
+                        double *scratch, int64_t *order, double *iv) {
+    int64_t legs = m - 1, k = 0;
+    if (legs <= 0) return 0;
+    double *lo = scratch, *hi = scratch + 4 * legs;   /* the candidates, leg by leg */
+    for (int64_t i = 0; i < legs; i++) {
+        double t0 = t[i], t1 = t[i + 1], dt = t1 - t0;
+        double px = xy[2 * i], py = xy[2 * i + 1];
+        double vx = (xy[2 * i + 2] - px) / dt, vy = (xy[2 * i + 3] - py) / dt;
+        double d0x = px - s->cx, d0y = py - s->cy;
+        double rlo, rhi;                           /* the disc, then its empty pad */
+        disc_tau(d0x, d0y, vx, vy, dt, s->r_max, &rlo, &rhi);
+        double ring_lo[2] = {rlo + t0, INFINITY}, ring_hi[2] = {rhi + t0, -INFINITY};
+        if (!s->wedge) {
+            for (int j = 0; j < 2; j++) { lo[k] = ring_lo[j]; hi[k++] = ring_hi[j]; }
+            continue;
+        }
+        double alo, ahi, blo, bhi;
+        halfline(s->ax * d0y - s->ay * d0x, s->ax * vy - s->ay * vx, dt, &alo, &ahi);
+        halfline(-(s->bx * d0y - s->by * d0x), -(s->bx * vy - s->by * vx), dt, &blo, &bhi);
+        double w_lo[2], w_hi[2];
+        if (s->wedge == 1) {
+            w_lo[0] = np_max(alo, blo) + t0; w_hi[0] = np_min(ahi, bhi) + t0;
+            w_lo[1] = INFINITY; w_hi[1] = -INFINITY;
+        } else {
+            w_lo[0] = alo + t0; w_hi[0] = ahi + t0;
+            w_lo[1] = blo + t0; w_hi[1] = bhi + t0;
+        }
+        for (int j = 0; j < 2; j++)                /* intersect_candidates: ring-major */
+            for (int q = 0; q < 2; q++) {
+                lo[k] = np_max(ring_lo[j], w_lo[q]);
+                hi[k++] = np_min(ring_hi[j], w_hi[q]);
+            }
+    }
+    int64_t n = 0;                                 /* merge_intervals: the pieces kept */
+    for (int64_t i = 0; i < k; i++)
+        if (hi[i] > lo[i]) order[n++] = i;
+    for (int64_t i = 1; i < n; i++) {              /* stable insertion sort by lo */
+        int64_t v = order[i], j = i - 1;
+        while (j >= 0 && lo[order[j]] > lo[v]) { order[j + 1] = order[j]; j--; }
+        order[j + 1] = v;
+    }
+    int64_t out = 0;
+    double reach = 0.0;
+    for (int64_t i = 0; i < n; i++) {
+        double l = lo[order[i]], h = hi[order[i]];
+        if (!i || l > reach + 0.0) {
+            iv[2 * out] = l;
+            iv[2 * out + 1] = h;
+            out++;
+            reach = i ? np_max(reach, h) : h;
+        } else {
+            iv[2 * out - 1] = np_max(iv[2 * out - 1], h);
+            reach = np_max(reach, h);
+        }
+    }
+    return out;
+}
+
+int64_t look_times(const double *iv, int64_t n, double period, double phase,
+                   double *t_out, int64_t *interval_out) {
+    int64_t looks = 0;
+    for (int64_t i = 0; i < n; i++) {
+        double start = iv[2 * i], end = iv[2 * i + 1];
+        double k0 = ceil((start - phase) / period), k1 = ceil((end - phase) / period);
+        int64_t count = (int64_t)np_max(k1 - k0, 0);
+        for (int64_t j = 0; j < count; j++) {
+            double t = phase + (k0 + (double)j) * period;
+            if (!(t >= start && t < end)) continue;  /* ceil's float edge */
+            if (t_out) {
+                t_out[looks] = t;
+                interval_out[looks] = i;
+            }
+            looks++;
+        }
+    }
+    return looks;
+}

@@ -1,0 +1,28 @@
+/* The looks of a sector sensor at a mover (exposure.c). */
+#ifndef CG_EXPOSURE_H
+#define CG_EXPOSURE_H
+
+#include <stdint.h>
+
+/* The sector: centre, outer radius (the inner is 0), and its wedge: kind 0 none (a
+ * full circle), 1 the intersection of the two half-planes (fov <= 180°), 2 their union;
+ * e_a, e_b the unit vectors of its right and left edges (wedge_candidates). */
+typedef struct {
+    double cx, cy, r_max;
+    int wedge;
+    double ax, ay, bx, by;
+} Sector;
+
+/* The exposure intervals of the trajectory (m times t, m points xy) in the sector,
+ * into iv (2 · n, sorted, disjoint; at most 4 (m − 1) of them): their number n.
+ * scratch holds 8 (m − 1) doubles (the candidates), order 4 (m − 1) int64, iv
+ * 8 (m − 1) doubles. */
+int64_t sector_exposure(const double *t, const double *xy, int64_t m, const Sector *s,
+                        double *scratch, int64_t *order, double *iv);
+
+/* The number of looks phase + k · period in the n intervals iv, and (when t_out is
+ * not NULL) the looks and the interval of each (geometry.look_times). */
+int64_t look_times(const double *iv, int64_t n, double period, double phase,
+                   double *t_out, int64_t *interval_out);
+
+#endif
