@@ -111,6 +111,10 @@ class Radar(SectorSensor):
     def radial_speed(self, trajectory: Trajectory, t_s: FloatArray,
                      d: FloatArray) -> FloatArray:
         """|v · d̂| (n,), m/s: the mover's speed along the line of sight ``d`` (n, 2)."""
+        if self._kernels is not None:     # the C port of the lines below, bit for bit
+            return self._kernels.radial_speed(
+                np.ascontiguousarray(trajectory.t_s), trajectory.xy.reshape(-1),
+                np.ascontiguousarray(t_s, dtype=float), np.ascontiguousarray(d).reshape(-1))
         t0, _, _, v = trajectory.legs
         leg = np.clip(np.searchsorted(t0, t_s, side="right") - 1, 0, len(t0) - 1)
         rng = np.maximum(np.hypot(d[:, 0], d[:, 1]), 1e-9)

@@ -12,9 +12,11 @@ never used, are described there), for the kernels of this layer, ported to C in
   ``csrc/foliage.c``);
 * ``field_keys`` and ``field_below`` — the sensors' sight-line field
   (`sensors.common.correlated_normal` and `sensors.common.cdf_below`; ``csrc/field.c``);
-* ``sector_looks`` — a radar's or camera's looks at a mover
-  (`sensors.geometry.look_times` of `sensors.geometry.sector_intervals`;
-  ``csrc/exposure.c``).
+* ``sector_looks``, ``ever_within`` and ``radial_speed`` — a radar's or camera's
+  looks at a mover (`sensors.geometry.look_times` of
+  `sensors.geometry.sector_intervals`), whether two movers ever come within a range
+  (`sensors.geometry.ever_within`), a radar's radial speed
+  (`sensors.radar.Radar.radial_speed`; ``csrc/exposure.c``).
 
 The Python functions stay the reference (tests compare both bit for bit) and the
 fallback: the first two compiled by numba's JIT where it is installed, else run as

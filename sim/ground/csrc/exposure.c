@@ -1,6 +1,8 @@
-/* When a mover is inside a radar's or camera's sector, and the looks then: a port of
- * sensors/geometry.py (sector_intervals with r_min = 0, merge_intervals, look_times),
- * which stays the readable reference; tests compare both bit for bit. Every float is
+/* When a mover is inside a radar's or camera's sector, and the looks then; whether two
+ * movers ever come within a range; a radar's radial speed: a port of
+ * sensors/geometry.py (sector_intervals with r_min = 0, merge_intervals, look_times,
+ * ever_within) and of sensors/radar.py (Radar.radial_speed), which stay the readable
+ * reference; tests compare both bit for bit. Every float is
  * computed by numpy's operations in numpy's order, with numpy's NaN-propagating
  * maximum and minimum; the wedge's edge vectors come from the caller (numpy's cos and
  * sin, which C cannot repeat).
@@ -119,4 +121,36 @@ int64_t look_times(const double *iv, int64_t n, double period, double phase,
         }
     }
     return looks;
+}
+
+int ever_within(const double *t0, const double *t1, const double *p0, const double *v,
+                int64_t legs, double radius) {
+    for (int64_t i = 0; i < legs; i++) {
+        double lo, hi;
+        disc_tau(p0[2 * i] - 0.0, p0[2 * i + 1] - 0.0, v[2 * i], v[2 * i + 1], t1[i] - t0[i],
+                 radius, &lo, &hi);
+        if (hi + t0[i] > lo + t0[i]) return 1;
+    }
+    return 0;
+}
+
+int radial_speed(const double *t, const double *xy, int64_t m, const double *look_t,
+                 const double *d, int64_t n, double *out) {
+    int64_t legs = m - 1;
+    if (n && legs < 1) return -1;
+    for (int64_t i = 0; i < n; i++) {
+        int64_t lo = 0, hi = legs;                 /* searchsorted(t0, look, "right") */
+        while (lo < hi) {
+            int64_t mid = lo + ((hi - lo) >> 1);
+            if (look_t[i] >= t[mid]) lo = mid + 1;
+            else hi = mid;
+        }
+        int64_t leg = lo - 1 < 0 ? 0 : (lo - 1 > legs - 1 ? legs - 1 : lo - 1);
+        double dt = t[leg + 1] - t[leg];
+        double vx = (xy[2 * leg + 2] - xy[2 * leg]) / dt;
+        double vy = (xy[2 * leg + 3] - xy[2 * leg + 1]) / dt;
+        double range = np_max(hypot(d[2 * i], d[2 * i + 1]), 1e-9);
+        out[i] = fabs(vx * d[2 * i] + vy * d[2 * i + 1]) / range;
+    }
+    return 0;
 }

@@ -25,4 +25,15 @@ int64_t sector_exposure(const double *t, const double *xy, int64_t m, const Sect
 int64_t look_times(const double *iv, int64_t n, double period, double phase,
                    double *t_out, int64_t *interval_out);
 
+/* Whether relative legs (t0, t1 (legs,), p0, v (legs, 2)) ever come within radius of
+ * the origin (geometry.ever_within). */
+int ever_within(const double *t0, const double *t1, const double *p0, const double *v,
+                int64_t legs, double radius);
+
+/* |v · d̂| (n,) of the mover of the trajectory (m times t, m points xy) at the n looks
+ * look_t with lines of sight d (n, 2) into out (Radar.radial_speed). Returns 0, or -1
+ * for looks at a trajectory of one point (no leg). */
+int radial_speed(const double *t, const double *xy, int64_t m, const double *look_t,
+                 const double *d, int64_t n, double *out);
+
 #endif

@@ -2,9 +2,9 @@
  * sim/ground/keyed.py (_uniforms_py), sim/ground/dijkstra.py (search_py), of the
  * foliage on sight lines (foliage.c: Terrain.foliage_m, Terrain.foliage_along) and of
  * the sensors' sight-line field (field.c: sensors.common.correlated_normal and
- * cdf_below) and of a sector sensor's looks at a mover (exposure.c:
- * sensors.geometry.sector_intervals and look_times), which stay the readable
- * reference; tests compare both bit for bit.
+ * cdf_below) and of the exposure geometry (exposure.c: sensors.geometry's
+ * sector_intervals, look_times and ever_within, Radar.radial_speed), which stay the
+ * readable reference; tests compare both bit for bit.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -405,6 +405,51 @@ static PyObject *py_sector_looks(PyObject *self, PyObject *const *args, Py_ssize
     return Py_BuildValue("(NN)", t_out, which);
 }
 
+static PyObject *py_ever_within(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 5) {
+        PyErr_SetString(PyExc_TypeError, "ever_within(t0, t1, p0, v, radius) takes 5 arguments");
+        return NULL;
+    }
+    PyArrayObject *t0 = array_arg(args[0], "t0", NPY_FLOAT64);
+    PyArrayObject *t1 = t0 ? array_arg(args[1], "t1", NPY_FLOAT64) : NULL;
+    PyArrayObject *p0 = t1 ? array_arg(args[2], "p0", NPY_FLOAT64) : NULL;
+    PyArrayObject *v = p0 ? array_arg(args[3], "v", NPY_FLOAT64) : NULL;
+    double radius = v ? PyFloat_AsDouble(args[4]) : -1.0;
+    if (!v || (radius == -1.0 && PyErr_Occurred())) return NULL;
+    npy_intp legs = PyArray_DIM(t0, 0);
+    if (PyArray_DIM(t1, 0) != legs || PyArray_DIM(p0, 0) != 2 * legs
+        || PyArray_DIM(v, 0) != 2 * legs) {
+        PyErr_SetString(PyExc_ValueError, "ever_within: need t0, t1 of the legs and p0, v "
+                        "of 2 coordinates each");
+        return NULL;
+    }
+    return PyBool_FromLong(ever_within(PyArray_DATA(t0), PyArray_DATA(t1), PyArray_DATA(p0),
+                                       PyArray_DATA(v), legs, radius));
+}
+
+static PyObject *py_radial_speed(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 4) {
+        PyErr_SetString(PyExc_TypeError, "radial_speed(t, xy, look_t, d) takes 4 arguments");
+        return NULL;
+    }
+    PyArrayObject *t = array_arg(args[0], "t", NPY_FLOAT64);
+    PyArrayObject *xy = t ? array_arg(args[1], "xy", NPY_FLOAT64) : NULL;
+    PyArrayObject *look_t = xy ? array_arg(args[2], "look_t", NPY_FLOAT64) : NULL;
+    PyArrayObject *d = look_t ? array_arg(args[3], "d", NPY_FLOAT64) : NULL;
+    if (!d) return NULL;
+    npy_intp m = PyArray_DIM(t, 0), n = PyArray_DIM(look_t, 0);
+    PyObject *out = m >= 1 && PyArray_DIM(xy, 0) == 2 * m && PyArray_DIM(d, 0) == 2 * n
+                    ? PyArray_SimpleNew(1, &n, NPY_FLOAT64) : NULL;
+    if (out && !radial_speed(PyArray_DATA(t), PyArray_DATA(xy), m, PyArray_DATA(look_t),
+                             PyArray_DATA(d), n, PyArray_DATA((PyArrayObject *)out)))
+        return out;
+    Py_XDECREF(out);
+    if (!PyErr_Occurred())
+        PyErr_SetString(PyExc_ValueError, "radial_speed: need m >= 1 times and their m "
+                        "points (a leg, for any look), and a line of sight per look");
+    return NULL;
+}
+
 #define FAST(name, doc) {#name, (PyCFunction)(void (*)(void))py_##name, METH_FASTCALL, doc}
 
 static PyMethodDef methods[] = {
@@ -415,6 +460,8 @@ static PyMethodDef methods[] = {
     FAST(foliage_along, "Terrain.foliage_along: (n,) foliage metres, or None."),
     FAST(field_keys, "sensors.common._corner_normals' keys: (4 runs,) int64."),
     FAST(sector_looks, "sensors.geometry.look_times of sector_intervals: (t, interval)."),
+    FAST(ever_within, "sensors.geometry.ever_within of relative legs: bool."),
+    FAST(radial_speed, "Radar.radial_speed: (n,) m/s."),
     FAST(field_below, "sensors.common.cdf_below(correlated_normal(...)): (n,) bool."),
     {NULL, NULL, 0, NULL}};
 

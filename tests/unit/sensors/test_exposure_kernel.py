@@ -1,9 +1,10 @@
-"""The compiled looks of a sector sensor (``sim/ground/csrc/exposure.c``) are the numpy
+"""The compiled exposure geometry (``sim/ground/csrc/exposure.c``) is the numpy
 reference's bit for bit: ``sector_looks`` is `sensors.geometry.look_times` of
 `sensors.geometry.sector_intervals` on random paths (legs standing still, through the
 centre, tangent to the range circle, starting on it) and sectors (full circles, wedges
 narrower and wider than 180°), and a radar's and a camera's looks are the same with or
-without the kernels."""
+without the kernels; so are ``ever_within`` (at radii on either side of the closest
+approach) and ``radial_speed`` (looks before, on and after the knots)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,12 @@ import numpy as np
 import pytest
 
 from sensors.camera import Camera
-from sensors.geometry import look_times, sector_intervals
+from sensors.geometry import (
+    circle_candidates,
+    look_times,
+    relative_legs,
+    sector_intervals,
+)
 from sensors.radar import Radar
 from sensors.sector import _wedge
 from sim.ground.specs import CameraSpec, RadarSpec
@@ -90,3 +96,47 @@ def test_a_path_of_one_point_is_never_in_a_wedge() -> None:
     instant = Trajectory(np.array([5.0]), np.array([[10.0, 0.0]]))
     assert sector_intervals(instant, np.zeros(2), 100.0, 0.0, 90.0).shape == (0, 2)
     assert sector_intervals(instant, np.zeros(2), 100.0).shape == (0, 2)
+
+
+def _numpy_ever_within(legs, radius: float) -> bool:  # noqa: ANN001
+    lo, hi = circle_candidates(legs, np.zeros(2), radius)
+    return bool((hi > lo).any())
+
+
+def test_ever_within_is_the_numpy_references(kernels) -> None:  # noqa: ANN001
+    rng = np.random.default_rng(14)
+    checked = 0
+    for _ in range(300):
+        a = _path(rng, np.zeros(2), 2000.0)
+        b = _path(rng, np.zeros(2), 2000.0)
+        b = b.shifted(float(a.t_s[0] - b.t_s[0] + rng.uniform(-500, 500)))
+        legs = relative_legs(a, b)
+        if legs is None:
+            continue
+        t0, t1, p0, v = legs
+        gap = np.hypot(p0[:, 0], p0[:, 1]).min()
+        for radius in (0.0, gap, np.nextafter(gap, 0), gap * 1.5, 1e5):
+            got = kernels.ever_within(np.ascontiguousarray(t0), np.ascontiguousarray(t1),
+                                      np.ascontiguousarray(p0).reshape(-1),
+                                      np.ascontiguousarray(v).reshape(-1), float(radius))
+            assert got == _numpy_ever_within(legs, float(radius))
+            checked += 1
+    assert checked > 500
+
+
+def test_radial_speed_is_the_numpy_references(kernels) -> None:  # noqa: ANN001
+    rng = np.random.default_rng(15)
+    radar = Radar(RadarSpec(id="radar-1", position_m=(0.0, 0.0)))
+    for _ in range(200):
+        walk = _path(rng, np.zeros(2), 3000.0)
+        if len(walk.t_s) < 2:
+            continue
+        t = np.concatenate([rng.uniform(walk.start_s - 100, walk.end_s + 100, 50),
+                            walk.t_s])
+        d = walk.position_at(t).reshape(-1, 2) - radar.position
+        d[:3] = 0.0                                          # a mover on the radar itself
+        got = radar.radial_speed(walk, t, d)
+        radar._kernels = None
+        want = radar.radial_speed(walk, t, d)
+        radar._kernels = kernels
+        assert got.tobytes() == want.tobytes()
