@@ -28,7 +28,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 DEFAULT_SCENARIO = Path(__file__).resolve().parent / "scenarios" / "default.yaml"
 TRAINING_SCENARIO = Path(__file__).resolve().parent / "scenarios" / "training_night.yaml"
@@ -268,9 +268,12 @@ def format_summary(summary: dict, out: Path, elapsed_s: float) -> str:
     lines = [f"{summary['scenario']}: {reps} replication{'s' if reps > 1 else ''}, "
              f"seed {summary['seed']}, {elapsed_s:.1f} s wall  ->  {out}",
              f"  {'KPI':<28}{'mean':>12}   95 % CI"]
+    currency = summary.get("currency")
     for name, value in summary["kpis"].items():
         mean, ci = value["mean"], value["ci95"]
         ci_text = "" if ci is None else f"[{_num(ci[0])}, {_num(ci[1])}]"
+        if currency and name.startswith("cost_"):      # the label of the costs
+            name = f"{name} ({currency})"
         lines.append(f"  {name:<28}{_num(mean):>12}   {ci_text}")
     return "\n".join(lines)
 
@@ -577,7 +580,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         results = _guarded(run_variants, variants, args.seed, args.replications, out,
                            executor=_executor(args, args.replications), on_done=on_done,
                            overwrite=args.overwrite)
-    comp = compare([n for n, _ in variants], results)
+    comp = compare([n for n, _ in variants], results, _currencies(variants))
     _check_kpis(args.kpis, comp.kpis)
     write_comparison(out, comp)
     if not args.no_plots:
@@ -589,6 +592,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
               f"{args.seed} (common random numbers)  ->  {out}")
         print(format_table(comp, args.kpis or None))
     return 0
+
+
+def _currencies(variants: Sequence[tuple[str, Any]]) -> list[str | None]:
+    """Each variant's ``costs.currency`` (None without costs)."""
+    return [sc.costs.currency if sc.costs is not None else None for _, sc in variants]
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
@@ -613,7 +621,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         results = _guarded(run_variants, scenarios, args.seed, args.replications, out,
                            kind="sweep", executor=_executor(args, args.replications),
                            on_done=on_done, overwrite=args.overwrite)
-    comp = compare([n for n, _ in scenarios], results)
+    comp = compare([n for n, _ in scenarios], results, _currencies(scenarios))
     _check_kpis(args.kpis, comp.kpis)
     write_text_atomic(out / "sweep.csv", sweep_csv(points, comp))
     kpis = args.kpis or [k for k in DEFAULT_PLOT_KPIS if k in comp.kpis]

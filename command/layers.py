@@ -131,14 +131,19 @@ class Sections:
         self.specs = list(sections) or [SectionSpec(id="section-1", from_m=0.0,
                                                     to_m=max(self.line.length, 1e-9))]
         self.ids = [s.id for s in self.specs]
-        self._bounds = np.array([s.from_m for s in self.specs])
+        self._from = np.array([s.from_m for s in self.specs])
+        self._to = np.array([s.to_m for s in self.specs])
 
     def of(self, x_m: float, y_m: float) -> str:
-        """The section whose stretch of border is nearest the point (by projection:
-        the last section starting at or before its arc length, else the first)."""
+        """The section whose stretch of border is nearest the point, by the arc length
+        ``s`` of its projection on the border: the one whose ``[from_m, to_m)`` holds
+        ``s``, else (``s`` in a gap between sections, or beyond the first or the last)
+        the one whose stretch is nearest ``s``, the earlier of two as near. Sections
+        are in order and do not overlap (`sim.ground.specs.Scenario`)."""
         s = float(self.line.project(shapely.Point(x_m, y_m)))
-        i = int(np.searchsorted(self._bounds, s, side="right")) - 1
-        return self.ids[max(i, 0)]
+        gap = np.maximum(self._from - s, 0.0) + np.maximum(s - self._to, 0.0)
+        inside = np.flatnonzero((self._from <= s) & (s < self._to))
+        return self.ids[int(inside[0]) if len(inside) else int(np.argmin(gap))]
 
 
 class _Layer:

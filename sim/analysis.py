@@ -120,6 +120,8 @@ class CostRow:
     incremental_cost_per_apprehension: Estimate | None
     efficient: bool
     versus_baseline: str = ""
+    #: the label of the costs (``costs.currency``)
+    currency: str = ""
 
 
 @dataclass
@@ -132,6 +134,13 @@ class Comparison:
     estimates: dict[tuple[str, str], Estimate] = field(default_factory=dict)
     differences: dict[tuple[str, str], Estimate] = field(default_factory=dict)
     costs: list[CostRow] = field(default_factory=list)
+    #: each variant's ``costs.currency`` (None: no costs, or not known)
+    currencies: dict[str, str | None] = field(default_factory=dict)
+
+    def currency(self) -> str | None:
+        """The label of every variant's costs, if they share one."""
+        labels = set(self.currencies.values())
+        return labels.pop() if len(labels) == 1 else None
 
 
 def efficient_set(points: Sequence[tuple[float, float]]) -> list[bool]:
@@ -156,8 +165,10 @@ def _ratio_interval(numerator: float, rate: Estimate) -> Estimate:
     return Estimate(numerator / rate.mean, lo, hi, rate.n)
 
 
-def compare(variants: Sequence[str], results: Sequence[Sequence[KPIs]]) -> Comparison:
-    """Compare variants; ``results[i]`` holds variant ``i``'s KPIs in replication order.
+def compare(variants: Sequence[str], results: Sequence[Sequence[KPIs]],
+            currencies: Sequence[str | None] | None = None) -> Comparison:
+    """Compare variants; ``results[i]`` holds variant ``i``'s KPIs in replication order,
+    ``currencies[i]`` the label of its costs (``costs.currency``).
 
     The first variant is the baseline of the differences.
     """
@@ -165,6 +176,7 @@ def compare(variants: Sequence[str], results: Sequence[Sequence[KPIs]]) -> Compa
         raise ValueError("one list of replications per variant")
     names = kpi_names(results)
     out = Comparison(list(variants), names, len(results[0]))
+    out.currencies = dict(zip(variants, currencies or [None] * len(variants), strict=True))
     base = results[0]
     for i, (variant, kpis) in enumerate(zip(variants, results, strict=True)):
         for name in names:
@@ -200,7 +212,8 @@ def _cost_rows(comp: Comparison, results: Sequence[Sequence[KPIs]]) -> list[Cost
                      _ratio_interval(float(daily), per_day), incremental))
     points = [(r[1], r[2].mean if r[2].mean is not None else -INF) for r in rows]
     base_point = points[0]
-    return [CostRow(*r, efficient=e, versus_baseline=_versus(p, base_point) if i else "")
+    return [CostRow(*r, efficient=e, versus_baseline=_versus(p, base_point) if i else "",
+                    currency=comp.currencies.get(r[0]) or "")
             for i, (r, e, p) in enumerate(zip(rows, efficient_set(points), points,
                                               strict=True))]
 
@@ -257,17 +270,18 @@ def comparison_csv(comp: Comparison) -> str:
 
 def cost_effectiveness_csv(comp: Comparison) -> str:
     """``variant,cost_per_day,p_apprehend,p_lo,p_hi,cost_per_apprehension,cpa_lo,cpa_hi,
-    incremental_cost_per_apprehension,icpa_lo,icpa_hi,efficient,versus_baseline``."""
+    incremental_cost_per_apprehension,icpa_lo,icpa_hi,efficient,versus_baseline,
+    currency``."""
     lines = ["variant,cost_per_day,p_apprehend,p_lo,p_hi,cost_per_apprehension,cpa_lo,"
              "cpa_hi,incremental_cost_per_apprehension,icpa_lo,icpa_hi,efficient,"
-             "versus_baseline"]
+             "versus_baseline,currency"]
     for r in comp.costs:
         p, c, i = r.p_apprehend, r.cost_per_apprehension, r.incremental_cost_per_apprehension
         lines.append(",".join([r.variant, _cell(r.cost_per_day), _cell(p.mean), _cell(p.lo),
                                _cell(p.hi), _cell(c.mean), _cell(c.lo), _cell(c.hi),
                                _cell(i.mean if i else None), _cell(i.lo if i else None),
                                _cell(i.hi if i else None), str(r.efficient).lower(),
-                               r.versus_baseline]))
+                               r.versus_baseline, r.currency]))
     return "\n".join(lines) + "\n"
 
 
@@ -301,8 +315,9 @@ def format_table(comp: Comparison, kpis: Sequence[str] | None = None) -> str:
     for v in comp.variants[1:]:
         header += [v, f"Δ {v} − {base}"]
     rows = [header]
+    currency = comp.currency()
     for name in names:
-        row = [name, _with_ci(comp.estimates[base, name])]
+        row = [_labelled(name, currency), _with_ci(comp.estimates[base, name])]
         for v in comp.variants[1:]:
             row += [_with_ci(comp.estimates[v, name]),
                     _with_ci(comp.differences.get((v, name)), signed=True)]
@@ -313,9 +328,15 @@ def format_table(comp: Comparison, kpis: Sequence[str] | None = None) -> str:
     return text
 
 
+def _labelled(kpi: str, currency: str | None) -> str:
+    """A KPI's name for a table: a cost KPI with its currency."""
+    return f"{kpi} ({currency})" if currency and kpi.startswith("cost_") else kpi
+
+
 def _cost_table(comp: Comparison) -> str:
-    rows = [["variant", "cost/day", "P(apprehend)", "cost/apprehension",
-             "vs baseline", "extra cost per extra apprehension", "efficient"]]
+    unit = f" ({comp.currency()})" if comp.currency() else ""
+    rows = [["variant", f"cost/day{unit}", "P(apprehend)", f"cost/apprehension{unit}",
+             "vs baseline", f"extra cost per extra apprehension{unit}", "efficient"]]
     for r in comp.costs:
         inc = (_with_ci(r.incremental_cost_per_apprehension)
                if r.versus_baseline == "trade-off" else "-")
@@ -341,7 +362,7 @@ def format_sweep(points: Sequence[Sequence[tuple[str, str]]], comp: Comparison,
     """The sweep's terminal table: one row per grid point, its values then each KPI's
     mean [95 % CI]."""
     names = [n for n in kpis if n in comp.kpis]
-    header = [p for p, _ in points[0]] + names
+    header = [p for p, _ in points[0]] + [_labelled(n, comp.currency()) for n in names]
     rows = [header]
     for variant, point in zip(comp.variants, points, strict=True):
         rows.append([v for _, v in point]

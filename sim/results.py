@@ -281,13 +281,21 @@ def sensors_text(rows: Iterable[Sequence[object]]) -> str:
 def summary_json(scenario: Scenario, seed: int, results: Sequence[ReplicationResult],
                  version: str) -> str:
     return summary_text(scenario.name, seed, [r.kpis for r in results],
-                        results[0].fusion_overrides if results else {}, version)
+                        results[0].fusion_overrides if results else {}, version,
+                        _currency(scenario))
+
+
+def _currency(scenario: Scenario) -> str | None:
+    """The label of the scenario's cost figures (``costs.currency``); None without costs."""
+    return scenario.costs.currency if scenario.costs is not None else None
 
 
 def summary_text(scenario_name: str, seed: int, kpis: Sequence[dict[str, float | None]],
-                 fusion_params: dict[str, str], version: str) -> str:
-    """``summary.json`` from the replications' KPI dicts, in replication order."""
-    data = {
+                 fusion_params: dict[str, str], version: str,
+                 currency: str | None = None) -> str:
+    """``summary.json`` from the replications' KPI dicts, in replication order; with
+    ``currency`` (a scenario with costs), the label of its cost KPIs."""
+    data: dict[str, object] = {
         "scenario": scenario_name,
         "seed": int(seed),
         "replications": len(kpis),
@@ -295,6 +303,8 @@ def summary_text(scenario_name: str, seed: int, kpis: Sequence[dict[str, float |
         "kpis": _proportions_within_0_1(summarize(kpis)),
         "fusion_params": fusion_params,
     }
+    if currency is not None:
+        data["currency"] = currency
     return json.dumps(data, indent=2, allow_nan=False) + "\n"
 
 
@@ -515,7 +525,7 @@ def write_run_dir_from_store(out_dir: str | Path, scenario: Scenario, seed: int,
     fusion = records[0]["fusion_overrides"] if records else {}
     write_text_atomic(out / "summary.json",
                       summary_text(scenario.name, seed, [r["kpis"] for r in records],
-                                   fusion, version))
+                                   fusion, version, _currency(scenario)))
     return out
 
 

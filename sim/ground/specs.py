@@ -912,7 +912,10 @@ class SectionSpec(Spec):
 
     id: str = Field(min_length=1)
     from_m: NonNegativeFloat = Field(description="start, arc length along the border, m")
-    to_m: PositiveFloat = Field(description="end, arc length along the border, m")
+    to_m: PositiveFloat = Field(
+        description="end, arc length along the border, m (the section holds [from_m, "
+        "to_m); a point projecting into a gap between sections, or beyond the first or "
+        "the last, belongs to the section whose stretch is nearest)")
     impact: ImpactLevel = "low"
 
 
@@ -1165,7 +1168,10 @@ class CostsSpec(Spec):
     the user's; DOMAIN.md §2.2 and §5 give published orders of magnitude.
     """
 
-    currency: str = Field("EUR", min_length=1, description="label only; no conversion")
+    currency: str = Field("EUR", min_length=1, description="the label of the cost "
+                          "figures in summary.json, the printed tables and "
+                          "cost_effectiveness.csv; no conversion (the *_eur fields are "
+                          "in this currency)")
     sensors: dict[str, SensorCostSpec] = Field(
         default_factory=dict, description="cost per unit by sensor kind (fence, camera, "
         "radar, seismic)")
@@ -1430,6 +1436,12 @@ class Scenario(Spec):
             if not sec.to_m > sec.from_m:
                 raise ValueError(f"layers.sections.{i}.to_m: expected more than from_m "
                                  f"({sec.from_m}), got {sec.to_m}")
+            before = self.layers.sections[i - 1] if i else None
+            if before is not None and sec.from_m < before.to_m:
+                raise ValueError(f"layers.sections.{i}.from_m: expected at least the end "
+                                 f"of section {before.id!r} ({before.to_m}): sections are "
+                                 f"listed along the border and do not overlap, got "
+                                 f"{sec.from_m}")
         if len({sec.id for sec in self.layers.sections}) < len(self.layers.sections):
             raise ValueError("layers.sections: section ids must be unique")
         self._check_injects()

@@ -36,6 +36,20 @@ def test_a_point_belongs_to_the_section_of_its_nearest_border_stretch():
     assert Sections([(0, 0), (10, 0)], []).ids == ["section-1"]
 
 
+def test_a_point_in_a_gap_belongs_to_the_nearest_section_and_to_m_moves_it():
+    """Sections a = [0, 4000) and b = [6000, 10000) m: a point at 4500 m is 500 m from a
+    and 1,500 m from b; at 5500 m, 1,500 and 500; at 5000 m as near to both: the
+    earlier. Ending a at 5800 m instead puts 5500 m inside a."""
+    border = [(0, 0), (10_000, 0)]
+    a = SectionSpec(id="a", from_m=0.0, to_m=4000.0)
+    b = SectionSpec(id="b", from_m=6000.0, to_m=10_000.0)
+    gap = Sections(border, [a, b])
+    assert [gap.of(x, 300.0) for x in (3999, 4500, 5000, 5500, 6000)] == [
+        "a", "a", "a", "b", "b"]
+    longer = Sections(border, [a.model_copy(update={"to_m": 5800.0}), b])
+    assert longer.of(5500, 300.0) == "a"
+
+
 def test_the_ncc_rates_incidents_and_raises_a_section_one_level_up_to_high(env, log):
     sent: list[SectionLevel] = []
     spec = LayersSpec(raise_after=2, raise_window_s=100.0, high_persons=5)

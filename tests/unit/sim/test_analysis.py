@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 
@@ -85,6 +86,32 @@ def test_cost_effectiveness_uses_the_ratio_of_constant_cost_to_mean_apprehension
     assert rows["base"].efficient and rows["more"].efficient
     assert "cost_per_apprehension" in comparison_csv(comp)
     assert "efficient" in format_table(comp)
+
+
+def test_the_costs_carry_their_currency_into_every_table_and_file():
+    """``costs.currency`` labels the cost figures: the comparison's tables, its
+    cost_effectiveness.csv, a run's summary.json and its printed summary."""
+    import json
+
+    from run_sim import format_summary
+    from sim.analysis import cost_effectiveness_csv, format_sweep
+    from sim.results import summary_text
+
+    runs = [{"apprehended": c, "p_apprehend": c / 10, "cost_per_day": 900.0,
+             "apprehended_per_day": float(c)} for c in (2, 3)]
+    comp = compare(["a", "b"], [runs, runs], ["PLN", "PLN"])
+    table = format_table(comp)
+    assert "cost_per_day (PLN)" in table and "cost/day (PLN)" in table
+    assert cost_effectiveness_csv(comp).splitlines()[1].endswith(",PLN")
+    assert "cost_per_day (PLN)" in format_sweep([[("x", "1")], [("x", "2")]], comp,
+                                                ["cost_per_day"])
+    mixed = compare(["a", "b"], [runs, runs], ["PLN", "EUR"])
+    assert "(PLN)" not in format_table(mixed)                  # no one label for both
+    assert [r.currency for r in mixed.costs] == ["PLN", "EUR"]
+    summary = json.loads(summary_text("s", 1, runs, {}, "t", "PLN"))
+    assert summary["currency"] == "PLN"
+    assert "cost_per_day (PLN)" in format_summary(summary, Path("out"), 1.0)
+    assert "currency" not in json.loads(summary_text("s", 1, runs, {}, "t"))
 
 
 def test_summary_json_keeps_proportion_intervals_within_0_and_1():

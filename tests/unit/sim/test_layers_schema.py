@@ -22,6 +22,9 @@ TINY = Path(__file__).parents[3] / "scenarios" / "tiny.yaml"
     ("layers.sections=[{id: a, from_m: 0, to_m: 1}, {id: a, from_m: 1, to_m: 2}]",
      "layers.sections: section ids must be unique"),
     ("comms.default.kind=radio", "comms.default.kind: Input should be 'fibre'"),
+    ("layers.sections=[{id: a, from_m: 0, to_m: 6}, {id: b, from_m: 5, to_m: 9}]",
+     "layers.sections.1.from_m: expected at least the end of section 'a' (6.0): sections "
+     "are listed along the border and do not overlap, got 5.0"),
 ])
 def test_bad_link_and_layer_fields_are_named(override: str, message: str):
     with pytest.raises(ScenarioError, match=None) as err:
