@@ -43,15 +43,22 @@ static void cell_of(const double *xy, int64_t i, double cell_m, int64_t *ix, int
     *iy = (int64_t)by;
 }
 
+/* Whether point i, in cell (ix, iy), starts a run (the first point, or a cell other
+ * than the previous point's (*px, *py)); keeps its cell as the previous one. */
+static int starts_run(int64_t i, int64_t ix, int64_t iy, int64_t *px, int64_t *py) {
+    int starts = !i || ix != *px || iy != *py;
+    *px = ix;
+    *py = iy;
+    return starts;
+}
+
 int64_t field_runs(const double *xy, int64_t n, double cell_m) {
     int64_t runs = 0, px = 0, py = 0;
     for (int64_t i = 0; i < n; i++) {
         int64_t ix, iy;
         double fx, fy;
         cell_of(xy, i, cell_m, &ix, &iy, &fx, &fy);
-        if (!i || ix != px || iy != py) runs++;
-        px = ix;
-        py = iy;
+        if (starts_run(i, ix, iy, &px, &py)) runs++;
     }
     return runs;
 }
@@ -63,16 +70,13 @@ void field_keys(const double *xy, int64_t n, double cell_m, int64_t runs, int64_
         int64_t ix, iy;
         double fx, fy;
         cell_of(xy, i, cell_m, &ix, &iy, &fx, &fy);
-        if (!i || ix != px || iy != py) {
-            r++;
-            for (int c = 0; c < 4; c++) {     /* ((cx + dx) << 32) ^ ((cy + dy) & 0xFFFFFFFF) */
-                uint64_t hi = (uint64_t)(ix + corner[c][0]) << 32;
-                uint64_t lo = (uint64_t)(iy + corner[c][1]) & 0xFFFFFFFFULL;
-                keys[c * runs + r] = (int64_t)(hi ^ lo);
-            }
+        if (!starts_run(i, ix, iy, &px, &py)) continue;
+        r++;
+        for (int c = 0; c < 4; c++) {         /* ((cx + dx) << 32) ^ ((cy + dy) & 0xFFFFFFFF) */
+            uint64_t hi = (uint64_t)(ix + corner[c][0]) << 32;
+            uint64_t lo = (uint64_t)(iy + corner[c][1]) & 0xFFFFFFFFULL;
+            keys[c * runs + r] = (int64_t)(hi ^ lo);
         }
-        px = ix;
-        py = iy;
     }
 }
 
@@ -128,11 +132,7 @@ int field_below(const double *xy, int64_t n, double cell_m, const double *zc,
         int64_t ix, iy;
         double fx, fy;
         cell_of(xy, i, cell_m, &ix, &iy, &fx, &fy);
-        if (!i || ix != px || iy != py) {
-            if (++r >= runs) return -1;
-        }
-        px = ix;
-        py = iy;
+        if (starts_run(i, ix, iy, &px, &py) && ++r >= runs) return -1;
         double w[4] = {(1 - fx) * (1 - fy), fx * (1 - fy), (1 - fx) * fy, fx * fy};
         double z = 0.0, w2 = 0.0;
         for (int c = 0; c < 4; c++) {

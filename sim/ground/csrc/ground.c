@@ -385,7 +385,8 @@ static PyObject *py_sector_looks(PyObject *self, PyObject *const *args, Py_ssize
     const double *c = PyArray_DATA(centre), *e = PyArray_DATA(edges);
     Sector sector = {c[0], c[1], r_max, (int)wedge, e[0], e[1], e[2], e[3]};
     int64_t legs = m > 1 ? m - 1 : 1;
-    char *scratch = malloc((size_t)legs * (16 + 8) * sizeof(double));
+    /* 8 · legs candidates, 8 · legs interval ends, 4 · legs int64 of order */
+    char *scratch = malloc((size_t)legs * 20 * sizeof(double));
     if (!scratch) return PyErr_NoMemory();
     double *iv = (double *)scratch + 8 * legs;      /* after the 8 · legs candidates */
     int64_t *order = (int64_t *)((double *)scratch + 16 * legs);
