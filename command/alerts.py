@@ -17,6 +17,13 @@ Alert rule (`AlertRule`)
     - it holds a patrol's report: a guard saw the group — the alert is verified at
       once (``source`` = the patrol) and goes straight to dispatch.
 
+    A report too coarse to hold as a track (`command.nodes.CoarseReport`: position std
+    above ``max_position_std_m`` — a drag road's sign found hours after the crossing, a
+    dog team's trail) still sounds at the console when an alarm sensor or a patrol sent
+    it: it raises an alert for the one-report track it started, at the report's
+    position, with its class evidence (a planner's sign-cutting find reaches a team;
+    without this it reached nobody). Other such reports raise none.
+
     Priority [G]: 1 (high) for a patrol's sighting, for reports from two or more
     distinct sensors, or a fused P(person or vehicle) of at least 0.8; 3 (low) when
     the fused P(animal) is at least 0.6; else 2. Tracks are visited by id.
@@ -56,7 +63,7 @@ import numpy as np
 import simpy
 from numpy.typing import NDArray
 
-from command.nodes import FusionNode, TrackEstimate
+from command.nodes import CoarseReport, FusionNode, TrackEstimate
 from sim.ground.events import AlertRaised, AlertVerified, EventLog
 from sim.ground.field import UAVTask
 from sim.ground.specs import CameraSpec, CommandSpec, UAVSpec
@@ -127,31 +134,40 @@ class AlertRule:
         self.alerts: list[Alert] = []
 
     def evaluate(self, now_s: float, node: FusionNode) -> None:
-        """Raise alerts for tracks that now qualify."""
+        """Raise alerts for tracks that now qualify (and coarse reports, above), by
+        track id."""
         table = node.tracks
         alerted = self._alerted
-        fresh = [(row, track) for row, track in enumerate(table.ids.tolist())
-                 if track not in alerted]
+        fresh: list[tuple[int, int | CoarseReport]] = [
+            (track, row) for row, track in enumerate(table.ids.tolist())
+            if track not in alerted]
+        if node.coarse:
+            fresh = sorted(fresh + [(c.track, c) for c in node.coarse
+                                    if c.track not in alerted],
+                           key=lambda pair: pair[0])
         if not fresh:
             return
         ok = table.is_confirmed & (table.n_updates >= self.min_reports)
         patrol_ids = frozenset(self.patrols)
-        for row, track in fresh:
+        for track, row in fresh:
             sensors = node.track_sensors(track)
             seen_by = sorted(sensors & patrol_ids)
-            if not (ok[row] or sensors & self.alarm_sensors or seen_by):
+            confirmed = not isinstance(row, CoarseReport) and bool(ok[row])
+            if not (confirmed or sensors & self.alarm_sensors or seen_by):
                 continue
             self._alerted.add(track)
-            p = table.class_prob[row]
+            if isinstance(row, CoarseReport):
+                p, n_reports, x, y = np.array(row.class_prob), 1, row.x_m, row.y_m
+            else:
+                p, n_reports = table.class_prob[row], int(table.n_updates[row])
+                x, y = table.x[row, :2].tolist()
             priority = alert_priority(p, len(sensors), bool(seen_by))
-            x, y = table.x[row, :2].tolist()
             source = self.patrols[seen_by[0]] if seen_by else ""
             alert = Alert(len(self.alerts), now_s, track, priority, x, y,
                           (float(p[0]), float(p[1]), float(p[2])), source)
             self.alerts.append(alert)
-            self.log.record(AlertRaised(now_s, alert.id, track, priority,
-                                        int(table.n_updates[row]), x, y, float(p[PERSON]),
-                                        float(p[ANIMAL]), source))
+            self.log.record(AlertRaised(now_s, alert.id, track, priority, n_reports, x, y,
+                                        float(p[PERSON]), float(p[ANIMAL]), source))
             self.on_alert(alert)
 
 

@@ -94,6 +94,32 @@ def border_fusion_overrides(scenario_values: Mapping[str, float] | None = None
     return overrides
 
 
+@dataclass(frozen=True)
+class CoarseReport:
+    """A report the node fused but could not hold as a track.
+
+    Its position std was above ``max_position_std_m`` (a drag road's sign found hours
+    after the crossing, a dog team's trail: where the group may be by now), so the
+    track it started was deleted in the same batch (`FusionEvents.report_track`). The
+    command still knows it arrived: an alarm sensor's or a patrol's such report raises
+    an alert of its own (`command.alerts.AlertRule`).
+
+    Attributes
+    ----------
+    track : the id of the track it started and that was deleted at once
+    sensor : integer id of the sensor that sent it
+    x_m, y_m : its position, m
+    class_prob : its class likelihood normalised: P(person), P(vehicle), P(animal) (the
+        class a track started by it would have had, from the uniform prior)
+    """
+
+    track: int
+    sensor: int
+    x_m: float
+    y_m: float
+    class_prob: tuple[float, float, float]
+
+
 def border_fusion_params(scenario_values: Mapping[str, float] | None = None) -> FusionParams:
     """`FusionParams` defaults with the border overrides (and the scenario's) applied."""
     return FusionParams().with_overrides(border_fusion_overrides(scenario_values))
@@ -327,7 +353,10 @@ class FusionNode:
     records are exactly those of fusing batch by batch. Listeners and records then
     follow batch by batch, in order: the ``on_fused`` listeners of a batch, then its
     `TrackConfirmed` (ids sorted) and `TrackDeleted` (ids sorted) records; during
-    them, ``tracks`` and the other queries already show the end of the tick.
+    them, ``tracks`` and the other queries already show the end of the tick. Then the
+    tick's `FusionTick` record, its ``listeners`` (which may read ``coarse``: the
+    tick's reports too coarse to hold as tracks, `CoarseReport`) and a `TrackDeleted`
+    record for each of those.
 
     Parameters
     ----------
@@ -363,6 +392,8 @@ class FusionNode:
         self.out_of_sequence = 0
         self.on_fused: list[Callable[[list[int], list[int]], None]] = []
         self._sensors: dict[int, set[int]] = {}   # live track → sensors that reported
+        #: during a tick's listeners, its reports too coarse to hold as tracks (by id)
+        self.coarse: list[CoarseReport] = []
         # pending reports: rows head:n of these buffers, in arrival order
         self._head = self._n = 0
         rows = _PENDING_ROWS
@@ -493,11 +524,14 @@ class FusionNode:
         if h == self._n or not self._arrival[h] < now_s:
             return
         kernel = _tick_kernel() if self._fuse is None else None
+        d0, first_id = self.fused.k, self.tracks.next_id
         if kernel is None:
             n_fused, n_batches = self._tick_per_batch(now_s)
             n_confirmed = -1
         else:
             n_fused, n_batches, n_confirmed = self._tick_compiled(float(now_s), kernel)
+        coarse = self.coarse = (self._coarse_reports(h, d0, first_id)
+                                if self.tracks.next_id != first_id else [])
         if self._overtaken_ids:         # a report taken by a tick is never looked up again
             self._overtaken_ids.difference_update(self._report[h:self._head].tolist())
         if self._head == self._n:                  # nothing left: reuse from the top
@@ -510,7 +544,38 @@ class FusionNode:
                                      n_confirmed))
         for listener in self.listeners:
             listener.evaluate(now_s, self)
+        if coarse:                         # after the listeners: they may ask its sensors
+            for c in coarse:
+                self._sensors.pop(c.track, None)
+                self.log.record(TrackDeleted(now_s, c.track))
+            self.coarse = []
         self.fused.drain()
+
+    def _coarse_reports(self, h0: int, d0: int, first_id: int) -> list[CoarseReport]:
+        """The reports of this tick (pending rows from ``h0``, fused rows from ``d0``)
+        whose tracks, started with ids from ``first_id``, were deleted at once."""
+        ids = self.tracks.ids
+        new = self.tracks.next_id - first_id
+        if new <= len(ids) and ids[len(ids) - new] == first_id:
+            return []                      # the usual tick: every new track is held
+        alive = set(ids[int(np.searchsorted(ids, first_id)):].tolist())
+        f, sensors = self.fused, self._sensors
+        out = []
+        for u, track in enumerate(f.det[5][d0:f.k].tolist()):
+            # started this tick, not held, not deleted by a later batch (that pops it)
+            if track < first_id or track in alive or track not in sensors:
+                continue
+            row = d0 + u
+            pending = h0 + int(np.flatnonzero(self._report[h0:self._head]
+                                              == f.det[4][row])[0])
+            lik = self._lik[pending]
+            total = float(lik.sum())
+            p = lik / total if total > 0.0 else np.full(3, 1.0 / 3.0)
+            x, y = f.det[2][row].tolist()
+            out.append(CoarseReport(track, int(f.det[1][row]), x, y,
+                                    (float(p[0]), float(p[1]), float(p[2]))))
+        out.sort(key=lambda c: c.track)
+        return out
 
     def _late(self, now_s: float, rows: list[int]) -> None:
         """Log and count reports measured at or before the last fused time."""

@@ -156,7 +156,7 @@ def fuse_batch_numpy(tracks: TrackTable, t_s: float, z: FloatArray, R: FloatArra
     gone = manage.to_delete(is_confirmed, last_update, t_s, table.position_std_m, params)
     keep = ~gone
     report_track = np.full(m, -1, np.int64)
-    report_track[order] = np.where(keep[report_row], ids[report_row], -1)
+    report_track[order] = ids[report_row]       # even if that track is deleted at once
     events = FusionEvents(report_track=report_track, started_ids=new_ids[keep[n:]],
                           confirmed_ids=ids[is_confirmed & ~was_confirmed & keep],
                           deleted_ids=np.concatenate([stale_ids, ids[:n][gone[:n]]]),

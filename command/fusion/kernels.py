@@ -651,7 +651,8 @@ def update_manage(ids, xp, Pp, is_confirmed, class_prob, last_update, n_updates,
     -------
     ids, x, P, is_confirmed, class_prob, last_update_s, n_updates, score :
         the new table's arrays (rows in id order)
-    report_track : (m,) track id per report in the caller's order, -1 if none
+    report_track : (m,) id of the track each report (in the caller's order) joined or
+        started, even when that track is deleted at once (a report too coarse to keep)
     started, confirmed, deleted : ids started, newly confirmed, deleted
     updated : (rows,) True for tracks that got or were started by a report
     next_id : the id the next new track will get
@@ -778,12 +779,13 @@ def update_manage(ids, xp, Pp, is_confirmed, class_prob, last_update, n_updates,
     v02 = v0 * v0
     for j in range(m):
         i = row_of[j]
-        if i >= 0 and keep[i]:
+        if i >= 0:
             report_track[j] = ids[i]
     ns = 0
     for u in range(n_new):
         j = new_report[u]
         tid = next_id + u
+        report_track[j] = tid                   # too coarse to keep: the id it used up
         if not keep[n + u]:
             continue
         r = new_row[n + u]
@@ -808,7 +810,6 @@ def update_manage(ids, xp, Pp, is_confirmed, class_prob, last_update, n_updates,
         out_sc[r] = init_score
         out_conf[r] = init_score >= confirm_score
         updated[r] = True
-        report_track[j] = tid
         if out_conf[r]:
             n_conf += 1
     deleted = np.empty(n_del, np.int64)

@@ -96,7 +96,10 @@ class FusionEvents:
     ----------
     report_track : (m,) int64
         For each report of the batch, in the caller's order, the id of the track it was
-        assigned to or that it started; -1 if neither.
+        assigned to or that it started, even when that track is deleted at once: a
+        report whose position std exceeds ``max_position_std_m`` starts a track that is
+        deleted in the same batch (it keeps the id it used up; it is in no table and in
+        neither ``started_ids`` nor ``deleted_ids``).
     started_ids : (k,) int64
         Ids of tentative tracks started by this batch.
     confirmed_ids : (k,) int64

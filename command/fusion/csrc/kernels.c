@@ -639,12 +639,13 @@ int cf_update_manage(const cf_table *tab, const double *xp, const double *Pp,
     }
     for (int64_t j = 0; j < m; j++) {
         int64_t i = row_of[j];
-        out->report_track[j] = (i >= 0 && keep[i]) ? tab->ids[i] : -1;
+        out->report_track[j] = i >= 0 ? tab->ids[i] : -1;
     }
     double v02 = v0 * v0;
     int64_t ns = 0;
     for (int64_t u = 0; u < n_new; u++) {
         int64_t j = nr_sorted[u], tid = next_id + u;
+        out->report_track[j] = tid;      /* too coarse to keep: the id it used up */
         if (!keep[n + u]) continue;
         int64_t r = new_row[n + u];
         out->started[ns++] = tid;
@@ -666,7 +667,6 @@ int cf_update_manage(const cf_table *tab, const double *xp, const double *Pp,
         o->score[r] = init_score;
         o->conf[r] = init_score >= confirm_score;
         out->updated[r] = 1;
-        out->report_track[j] = tid;
     }
     int64_t a = 0, b = 0;
     for (int64_t i = 0; i < n; i++) {

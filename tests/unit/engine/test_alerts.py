@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from command.alerts import Alert, AlertRule, CameraView, OperatorQueue, alert_priority
+from command.nodes import CoarseReport
 from sim.ground.events import AlertRaised, AlertVerified
 from sim.ground.specs import CameraSpec, CommandSpec
 
@@ -20,6 +21,7 @@ class FakeNode:
                                       n_updates=np.array(n_updates), x=np.zeros((n, 4)),
                                       class_prob=cp)
         self._sensors = sensors
+        self.coarse: list[CoarseReport] = []
 
     def track_sensors(self, track: int) -> frozenset[int]:
         return frozenset(self._sensors[track])
@@ -52,6 +54,30 @@ def test_a_patrol_report_makes_a_verified_high_priority_alert(log):
     node = FakeNode([4], [False], [1], {4: {7}}, class_prob=[[0.1, 0.1, 0.8]])
     rule.evaluate(10.0, node)
     assert [(a.track, a.priority, a.source) for a in got] == [(4, 1, "patrol-01")]
+
+
+def test_a_coarse_alarm_or_patrol_report_alerts_where_it_is_with_its_class(log):
+    # Tracks 7-9 were started and deleted at once (too coarse to hold): the alarm
+    # sensor's (1) and the patrol's (5) still alert, the radar's (0) does not; with the
+    # held track 6 of the alarm sensor, in track order.
+    got: list[Alert] = []
+    rule = AlertRule(3, log, got.append, alarm_sensors=frozenset({1}), patrols={5: "dogs-01"})
+    node = FakeNode([6], [False], [1], {6: {1}, 7: {1}, 8: {0}, 9: {5}, 10: {1}})
+    node.coarse = [CoarseReport(7, 1, 1500.0, 300.0, (0.9, 0.05, 0.05)),
+                   CoarseReport(8, 0, 2500.0, 300.0, (0.9, 0.05, 0.05)),
+                   CoarseReport(9, 5, 3500.0, 110.0, (0.1, 0.1, 0.8)),
+                   CoarseReport(10, 1, 4500.0, 300.0, (0.05, 0.05, 0.9))]
+    rule.evaluate(10.0, node)
+    assert [(a.track, a.priority, a.x_m, a.y_m, a.class_prob, a.source) for a in got] == [
+        (6, 2, 0.0, 0.0, (0.5, 0.1, 0.4), ""),
+        (7, 1, 1500.0, 300.0, (0.9, 0.05, 0.05), ""),
+        (9, 1, 3500.0, 110.0, (0.1, 0.1, 0.8), "dogs-01"),
+        (10, 3, 4500.0, 300.0, (0.05, 0.05, 0.9), "")]
+    raised = [r for r in log.records if isinstance(r, AlertRaised)]
+    assert [(r.track, r.reports, r.p_person, r.p_animal) for r in raised[1:]] == [
+        (7, 1, 0.9, 0.05), (9, 1, 0.1, 0.8), (10, 1, 0.05, 0.9)]
+    rule.evaluate(15.0, node)                     # one alert per track, ever
+    assert len(got) == 4
 
 
 @pytest.mark.parametrize(("p", "sensors", "patrol", "priority"), [

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from command.fusion import FusionEvents, TrackTable
-from command.nodes import FusionNode, border_fusion_params
-from sim.ground.events import ReportOutOfSequence
+from command.fusion import FusionEvents, TrackTable, fuse_batch
+from command.nodes import CoarseReport, FusionNode, border_fusion_params
+from sim.ground.events import ReportOutOfSequence, TrackDeleted
 
 
 class RecordingFuse:
@@ -149,3 +149,40 @@ def test_the_lag_changes_nothing_for_reports_in_order_but_their_delay(env, log):
     env.run(until=30.0)
     assert fuse.calls == [(1.0, [0]), (8.5, [0])]
     assert [r.t_s for r in log.records if r.kind == "fusion"] == [5.0, 15.0]
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_a_report_too_coarse_for_a_track_is_kept_for_the_tick_then_deleted(env, log,
+                                                                           compiled):
+    # max_position_std_m is 1 km on the border: a report of std 2 km (a drag road's sign
+    # hours old)
+    # starts a track deleted at once. The node keeps it for the tick's listeners, with
+    # the id it used up, its position and its class likelihood normalised.
+    node = FusionNode(env, "post-1", 5.0, border_fusion_params(), log,
+                      fuse=None if compiled else fuse_batch)
+    seen = []
+
+    class Listener:
+        def evaluate(self, now_s, node):  # noqa: ANN001, ANN202
+            seen.append((now_s, list(node.coarse),
+                         [node.track_sensors(c.track) for c in node.coarse]))
+
+    node.listeners.append(Listener())
+
+    def proc():  # noqa: ANN202
+        yield env.timeout(1.0)
+        node.receive(1.0, 0, "radar-01", np.array([0.0, 0.0]), np.eye(2) * 25.0,
+                     np.array([0.5, 0.2, 0.3]), 1)
+        node.receive(1.0, 3, "dragroad-01", np.array([4000.0, 300.0]), np.eye(2) * 4e6,
+                     np.array([2.0, 1.0, 1.0]), 2)
+    env.process(proc())
+    env.run(until=6.0)
+    held = node.tracks.ids.tolist()
+    assert held == [0]                             # the radar's report: track 0, held
+    assert seen == [(5.0, [CoarseReport(1, 3, 4000.0, 300.0, (0.5, 0.25, 0.25))],
+                     [frozenset({3})])]
+    assert node.fused.det_track.tolist() == [0, 1]
+    deleted = [r for r in log.records if isinstance(r, TrackDeleted)]
+    assert [(r.t_s, r.track) for r in deleted] == [(5.0, 1)]
+    assert node.track_sensors(1) == frozenset() and node.tracks.next_id == 2
+    assert node.coarse == []                       # kept for the listeners only

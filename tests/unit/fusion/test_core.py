@@ -84,6 +84,23 @@ def test_a_stale_track_cannot_take_a_report_after_a_long_quiet_gap(numpy_path):
     assert ev.report_track[0] == old and len(ev.deleted_ids) == 0
 
 
+@pytest.mark.parametrize("numpy_path", [False, True])
+def test_a_report_too_coarse_to_keep_gets_the_id_it_used_up(numpy_path):
+    from command.fusion.core import fuse_batch_numpy
+
+    fuse = fuse_batch_numpy if numpy_path else fuse_batch
+    params = FusionParams()                          # max_position_std_m = 500 m
+    table, _ = run(list(walk(np.random.default_rng(4), 1, 3)), params)
+    z = np.array([[9000.0, 9000.0], [-9000.0, 9000.0]])
+    R = np.stack([np.eye(2) * 1e6, np.eye(2) * 100.0])    # std 1 km, then 10 m
+    table2, ev = fuse(table, 3.0, z, R, np.zeros(2, np.int64), None, params)
+    first = table.next_id
+    # canonical order of new reports: by position, so the coarse one (x = 9000) is second
+    assert ev.report_track.tolist() == [first + 1, first]
+    assert ev.started_ids.tolist() == [first] and len(ev.deleted_ids) == 0
+    assert first + 1 not in table2.ids.tolist() and table2.next_id == first + 2
+
+
 def test_class_probabilities_follow_bayes_rule():
     lik = np.array([[0.6, 0.1, 0.3]])
     table, _ = run(list(walk(np.random.default_rng(3), 1, 3)), class_lik=lik)
