@@ -3,13 +3,14 @@
 `cli` calls ``run_sim.main(argv)`` in this process (no interpreter start-up per case)
 with stdout and stderr captured and every Python warning recorded, under a wall-clock
 alarm: a hang fails the test instead of stalling the suite, and a traceback propagates
-as the exception it is.
+as the exception it is. It also chooses hypothesis's profile (derandomised under CI).
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
+import os
 import signal
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -17,10 +18,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 import run_sim
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# Under CI (set by .ci/run) hypothesis draws the same examples every run, so main's CI
+# verdict does not depend on luck; elsewhere each run explores new ones (and keeps any
+# failure it finds in .hypothesis/ to replay first).
+settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 @dataclass(frozen=True)
