@@ -6,8 +6,8 @@ by the machine's C compiler from the sources in ``csrc/`` folders, at the same t
 
 * ``command.fusion._cfusion`` — the fusion core's kernels (`command.fusion.prebuilt`);
 * ``sim.ground._cground`` — the ground layer's keyed draws, least-cost search and
-  foliage on sight lines, and the sensors' sight-line field and sector looks
-  (`sim.ground.prebuilt`).
+  foliage on sight lines, the sensors' sight-line field and sector looks, and the
+  movers' positions (`sim.ground.prebuilt`).
 
 Each is stamped with a digest of its sources (``sources_stamp``), so a run never uses
 a module built from other sources than the checkout's: after an edit of a C file the

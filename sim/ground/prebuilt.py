@@ -16,7 +16,11 @@ never used, are described there), for the kernels of this layer, ported to C in
   looks at a mover (`sensors.geometry.look_times` of
   `sensors.geometry.sector_intervals`), whether two movers ever come within a range
   (`sensors.geometry.ever_within`), a radar's radial speed
-  (`sensors.radar.Radar.radial_speed`; ``csrc/exposure.c``).
+  (`sensors.radar.Radar.radial_speed`; ``csrc/exposure.c``);
+* ``position_at`` and ``box`` — a mover's positions (numpy's ``np.interp`` of both
+  columns in one call) and the bounding box of a stretch of its trajectory
+  (`sim.ground.trajectory.Trajectory.position_at`, `~sim.ground.trajectory.Trajectory.box`;
+  ``csrc/trajectory.c``).
 
 The Python functions stay the reference (tests compare both bit for bit) and the
 fallback: the first two compiled by numba's JIT where it is installed, else run as

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from sim.ground import prebuilt
+
 FloatArray = NDArray[np.float64]
 
 
@@ -57,6 +59,15 @@ class Trajectory:
             object.__setattr__(self, "_cols", cols)
         return cols
 
+    def _knots(self) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """t (k,), x (k,) and y (k,) as contiguous arrays, made once (what the C
+        kernels read)."""
+        knots = self.__dict__.get("_knots_c")
+        if knots is None:
+            knots = (np.ascontiguousarray(self.t_s), *self._columns())
+            object.__setattr__(self, "_knots_c", knots)
+        return knots
+
     @property
     def start_s(self) -> float:
         return float(self.t_s[0])
@@ -76,8 +87,21 @@ class Trajectory:
     def position_at(self, t_s: float | FloatArray) -> FloatArray:
         """Position at time(s) ``t_s``; clamped to the first and last point.
 
-        Returns (2,) for a scalar time, (n, 2) for an array of times.
+        Returns (2,) for a scalar time, ``shape + (2,)`` for an array of times of any
+        shape. Computed by the C port (``csrc/trajectory.c``) when it is built,
+        bit for bit `_position_at_numpy`'s.
         """
+        kernels = prebuilt.load()
+        if kernels is None:
+            return self._position_at_numpy(t_s)
+        if isinstance(t_s, float | int):
+            return kernels.position_at(*self._knots(), t_s)
+        t = np.asarray(t_s, dtype=np.float64)
+        out = kernels.position_at(*self._knots(), t.ravel())
+        return out.reshape(t.shape + (2,))
+
+    def _position_at_numpy(self, t_s: float | FloatArray) -> FloatArray:
+        """`position_at` in numpy: the reference (two `np.interp`, one per column)."""
         x, y = self._columns()
         if isinstance(t_s, float | int):
             return np.array((np.interp(t_s, self.t_s, x), np.interp(t_s, self.t_s, y)))
@@ -115,7 +139,15 @@ class Trajectory:
 
     def box(self, start_s: float, end_s: float) -> FloatArray:
         """Bounding box ``[xmin, ymin, xmax, ymax]`` of the positions held over
-        ``[start_s, end_s]`` (clamped to the trajectory like `position_at`)."""
+        ``[start_s, end_s]`` (clamped to the trajectory like `position_at`). Computed
+        by the C port when it is built, bit for bit `_box_numpy`'s."""
+        kernels = prebuilt.load()
+        if kernels is None:
+            return self._box_numpy(start_s, end_s)
+        return kernels.box(*self._knots(), start_s, end_s)
+
+    def _box_numpy(self, start_s: float, end_s: float) -> FloatArray:
+        """`box` in numpy and Python floats: the reference."""
         t = self.t_s
         x, y = self._columns()
         # the points strictly inside (t is increasing), as plain floats: boxes are

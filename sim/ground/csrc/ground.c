@@ -3,8 +3,9 @@
  * foliage on sight lines (foliage.c: Terrain.foliage_m, Terrain.foliage_along) and of
  * the sensors' sight-line field (field.c: sensors.common.correlated_normal and
  * cdf_below) and of the exposure geometry (exposure.c: sensors.geometry's
- * sector_intervals, look_times and ever_within, Radar.radial_speed), which stay the
- * readable reference; tests compare both bit for bit.
+ * sector_intervals, look_times and ever_within, Radar.radial_speed) and of a mover's
+ * positions (trajectory.c: Trajectory.position_at and box), which stay the readable
+ * reference; tests compare both bit for bit.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -16,6 +17,7 @@
 #include "exposure.h"
 #include "field.h"
 #include "foliage.h"
+#include "trajectory.h"
 
 #ifndef CG_STAMP
 #define CG_STAMP 0 /* setup.py passes the digest of the sources (prebuilt.py) */
@@ -451,6 +453,70 @@ static PyObject *py_radial_speed(PyObject *self, PyObject *const *args, Py_ssize
     return NULL;
 }
 
+/* A trajectory's knots tk (m,) and their x and y (m,) from the first three arguments. */
+static PyArrayObject *knots_arg(PyObject *const *args, const char *name, const double **x,
+                                const double **y) {
+    PyArrayObject *tk = array_arg(args[0], "tk", NPY_FLOAT64);
+    PyArrayObject *ax = tk ? array_arg(args[1], "x", NPY_FLOAT64) : NULL;
+    PyArrayObject *ay = ax ? array_arg(args[2], "y", NPY_FLOAT64) : NULL;
+    if (!ay) return NULL;
+    npy_intp m = PyArray_DIM(tk, 0);
+    if (m < 1 || PyArray_DIM(ax, 0) != m || PyArray_DIM(ay, 0) != m) {
+        PyErr_Format(PyExc_ValueError, "%s: need m >= 1 times and their m x and y", name);
+        return NULL;
+    }
+    *x = PyArray_DATA(ax);
+    *y = PyArray_DATA(ay);
+    return tk;
+}
+
+/* (2,) at a time given as a number, (n, 2) at times given as a 1-d array. */
+static PyObject *py_position_at(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 4) {
+        PyErr_SetString(PyExc_TypeError, "position_at(tk, x, y, t) takes 4 arguments");
+        return NULL;
+    }
+    const double *x, *y;
+    PyArrayObject *tk = knots_arg(args, "position_at", &x, &y);
+    if (!tk) return NULL;
+    if (!PyArray_Check(args[3])) {
+        double t = PyFloat_AsDouble(args[3]);
+        npy_intp two = 2;
+        PyObject *out = t == -1.0 && PyErr_Occurred() ? NULL
+                        : PyArray_SimpleNew(1, &two, NPY_FLOAT64);
+        if (out)
+            position_at(PyArray_DATA(tk), x, y, PyArray_DIM(tk, 0), &t, 1,
+                        PyArray_DATA((PyArrayObject *)out));
+        return out;
+    }
+    PyArrayObject *t = array_arg(args[3], "t", NPY_FLOAT64);
+    if (!t) return NULL;
+    npy_intp dims[2] = {PyArray_DIM(t, 0), 2};
+    PyObject *out = PyArray_SimpleNew(2, dims, NPY_FLOAT64);
+    if (out)
+        position_at(PyArray_DATA(tk), x, y, PyArray_DIM(tk, 0), PyArray_DATA(t), dims[0],
+                    PyArray_DATA((PyArrayObject *)out));
+    return out;
+}
+
+static PyObject *py_box(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 5) {
+        PyErr_SetString(PyExc_TypeError, "box(tk, x, y, start, end) takes 5 arguments");
+        return NULL;
+    }
+    const double *x, *y;
+    PyArrayObject *tk = knots_arg(args, "box", &x, &y);
+    if (!tk) return NULL;
+    double start = PyFloat_AsDouble(args[3]), end = PyFloat_AsDouble(args[4]);
+    if (PyErr_Occurred()) return NULL;
+    npy_intp four = 4;
+    PyObject *out = PyArray_SimpleNew(1, &four, NPY_FLOAT64);
+    if (out)
+        trajectory_box(PyArray_DATA(tk), x, y, PyArray_DIM(tk, 0), start, end,
+                       PyArray_DATA((PyArrayObject *)out));
+    return out;
+}
+
 #define FAST(name, doc) {#name, (PyCFunction)(void (*)(void))py_##name, METH_FASTCALL, doc}
 
 static PyMethodDef methods[] = {
@@ -464,6 +530,8 @@ static PyMethodDef methods[] = {
     FAST(ever_within, "sensors.geometry.ever_within of relative legs: bool."),
     FAST(radial_speed, "Radar.radial_speed: (n,) m/s."),
     FAST(field_below, "sensors.common.cdf_below(correlated_normal(...)): (n,) bool."),
+    FAST(position_at, "Trajectory.position_at: (2,) at a number, (n, 2) at an array."),
+    FAST(box, "Trajectory.box: [xmin, ymin, xmax, ymax]."),
     {NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_cground",
