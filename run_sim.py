@@ -264,6 +264,8 @@ def training_outputs(run_dir: Path) -> list[Path]:
 
 def format_summary(summary: dict, out: Path, elapsed_s: float) -> str:
     """A short table of the KPIs of a summary.json."""
+    from sim.analysis import labelled_kpi
+
     reps = summary["replications"]
     lines = [f"{summary['scenario']}: {reps} replication{'s' if reps > 1 else ''}, "
              f"seed {summary['seed']}, {elapsed_s:.1f} s wall  ->  {out}",
@@ -272,9 +274,7 @@ def format_summary(summary: dict, out: Path, elapsed_s: float) -> str:
     for name, value in summary["kpis"].items():
         mean, ci = value["mean"], value["ci95"]
         ci_text = "" if ci is None else f"[{_num(ci[0])}, {_num(ci[1])}]"
-        if currency and name.startswith("cost_"):      # the label of the costs
-            name = f"{name} ({currency})"
-        lines.append(f"  {name:<28}{_num(mean):>12}   {ci_text}")
+        lines.append(f"  {labelled_kpi(name, currency):<28}{_num(mean):>12}   {ci_text}")
     return "\n".join(lines)
 
 
@@ -596,7 +596,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def _currencies(variants: Sequence[tuple[str, Any]]) -> list[str | None]:
     """Each variant's ``costs.currency`` (None without costs)."""
-    return [sc.costs.currency if sc.costs is not None else None for _, sc in variants]
+    from sim.results import cost_currency
+
+    return [cost_currency(scenario) for _, scenario in variants]
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:

@@ -317,7 +317,7 @@ def format_table(comp: Comparison, kpis: Sequence[str] | None = None) -> str:
     rows = [header]
     currency = comp.currency()
     for name in names:
-        row = [_labelled(name, currency), _with_ci(comp.estimates[base, name])]
+        row = [labelled_kpi(name, currency), _with_ci(comp.estimates[base, name])]
         for v in comp.variants[1:]:
             row += [_with_ci(comp.estimates[v, name]),
                     _with_ci(comp.differences.get((v, name)), signed=True)]
@@ -328,7 +328,7 @@ def format_table(comp: Comparison, kpis: Sequence[str] | None = None) -> str:
     return text
 
 
-def _labelled(kpi: str, currency: str | None) -> str:
+def labelled_kpi(kpi: str, currency: str | None) -> str:
     """A KPI's name for a table: a cost KPI with its currency."""
     return f"{kpi} ({currency})" if currency and kpi.startswith("cost_") else kpi
 
@@ -362,7 +362,7 @@ def format_sweep(points: Sequence[Sequence[tuple[str, str]]], comp: Comparison,
     """The sweep's terminal table: one row per grid point, its values then each KPI's
     mean [95 % CI]."""
     names = [n for n in kpis if n in comp.kpis]
-    header = [p for p, _ in points[0]] + [_labelled(n, comp.currency()) for n in names]
+    header = [p for p, _ in points[0]] + [labelled_kpi(n, comp.currency()) for n in names]
     rows = [header]
     for variant, point in zip(comp.variants, points, strict=True):
         rows.append([v for _, v in point]

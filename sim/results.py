@@ -282,10 +282,10 @@ def summary_json(scenario: Scenario, seed: int, results: Sequence[ReplicationRes
                  version: str) -> str:
     return summary_text(scenario.name, seed, [r.kpis for r in results],
                         results[0].fusion_overrides if results else {}, version,
-                        _currency(scenario))
+                        cost_currency(scenario))
 
 
-def _currency(scenario: Scenario) -> str | None:
+def cost_currency(scenario: Scenario) -> str | None:
     """The label of the scenario's cost figures (``costs.currency``); None without costs."""
     return scenario.costs.currency if scenario.costs is not None else None
 
@@ -525,7 +525,7 @@ def write_run_dir_from_store(out_dir: str | Path, scenario: Scenario, seed: int,
     fusion = records[0]["fusion_overrides"] if records else {}
     write_text_atomic(out / "summary.json",
                       summary_text(scenario.name, seed, [r["kpis"] for r in records],
-                                   fusion, version, _currency(scenario)))
+                                   fusion, version, cost_currency(scenario)))
     return out
 
 

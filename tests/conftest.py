@@ -130,3 +130,9 @@ def prebuilt_or_skip(package: str):  # noqa: ANN201 - a module
 def prebuilt_kernels() -> Callable[..., object]:
     """`prebuilt_or_skip`, for tests."""
     return prebuilt_or_skip
+
+
+@pytest.fixture(scope="session")
+def ground_kernels():  # noqa: ANN201 - a module
+    """The ground layer's C kernels (``sim.ground._cground``), or the test is skipped."""
+    return prebuilt_or_skip("sim.ground")

@@ -24,11 +24,6 @@ from sim.ground.specs import CameraSpec, RadarSpec
 from sim.ground.trajectory import Trajectory
 
 
-@pytest.fixture(scope="module")
-def kernels(prebuilt_kernels):  # noqa: ANN001, ANN201
-    return prebuilt_kernels("sim.ground")
-
-
 def _path(rng: np.random.Generator, centre: np.ndarray, r_max: float) -> Trajectory:
     k = int(rng.integers(1, 15))
     xy = centre + rng.uniform(-1.5 * r_max, 1.5 * r_max, (k, 2))
@@ -45,7 +40,7 @@ def _path(rng: np.random.Generator, centre: np.ndarray, r_max: float) -> Traject
     return Trajectory(np.cumsum(rng.uniform(1, 900, k)) + rng.uniform(-1e4, 1e6), xy)
 
 
-def test_sector_looks_are_the_numpy_references(kernels) -> None:  # noqa: ANN001
+def test_sector_looks_are_the_numpy_references(ground_kernels) -> None:  # noqa: ANN001
     rng = np.random.default_rng(12)
     for trial in range(400):
         centre = rng.uniform(-1e5, 1e5, 2)
@@ -57,37 +52,37 @@ def test_sector_looks_are_the_numpy_references(kernels) -> None:  # noqa: ANN001
         want_t, want_i = look_times(sector_intervals(walk, centre, r_max, heading, fov),
                                     period, phase)
         kind, edges = _wedge(heading, fov)
-        got_t, got_i = kernels.sector_looks(np.ascontiguousarray(walk.t_s),
+        got_t, got_i = ground_kernels.sector_looks(np.ascontiguousarray(walk.t_s),
                                             walk.xy.reshape(-1), centre, r_max, kind,
                                             edges, period, phase)
         assert got_t.tobytes() == want_t.tobytes(), trial
         assert got_i.tolist() == want_i.tolist(), trial
 
 
-def test_radar_and_camera_looks_the_same_with_and_without_the_kernels(kernels) -> None:  # noqa: ANN001
+def test_radar_and_camera_looks_the_same_with_and_without_the_kernels(ground_kernels) -> None:  # noqa: ANN001
     rng = np.random.default_rng(13)
     sensors = [Radar(RadarSpec(id="radar-1", position_m=(100.0, 50.0), max_range_m=3000.0)),
                Camera(CameraSpec(id="camera-1", position_m=(-200.0, 0.0), heading_deg=80.0,
                                  fov_deg=150.0, max_range_m=2500.0))]
     for sensor in sensors:
-        assert sensor._kernels is kernels
+        assert sensor._kernels is ground_kernels
         for _ in range(50):
             walk = _path(rng, sensor.position, sensor.spec.max_range_m)
             after = float(rng.choice([-np.inf, walk.t_s[0] + 300.0]))
             got = sensor._look_times(walk, after)
             sensor._kernels = None
             want = sensor._look_times(walk, after)
-            sensor._kernels = kernels
+            sensor._kernels = ground_kernels
             assert got[0].tobytes() == want[0].tobytes()
             assert got[1].tolist() == want[1].tolist()
 
 
-def test_sector_looks_refuses_a_bad_sector(kernels) -> None:  # noqa: ANN001
+def test_sector_looks_refuses_a_bad_sector(ground_kernels) -> None:  # noqa: ANN001
     t, xy = np.array([0.0, 10.0]), np.zeros(4)
     with pytest.raises(ValueError, match="wedge"):
-        kernels.sector_looks(t, xy, np.zeros(2), 100.0, 3, np.zeros(4), 2.0, 0.0)
+        ground_kernels.sector_looks(t, xy, np.zeros(2), 100.0, 3, np.zeros(4), 2.0, 0.0)
     with pytest.raises(ValueError, match="period"):
-        kernels.sector_looks(t, xy, np.zeros(2), 100.0, 0, np.zeros(4), 0.0, 0.0)
+        ground_kernels.sector_looks(t, xy, np.zeros(2), 100.0, 0, np.zeros(4), 0.0, 0.0)
 
 
 def test_a_path_of_one_point_is_never_in_a_wedge() -> None:
@@ -103,7 +98,7 @@ def _numpy_ever_within(legs, radius: float) -> bool:  # noqa: ANN001
     return bool((hi > lo).any())
 
 
-def test_ever_within_is_the_numpy_references(kernels) -> None:  # noqa: ANN001
+def test_ever_within_is_the_numpy_references(ground_kernels) -> None:  # noqa: ANN001
     rng = np.random.default_rng(14)
     checked = 0
     for _ in range(300):
@@ -116,7 +111,7 @@ def test_ever_within_is_the_numpy_references(kernels) -> None:  # noqa: ANN001
         t0, t1, p0, v = legs
         gap = np.hypot(p0[:, 0], p0[:, 1]).min()
         for radius in (0.0, gap, np.nextafter(gap, 0), gap * 1.5, 1e5):
-            got = kernels.ever_within(np.ascontiguousarray(t0), np.ascontiguousarray(t1),
+            got = ground_kernels.ever_within(np.ascontiguousarray(t0), np.ascontiguousarray(t1),
                                       np.ascontiguousarray(p0).reshape(-1),
                                       np.ascontiguousarray(v).reshape(-1), float(radius))
             assert got == _numpy_ever_within(legs, float(radius))
@@ -124,7 +119,7 @@ def test_ever_within_is_the_numpy_references(kernels) -> None:  # noqa: ANN001
     assert checked > 500
 
 
-def test_radial_speed_is_the_numpy_references(kernels) -> None:  # noqa: ANN001
+def test_radial_speed_is_the_numpy_references(ground_kernels) -> None:  # noqa: ANN001
     rng = np.random.default_rng(15)
     radar = Radar(RadarSpec(id="radar-1", position_m=(0.0, 0.0)))
     for _ in range(200):
@@ -138,5 +133,5 @@ def test_radial_speed_is_the_numpy_references(kernels) -> None:  # noqa: ANN001
         got = radar.radial_speed(walk, t, d)
         radar._kernels = None
         want = radar.radial_speed(walk, t, d)
-        radar._kernels = kernels
+        radar._kernels = ground_kernels
         assert got.tobytes() == want.tobytes()

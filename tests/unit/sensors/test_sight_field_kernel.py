@@ -21,15 +21,10 @@ from sim.ground.specs import SegmentSpec, ZoneSpec
 from sim.ground.terrain import Terrain
 
 
-@pytest.fixture(scope="module")
-def kernels(prebuilt_kernels):  # noqa: ANN001, ANN201
-    return prebuilt_kernels("sim.ground")
-
-
-def _compiled(kernels, draws: Draws, xy: np.ndarray, threshold: np.ndarray) -> np.ndarray:  # noqa: ANN001
+def _compiled(ground_kernels, draws: Draws, xy: np.ndarray, threshold: np.ndarray) -> np.ndarray:  # noqa: ANN001
     flat = np.ascontiguousarray(xy).reshape(-1)
-    corners = draws.normal(kernels.field_keys(flat, SIGHT_CELL_M), 1).reshape(-1)
-    return kernels.field_below(flat, SIGHT_CELL_M, corners, np.ascontiguousarray(threshold))
+    corners = draws.normal(ground_kernels.field_keys(flat, SIGHT_CELL_M), 1).reshape(-1)
+    return ground_kernels.field_below(flat, SIGHT_CELL_M, corners, np.ascontiguousarray(threshold))
 
 
 def _points(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -40,7 +35,7 @@ def _points(rng: np.random.Generator, n: int) -> np.ndarray:
     return xy
 
 
-def test_field_below_is_the_numpy_references(kernels) -> None:  # noqa: ANN001
+def test_field_below_is_the_numpy_references(ground_kernels) -> None:  # noqa: ANN001
     rng = np.random.default_rng(8)
     for trial in range(60):
         draws = Draws(int(rng.integers(0, 2**62)))
@@ -59,19 +54,19 @@ def test_field_below_is_the_numpy_references(kernels) -> None:  # noqa: ANN001
             threshold = np.exp(-rng.exponential(20, len(xy)))
         want = cdf_below(z, threshold)
         assert np.array_equal(want, exact < threshold)
-        assert np.array_equal(_compiled(kernels, draws, xy, threshold), want)
+        assert np.array_equal(_compiled(ground_kernels, draws, xy, threshold), want)
 
 
-def test_corner_keys_are_the_cells_corners(kernels) -> None:  # noqa: ANN001
+def test_corner_keys_are_the_cells_corners(ground_kernels) -> None:  # noqa: ANN001
     """(15, −5) is in cell (1, −1); its corners (1, −1), (2, −1), (1, 0), (2, 0) are keyed
     (x << 32) ^ (y & 0xFFFFFFFF); (16, −4), in the same cell, adds no run."""
-    keys = kernels.field_keys(np.array([15.0, -5.0, 16.0, -4.0]), 10.0)
+    keys = ground_kernels.field_keys(np.array([15.0, -5.0, 16.0, -4.0]), 10.0)
     m = 0xFFFFFFFF
     want = [(1 << 32) ^ (-1 & m), (2 << 32) ^ (-1 & m), (1 << 32) ^ 0, (2 << 32) ^ 0]
     assert keys.tolist() == want
 
 
-def test_sight_lines_open_the_same_with_and_without_the_kernels(kernels) -> None:  # noqa: ANN001
+def test_sight_lines_open_the_same_with_and_without_the_kernels(ground_kernels) -> None:  # noqa: ANN001
     forest = ZoneSpec(kind="forest", polygon=[(0, 0), (3000, 0), (3000, 2000), (0, 2000)],
                       foliage=0.4)
     terrain = Terrain(SegmentSpec.model_validate({"border": [(0.0, 0.0), (5000.0, 0.0)],
@@ -82,14 +77,14 @@ def test_sight_lines_open_the_same_with_and_without_the_kernels(kernels) -> None
         reference = SightLines(terrain, np.array([1500.0, -50.0]), 30.0, Draws(key))
         reference._kernels = None
         xy = _points(rng, 200) * 0.02 + rng.uniform(0, 3000, 2)
-        assert compiled._kernels is kernels
+        assert compiled._kernels is ground_kernels
         assert np.array_equal(compiled.open(xy), reference.open(xy))
         assert np.array_equal(compiled.open(xy, 0.5), reference.open(xy, 0.5))
 
 
-def test_field_below_refuses_normals_of_other_cells(kernels) -> None:  # noqa: ANN001
+def test_field_below_refuses_normals_of_other_cells(ground_kernels) -> None:  # noqa: ANN001
     flat = np.array([15.0, -5.0, 35.0, -5.0])        # two runs: eight corner normals
     with pytest.raises(ValueError, match="corner normals"):
-        kernels.field_below(flat, 10.0, np.zeros(4), np.full(2, 0.5))
+        ground_kernels.field_below(flat, 10.0, np.zeros(4), np.full(2, 0.5))
     with pytest.raises(ValueError, match="corner normals"):
-        kernels.field_below(flat, 10.0, np.zeros(8), np.full(3, 0.5))
+        ground_kernels.field_below(flat, 10.0, np.zeros(8), np.full(3, 0.5))

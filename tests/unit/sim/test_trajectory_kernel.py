@@ -15,11 +15,6 @@ import pytest
 from sim.ground.trajectory import Trajectory
 
 
-@pytest.fixture(scope="module")
-def kernels(prebuilt_kernels):  # noqa: ANN001, ANN201
-    return prebuilt_kernels("sim.ground")
-
-
 def _same(a: np.ndarray, b: np.ndarray) -> bool:
     """Same shape, dtype and bytes (NaN payloads and signed zeros included)."""
     return a.shape == b.shape and a.dtype == b.dtype and a.tobytes() == b.tobytes()
@@ -62,14 +57,14 @@ def _check_positions(traj: Trajectory, times: np.ndarray) -> None:
         assert _same(traj.position_at(np.array(s)), traj._position_at_numpy(np.array(s)))
 
 
-def test_position_at_is_the_numpy_references(kernels) -> None:  # noqa: ANN001
+def test_position_at_is_the_numpy_references(ground_kernels) -> None:  # noqa: ANN001
     rng = np.random.default_rng(21)
     for trial in range(600):
         traj = _trajectory(rng, int(rng.integers(1, 41)) if trial % 4 else 1 + trial % 6)
         _check_positions(traj, _times(rng, traj))
 
 
-def test_positions_at_whole_times_and_on_the_knots(kernels) -> None:  # noqa: ANN001
+def test_positions_at_whole_times_and_on_the_knots(ground_kernels) -> None:  # noqa: ANN001
     traj = Trajectory(np.array([0.0, 10.0, 25.0, 40.0, 41.0, 70.0, 100.0]),
                       np.array([[0, 0], [1, 3], [7, 2], [7, 2], [0.1, -4], [3, 3], [9, 1.0]]))
     for s in (-5, 0, 3, 10, 25, 41, 99, 100, 130, True):
@@ -80,7 +75,7 @@ def test_positions_at_whole_times_and_on_the_knots(kernels) -> None:  # noqa: AN
     assert traj.position_at(np.zeros((0, 3))).shape == (0, 3, 2)
 
 
-def test_one_point_trajectories_hold_their_point_even_at_nan(kernels) -> None:  # noqa: ANN001
+def test_one_point_trajectories_hold_their_point_even_at_nan(ground_kernels) -> None:  # noqa: ANN001
     traj = Trajectory(np.array([5.0]), np.array([[1.5, -2.0]]))
     times = np.array([np.nan, -np.inf, 4.0, 5.0, 6.0, np.inf])
     assert _same(traj.position_at(times), np.tile([1.5, -2.0], (6, 1)))
@@ -88,7 +83,7 @@ def test_one_point_trajectories_hold_their_point_even_at_nan(kernels) -> None:  
     assert _same(traj.position_at(float("nan")), traj._position_at_numpy(float("nan")))
 
 
-def test_points_at_infinity_take_numpys_retries(kernels) -> None:  # noqa: ANN001
+def test_points_at_infinity_take_numpys_retries(ground_kernels) -> None:  # noqa: ANN001
     rng = np.random.default_rng(22)
     values = np.array([np.inf, -np.inf, np.nan, 0.0, -0.0, 1.0, 1e308, -1e308])
     for _ in range(300):
@@ -97,7 +92,7 @@ def test_points_at_infinity_take_numpys_retries(kernels) -> None:  # noqa: ANN00
         _check_positions(traj, _times(rng, traj))
 
 
-def test_knots_out_of_order_are_searched_as_numpy_does(kernels) -> None:  # noqa: ANN001
+def test_knots_out_of_order_are_searched_as_numpy_does(ground_kernels) -> None:  # noqa: ANN001
     rng = np.random.default_rng(23)
     for _ in range(300):
         k = int(rng.integers(2, 30))
@@ -108,7 +103,7 @@ def test_knots_out_of_order_are_searched_as_numpy_does(kernels) -> None:  # noqa
         _check_positions(traj, np.concatenate([times, np.sort(times), t]))
 
 
-def test_box_is_the_numpy_references(kernels) -> None:  # noqa: ANN001
+def test_box_is_the_numpy_references(ground_kernels) -> None:  # noqa: ANN001
     rng = np.random.default_rng(24)
     for trial in range(600):
         traj = _trajectory(rng, int(rng.integers(1, 41)) if trial % 4 else 1 + trial % 6)
@@ -120,7 +115,7 @@ def test_box_is_the_numpy_references(kernels) -> None:  # noqa: ANN001
                      traj._box_numpy(traj.start_s, traj.end_s))
 
 
-def test_box_of_points_at_infinity_and_nan(kernels) -> None:  # noqa: ANN001
+def test_box_of_points_at_infinity_and_nan(ground_kernels) -> None:  # noqa: ANN001
     rng = np.random.default_rng(25)
     values = np.array([np.inf, -np.inf, np.nan, 0.0, -0.0, 1.0, -3.0])
     for _ in range(300):
@@ -131,13 +126,13 @@ def test_box_of_points_at_infinity_and_nan(kernels) -> None:  # noqa: ANN001
             assert _same(traj.box(start, end), traj._box_numpy(start, end))
 
 
-def test_the_kernels_refuse_what_they_cannot_read(kernels) -> None:  # noqa: ANN001
+def test_the_kernels_refuse_what_they_cannot_read(ground_kernels) -> None:  # noqa: ANN001
     t, x = np.arange(3.0), np.zeros(3)
     with pytest.raises(ValueError):
-        kernels.position_at(t, x, np.zeros(2), 1.0)
+        ground_kernels.position_at(t, x, np.zeros(2), 1.0)
     with pytest.raises(ValueError):
-        kernels.box(np.zeros(0), np.zeros(0), np.zeros(0), 0.0, 1.0)
+        ground_kernels.box(np.zeros(0), np.zeros(0), np.zeros(0), 0.0, 1.0)
     with pytest.raises(TypeError):
-        kernels.position_at(t, x, x, np.arange(4.0)[::2])
+        ground_kernels.position_at(t, x, x, np.arange(4.0)[::2])
     with pytest.raises(TypeError):
-        kernels.position_at(t, x, x, "1.0")
+        ground_kernels.position_at(t, x, x, "1.0")
