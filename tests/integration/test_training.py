@@ -407,6 +407,20 @@ def _browser_or_skip() -> None:
         pytest.skip(reason)
 
 
+def _wait_until(page, expression: str, timeout_s: float) -> None:  # noqa: ANN001
+    """Poll ``expression`` from Python until it is true.
+
+    Not ``page.wait_for_function``: that polls inside the page by compiling the
+    expression there, which the replay's Content-Security-Policy (no 'unsafe-eval')
+    forbids — it failed whenever the first check came too early, on a loaded machine.
+    ``page.evaluate`` runs through the debugging protocol, outside the page's policy.
+    """
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"not true after {timeout_s} s: {expression}"
+        page.wait_for_timeout(50)
+
+
 def test_the_replay_plays_in_a_browser_offline_and_without_errors(demo, tmp_path) -> None:  # noqa: ANN001
     _browser_or_skip()
     from playwright.sync_api import sync_playwright
@@ -431,8 +445,8 @@ def test_the_replay_plays_in_a_browser_offline_and_without_errors(demo, tmp_path
             assert clock0 and clock0.endswith("20:00:00")
             assert not page.is_visible("#layer-truth")          # hidden at first
             page.click("#play")
-            page.wait_for_function(f"document.querySelector('#clock').textContent !== "
-                                   f"{json.dumps(clock0)}", timeout=10_000)
+            _wait_until(page, f"document.querySelector('#clock').textContent !== "
+                              f"{json.dumps(clock0)}", timeout_s=10.0)
             page.click("#play")                                 # pause
             paused = page.text_content("#clock")
             page.wait_for_timeout(300)
