@@ -134,8 +134,12 @@ def track_detections(det: Detections, params: FusionParams, extra_columns: bool 
         probabilities) for the optional columns
     """
     fast = prebuilt.load()
-    if fast is not None and not extra_columns:
-        return (*_track_in_c(fast, det, params), None)
+    if fast is not None:
+        rows_t, rows_id, rows_x, rows_cp, rows_updated = _track_in_c(fast, det, params,
+                                                                      extra_columns)
+        if rows_cp is None or rows_updated is None:
+            return rows_t, rows_id, rows_x, None
+        return rows_t, rows_id, rows_x, (rows_x[:, 2:4], _status(rows_updated), rows_cp)
     starts, ends = det.batches()
     table = TrackTable.empty()
     # keep each batch's output arrays (new ones every batch) and select the confirmed
@@ -159,9 +163,15 @@ def track_detections(det: Detections, params: FusionParams, extra_columns: bool 
     cat_x = np.concatenate(xs)[keep]
     extra = None
     if extra_columns:
-        status = np.where(np.concatenate(updated)[keep], "updated", "coasted")
-        extra = (cat_x[:, 2:4], status.tolist(), np.concatenate(probs)[keep])
+        extra = (cat_x[:, 2:4], _status(np.concatenate(updated)[keep]),
+                 np.concatenate(probs)[keep])
     return cat_t, cat_id, cat_x, extra
+
+
+def _status(updated: np.ndarray) -> list[str]:
+    """The ``status`` column: ``updated`` where the row's batch updated the track,
+    else ``coasted``."""
+    return np.where(updated, "updated", "coasted").tolist()
 
 
 #: A TrackTable's arrays in the order and dtypes the C kernels take them.
@@ -170,11 +180,14 @@ _TABLE_ARRAYS = {"ids": np.int64, "x": np.float64, "P": np.float64,
                  "last_update_s": np.float64, "n_updates": np.int64, "score": np.float64}
 
 
-def _track_in_c(fast, det: Detections, params: FusionParams
-                ) -> tuple[FloatArray, IntArray, FloatArray]:
-    """:func:`track_detections`'s rows without the optional columns, the batches fused
-    by the C module ``fast`` in runs (``fuse_sorted``) between the batches it hands
-    back to :func:`fuse_batch` (those whose association needs scipy)."""
+def _track_in_c(fast, det: Detections, params: FusionParams, extra: bool = False
+                ) -> tuple[FloatArray, IntArray, FloatArray, FloatArray | None,
+                           np.ndarray | None]:
+    """:func:`track_detections`'s rows — batch time, track id, state and, with
+    ``extra``, class probabilities (k, 3) and whether the batch updated the track (k,)
+    (else None, None) — the batches fused by the C module ``fast`` in runs
+    (``fuse_sorted``) between the batches it hands back to :func:`fuse_batch` (those
+    whose association needs scipy)."""
     starts, _ = det.batches()
     nb = len(starts)
     c = np.ascontiguousarray
@@ -183,28 +196,34 @@ def _track_in_c(fast, det: Detections, params: FusionParams
     z, R, sensor = c(det.z, np.float64), c(det.R, np.float64), c(det.sensor, np.int64)
     prm, lam = params.as_vector(), float(params.clutter_density_per_m2)
     table = TrackTable.empty()
-    parts: list[tuple[FloatArray, IntArray, FloatArray]] = []
+    parts: list[tuple[np.ndarray, ...]] = []
     b = 0
     while b < nb:
         arrays: tuple[np.ndarray, ...] = tuple(
             c(getattr(table, name), dtype) for name, dtype in _TABLE_ARRAYS.items())
-        stop, out, time_s, next_id, t, ids, x = fast.fuse_sorted(
+        stop, out, time_s, next_id, *rows = fast.fuse_sorted(
             arrays, float(table.time_s), int(table.next_id), bt, ptr, b, nb, z, R, sensor,
-            prm, lam, float(params.revive_window_s))
-        parts.append((t, ids, x))
+            prm, lam, float(params.revive_window_s), extra)
+        parts.append(tuple(rows))
         table = TrackTable(**dict(zip(_TABLE_ARRAYS, out, strict=True)),
                            time_s=float(time_s), next_id=int(next_id))
         if stop >= nb:
             break
         s, e = ptr[stop], ptr[stop + 1]
-        table, _ = fuse_batch(table, float(bt[stop]), z[s:e], R[s:e], sensor[s:e], None,
-                              params)
+        table, events = fuse_batch(table, float(bt[stop]), z[s:e], R[s:e], sensor[s:e],
+                                   None, params)
         conf = table.is_confirmed
-        parts.append((np.full(int(conf.sum()), bt[stop]), table.ids[conf], table.x[conf]))
+        handed: tuple[np.ndarray, ...] = (np.full(int(conf.sum()), bt[stop]),
+                                          table.ids[conf], table.x[conf])
+        if extra:
+            handed += (table.class_prob[conf], events.updated[conf])
+        parts.append(handed)
         b = stop + 1
     if not parts:
-        return np.zeros(0), np.zeros(0, np.int64), np.zeros((0, 4))
+        empty = (np.zeros(0), np.zeros(0, np.int64), np.zeros((0, 4)))
+        return (*empty, np.zeros((0, 3)), np.zeros(0, bool)) if extra else (*empty, None, None)
     if len(parts) == 1:                 # the common case: no copy of the rows
-        return parts[0]
-    return (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]),
-            np.concatenate([p[2] for p in parts]))
+        cols = parts[0]
+    else:
+        cols = tuple(np.concatenate(col) for col in zip(*parts, strict=True))
+    return (*cols, None, None) if not extra else cols  # type: ignore[return-value]

@@ -305,23 +305,46 @@ static int grow_rows(cf_sorted *r, int64_t need) {
     double *x = realloc(r->x, (size_t)cap * 32);
     if (!x) return -1;
     r->x = x;
+    if (r->extra) {
+        double *cp = realloc(r->cp, (size_t)cap * 24);
+        if (!cp) return -1;
+        r->cp = cp;
+        uint8_t *upd = realloc(r->upd, (size_t)cap);
+        if (!upd) return -1;
+        r->upd = upd;
+    }
     r->cap = cap;
     return 0;
+}
+
+/* The class probabilities and updated flags of append_confirmed's rows, from row k. */
+static void append_confirmed_extra(const cf_fused *f, double *cp, uint8_t *upd, int64_t k) {
+    const cf_table *tab = &f->t;
+    for (int64_t i = 0; i < tab->n; i++) {
+        if (!tab->conf[i]) continue;
+        memcpy(cp + 3 * k, tab->cp + 3 * i, 24);
+        upd[k] = f->updated[i];
+        k++;
+    }
 }
 
 void cf_sorted_free(cf_sorted *r) {
     free(r->t);
     free(r->id);
     free(r->x);
-    r->t = NULL; r->id = NULL; r->x = NULL;
+    free(r->cp);
+    free(r->upd);
+    r->t = NULL; r->id = NULL; r->x = NULL; r->cp = NULL; r->upd = NULL;
     r->n_rows = r->cap = 0;
     cf_fused_free(&r->last);
 }
 
 int cf_fuse_sorted(const cf_table *table, double time_s, int64_t next_id, const double *bt,
                    const int64_t *ptr, int64_t b0, int64_t nb, const cf_reports *all,
-                   const double *prm, double lam, double revive_s, cf_sorted *res) {
+                   const double *prm, double lam, double revive_s, int extra,
+                   cf_sorted *res) {
     memset(res, 0, sizeof *res);
+    res->extra = extra;
     cf_table cur = *table;
     cf_fused held;
     held.block = NULL;
@@ -352,6 +375,7 @@ int cf_fuse_sorted(const cf_table *table, double time_s, int64_t next_id, const 
         next_id = f.next_id;
         time_s = t_s;
         if (grow_rows(res, res->n_rows + cur.n) < 0) { rc = -1; break; }
+        if (extra) append_confirmed_extra(&held, res->cp, res->upd, res->n_rows);
         res->n_rows = append_confirmed(&cur, t_s, res->t, res->id, res->x, res->n_rows);
     }
     if (rc < 0) {

@@ -134,6 +134,9 @@ typedef struct {
     double *t;              /* (n_rows,) batch time of each row */
     int64_t *id;            /* (n_rows,) track id */
     double *x;              /* (n_rows, 4) state */
+    double *cp;             /* (n_rows, 3) class probabilities; NULL unless extra */
+    uint8_t *upd;           /* (n_rows,) updated by the batch (not coasted); likewise */
+    int extra;
     cf_table table;         /* the table after the last fused batch (the input table when
                              * none was: then last.block is NULL) */
     cf_fused last;          /* owns table's memory when a batch was fused */
@@ -144,10 +147,12 @@ typedef struct {
 /* Batches b0 .. nb - 1 of a time-sorted detections file without class evidence
  * (replay.track_detections): batch b is rows [ptr[b], ptr[b + 1]) of all, at time
  * bt[b]. For every batch fused, a row per confirmed track of the new table, in table
- * order. Stops before a batch that needs scipy. 0; -1 out of memory (nothing kept). */
+ * order (with extra, its class probabilities and whether the batch updated it too).
+ * Stops before a batch that needs scipy. 0; -1 out of memory (nothing kept). */
 int cf_fuse_sorted(const cf_table *table, double time_s, int64_t next_id, const double *bt,
                    const int64_t *ptr, int64_t b0, int64_t nb, const cf_reports *all,
-                   const double *prm, double lam, double revive_s, cf_sorted *res);
+                   const double *prm, double lam, double revive_s, int extra,
+                   cf_sorted *res);
 void cf_sorted_free(cf_sorted *r);
 
 #endif

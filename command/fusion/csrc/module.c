@@ -446,10 +446,11 @@ static void free_rows(PyObject *capsule) {
     free(PyCapsule_GetPointer(capsule, "cf_rows"));
 }
 
-/* An array of n rows (n, or (n, 4) when ndim is 2) over the malloc'd *p, which it then
- * owns (*p set to NULL): no copy of a large result. On failure *p is left to the caller. */
-static PyObject *owning_array(int typenum, int ndim, npy_intp n, void **p) {
-    npy_intp dims[2] = {n, 4};
+/* An array of n rows (n, or (n, cols) when ndim is 2) over the malloc'd *p, which it
+ * then owns (*p set to NULL): no copy of a large result. On failure *p is left to the
+ * caller. */
+static PyObject *owning_array(int typenum, int ndim, npy_intp n, npy_intp cols, void **p) {
+    npy_intp dims[2] = {n, cols};
     if (n == 0 || !*p) return PyArray_SimpleNew(ndim, dims, typenum);
     PyObject *a = PyArray_SimpleNewFromData(ndim, dims, typenum, *p);
     if (!a) return NULL;
@@ -461,8 +462,16 @@ static PyObject *owning_array(int typenum, int ndim, npy_intp n, void **p) {
 }
 
 static PyObject *py_fuse_sorted(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
-    if (!nargs_ok("fuse_sorted", nargs, 13)) return NULL;
-    /* (table, time_s, next_id, bt, ptr, b0, nb, z, R, sensor, prm, lam, revive_s) */
+    /* (table, time_s, next_id, bt, ptr, b0, nb, z, R, sensor, prm, lam, revive_s
+     *  [, extra]): with extra true, two more results, the rows' class probabilities
+     * (n, 3) and whether each row's batch updated the track (n,) bool */
+    int extra = 0;
+    if (nargs == 14) {
+        extra = PyObject_IsTrue(args[13]);
+        if (extra < 0) return NULL;
+    } else if (!nargs_ok("fuse_sorted", nargs, 13)) {
+        return NULL;
+    }
     cf_table table;
     PyObject *tt = tuple_arg(args[0], "table", 8);
     if (!tt || table_args(&PyTuple_GET_ITEM(tt, 0), "table", 0, &table)) return NULL;
@@ -496,18 +505,26 @@ static PyObject *py_fuse_sorted(PyObject *self, PyObject *const *args, Py_ssize_
     }
     cf_sorted r;
     int rc = cf_fuse_sorted(&table, time_s, next_id, PyArray_DATA(bt), p, b0, nb, &all,
-                            PyArray_DATA(prm), lam, revive_s, &r);
+                            PyArray_DATA(prm), lam, revive_s, extra, &r);
     if (rc < 0) return failed(rc, "fuse_sorted");
     PyObject *tab = PyTuple_New(8);
     if (tab && !table_tuple_items(&r.table, tab, 0)) Py_CLEAR(tab);
-    PyObject *t = tab ? owning_array(NPY_FLOAT64, 1, r.n_rows, (void **)&r.t) : NULL;
-    PyObject *id = t ? owning_array(NPY_INT64, 1, r.n_rows, (void **)&r.id) : NULL;
-    PyObject *x = id ? owning_array(NPY_FLOAT64, 2, r.n_rows, (void **)&r.x) : NULL;
+    PyObject *t = tab ? owning_array(NPY_FLOAT64, 1, r.n_rows, 1, (void **)&r.t) : NULL;
+    PyObject *id = t ? owning_array(NPY_INT64, 1, r.n_rows, 1, (void **)&r.id) : NULL;
+    PyObject *x = id ? owning_array(NPY_FLOAT64, 2, r.n_rows, 4, (void **)&r.x) : NULL;
+    PyObject *cp = NULL, *upd = NULL;
+    if (x && extra) {
+        cp = owning_array(NPY_FLOAT64, 2, r.n_rows, 3, (void **)&r.cp);
+        upd = cp ? owning_array(NPY_BOOL, 1, r.n_rows, 1, (void **)&r.upd) : NULL;
+    }
     cf_sorted_free(&r);
-    if (!x) {
-        Py_XDECREF(tab); Py_XDECREF(t); Py_XDECREF(id);
+    if (!x || (extra && !upd)) {
+        Py_XDECREF(tab); Py_XDECREF(t); Py_XDECREF(id); Py_XDECREF(x); Py_XDECREF(cp);
         return NULL;
     }
+    if (extra)
+        return Py_BuildValue("(LNdLNNNNN)", (long long)r.stop, tab, r.time_s,
+                             (long long)r.next_id, t, id, x, cp, upd);
     return Py_BuildValue("(LNdLNNN)", (long long)r.stop, tab, r.time_s,
                          (long long)r.next_id, t, id, x);
 }

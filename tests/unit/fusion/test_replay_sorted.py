@@ -1,6 +1,8 @@
 """The C run over a sorted file's batches (``fuse_sorted``) gives the tracks of the
 ``fuse_batch`` loop, bit for bit, including around batches it hands back for scipy."""
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
@@ -128,3 +130,28 @@ def test_bad_batch_pointers_raise_instead_of_reading_past_the_rows() -> None:
     with pytest.raises(ValueError, match="b0 <= nb"):
         C.fuse_sorted(arrays, 0.0, 0, np.zeros(1), np.array([0, 3], np.int64), 2, 1, z, R,
                       s, params.as_vector(), 1e-6, 0.0)
+
+
+def test_the_c_run_gives_the_loops_extra_columns_bit_for_bit(monkeypatch) -> None:
+    rng = np.random.default_rng(3)
+    before = moving_targets(rng, 20, 10, 3)
+    dense = crowd(rng, 400, 10.0, 3)                 # batches handed back for scipy
+    after = [(t + 13.0, z, R, s) for t, z, R, s in moving_targets(rng, 20, 30, 3)]
+    det = as_detections(before + dense + after)
+    params = FusionParams()
+    handed_back = []
+    real = replay.fuse_batch
+
+    def spy(table, t_s, *rest):  # noqa: ANN001, ANN002, ANN202
+        handed_back.append(t_s)
+        return real(table, t_s, *rest)
+
+    monkeypatch.setattr(replay, "fuse_batch", spy)
+    got = replay.track_detections(det, params, extra_columns=True)
+    assert handed_back and set(handed_back) <= {10.0, 11.0, 12.0}   # the rest ran in C
+    monkeypatch.setattr(replay, "prebuilt", SimpleNamespace(load=lambda: None))
+    want = replay.track_detections(det, params, extra_columns=True)   # the fuse_batch loop
+    assert_same_rows(got[:3], want[:3])
+    (v_got, status_got, cp_got), (v_want, status_want, cp_want) = got[3], want[3]
+    assert_same_rows((v_got, cp_got), (v_want, cp_want))
+    assert status_got == status_want and {"updated", "coasted"} <= set(status_want)
