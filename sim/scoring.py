@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import dataclasses
 from array import array
-from collections import Counter
 from collections.abc import MutableMapping
 
 import numpy as np
@@ -46,20 +45,29 @@ class TruthLedger:
         self.report_truth = report_truth
         #: truth of each report fused, in fusion order, not yet taken (`take_fused`)
         self.fused_truth = array("i")
-        self._tracks: dict[int, Counter[int]] = {}
+        self._tracks: dict[int, dict[int, int]] = {}   # track → truth → reports
         self._alerts: dict[int, int] = {}
 
     def fused(self, reports: list[int], tracks: list[int]) -> None:
-        """The node fused ``reports`` into ``tracks`` (-1: none)."""
-        counts_of, take = self._tracks, self.report_truth.pop
-        truths = [take(rid) for rid in reports]
-        self.fused_truth.extend(truths)
-        for truth, track in zip(truths, tracks, strict=True):
-            if track >= 0:
-                counts = counts_of.get(track)
-                if counts is None:
-                    counts = counts_of[track] = Counter()
-                counts[truth] += 1
+        """The node fused ``reports`` into ``tracks`` (-1: none).
+
+        Called once per batch, nearly always of one report: that case is written out
+        (a loop over one pair costs more than its work). Counts are plain dicts (a
+        `Counter` paid a Python-level ``__missing__`` per new truth).
+        """
+        if len(reports) != 1 or len(tracks) != 1:
+            for rid, track in zip(reports, tracks, strict=True):
+                self.fused([rid], [track])
+            return
+        truth = self.report_truth.pop(reports[0])
+        self.fused_truth.append(truth)
+        track = tracks[0]
+        if track >= 0:
+            counts = self._tracks.get(track)
+            if counts is None:
+                self._tracks[track] = {truth: 1}
+            else:
+                counts[truth] = counts.get(truth, 0) + 1
 
     def take_fused(self, rows: int) -> np.ndarray:
         """The truth (int64) of the ``rows`` reports fused since the last call, the
