@@ -53,7 +53,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
@@ -331,15 +331,16 @@ class _TableArena:
 #: Rows of a table arena (a 60 kB … 1 MB block holds thousands of small tables).
 _ARENA_ROWS = 4096
 
-_TABLE_FIELDS = tuple(f.name for f in fields(TrackTable))
-
-
 def _new_table(cols: tuple[np.ndarray, ...], time_s: float, next_id: int) -> TrackTable:
     """``TrackTable(*cols, time_s=time_s, next_id=next_id)``: the same table, made
-    without the frozen dataclass's ``object.__setattr__`` per field (a third of the
-    cost; one table per tick that fused)."""
+    without the frozen dataclass's ``object.__setattr__`` per field (one table per
+    tick that fused; the fields written one by one, a third of a zip's cost)."""
     table = object.__new__(TrackTable)
-    table.__dict__.update(zip(_TABLE_FIELDS, (*cols, time_s, next_id), strict=True))
+    d = table.__dict__
+    (d["ids"], d["x"], d["P"], d["is_confirmed"], d["class_prob"], d["last_update_s"],
+     d["n_updates"], d["score"]) = cols
+    d["time_s"] = time_s
+    d["next_id"] = next_id
     return table
 
 
@@ -675,13 +676,18 @@ class FusionNode:
         f.k = k
 
     def _note_sensors(self, tracks: list[int], sensors: list[int]) -> None:
-        for track, sensor in zip(tracks, sensors, strict=True):
+        """Add each report's sensor (``sensors[u]``) to its track's (``tracks[u]``, -1:
+        none); the lists are of one length (a loop by index: a zip costs more than the
+        one pair it usually holds)."""
+        known = self._sensors
+        for u in range(len(tracks)):
+            track = tracks[u]
             if track >= 0:
-                got = self._sensors.get(track)
+                got = known.get(track)
                 if got is None:
-                    self._sensors[track] = {sensor}
+                    known[track] = {sensors[u]}
                 else:
-                    got.add(sensor)
+                    got.add(sensors[u])
 
     def _emit(self, now_s: float, b0: int, b1: int, ptr: list[int], reports: list[int],
               tracks: list[int], nc: int, nd: int, work: tuple[np.ndarray, ...]) -> None:

@@ -186,3 +186,24 @@ def test_a_report_too_coarse_for_a_track_is_kept_for_the_tick_then_deleted(env, 
     assert [(r.t_s, r.track) for r in deleted] == [(5.0, 1)]
     assert node.track_sensors(1) == frozenset() and node.tracks.next_id == 2
     assert node.coarse == []                       # kept for the listeners only
+
+
+def test_the_nodes_table_constructor_makes_what_the_dataclass_makes():
+    """`_new_table` writes the fields one by one: every field of `TrackTable`, the
+    same values, in declaration order (a field added to the table must be added there)."""
+    from dataclasses import fields
+
+    from command.nodes import _new_table
+
+    rng = np.random.default_rng(0)
+    cols = (np.arange(3), rng.random((3, 4)), rng.random((3, 4, 4)), np.ones(3, bool),
+            rng.random((3, 3)), rng.random(3), np.arange(3), rng.random(3))
+    made = _new_table(cols, 12.5, 7)
+    ref = TrackTable(*cols, time_s=12.5, next_id=7)
+    names = [f.name for f in fields(TrackTable)]
+    assert list(vars(made)) == names
+    assert all(getattr(made, n) is c for n, c in zip(names[:8], cols, strict=True))
+    assert all(getattr(ref, n) is c for n, c in zip(names[:8], cols, strict=True))
+    assert (made.time_s, made.next_id) == (ref.time_s, ref.next_id) == (12.5, 7)
+    with pytest.raises(AttributeError):            # still frozen
+        made.time_s = 0.0  # type: ignore[misc]
