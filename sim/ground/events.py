@@ -640,30 +640,84 @@ def records_jsonl(records: Iterable[Record], extra: dict[str, object] | None = N
     """Records as JSON lines, each with ``extra``'s members (`record_json`).
 
     The records are written class by class, a field at a time (`_class_lines`), then
-    put back in their order: formatting a field's column in one ``%`` format per record
-    leaves less to the interpreter than a generated writer per record (~15 % less time
-    on a run's ~60 000 records).
+    put back in their order (by the C port, ``_cground.join_lines``, where it is
+    built): formatting a field's column at once leaves less to the interpreter than a
+    generated writer per record (~15 % less time on a run's ~60 000 records in one
+    ``%`` format per record; in C, a ``scale_year`` day's 84 000 records take a third
+    of the time they took in ``%`` formats).
     """
+    from sim.ground import prebuilt
+
     tail = extra_json(extra)
+    records = records if isinstance(records, list) else list(records)
     by_class: dict[type, list[Record]] = {}
-    classes = []
     for rec in records:
-        cls = type(rec)
-        classes.append(cls)
-        members = by_class.get(cls)
+        members = by_class.get(type(rec))
         if members is None:
-            by_class[cls] = [rec]
+            by_class[type(rec)] = [rec]
         else:
             members.append(rec)
-    if not classes:
+    if not records:
         return ""
-    lines = {cls: iter(_class_lines(cls, members, tail)) for cls, members in by_class.items()}
-    return "\n".join(map(next, map(lines.__getitem__, classes))) + "\n"
+    lines = {cls: _class_lines(cls, members, tail) for cls, members in by_class.items()}
+    kernels = prebuilt.load()
+    text = kernels.join_lines(records, lines) if kernels is not None else None
+    return _join_lines(records, lines) if text is None else text
+
+
+def _join_lines(records: list[Record], lines: dict[type, list[str]]) -> str:
+    """The line of each of ``records`` (the next one of its class in ``lines``), each
+    followed by a newline: `records_jsonl`'s reference of ``_cground.join_lines``."""
+    taken = {cls: iter(members) for cls, members in lines.items()}
+    return "\n".join(map(next, map(taken.__getitem__, map(type, records)))) + "\n"
 
 
 def _class_lines(cls: type[Record], records: list[Record], tail: str) -> list[str]:
     """`record_json` of each of ``records`` (all of class ``cls``; ``tail`` the extra
     members as JSON text).
+
+    The C port (``_cground.record_lines``, `sim.ground.prebuilt`; ~4 times faster,
+    as ``%.6f`` is most of the cost) reads the fields from their slots and writes the
+    characters `_class_lines_py` writes; where the port is not built, a field's type
+    is not float, int or str, or a value is not for it (not of its field's exact type,
+    a float not finite, an int beyond 64 bits, a string JSON escapes),
+    `_class_lines_py` writes them.
+    """
+    from sim.ground import prebuilt
+
+    kernels = prebuilt.load()
+    names, declared = _layout(cls)
+    kinds = "".join(_KINDS.get(kind, "?") for kind in declared)
+    if kernels is not None and "?" not in kinds:
+        slots = tuple(getattr(cls, name) for name in names)
+        lines = kernels.record_lines(_parts(cls, names, tail), records, slots, kinds)
+        if lines is not None:
+            return lines
+    return _class_lines_py(cls, records, tail)
+
+
+#: The C port's letter of each field type it writes (`_class_lines`).
+_KINDS = {"float": "f", "int": "d", "str": "s"}
+
+
+def _layout(cls: type[Record]) -> tuple[list[str], list[str]]:
+    """The field names of ``cls`` as records write them (``t_s`` first) and their
+    declared types."""
+    names = ["t_s", *(f.name for f in fields(cls) if f.name != "t_s")]
+    declared = ["float", *(str(f.type) for f in fields(cls) if f.name != "t_s")]
+    return names, declared
+
+
+def _parts(cls: type[Record], names: list[str], tail: str) -> tuple[str, ...]:
+    """The text of a line of ``cls`` around its values: before ``t_s``, after it
+    (the kind, ``tail`` and the next field's name), …, after the last value."""
+    after = [*(f',"{name}":' for name in names[1:]), "}"]
+    after[0] = f',"kind":"{cls.kind}"{tail}{after[0]}'
+    return ('{"t_s":', *after)
+
+
+def _class_lines_py(cls: type[Record], records: list[Record], tail: str) -> list[str]:
+    """`_class_lines` in Python (the reference).
 
     Where every value of a field is of exactly the type the field declares (float and
     finite, int, str), the field is written as a column in one ``%`` format with the
@@ -671,8 +725,7 @@ def _class_lines(cls: type[Record], records: list[Record], tail: str) -> list[st
     ``str``, a string its cached JSON text); if any field's values are not, the class
     goes through the writer, record by record.
     """
-    names = ["t_s", *(f.name for f in fields(cls) if f.name != "t_s")]
-    declared = ["float", *(str(f.type) for f in fields(cls) if f.name != "t_s")]
+    names, declared = _layout(cls)
     cols, specs = [], []
     for name, kind in zip(names, declared, strict=True):
         col = list(map(attrgetter(name), records))
@@ -687,10 +740,9 @@ def _class_lines(cls: type[Record], records: list[Record], tail: str) -> list[st
             col = list(map(text.__getitem__, col))
         cols.append(col)
         specs.append(spec)
-    members = "".join(f',"{name}":{spec}' for name, spec in zip(names[1:], specs[1:],
-                                                                  strict=True))
-    line = ('{"t_s":' + specs[0] + ',"kind":"' + cls.kind.replace("%", "%%") + '"'
-            + tail.replace("%", "%%") + members + "}")
+    parts = _parts(cls, names, tail)
+    line = parts[0] + "".join(spec + part.replace("%", "%%")
+                              for spec, part in zip(specs, parts[1:], strict=True))
     return list(map(line.__mod__, zip(*cols, strict=True)))
 
 

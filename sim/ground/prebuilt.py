@@ -20,7 +20,11 @@ never used, are described there), for the kernels of this layer, ported to C in
 * ``position_at`` and ``box`` — a mover's positions (numpy's ``np.interp`` of both
   columns in one call) and the bounding box of a stretch of its trajectory
   (`sim.ground.trajectory.Trajectory.position_at`, `~sim.ground.trajectory.Trajectory.box`;
-  ``csrc/trajectory.c``).
+  ``csrc/trajectory.c``);
+* ``record_lines`` and ``join_lines`` — the event records' JSON lines, a column of
+  values at a time, and those lines put back in the records' order
+  (`sim.ground.events._class_lines_py`, `~sim.ground.events._join_lines`;
+  ``csrc/records.c``).
 
 The Python functions stay the reference (tests compare both bit for bit) and the
 fallback: the first two compiled by numba's JIT where it is installed, else run as

@@ -4,7 +4,8 @@
  * the sensors' sight-line field (field.c: sensors.common.correlated_normal and
  * cdf_below) and of the exposure geometry (exposure.c: sensors.geometry's
  * sector_intervals, look_times and ever_within, Radar.radial_speed) and of a mover's
- * positions (trajectory.c: Trajectory.position_at and box), which stay the readable
+ * positions (trajectory.c: Trajectory.position_at and box) and of the event records'
+ * JSON lines (records.c: sim.ground.events._class_lines), which stay the readable
  * reference; tests compare both bit for bit.
  */
 #define PY_SSIZE_T_CLEAN
@@ -17,6 +18,7 @@
 #include "exposure.h"
 #include "field.h"
 #include "foliage.h"
+#include "records.h"
 #include "trajectory.h"
 
 #ifndef CG_STAMP
@@ -517,6 +519,27 @@ static PyObject *py_box(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     return out;
 }
 
+/* record_lines(parts, records, fields, kinds): a list of str, or None (records.h). */
+static PyObject *py_record_lines(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 4 || !PyUnicode_Check(args[3])) {
+        PyErr_SetString(PyExc_TypeError, "record_lines(parts, records, fields, kinds) "
+                        "takes 4 arguments, kinds a str");
+        return NULL;
+    }
+    const char *kinds = PyUnicode_AsUTF8(args[3]);
+    return kinds ? record_lines(args[0], args[1], args[2], kinds) : NULL;
+}
+
+/* join_lines(records, lines_by_class): a str, or None (records.h). */
+static PyObject *py_join_lines(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "join_lines(records, lines_by_class) takes 2 "
+                        "arguments");
+        return NULL;
+    }
+    return join_lines(args[0], args[1]);
+}
+
 #define FAST(name, doc) {#name, (PyCFunction)(void (*)(void))py_##name, METH_FASTCALL, doc}
 
 static PyMethodDef methods[] = {
@@ -532,6 +555,8 @@ static PyMethodDef methods[] = {
     FAST(field_below, "sensors.common.cdf_below(correlated_normal(...)): (n,) bool."),
     FAST(position_at, "Trajectory.position_at: (2,) at a number, (n, 2) at an array."),
     FAST(box, "Trajectory.box: [xmin, ymin, xmax, ymax]."),
+    FAST(record_lines, "events._class_lines: the JSON lines of one record class, or None."),
+    FAST(join_lines, "events.records_jsonl: the lines of each record in order, or None."),
     {NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_cground",
