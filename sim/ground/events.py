@@ -689,7 +689,7 @@ def _class_lines(cls: type[Record], records: list[Record], tail: str) -> list[st
     names, declared = _layout(cls)
     kinds = "".join(_KINDS.get(kind, "?") for kind in declared)
     if kernels is not None and "?" not in kinds:
-        slots = tuple(getattr(cls, name) for name in names)
+        slots = tuple(getattr(cls, name, None) for name in names)   # None: no slot
         lines = kernels.record_lines(_parts(cls, names, tail), records, slots, kinds)
         if lines is not None:
             return lines

@@ -110,6 +110,21 @@ def test_fields_not_in_slots_of_the_records(ground_kernels) -> None:  # noqa: AN
     assert k.record_lines(("",), [], (), "") == []
 
 
+@dataclass(frozen=True)
+class Unslotted(Record):
+    """A record class whose own field is no slot (the port declines it)."""
+
+    kind = "unslotted"
+    value: float
+
+
+def test_a_record_class_without_slots(ground_kernels) -> None:  # noqa: ANN001
+    recs = [Unslotted(1.0, 2.5), Unslotted(2.0, -0.0)]
+    assert _class_lines(Unslotted, recs, "") == _class_lines_py(Unslotted, recs, "") == [
+        '{"t_s":1.000000,"kind":"unslotted","value":2.500000}',
+        '{"t_s":2.000000,"kind":"unslotted","value":-0.000000}']
+
+
 def mixed_records() -> list[Record]:
     """Records of several classes, some columns with values only the reference writes."""
     rng = random.Random(3)
