@@ -14,7 +14,13 @@ unquoted ``21:30`` a number, as before) and adds these limits:
 * **integers**: at most `MAX_INT_DIGITS` digits (a 5,000-digit integer is no
   parameter, and Python refuses to read one longer than 4,300);
 * **values that do not construct** (``!!int ''``, ``!!bool maybe``, ``!!timestamp
-  foo``, ``2026-13-45``): an error naming the field path, not a ``ValueError``.
+  foo``, ``2026-13-45``): an error naming the field path, not a ``ValueError``;
+* **duplicate keys**: a key given twice in one mapping, at any depth (``name:`` twice,
+  a second ``command:`` section), is an error, ``line N: duplicate key 'command'
+  (first at line M)``: ``yaml.safe_load`` keeps the last one and silently drops the
+  first, a whole section perhaps. Keys are compared as constructed (``yes`` and
+  ``true`` are one key); keys brought in by a merge (``<<: *defaults``) may be given
+  again, which is what a merge is for.
 
 Every problem is a `YamlInputError` whose message is one line, ``line N: ...`` or
 ``FIELD: ...``; the caller puts the file name in front.
@@ -40,6 +46,7 @@ MAX_NODES = 1_000_000
 MAX_INT_DIGITS = 30
 
 _INT_TAG = "tag:yaml.org,2002:int"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 _EXPECTED = {
     "tag:yaml.org,2002:int": "an integer",
     "tag:yaml.org,2002:float": "a number",
@@ -55,11 +62,13 @@ class YamlInputError(ValueError):
 
 
 class _Loader(yaml.SafeLoader):
-    """SafeLoader that counts nesting depth and refuses over-long integers."""
+    """SafeLoader that counts nesting depth, refuses over-long integers and duplicate
+    keys."""
 
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self._depth = 0
+        self._written: dict[int, tuple[MappingNode, list[Node]]] = {}
 
     def compose_node(self, parent: Node | None, index: object) -> Node:
         self._depth += 1
@@ -78,6 +87,31 @@ class _Loader(yaml.SafeLoader):
             raise ValueError(f"expected an integer of at most {MAX_INT_DIGITS} digits, "
                              f"got one of {digits}")
         return super().construct_yaml_int(node)
+
+    def compose_mapping_node(self, anchor: str | None) -> MappingNode:
+        node = super().compose_mapping_node(anchor)
+        # The keys as written: a merge (``<<``) elsewhere flattens this node in place
+        # before it may be constructed, and the keys it brings in may repeat ours.
+        self._written[id(node)] = (node, [k for k, _ in node.value if k.tag != _MERGE_TAG])
+        return node
+
+    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
+        _, keys = self._written.get(id(node), (node, [k for k, _ in node.value]))
+        first: dict[Any, int] = {}
+        for key_node in keys:
+            key = self.construct_object(key_node, deep=deep)
+            try:
+                line = first.get(key)
+            except TypeError:       # an unhashable key: the constructor says so below
+                continue
+            if line is not None:
+                text = str(key_node.value) if isinstance(key_node, ScalarNode) else str(key)
+                shown = text if len(text) <= 40 else text[:37] + "..."
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {shown!r} (first at line {line})",
+                    key_node.start_mark)
+            first[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
 
 
 _Loader.add_constructor(_INT_TAG, _Loader.construct_yaml_int)
@@ -171,8 +205,9 @@ def read_yaml(text: str) -> Any:
     Raises
     ------
     YamlInputError
-        One-line message: ``line N: problem`` for syntax, size, depth and aliases,
-        ``FIELD: expected ..., got ...`` for a value that does not construct.
+        One-line message: ``line N: problem`` for syntax, size, depth, aliases and
+        duplicate keys, ``FIELD: expected ..., got ...`` for a value that does not
+        construct.
     """
     if len(text) > MAX_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
         raise YamlInputError(f"larger than {MAX_BYTES // (1024 * 1024)} MB; a scenario "

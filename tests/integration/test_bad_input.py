@@ -54,6 +54,31 @@ def test_yaml_the_loader_does_not_expect(cli, tiny_text, tmp_path, old, new, fie
     assert refused(outcome, str(bad), field), outcome
 
 
+@pytest.mark.parametrize(("added", "message"), [
+    ("command: {operators: 5}\n", "line 40: duplicate key 'command' (first at line 30)"),
+    ("name: other\n", "line 40: duplicate key 'name' (first at line 7)"),
+])
+def test_a_key_given_twice_is_refused_naming_both_lines(cli, tiny_text, tmp_path, added,
+                                                        message):
+    """A second top-level section or value would silently replace the first."""
+    bad = tmp_path / "twice.yaml"
+    bad.write_text(tiny_text + added, encoding="utf-8")
+    assert len(tiny_text.splitlines()) == 39
+    outcome = cli(["validate", str(bad)])
+    assert refused(outcome, f"{bad}: {message}"), outcome
+
+
+def test_a_key_given_twice_deep_inside_is_refused(cli, tiny_text, tmp_path):
+    bad = variant(tmp_path, tiny_text, "pd: 0.9,", "pd: 0.9, pd: 0.1,")
+    outcome = cli(["validate", str(bad)])
+    assert refused(outcome, str(bad), "duplicate key 'pd'"), outcome
+
+
+def test_a_key_given_twice_in_a_set_value_is_refused(cli):
+    outcome = cli(["validate", str(TINY), "--set", "command={operators: 1, operators: 3}"])
+    assert refused(outcome, "--set: command:", "duplicate key 'operators'"), outcome
+
+
 def test_billion_laughs_is_refused_at_once(cli, tmp_path):
     bad = tmp_path / "laughs.yaml"
     bad.write_text(LAUGHS, encoding="utf-8")

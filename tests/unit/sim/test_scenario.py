@@ -129,3 +129,17 @@ def test_json_schema_lists_sensor_kinds() -> None:
     schema = json_schema()
     assert {"RadarSpec", "FenceSpec", "CameraSpec", "SeismicSpec"} <= set(schema["$defs"])
     assert schema["additionalProperties"] is False
+
+
+def test_keys_merged_in_may_be_given_again_but_written_ones_not() -> None:
+    from sim.safe_yaml import YamlInputError, read_yaml
+
+    text = ("base: &a {x: 1, y: 1}\n"
+            "defs:\n  b: &b {<<: *a, x: 2}\n"      # b is flattened by c's merge first
+            "c: {<<: *b, y: 3}\n")
+    assert read_yaml(text) == yaml.safe_load(text)        # what PyYAML merges, as before
+    with pytest.raises(YamlInputError, match=r"^line 3: duplicate key 'x' \(first at "
+                       r"line 2\)$"):
+        read_yaml("c:\n  x: 2\n  x: 3\n")
+    with pytest.raises(YamlInputError, match="duplicate key 'yes'"):
+        read_yaml("true: 1\nyes: 2\n")       # one key as YAML 1.1 reads them
