@@ -3,7 +3,9 @@
 ``yaml.safe_load`` never runs code, but a careless or hostile file can still crash or
 stall it, and scenario files and ``--set`` values come from users. This reader keeps
 the YAML 1.1 that PyYAML understands (so ``2026-06-01T18:00:00`` is a datetime and an
-unquoted ``21:30`` a number, as before) and adds these limits:
+unquoted ``21:30`` a number, as before), reads ``1e9``, ``1e-6`` and ``1.5e3`` as numbers (as YAML
+1.2 does; YAML 1.1 wants ``1.0e+9``, and the specs refuse text where a number is meant)
+and adds these limits:
 
 * **size**: at most `MAX_BYTES` of text;
 * **nesting**: at most `MAX_DEPTH` levels of lists and mappings (1,000 nested
@@ -28,6 +30,7 @@ Every problem is a `YamlInputError` whose message is one line, ``line N: ...`` o
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
@@ -115,6 +118,12 @@ class _Loader(yaml.SafeLoader):
 
 
 _Loader.add_constructor(_INT_TAG, _Loader.construct_yaml_int)
+# YAML 1.1 (PyYAML) reads a float only with a dot: ``1e9`` and ``1e-6`` would be text,
+# which the specs refuse where a number is meant. YAML 1.2 reads them as numbers.
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$"),
+    list("-+.0123456789"))
 
 
 def _expanded_size(root: Node) -> int:

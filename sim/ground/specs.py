@@ -20,18 +20,37 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
-    NonNegativeFloat,
-    PositiveFloat,
-    PositiveInt,
     SerializerFunctionWrapHandler,
+    Strict,
     field_validator,
     model_serializer,
     model_validator,
 )
 
-Point = tuple[float, float]
+
+def _integral_float_as_int(value: object) -> object:
+    """``2.0`` where a whole number is expected is 2 (JSON Schema's integer); anything
+    else goes to the strict check unchanged."""
+    if type(value) is float and value.is_integer():
+        return int(value)
+    return value
+
+
+# Numbers and switches as the file wrote them. pydantic's lax mode would read ``true``
+# as the probability 1.0, ``"50"`` as 50 m and ``1`` as true; strict mode refuses
+# them, one rule for every field of the schema. A number field still takes an integer
+# (``pd: 1``), a whole-number field ``2.0``. The JSON Schema is unchanged.
+Float = Annotated[float, Strict()]
+PositiveFloat = Annotated[float, Strict(), Field(gt=0)]
+NonNegativeFloat = Annotated[float, Strict(), Field(ge=0)]
+Int = Annotated[int, Strict(), BeforeValidator(_integral_float_as_int)]
+PositiveInt = Annotated[int, Strict(), Field(gt=0), BeforeValidator(_integral_float_as_int)]
+Bool = Annotated[bool, Strict()]
+
+Point = tuple[Float, Float]
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(d|h|min|s)?\s*$")
 _UNIT_S = {"d": 86_400.0, "h": 3_600.0, "min": 60.0, "s": 1.0, None: 1.0}
@@ -88,8 +107,8 @@ class Spec(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False, defer_build=True)
 
 
-Duration = Annotated[float, Field(gt=0, description="seconds; files may say 7d, 36h, 90min")]
-Probability = Annotated[float, Field(ge=0, le=1)]
+Duration = Annotated[Float, Field(gt=0, description="seconds; files may say 7d, 36h, 90min")]
+Probability = Annotated[Float, Field(ge=0, le=1)]
 
 
 # --------------------------------------------------------------------------- segment
@@ -127,7 +146,7 @@ class ZoneSpec(Spec):
     canopy_height_m: NonNegativeFloat | None = Field(
         None, le=200, description="height of the vegetation or roofs above the ground, m: "
         "a sight line passing higher crosses no foliage; default by kind [G]")
-    passable: bool | None = Field(
+    passable: Bool | None = Field(
         None, description="whether least-cost routes may cross the zone on foot; default: "
         "every kind but water (a ford is a zone of another kind drawn over the water)")
 
@@ -158,7 +177,7 @@ class ElevationSpec(Spec):
 
     origin_m: Point = Field(description="(x, y) of node [0][0], metres")
     cell_m: PositiveFloat = Field(description="spacing of the grid nodes, m")
-    heights_m: list[list[float]] = Field(
+    heights_m: list[list[Float]] = Field(
         min_length=2, description="rows of heights above a datum, m (at least 2 × 2)")
 
     @field_validator("heights_m")
@@ -185,13 +204,13 @@ class SegmentSpec(Spec):
         "latitude_deg; default 05:00)")
     sunset: str | None = Field(None, description="fixed local time of sunset, HH:MM "
                                "(without latitude_deg; default 21:00)")
-    latitude_deg: float | None = Field(
+    latitude_deg: Float | None = Field(
         None, ge=-90, le=90, description="latitude of the segment, degrees north: day, civil "
         "twilight and night follow the sun's elevation for the date (sim.ground.sun)")
-    longitude_deg: float | None = Field(
+    longitude_deg: Float | None = Field(
         None, ge=-180, le=180, description="longitude, degrees east (with utc_offset_h); "
         "default: the start time is local mean solar time")
-    utc_offset_h: float | None = Field(
+    utc_offset_h: Float | None = Field(
         None, ge=-14, le=14, description="local clock of `start` minus UT, hours "
         "(e.g. 2 for summer time in Poland); needs longitude_deg")
     geojson: str | None = Field(
@@ -271,13 +290,13 @@ _DEFAULT_TRANSITIONS: dict[WeatherKind, dict[WeatherKind, float]] = {
 class WeatherEventSpec(Spec):
     """One entry of a weather timeline: the weather from ``at`` on."""
 
-    at: float = Field(ge=0, description="time after the start (7d, 36h, 90min or s)")
+    at: Float = Field(ge=0, description="time after the start (7d, 36h, 90min or s)")
     weather: WeatherKind
 
     @field_validator("at", mode="before")
     @classmethod
     def _at(cls, value: object) -> float:
-        if value == 0 or value == "0":
+        if not isinstance(value, bool) and (value == 0 or value == "0"):
             return 0.0
         return parse_duration_s(value)
 
@@ -399,7 +418,7 @@ class ReactionSpec(Spec):
     hidden_range_factor: Probability = Field(
         0.5, description="a hiding group is seen by patrols and teams only within this "
         "fraction of their detection range [G]")
-    run_speed_factor: float = Field(2.0, ge=1, description="running speed / walking "
+    run_speed_factor: Float = Field(2.0, ge=1, description="running speed / walking "
                                     "speed [G]")
     run_s: PositiveFloat = Field(300.0, description="how long a group runs, s [G]")
 
@@ -427,7 +446,7 @@ class GroupTypeSpec(Spec):
     group_size: RangeSpec | None = Field(None, description="default: crossings.group_size")
     speed_factor: PositiveFloat = Field(
         1.0, le=3, description="multiplies the walking speed drawn from crossings.speed")
-    lie_up: bool = Field(False, description="walk only at night: hide where daylight "
+    lie_up: Bool = Field(False, description="walk only at night: hide where daylight "
                          "(or civil twilight) finds the group until the next night")
     pickup_wait_s: PositiveFloat | None = Field(
         None, description="smugglers: how long the vehicle waits at the destination "
@@ -456,7 +475,7 @@ class CrossingsSpec(Spec):
     entry: EntrySpec = EntrySpec()
     destinations: list[Point] = Field(
         min_length=1, description="pick-up points behind the border (the vanishing line)")
-    waypoints: int = Field(2, ge=0, le=10,
+    waypoints: Int = Field(2, ge=0, le=10,
                            description="random intermediate waypoints on each route")
     route_spread_m: NonNegativeFloat = Field(
         800.0, description="lateral spread of waypoints around the straight route")
@@ -468,7 +487,7 @@ class CrossingsSpec(Spec):
         "waypoints", description="waypoints: straight legs through random waypoints; "
         "least_cost: the quickest route over the terrain (roads, fords), and informed "
         "groups plan entry, route and hour against the known coverage (sim.ground.planning)")
-    entry_candidates: int = Field(
+    entry_candidates: Int = Field(
         8, ge=1, le=64, description="least_cost: entry points an informed group weighs")
     avoidance_weight: NonNegativeFloat = Field(
         20.0, le=1e4, description="least_cost: an informed group's cost multiplier per "
@@ -541,7 +560,7 @@ class FenceSpec(SensorSpec):
                                          "(zoned systems ≤100 m zones) [FiberSenSys]")
     sigma_across_m: PositiveFloat = Field(3.0, description="localisation across the line")
     delay_s: NonNegativeFloat = Field(4.0, description="time to climb/cut [Fence-4s]")
-    class_accuracy: float = Field(
+    class_accuracy: Float = Field(
         0.5, ge=1 / 3, le=1, description="probability the alarm's declared class "
         "(person/vehicle/animal) is right; 1/3 says nothing [G]")
 
@@ -561,7 +580,7 @@ class FibreSpec(SensorSpec):
     frozen_factor: PositiveFloat = Field(
         0.6, le=1, description="radius multiplier when snow covers the ground (frost "
         "stiffens the soil, snow damps steps) [Peck-1993] [G]")
-    class_accuracy: float = Field(0.6, ge=1 / 3, le=1, description="[G]")
+    class_accuracy: Float = Field(0.6, ge=1 / 3, le=1, description="[G]")
 
 
 class CameraSpec(SensorSpec):
@@ -573,8 +592,8 @@ class CameraSpec(SensorSpec):
 
     kind: Literal["camera"] = "camera"
     position_m: Point
-    heading_deg: float = Field(90.0, description="centre of view, degrees CCW from +x")
-    fov_deg: float = Field(60.0, gt=0, le=360)
+    heading_deg: Float = Field(90.0, description="centre of view, degrees CCW from +x")
+    fov_deg: Float = Field(60.0, gt=0, le=360)
     max_range_m: PositiveFloat = 3_000.0
     focal_length_mm: PositiveFloat = Field(
         100.0, description="focal length of the search (wide) view, mm [DOMAIN §2.3]")
@@ -586,7 +605,7 @@ class CameraSpec(SensorSpec):
     target_m: PositiveFloat = Field(
         0.75, description="critical dimension of a person, m (1.8 × 0.5 m) [DOMAIN §2.3]")
     revisit_s: PositiveFloat = Field(5.0, description="seconds between analytics looks")
-    thermal: bool = Field(True, description="thermal cameras see at night")
+    thermal: Bool = Field(True, description="thermal cameras see at night")
     night_range_factor: PositiveFloat = Field(
         0.3, le=1, description="pixels-on-target multiplier at night for a non-thermal "
         "camera (illuminator) [G]")
@@ -602,7 +621,7 @@ class CameraSpec(SensorSpec):
         "are traced from it over relief (earth curvature) and count only the foliage "
         "below the canopy top (`Terrain.sight`); none, the whole line is under the "
         "canopy (`Terrain.foliage_m`)")
-    class_accuracy: float = Field(
+    class_accuracy: Float = Field(
         0.9, ge=1 / 3, le=1, description="video analytics: probability the declared "
         "class is right at close range; falls to 1/3 with the recognition P∞ "
         "[FI-2025] [AST-FCW] [G]")
@@ -622,14 +641,14 @@ class RadarSpec(SensorSpec):
 
     kind: Literal["radar"] = "radar"
     position_m: Point
-    heading_deg: float = Field(90.0, description="centre of the sector, degrees CCW from +x")
-    fov_deg: float = Field(360.0, gt=0, le=360)
+    heading_deg: Float = Field(90.0, description="centre of the sector, degrees CCW from +x")
+    fov_deg: Float = Field(360.0, gt=0, le=360)
     max_range_m: PositiveFloat = 8_000.0
     revisit_s: PositiveFloat = 2.0
-    snr_1km_db: float = Field(
+    snr_1km_db: Float = Field(
         30.0, description="signal-to-noise ratio of a 1 m² target at 1 km, dB (the "
         "radar equation's constant; SNR ∝ σ / R⁴) [G]")
-    pfa: float = Field(1e-6, gt=0, lt=1, description="false-alarm probability per "
+    pfa: Float = Field(1e-6, gt=0, lt=1, description="false-alarm probability per "
                        "resolution cell (sets the threshold) [G]")
     person_rcs_m2: PositiveFloat = Field(
         0.5, description="radar cross-section of one walking person, m² (0.5–1) "
@@ -644,7 +663,7 @@ class RadarSpec(SensorSpec):
         "are traced from it over relief (earth curvature) and count only the foliage "
         "below the canopy top (`Terrain.sight`); none, the whole line is under the "
         "canopy (`Terrain.foliage_m`)")
-    class_accuracy: float = Field(
+    class_accuracy: Float = Field(
         0.7, ge=1 / 3, le=1, description="Doppler classification: probability the "
         "declared class is right [G]")
     min_speed_mps: NonNegativeFloat = Field(
@@ -679,7 +698,7 @@ class SeismicSpec(SensorSpec):
     hold_s: PositiveFloat = Field(
         60.0, description="an alarm stays on while triggers come less than this apart; "
         "only its onset is reported [G]")
-    class_accuracy: float = Field(
+    class_accuracy: Float = Field(
         0.6, ge=1 / 3, le=1, description="footstep classification: probability the "
         "declared class is right [Succi-2001] [G]")
     phase_s: NonNegativeFloat | None = PHASE_FIELD
@@ -694,7 +713,7 @@ class MicrowaveSpec(SensorSpec):
     pd: Probability = Field(0.99, description="crossing the clear zone [MW-Heda] [G]")
     dead_zone_m: NonNegativeFloat = Field(
         5.0, description="blind length at each head (overlap the links) [MW-Heda]")
-    class_accuracy: float = Field(0.4, ge=1 / 3, le=1, description="[G]")
+    class_accuracy: Float = Field(0.4, ge=1 / 3, le=1, description="[G]")
 
     @model_validator(mode="after")
     def _apart(self) -> MicrowaveSpec:
@@ -708,11 +727,11 @@ class PirSpec(SensorSpec):
 
     kind: Literal["pir"] = "pir"
     position_m: Point
-    heading_deg: float = Field(90.0, description="centre of view, degrees CCW from +x")
-    fov_deg: float = Field(90.0, gt=0, le=360)
+    heading_deg: Float = Field(90.0, description="centre of view, degrees CCW from +x")
+    fov_deg: Float = Field(90.0, gt=0, le=360)
     range_m: PositiveFloat = Field(15.0, description="15 m wide, 24 m narrow [GIT-PIR]")
     pd: Probability = Field(0.95, description="per entry into the zone [G]")
-    class_accuracy: float = Field(0.4, ge=1 / 3, le=1, description="[G]")
+    class_accuracy: Float = Field(0.4, ge=1 / 3, le=1, description="[G]")
 
 
 class AcousticSpec(SensorSpec):
@@ -729,7 +748,7 @@ class AcousticSpec(SensorSpec):
     wind_halving_mps: PositiveFloat = Field(
         5.0, description="wind speed that halves the range (wind noise) [Zu-2017] [G]")
     sigma_bearing_deg: PositiveFloat = Field(3.0, description="beamforming bearing [G]")
-    class_accuracy: float = Field(0.8, ge=1 / 3, le=1, description="[Zu-2017] [G]")
+    class_accuracy: Float = Field(0.8, ge=1 / 3, le=1, description="[Zu-2017] [G]")
     phase_s: NonNegativeFloat | None = PHASE_FIELD
 
 
@@ -746,7 +765,7 @@ class DragRoadSpec(SensorSpec):
     pd: Probability = Field(0.9, description="a tracker recognises fresh sign [G]")
     sigma_along_m: PositiveFloat = Field(30.0, description="where along the road, m")
     phase_s: NonNegativeFloat | None = PHASE_FIELD
-    class_accuracy: float = Field(0.9, ge=1 / 3, le=1, description="trackers tell "
+    class_accuracy: Float = Field(0.9, ge=1 / 3, le=1, description="trackers tell "
                                   "footprints from animal sign [Tracking-Deming] [G]")
 
 
@@ -892,7 +911,7 @@ class CommandSpec(Spec):
         0.0, description="reorder buffer: the node holds each report until this long "
         "after its measurement, so reports up to this late are fused in order "
         "(command.nodes), s")
-    fusion: dict[str, float] = Field(
+    fusion: dict[str, Float] = Field(
         default_factory=dict,
         description="fusion core parameters (command.fusion.FusionParams) over the border "
                     "defaults of command.nodes, e.g. {gate: 3.5, delete_after_s: 600}; "
@@ -927,7 +946,7 @@ class ReactionRuleSpec(Spec):
         None, description="a lower alert threshold: the local unit sends a team to check "
         "an alert the camera saw nothing at from this P(person or vehicle) (none: "
         "command.check_unseen_above)")
-    reserve: bool = Field(False, description="reinforced response: the regional centre "
+    reserve: Bool = Field(False, description="reinforced response: the regional centre "
                           "sends a free reserve team after each incident too")
 
 
@@ -995,7 +1014,7 @@ class TeamSpec(Spec):
         600.0, description="a chase longer than this is given up, s [G]")
     detection_range_m: PositiveFloat = Field(
         150.0, description="range at which the team sees a group by day, m [Koester-2014]")
-    night_range_factor: float = Field(
+    night_range_factor: Float = Field(
         0.7, gt=0, le=1, description="night range / day range (night vision) [G]")
     capacity: PositiveInt = Field(
         8, description="persons the team can apprehend and transport at once")
@@ -1043,7 +1062,7 @@ class PatrolSpec(Spec):
     vegetation_cut: Probability = Field(
         0.5, description="a target in foliage f is seen within (1 − cut·f) of the range: "
         "sweep width shrinks with vegetation [PA-ESW] [G]")
-    canine: bool = Field(False, description="a dog team: air-scent sweep width 95 m "
+    canine: Bool = Field(False, description="a dog team: air-scent sweep width 95 m "
                          "[Dog-ESW], and it picks up trails up to trail_age_s old")
     trail_age_s: PositiveFloat = Field(
         10_800.0, description="oldest trail a dog team picks up, s (hours old) [G]")
@@ -1064,7 +1083,7 @@ class PatrolSpec(Spec):
         "exposure) [SARBayes]; default: definite range with pd")
     nuisance_per_day: NonNegativeFloat = Field(
         0.0, description="false sightings per day on duty; patrols have very few [G]")
-    class_accuracy: float = Field(
+    class_accuracy: Float = Field(
         0.98, ge=1 / 3, le=1, description="probability a patrol names what it saw [G]")
     chase_speed_mps: PositiveFloat = Field(
         2.5, description="running speed of the patrol chasing a group in sight [G]")
@@ -1130,10 +1149,10 @@ class UAVSpec(Spec):
         12.0, description="grounded at higher wind [G] [OIG-15-17]")
     min_visibility_m: NonNegativeFloat = Field(
         1_000.0, description="grounded at lower visibility (fog) [G]")
-    flies_in_rain: bool = Field(False, description="rain and snow ground it unless true")
+    flies_in_rain: Bool = Field(False, description="rain and snow ground it unless true")
     sigma_m: PositiveFloat = Field(
         10.0, description="reported position error: GNSS and gimbal pointing 5–20 m [G]")
-    class_accuracy: float = Field(0.9, ge=1 / 3, le=1, description="probability the "
+    class_accuracy: Float = Field(0.9, ge=1 / 3, le=1, description="probability the "
                                   "declared class is right [G]")
 
     @model_validator(mode="after")
@@ -1207,7 +1226,7 @@ class InjectSpec(Spec):
                                 "seconds (or give clock)")
     clock: str | None = Field(None, description="local time HH:MM, first occurrence at "
                               "or after the start (or give at)")
-    day: int = Field(0, ge=0, le=3650, description="with clock: that many days later")
+    day: Int = Field(0, ge=0, le=3650, description="with clock: that many days later")
 
     @field_validator("at", mode="before")
     @classmethod
@@ -1312,7 +1331,7 @@ class OperatorsInject(InjectSpec):
     unmanned and alerts wait)."""
 
     type: Literal["operators"] = "operators"
-    on_duty: int = Field(ge=0, le=1000, description="operators on duty from now on")
+    on_duty: Int = Field(ge=0, le=1000, description="operators on duty from now on")
 
 
 class LinkDownInject(InjectSpec):
@@ -1393,6 +1412,21 @@ class Scenario(Spec):
     @classmethod
     def _duration(cls, value: object) -> float:
         return parse_duration_s(value)
+
+    @field_validator("schema_", mode="before")
+    @classmethod
+    def _schema_number(cls, value: object) -> object:
+        if isinstance(value, bool):     # true == 1 for Literal[1]
+            raise ValueError(f"expected the schema version 1, got {value!r}")
+        return value
+
+    @field_validator("start", mode="before")
+    @classmethod
+    def _start_is_a_time(cls, value: object) -> object:
+        if isinstance(value, int | float):   # lax mode reads 1700000000 as Unix time
+            raise ValueError("expected a local date and time such as 2026-06-01T18:00:00, "
+                             f"got {value!r}")
+        return value
 
     @model_validator(mode="after")
     def _ids_unique_and_known(self) -> Scenario:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -143,3 +144,112 @@ def test_keys_merged_in_may_be_given_again_but_written_ones_not() -> None:
         read_yaml("c:\n  x: 2\n  x: 3\n")
     with pytest.raises(YamlInputError, match="duplicate key 'yes'"):
         read_yaml("true: 1\nyes: 2\n")       # one key as YAML 1.1 reads them
+
+
+def _numbers(data: object, path: tuple = ()):  # noqa: ANN202 - a generator of pairs
+    """Every number of parsed YAML with its path; booleans are no numbers."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield from _numbers(value, (*path, key))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            yield from _numbers(value, (*path, i))
+    elif isinstance(data, int | float) and not isinstance(data, bool):
+        yield path, data
+
+
+def _replaced(data: object, path: tuple, value: object) -> object:
+    import copy
+
+    out = copy.deepcopy(data)
+    node = out
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    return out
+
+
+#: Fields that take text by design: durations (``7d``, ``90min``).
+TEXT_DURATIONS = ("duration", "at")
+
+
+def test_every_number_of_every_shipped_scenario_refuses_true_and_text() -> None:
+    """pydantic's lax mode read ``true`` as 1.0 and ``"50"`` as 50: each number field of
+    the resolved scenarios (every field path once, list positions aside) must refuse
+    both and still take an integer."""
+    from pydantic import ValidationError
+
+    from sim.ground.specs import Scenario
+
+    seen: set[tuple] = set()
+    for path in sorted((ROOT / "scenarios").glob("*.yaml")):
+        if path.stem == "scale_year":              # 500 sensors, nothing new
+            continue
+        resolved = yaml.safe_load(dump_scenario(load_scenario(path)))
+        for where, value in _numbers(resolved):
+            pattern = tuple("#" if isinstance(k, int) else k for k in where)
+            if pattern in seen:
+                continue
+            seen.add(pattern)
+            bad: list[object] = [True, False]
+            if where[-1] not in TEXT_DURATIONS:
+                bad.append(str(value))
+            for item in bad:
+                with pytest.raises(ValidationError):
+                    Scenario.model_validate(_replaced(resolved, where, item))
+            if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+                Scenario.model_validate(_replaced(resolved, where, int(value)))
+    assert len(seen) > 200                           # most of the schema's numbers
+
+
+def test_every_number_and_switch_of_the_schema_is_strict() -> None:
+    """The same rule for the fields no shipped scenario sets: in the validators pydantic
+    built, every float, int and bool is strict (a number field takes an integer, a
+    whole-number field 2.0, nothing else)."""
+    from sim.ground.specs import Scenario
+
+    Scenario.model_rebuild(force=True)
+    lax: list[str] = []
+
+    def walk(node: object, where: str) -> None:
+        if isinstance(node, dict):
+            if node.get("type") in ("float", "int", "bool") and not node.get("strict"):
+                lax.append(f"{where}: {node['type']}")
+            for key, value in node.items():
+                walk(value, f"{where}.{key}" if key in ("fields", "cls_name") or
+                     isinstance(value, dict | list) else where)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value, where)
+
+    walk(Scenario.__pydantic_core_schema__, "Scenario")
+    assert lax == []
+
+
+@pytest.mark.parametrize(("override", "expected"), [
+    ("sensors.0.pd=true", "sensors.0.pd: Input should be a valid number, got True"),
+    ('sensors.3.radius_m="50"', "sensors.3.radius_m: Input should be a valid number, got '50'"),
+    ("command.operators=true", "command.operators: Input should be a valid integer, got True"),
+    ("sensors.2.thermal=1", "sensors.2.thermal: Input should be a valid boolean, got 1"),
+    ("schema=true", "schema: expected the schema version 1, got True"),
+    ("start=1700000000", "start: expected a local date and time"),
+])
+def test_a_value_of_the_wrong_type_is_refused(override: str, expected: str) -> None:
+    with pytest.raises(ScenarioError, match=re.escape(f"tiny.yaml: {expected}")):
+        load_scenario(TINY, [override])
+
+
+@pytest.mark.parametrize("override", ["sensors.0.pd=1", "command.operators=2.0",
+                                      'start="2026-06-01T18:00:00"', "sensors.3.radius_m=50"])
+def test_integers_for_numbers_and_whole_floats_for_integers_still_load(override: str) -> None:
+    load_scenario(TINY, [override])
+
+
+def test_exponents_without_a_dot_are_numbers_as_in_yaml_1_2() -> None:
+    """PyYAML's YAML 1.1 read ``1e9`` as text, which lax mode turned into a number; with
+    strict numbers it must be read as one (README: ``--set crossings.groups_per_day=1e9``)."""
+    from sim.safe_yaml import read_yaml
+
+    assert read_yaml("[1e9, -1E-6, 1.5e3, .5e1, 12, '1e9', e5]") == [
+        1e9, -1e-6, 1500.0, 5.0, 12, "1e9", "e5"]
+    assert load_scenario(TINY, ["sensors.1.pfa=1e-6"]).sensors[1].pfa == 1e-6
