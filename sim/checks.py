@@ -160,8 +160,28 @@ def first_crossing(points: Sequence[Pt], closed: bool) -> Pt | None:
                     return shared
                 continue
             if segments_intersect(a, b, c, d):
-                return c if _on_segment(c, a, b) else a
+                return meeting_point(a, b, c, d)
     return None
+
+
+def meeting_point(a: Pt, b: Pt, c: Pt, d: Pt) -> Pt:
+    """A point the closed segments ab and cd share (`segments_intersect` said they do).
+
+    Crossing: where the lines meet, ``a + t (b - a)`` with ``t = (c - a) × (d - c) /
+    (b - a) × (d - c)``. Overlapping on one line: the first of c, d, a, b that lies on
+    both, an end of the shared stretch.
+    """
+    rx, ry = b[0] - a[0], b[1] - a[1]
+    sx, sy = d[0] - c[0], d[1] - c[1]
+    denom = rx * sy - ry * sx
+    if denom != 0:
+        t = ((c[0] - a[0]) * sy - (c[1] - a[1]) * sx) / denom
+        t = min(1.0, max(0.0, t))
+        return (a[0] + t * rx, a[1] + t * ry)
+    for p, (u, v) in ((c, (a, b)), (d, (a, b)), (a, (c, d)), (b, (c, d))):
+        if _cross(u, v, p) == 0 and _on_segment(p, u, v):
+            return p
+    return a
 
 
 def ring_area_m2(points: Sequence[Pt]) -> float:
