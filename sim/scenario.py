@@ -10,6 +10,7 @@ line naming the file, the field path and what was expected::
 from __future__ import annotations
 
 import json
+import typing
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ import yaml
 from pydantic import ValidationError
 
 from sim.checks import CheckError, check_scenario
-from sim.ground.specs import Scenario
+from sim.ground.specs import InjectSpecs, Scenario, SensorSpecs
 from sim.safe_yaml import MAX_BYTES, YamlInputError, read_yaml
 
 __all__ = ["Scenario", "ScenarioError", "apply_overrides", "dump_scenario", "json_schema",
@@ -29,12 +30,46 @@ class ScenarioError(ValueError):
     """A scenario that cannot be used; ``str(error)`` is the one-line message."""
 
 
+def _union_tags(union: Any) -> tuple[str, tuple[str, ...]]:
+    """The discriminator of an ``Annotated[A | B, Field(discriminator=...)]`` list item
+    and its values, in the union's order."""
+    members, info = typing.get_args(union)
+    name = info.discriminator
+    return name, tuple(m.model_fields[name].default for m in typing.get_args(members))
+
+
+#: The lists whose items are a discriminated union: list → (field, the values it takes,
+#: what a value is called).
+_TAGGED = {"sensors": (*_union_tags(SensorSpecs), "sensor kind"),
+           "injects": (*_union_tags(InjectSpecs), "inject type")}
+
+
 def _format_loc(loc: Iterable[Any]) -> str:
-    # Discriminated unions put the tag ("radar") into the path; users think in
-    # positions and field names, so drop it.
-    tags = {"fence", "camera", "radar", "seismic"}
-    parts = [str(p) for p in loc if not (isinstance(p, str) and p in tags)]
-    return ".".join(parts).replace("schema_", "schema")
+    # A discriminated union puts the item's tag into the path (sensors.1.fibre.pd);
+    # users think in positions and field names, so drop it. Only there: a tag may also
+    # be a field's name (command.operators, comms.message_bytes.radar).
+    parts = list(loc)
+    kept = [p for i, p in enumerate(parts)
+            if not (i >= 2 and parts[i - 2] in _TAGGED and isinstance(parts[i - 1], int)
+                    and p in _TAGGED[str(parts[i - 2])][1])]
+    return ".".join(map(str, kept)).replace("schema_", "schema")
+
+
+def _tag_problem(first: Any) -> tuple[str, str] | None:
+    """(path, message) for a list item whose tag (``kind``, ``type``) is missing or
+    unknown: the tag's field, and the values expected in plain words."""
+    loc = first["loc"]
+    if (first["type"] not in ("union_tag_invalid", "union_tag_not_found") or len(loc) < 2
+            or loc[-2] not in _TAGGED):
+        return None
+    field, values, noun = _TAGGED[str(loc[-2])]
+    expected = f"expected {'an' if noun[0] in 'aeiou' else 'a'} {noun}: " + ", ".join(
+        values[:-1]) + f" or {values[-1]}"
+    where = f"{_format_loc(loc)}.{field}"
+    item = first.get("input")
+    if first["type"] == "union_tag_not_found" or not isinstance(item, Mapping):
+        return where, f"missing; {expected}"
+    return where, f"{expected}, got {_short(item.get(field))}"
 
 
 def _short(value: Any) -> str:
@@ -49,6 +84,9 @@ def format_validation_error(source: str, error: ValidationError) -> str:
     if first["type"] == "extra_forbidden":
         message = "unknown field (check the spelling; `run_sim.py schema` lists the fields)"
     where = _format_loc(first["loc"])
+    tagged = _tag_problem(first)
+    if tagged is not None:
+        where, message = tagged
     text = f"{source}: {where}: {message}" if where else f"{source}: {message}"
     if (first["type"] not in ("missing", "model_type", "extra_forbidden")
             and "input" in first and ", got " not in message):

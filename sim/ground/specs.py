@@ -1503,14 +1503,19 @@ class Scenario(Spec):
                 raise ValueError(f"{where}.name: {name!r} is used twice")
             names.add(name)
             if t >= self.duration_s:
-                raise ValueError(f"{where}: fires {t:g} s after the start, not within the "
-                                 f"duration ({self.duration_s:g} s)")
+                # the field that sets the time: at, or clock (day, when the clock
+                # alone would fire within the duration)
+                when = ("at" if inj.at is not None else "day"
+                        if inj.day and t - inj.day * 86_400.0 < self.duration_s
+                        else "clock")
+                raise ValueError(f"{where}.{when}: fires {t:g} s after the start, not "
+                                 f"within the duration ({self.duration_s:g} s)")
             if isinstance(inj, SensorFailInject | SensorRepairInject):
                 if inj.sensor not in sensors:
                     raise ValueError(f"{where}.sensor: {inj.sensor!r} is no sensor id")
                 failing = isinstance(inj, SensorFailInject)
                 if failing == (inj.sensor in down):
-                    raise ValueError(f"{where}: {inj.sensor!r} is "
+                    raise ValueError(f"{where}.sensor: {inj.sensor!r} is "
                                      f"{'already failed' if failing else 'not failed'} "
                                      f"then ({t:g} s)")
                 (down.add if failing else down.discard)(inj.sensor)
@@ -1519,7 +1524,7 @@ class Scenario(Spec):
                     raise ValueError(f"{where}.team: {inj.team!r} is no reaction team id")
                 leaving = isinstance(inj, TeamUnavailableInject)
                 if leaving == (inj.team in away):
-                    raise ValueError(f"{where}: team {inj.team!r} is "
+                    raise ValueError(f"{where}.team: team {inj.team!r} is "
                                      f"{'already unavailable' if leaving else 'not unavailable'}"
                                      f" then ({t:g} s)")
                 (away.add if leaving else away.discard)(inj.team)
@@ -1529,7 +1534,7 @@ class Scenario(Spec):
                                      "patrol, UAV)")
                 going = isinstance(inj, LinkDownInject)
                 if going == (inj.link in cut):
-                    raise ValueError(f"{where}: link {inj.link!r} is "
+                    raise ValueError(f"{where}.link: link {inj.link!r} is "
                                      f"{'already down' if going else 'not down'} then "
                                      f"({t:g} s)")
                 (cut.add if going else cut.discard)(inj.link)

@@ -148,6 +148,28 @@ def test_replications_count_in_the_expected_work(cli, tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize(("item", "line"), [
+    ("sensors.1.kind=lidar", "sensors.1.kind: expected a sensor kind: fence, fibre, camera, "
+     "radar, seismic, microwave, pir, acoustic or dragroad, got 'lidar'"),
+    ("sensors.1={id: radar-09}", "sensors.1.kind: missing; expected a sensor kind: "),
+    ("injects=[{type: operators, at: 1h, on_duty: 1}, {type: alarm, at: 2h}]",
+     "injects.1.type: expected an inject type: sensor_fail, sensor_repair, group, decoy, "
+     "team_unavailable, team_available, operators, link_down, link_up, weather or "
+     "section_impact, got 'alarm'"),
+    ("injects=[{type: operators, at: 30h, on_duty: 1}]", "injects.0.at: fires 108000 s "
+     "after the start, not within the duration (43200 s)"),
+    ("injects=[{type: operators, clock: '17:00', on_duty: 1}]", "injects.0.clock: fires "),
+    ("sensors.3.kind=fibre", "sensors.3.line: Field required"),
+    ("injects=[{type: weather, at: 1h, state: smog}]", "injects.0.state: Input should be "),
+    ("comms.message_bytes.radar=-1", "comms.message_bytes.radar: Input should be greater"),
+])
+def test_a_list_item_s_problem_names_its_field(cli, item, line):
+    """Not the item (sensors.1: Input tag 'lidar' found using 'kind'...) and not the
+    union's tag (sensors.1.fibre.pd); README: one line naming injects.N.field."""
+    outcome = cli(["validate", str(TINY), "--set", item])
+    assert refused(outcome, f"error: {TINY}: {line}"), outcome
+
+
 # --------------------------------------------------------------------------------- geometry
 
 @pytest.mark.parametrize(("item", "field"), [

@@ -53,18 +53,27 @@ def of(records, cls):  # noqa: ANN001, ANN201
     ({"type": "sensor_fail", "at": "1h", "sensor": "radar-09"},
      "injects.0.sensor: 'radar-09' is no sensor id"),
     ({"type": "sensor_repair", "at": "1h", "sensor": "radar-01"},
-     "injects.0: 'radar-01' is not failed then"),
+     "injects.0.sensor: 'radar-01' is not failed then"),
     ({"type": "team_available", "at": "1h", "team": "team-01"},
-     "injects.0: team 'team-01' is not unavailable then"),
+     "injects.0.team: team 'team-01' is not unavailable then"),
     ({"type": "team_unavailable", "at": "1h", "team": "team-07"},
      "injects.0.team: 'team-07' is no reaction team id"),
-    ({"type": "operators", "at": "9h", "on_duty": 1}, "not within the duration"),
+    ({"type": "operators", "at": "9h", "on_duty": 1},
+     "injects.0.at: fires 32400 s after the start, not within the duration"),
+    ({"type": "operators", "clock": "20:00", "day": 1, "on_duty": 1},
+     "injects.0.day: fires 93600 s after the start"),
+    ({"type": "operators", "clock": "17:00", "on_duty": 1},
+     "injects.0.clock: fires 82800 s after the start"),
     ({"type": "operators", "at": "1h", "clock": "20:00", "on_duty": 1}, "either at"),
     ({"type": "operators", "on_duty": 1}, "either at"),
-    ({"type": "operators", "at": "1h", "on_duty": -1}, "injects.0.operators.on_duty"),
+    ({"type": "operators", "at": "1h", "on_duty": -1}, "injects.0.on_duty: Input should be "
+     "greater than or equal to 0, got -1"),
     ({"type": "group", "at": "1h", "size": 3, "entry_m": 9000, "route": [[0, 1000]]},
      "injects.0.entry_m: 9000 m is past the end of the border"),
-    ({"type": "meteor", "at": "1h"}, "injects.0"),
+    ({"type": "meteor", "at": "1h"}, "injects.0.type: expected an inject type: sensor_fail, "
+     "sensor_repair, group, decoy, team_unavailable, team_available, operators, link_down, "
+     "link_up, weather or section_impact, got 'meteor'"),
+    ({"at": "1h", "on_duty": 1}, "injects.0.type: missing; expected an inject type: "),
     ({"type": "operators", "at": "1h", "on_duty": 1, "colour": "red"}, "unknown field"),
 ])
 def test_bad_injects_are_refused_with_the_field(inject: dict, message: str) -> None:
@@ -227,14 +236,14 @@ def test_without_injects_nothing_changes(base) -> None:  # noqa: ANN001
     ({"type": "link_down", "at": "1h", "link": "radar-09"},
      "injects.0.link: 'radar-09' is no source id"),
     ({"type": "link_up", "at": "1h", "link": "radar-01"},
-     "injects.0: link 'radar-01' is not down then"),
-    ({"type": "weather", "at": "1h", "state": "smog"}, "injects.0.weather.state"),
+     "injects.0.link: link 'radar-01' is not down then"),
+    ({"type": "weather", "at": "1h", "state": "smog"}, "injects.0.state: "),
     ({"type": "weather", "at": "1h", "state": "fog", "visibility_m": 0},
-     "injects.0.weather.visibility_m"),
+     "injects.0.visibility_m: "),
     ({"type": "section_impact", "at": "1h", "section": "north", "level": "high"},
      "injects.0.section: 'north' is no section id"),
     ({"type": "section_impact", "at": "1h", "section": "section-1", "level": "extreme"},
-     "injects.0.section_impact.level"),
+     "injects.0.level: "),
 ])
 def test_bad_link_weather_and_impact_injects_are_refused(inject: dict, message: str) -> None:
     with pytest.raises(ScenarioError) as error:

@@ -74,7 +74,8 @@ def test_unquoted_clock_times_are_understood() -> None:
      "tiny.yaml: sensors.1.max_range_m: Input should be greater than 0, got -5"),
     ("segment.border=[]", "tiny.yaml: segment.border: List should have at least 2 items"),
     ("segment.border=[[0, 0], [0, 0]]", "tiny.yaml: segment.border: border must have at least"),
-    ("sensors.0.kind=sonar", "tiny.yaml: sensors.0: Input tag 'sonar' found using 'kind'"),
+    ("sensors.0.kind=sonar", "tiny.yaml: sensors.0.kind: expected a sensor kind: fence, "
+     "fibre, camera, radar, seismic, microwave, pir, acoustic or dragroad, got 'sonar'"),
     ("duration=soon", "tiny.yaml: duration: expected a duration like"),
     ("schema=2", "tiny.yaml: schema: Input should be 1"),
     ("crossings.group_size.max=0", "tiny.yaml: crossings.group_size.max: Input should be greater"),
