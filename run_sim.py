@@ -233,7 +233,12 @@ TRAINING_INPUTS = ("summary.json", "scenario.yaml", "events.jsonl", "trajectorie
 
 def training_outputs(run_dir: Path) -> list[Path]:
     """timeline.md/.json, map.png, timeline.png, replay.gif (.mp4) and replay.html of
-    replication 0 of ``run_dir``, from its files alone."""
+    replication 0 of ``run_dir``, from its files alone.
+
+    Every input is read and checked first (`viz.rundata.check_run_files`: a damaged file
+    is named with its line); the outputs are made in a staging folder inside
+    ``run_dir`` and renamed into place at the end (`sim.outputs.staged_files`), so an
+    error or Ctrl-C leaves the folder as it was, earlier outputs included."""
     if not run_dir.is_dir():
         raise BadInput(f"{run_dir}: RUNDIR: not a folder; expected a run directory "
                        "(written by run_sim.py run or demo)")
@@ -241,25 +246,39 @@ def training_outputs(run_dir: Path) -> list[Path]:
         if not (run_dir / name).is_file():
             raise BadInput(f"{run_dir}: RUNDIR: {name} is missing; expected a run "
                            "directory (written by run_sim.py run or demo)")
-    from sim.narrative import write_timeline
+    from sim.narrative import read_run, timeline_json, timeline_markdown
+    from sim.outputs import staged_files
+    from viz.rundata import check_run_files, read_run_dir
 
+    check_run_files(run_dir)
     try:
-        written = [write_timeline(run_dir), run_dir / "timeline.json"]
+        files = read_run(run_dir)
+        markdown, timeline = timeline_markdown(files), timeline_json(files)
+        data = read_run_dir(run_dir, lines=json.loads(timeline)["lines"])
     except (OSError, ValueError, KeyError, TypeError, IndexError) as error:
         raise BadInput(f"{run_dir}: RUNDIR: cannot read its files: "
                        f"{' '.join(str(error).split())[:100]}") from None
     from viz.animation import animate
     from viz.map import draw_map
     from viz.replay import write_replay
-    from viz.rundata import read_run_dir
     from viz.timeline import draw_timeline
 
-    data = read_run_dir(run_dir)
-    written.append(draw_map(run_dir))
-    written.append(draw_timeline(data))
-    written.extend(animate(data))
-    written.append(write_replay(data))
-    return written
+    names = ["timeline.md", "timeline.json", "map.png", "timeline.png"]
+    try:
+        with staged_files(run_dir) as stage:
+            (stage / "timeline.md").write_text(markdown, encoding="utf-8")
+            (stage / "timeline.json").write_text(timeline, encoding="utf-8")
+            draw_map(run_dir, stage / "map.png")
+            draw_timeline(data, stage / "timeline.png")
+            names += [path.name for path in animate(data, stage)]
+            names.append(write_replay(data, stage / "replay.html").name)
+    except OSError as error:
+        raise BadInput(f"{run_dir}: RUNDIR: cannot write the replay's files: "
+                       f"{error.strerror or error} (nothing was written)") from None
+    except (ValueError, KeyError, TypeError, IndexError) as error:
+        raise BadInput(f"{run_dir}: RUNDIR: cannot read its files: "
+                       f"{' '.join(str(error).split())[:100]} (nothing was written)") from None
+    return [run_dir / name for name in names]
 
 
 def format_summary(summary: dict, out: Path, elapsed_s: float) -> str:

@@ -29,7 +29,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 __all__ = ["OutputPathError", "check_output_file", "check_run_dir", "staged_dir",
-           "write_text_atomic"]
+           "staged_files", "write_text_atomic"]
 
 #: A folder holding this file is a run directory (`sim.results`).
 RUN_DIR_MARKER = "summary.json"
@@ -175,5 +175,26 @@ def staged_dir(target: str | Path) -> Iterator[Path]:
         if target.exists():
             os.replace(target, stage / ".old")
         os.replace(built, target)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def staged_files(folder: str | Path) -> Iterator[Path]:
+    """Write files into a temporary folder inside ``folder``, then rename them into it.
+
+    Yields the staging folder. When the block ends normally, every file made there
+    replaces its namesake in ``folder`` by a rename (each one atomic: a reader sees
+    the old file or the new one) and the staging folder is removed. On an error or
+    Ctrl-C the staging folder is removed with everything in it, and ``folder`` is as it
+    was: no half of the outputs, no file of the user's touched.
+    """
+    folder = Path(folder)
+    stage = Path(tempfile.mkdtemp(dir=folder, prefix=".staging-"))
+    try:
+        yield stage
+        for made in sorted(stage.iterdir()):
+            if made.is_file():
+                os.replace(made, folder / made.name)
     finally:
         shutil.rmtree(stage, ignore_errors=True)

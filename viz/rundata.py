@@ -12,7 +12,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import math
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -96,6 +98,172 @@ class RunData:
         return self.crossings.get(mover, {}).get("outcome", "undetected")
 
 
+#: The columns of each CSV a replay reads: (always numbers, numbers or empty, whole
+#: numbers). Every row must also have as many fields as the header.
+CSV_COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
+    "trajectories.csv": (("t_s", "x", "y"), (), ("replication",)),
+    "tracks.csv": (("time", "x", "y"), (), ("track", "replication")),
+    "detections.csv": (("time",), (), ("sensor", "track", "replication")),
+    "sensors.csv": ((), (), ("sensor",)),
+    "crossings.csv": (("entry_s", "entry_x", "entry_y"),
+                      ("first_report_s", "known_s", "first_alert_s", "verified_s",
+                       "tasked_s", "on_scene_s", "apprehended_s", "turned_back_s",
+                       "arrived_s"), ("replication", "truth", "size")),
+    "alerts.csv": (("time", "x", "y"), ("decided_s", "verify_start_s", "tasked_s"),
+                   ("replication", "alert", "track", "priority")),
+}
+#: JSON files a replay reads: (name, required).
+JSON_FILES = (("summary.json", True), ("coverage.json", False))
+
+
+def check_run_files(folder: str | Path) -> None:
+    """Read every input of a replay once and check it, line by line, before anything
+    is written: a damaged file is reported by name and line, not half-way through the
+    pictures.
+
+    Checked: ``events.jsonl`` holds one JSON object a line with a ``kind`` and a
+    finite ``t_s``; each CSV of `CSV_COLUMNS` is UTF-8, has its columns, and every row
+    its fields, numbers where numbers are read; ``scenario.yaml`` parses to a mapping
+    with a segment, a border, a name and a start; the JSON files parse to objects.
+
+    Raises
+    ------
+    RunDirError
+        One line, ``FOLDER/FILE: line N: what was expected``.
+    """
+    folder = Path(folder)
+    for name, problem in _problems(folder):
+        raise RunDirError(f"{folder / name}: {problem}; the run directory is damaged "
+                          "(run it again)")
+
+
+def _problems(folder: Path) -> Iterator[tuple[str, str]]:
+    """(file name, problem) of the first problem found, if any."""
+    try:
+        yield from _events_problem(folder / "events.jsonl")
+        for name, columns in CSV_COLUMNS.items():
+            yield from _csv_problem(folder / name, *columns)
+        yield from _scenario_problem(folder / "scenario.yaml")
+        for name, required in JSON_FILES:
+            path = folder / name
+            if required or path.exists():
+                try:
+                    data = json.loads(path.read_text(encoding="utf-8"))
+                except json.JSONDecodeError as error:
+                    yield name, f"line {error.lineno}: not JSON ({error.msg})"
+                    continue
+                if not isinstance(data, dict):
+                    yield name, "expected a JSON object"
+    except _FileProblem as problem:
+        yield problem.name, str(problem)
+
+
+class _FileProblem(Exception):
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(message)
+        self.name = name
+
+
+def _lines(path: Path) -> Iterator[tuple[int, str]]:
+    """The numbered lines of a text file; `_FileProblem` for bytes that are not UTF-8
+    text or a file that cannot be read."""
+    try:
+        with path.open("rb") as f:
+            for number, raw in enumerate(f, start=1):
+                try:
+                    yield number, raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    raise _FileProblem(path.name, f"line {number}: not UTF-8 text") from None
+    except OSError as error:
+        raise _FileProblem(path.name, f"cannot read: {error.strerror or error}") from None
+
+
+def _events_problem(path: Path) -> Iterator[tuple[str, str]]:
+    for number, line in _lines(path):
+        if not line.strip():
+            continue
+        try:
+            ev = json.loads(line)
+        except json.JSONDecodeError as error:
+            yield path.name, (f"line {number}: not a JSON object (column {error.colno}: "
+                              f"{error.msg.removesuffix(' at')})")
+            return
+        if not isinstance(ev, dict):
+            yield path.name, f"line {number}: not a JSON object"
+            return
+        t_s = ev.get("t_s")
+        if not isinstance(ev.get("kind"), str) or isinstance(t_s, bool) or not isinstance(
+                t_s, int | float) or not math.isfinite(t_s):
+            yield path.name, (f"line {number}: expected a record with a kind and a finite "
+                              "t_s")
+            return
+
+
+def _csv_problem(path: Path, numbers: tuple[str, ...], optional: tuple[str, ...],
+                 whole: tuple[str, ...]) -> Iterator[tuple[str, str]]:
+    if not path.exists():      # required files are checked by the caller
+        return
+    lines = (line for _, line in _lines(path))
+    try:
+        reader = csv.reader(lines)
+        header = next(reader, None)
+        if header is None:
+            yield path.name, "line 1: empty; expected a header"
+            return
+        wanted = [c for c in (*numbers, *whole) if c != "replication"]
+        missing = [c for c in wanted if c not in header]
+        if missing:
+            yield path.name, f"line 1: no column {missing[0]!r} in the header"
+            return
+        where = {c: header.index(c) for c in (*numbers, *optional, *whole) if c in header}
+        for row in reader:
+            number = reader.line_num
+            if len(row) != len(header):
+                yield path.name, (f"line {number}: {len(row)} fields, expected "
+                                  f"{len(header)} ({', '.join(header)})")
+                return
+            for column, i in where.items():
+                text = row[i]
+                if column in optional and not text:
+                    continue
+                if column in whole:
+                    digits = text.strip().removeprefix("-")
+                    ok = digits.isascii() and digits.isdigit()
+                else:
+                    try:
+                        ok = math.isfinite(float(text))
+                    except ValueError:
+                        ok = False
+                if not ok:
+                    kind = "a whole number" if column in whole else "a number"
+                    yield path.name, (f"line {number}: column {column!r}: expected {kind}, "
+                                      f"got {text[:40]!r}")
+                    return
+    except csv.Error as error:
+        yield path.name, f"line {reader.line_num}: {error}"
+
+
+def _scenario_problem(path: Path) -> Iterator[tuple[str, str]]:
+    text = "".join(line for _, line in _lines(path))
+    try:
+        scenario = parse_scenario_yaml(text)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        where = f"line {mark.line + 1}: " if mark is not None else ""
+        yield path.name, f"{where}not YAML ({error.problem or error.context})"
+        return
+    except yaml.YAMLError as error:
+        yield path.name, f"not YAML ({' '.join(str(error).split())[:80]})"
+        return
+    segment = scenario.get("segment") if isinstance(scenario, dict) else None
+    border = segment.get("border") if isinstance(segment, dict) else None
+    if not isinstance(border, list) or not all(
+            isinstance(p, list) and len(p) == 2 for p in border):
+        yield path.name, "expected a resolved scenario with segment.border"
+    elif not isinstance(scenario.get("name"), str) or "start" not in scenario:
+        yield path.name, "expected a resolved scenario with a name and a start"
+
+
 def _rows(path: Path) -> list[dict[str, str]]:
     if not path.exists():
         return []
@@ -103,9 +271,13 @@ def _rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
-def read_run_dir(folder: str | Path, replication: int = 0) -> RunData:
+def read_run_dir(folder: str | Path, replication: int = 0,
+                 lines: list[dict[str, Any]] | None = None) -> RunData:
     """Read ``folder`` (one replication). Raises `RunDirError` for a folder that is not a
-    run directory."""
+    run directory.
+
+    ``lines``: the narrated timeline (``timeline.json``'s lines) when the caller has it
+    already, as ``replay`` does before writing it; otherwise read from the folder."""
     folder = Path(folder)
     if not folder.is_dir():
         raise RunDirError(f"{folder}: not a folder; expected a run directory")
@@ -141,9 +313,11 @@ def read_run_dir(folder: str | Path, replication: int = 0) -> RunData:
             if row.get("replication", "0") == rep:
                 tracks[int(row["track"])].append((float(row["time"]), float(row["x"]),
                                                   float(row["y"])))
-        lines: list[dict[str, Any]] = []
-        if (folder / "timeline.json").is_file():
-            lines = json.loads((folder / "timeline.json").read_text(encoding="utf-8"))["lines"]
+        if lines is None:
+            lines = []
+            if (folder / "timeline.json").is_file():
+                lines = json.loads((folder / "timeline.json").read_text(
+                    encoding="utf-8"))["lines"]
     except (OSError, ValueError, KeyError, TypeError, yaml.YAMLError) as error:
         raise RunDirError(f"{folder}: cannot read the run directory: "
                           f"{' '.join(str(error).split())[:120]}") from None

@@ -472,3 +472,99 @@ def test_the_replay_plays_in_a_browser_offline_and_without_errors(demo, tmp_path
     assert (tmp_path / "replay.png").stat().st_size > 10_000
     assert requests == [page_url], f"the page asked for {requests}"
     assert errors == []
+
+
+# ------------------------------------------------------- replay of a damaged run folder
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):  # noqa: ANN001, ANN201
+    out = tmp_path_factory.mktemp("tiny") / "run"
+    tiny = Path(__file__).resolve().parents[2] / "scenarios" / "tiny.yaml"
+    outcome = call_cli(["run", str(tiny), "--out", str(out), "-q", "--no-plots",
+                        "--set", "duration=4h"])
+    assert outcome.is_success(), outcome.lines
+    return out
+
+
+def damaged_copy(run: Path, tmp_path: Path, name: str, damage) -> Path:  # noqa: ANN001
+    import shutil
+
+    target = tmp_path / "run"
+    shutil.copytree(run, target)
+    path = target / name
+    path.write_bytes(damage(path.read_bytes()))
+    # outputs of an earlier replay: a failed one must leave them as they were
+    for earlier in ("timeline.md", "timeline.json", "replay.html"):
+        (target / earlier).write_text(f"earlier {earlier}\n", encoding="utf-8")
+    return target
+
+
+def cut_mid_row(data: bytes) -> bytes:
+    """The file as a crash leaves it: line 6 cut after its third field."""
+    lines = data.split(b"\n")
+    return b"\n".join([*lines[:5], b",".join(lines[5].split(b",")[:3])])
+
+
+def line_changed(number: int, column: int, value: bytes):  # noqa: ANN201 - a function
+    def damage(data: bytes) -> bytes:
+        lines = data.split(b"\n")
+        fields = lines[number - 1].split(b",")
+        fields[column] = value
+        lines[number - 1] = b",".join(fields)
+        return b"\n".join(lines)
+
+    return damage
+
+
+def broken_line_5(data: bytes) -> bytes:
+    lines = data.split(b"\n")
+    lines[4] = lines[4][:7] + b" oops"
+    return b"\n".join(lines)
+
+
+@pytest.mark.parametrize(("name", "damage", "message"), [
+    ("trajectories.csv", cut_mid_row, "trajectories.csv: line 6: 3 fields, expected 6"),
+    ("events.jsonl", broken_line_5, "events.jsonl: line 5: not a JSON object"),
+    ("tracks.csv", line_changed(3, 1, b"x"),
+     "tracks.csv: line 3: column 'track': expected a whole number, got 'x'"),
+    ("alerts.csv", line_changed(2, 2, b"soon"),
+     "alerts.csv: line 2: column 'time': expected a number, got 'soon'"),
+    ("scenario.yaml", lambda b: b + b"  - [1, 2\n", "scenario.yaml: line "),
+    ("summary.json", lambda b: b[:20], "summary.json: line "),
+    ("detections.csv", lambda b: b.replace(b"\n", b"\n\xff", 1), "detections.csv: line 2: not "
+     "UTF-8 text"),
+])
+def test_replay_of_a_damaged_file_names_it_and_writes_nothing(tiny_run, snapshot, tmp_path,
+                                                              name, damage, message):
+    run = damaged_copy(tiny_run, tmp_path, name, damage)
+    before = snapshot(tmp_path)
+    outcome = call_cli(["replay", str(run)])
+    assert outcome.is_clean_refusal(), outcome.lines
+    assert outcome.lines[0].startswith(f"error: {run / message.split(':')[0]}:"), outcome.lines
+    assert message in outcome.lines[0], outcome.lines
+    assert snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize("failure", [OSError(28, "No space left on device"),
+                                     KeyboardInterrupt()])
+def test_replay_that_fails_midway_leaves_the_folder_as_it_was(tiny_run, snapshot, tmp_path,
+                                                              monkeypatch, failure):
+    """The map and timeline.png are made when the animation fails: neither they nor the
+    timeline reach the folder, and the earlier replay's files stay."""
+    import viz.animation
+
+    run = damaged_copy(tiny_run, tmp_path, "summary.json", lambda b: b)
+    before = snapshot(tmp_path)
+
+    def fail(*args, **kwargs):
+        raise failure
+
+    monkeypatch.setattr(viz.animation, "animate", fail)
+    outcome = call_cli(["replay", str(run)])
+    if isinstance(failure, OSError):
+        assert outcome.is_clean_refusal(), outcome.lines
+        assert "No space left on device" in outcome.lines[0]
+    else:
+        assert outcome.status == 130 and outcome.lines == ["interrupted"]
+    assert snapshot(tmp_path) == before
