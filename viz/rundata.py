@@ -148,7 +148,7 @@ def _problems(folder: Path) -> Iterator[tuple[str, str]]:
             path = folder / name
             if required or path.exists():
                 try:
-                    data = json.loads(path.read_text(encoding="utf-8"))
+                    data = json.loads("".join(line for _, line in _lines(path)))
                 except json.JSONDecodeError as error:
                     yield name, f"line {error.lineno}: not JSON ({error.msg})"
                     continue

@@ -532,6 +532,8 @@ def broken_line_5(data: bytes) -> bytes:
      "alerts.csv: line 2: column 'time': expected a number, got 'soon'"),
     ("scenario.yaml", lambda b: b + b"  - [1, 2\n", "scenario.yaml: line "),
     ("summary.json", lambda b: b[:20], "summary.json: line "),
+    ("coverage.json", lambda b: b"\xff" + b, "coverage.json: line 1: not UTF-8 text"),
+    ("summary.json", lambda b: b"[1, 2]", "summary.json: expected a JSON object"),
     ("detections.csv", lambda b: b.replace(b"\n", b"\n\xff", 1), "detections.csv: line 2: not "
      "UTF-8 text"),
 ])
