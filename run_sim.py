@@ -581,8 +581,11 @@ def _experiment_out(args: argparse.Namespace, kind: str, names: list[str]) -> Pa
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
+    from sim.outputs import check_run_dir
     from sim.scenario import ScenarioError
 
+    if args.out:   # before the scenarios are loaded: a bad --out costs nothing
+        check_run_dir(args.out)
     try:
         from sim.experiment import comparison_variants
 
@@ -592,7 +595,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from sim.analysis import compare, format_table
     from sim.experiment import run_variants, write_comparison
 
-    out = _experiment_out(args, "compare", [n for n, _ in variants])
+    out = check_run_dir(str(_experiment_out(args, "compare", [n for n, _ in variants])))
     if not args.quiet:
         announce_compiles()
     with _progress("compare", args.quiet) as on_done:
@@ -621,8 +624,11 @@ def _currencies(variants: Sequence[tuple[str, Any]]) -> list[str | None]:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
+    from sim.outputs import check_run_dir
     from sim.scenario import ScenarioError
 
+    if args.out:   # before the grid's scenarios are loaded
+        check_run_dir(args.out)
     try:
         from sim.experiment import parse_sweep, sweep_points
 
@@ -635,7 +641,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from sim.experiment import run_variants, sweep_csv
     from sim.store import write_text_atomic
 
-    out = _experiment_out(args, "sweep", [scenarios[0][1].name, *(p for p, _ in points[0])])
+    out = check_run_dir(str(_experiment_out(args, "sweep",
+                                            [scenarios[0][1].name, *(p for p, _ in points[0])])))
     if not args.quiet:
         announce_compiles()
     with _progress("sweep", args.quiet) as on_done:

@@ -278,6 +278,31 @@ def test_run_out_never_replaces_a_users_file_or_folder(cli, snapshot, tmp_path, 
     assert snapshot(tmp_path) == before
 
 
+def _no_experiment(monkeypatch):
+    import sim.experiment
+
+    def fail(*args, **kwargs):
+        raise AssertionError("ran variants before the output path was checked")
+
+    monkeypatch.setattr(sim.experiment, "run_variants", fail)
+
+
+EXPERIMENTS = {"compare": ["compare", str(TINY), "--variant", "v:command.operators=2"],
+               "sweep": ["sweep", str(TINY), "--set", "command.operators=1,2"]}
+
+
+@pytest.mark.parametrize("command", sorted(EXPERIMENTS))
+def test_experiment_out_on_a_file_fails_before_running(cli, snapshot, tmp_path,
+                                                       monkeypatch, command):
+    _no_experiment(monkeypatch)
+    target = tmp_path / "f.txt"
+    target.write_text("hi", encoding="utf-8")
+    before = snapshot(tmp_path)
+    outcome = cli([*EXPERIMENTS[command], "-n", "2", "-q", "--out", str(target)])
+    assert refused(outcome, str(target), "--out", "is a file"), outcome
+    assert snapshot(tmp_path) == before
+
+
 @pytest.mark.parametrize("name", ["../escape", "a/b", "a\\0b", "..", ".hidden", " pad"])
 def test_scenario_name_must_be_a_plain_folder_name(cli, snapshot, tiny_text, tmp_path,
                                                    monkeypatch, name):
