@@ -566,11 +566,28 @@ def _guarded(function, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
         raise BadInput(str(error)) from None
 
 
-def _check_kpis(asked: list[str], known: list[str]) -> None:
-    unknown = [k for k in asked if k not in known]
-    if unknown:
-        raise UsageError(f"run_sim.py: --kpi {unknown[0]!r}: no such KPI; the KPIs are "
-                         f"{', '.join(known)}")
+def _check_kpis(asked: Sequence[str], variants: Sequence[tuple[str, Any]]) -> None:
+    """Refuse a ``--kpi`` no variant reports, before any replication runs: the names
+    are known from the scenarios alone (`sim.experiment.scenario_kpis`)."""
+    if not asked:
+        return
+    import difflib
+
+    from sim.costs import COST_KPIS
+    from sim.experiment import scenario_kpis
+
+    known = list(dict.fromkeys(n for _, scenario in variants for n in scenario_kpis(scenario)))
+    for name in asked:
+        if name in known:
+            continue
+        if name in COST_KPIS:
+            raise BadInput(f"--kpi {name!r}: a cost KPI, and no scenario here has a "
+                           "'costs' section; expected another KPI or a scenario with costs")
+        close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
+        hint = (f"did you mean {' or '.join(repr(c) for c in close)}?" if close else
+                f"expected one of the {len(known)} KPIs of summary.json")
+        raise BadInput(f"--kpi {name[:80]!r}: no such KPI; {hint} (README.md, 'KPIs in "
+                       "summary.json')")
 
 
 def _experiment_out(args: argparse.Namespace, kind: str, names: list[str]) -> Path:
@@ -592,6 +609,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         variants = comparison_variants(args.scenarios, args.variants, args.overrides)
     except ScenarioError as error:
         raise BadInput(str(error)) from None
+    _check_kpis(args.kpis, variants)
     from sim.analysis import compare, format_table
     from sim.experiment import run_variants, write_comparison
 
@@ -603,7 +621,6 @@ def cmd_compare(args: argparse.Namespace) -> int:
                            executor=_executor(args, args.replications), on_done=on_done,
                            overwrite=args.overwrite)
     comp = compare([n for n, _ in variants], results, _currencies(variants))
-    _check_kpis(args.kpis, comp.kpis)
     write_comparison(out, comp)
     if not args.no_plots:
         from viz.compare import plot_comparison
@@ -637,6 +654,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                      for i, point in enumerate(points)]
     except ScenarioError as error:
         raise BadInput(str(error)) from None
+    _check_kpis(args.kpis, scenarios)
     from sim.analysis import compare, format_sweep
     from sim.experiment import run_variants, sweep_csv
     from sim.store import write_text_atomic
@@ -650,7 +668,6 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                            kind="sweep", executor=_executor(args, args.replications),
                            on_done=on_done, overwrite=args.overwrite)
     comp = compare([n for n, _ in scenarios], results, _currencies(scenarios))
-    _check_kpis(args.kpis, comp.kpis)
     write_text_atomic(out / "sweep.csv", sweep_csv(points, comp))
     kpis = args.kpis or [k for k in DEFAULT_PLOT_KPIS if k in comp.kpis]
     table = format_sweep(points, comp, kpis)

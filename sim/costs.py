@@ -40,6 +40,8 @@ _DAY_S = 86_400.0
 APPREHENDED_KPIS = ("apprehended", "intercepted")
 #: Names of P(apprehend) in the KPI dict, likewise.
 P_APPREHEND_KPIS = ("p_apprehend", "p_intercept")
+#: The KPIs `cost_kpis` adds, in its order.
+COST_KPIS = ("cost_per_day", "apprehended_per_day", "cost_per_apprehension")
 
 
 def shift_hours(shift: ShiftSpec) -> float:

@@ -44,6 +44,7 @@ from sim.costs import cost_kpis
 from sim.engine import ReplicationResult, run_replication
 from sim.executors import Executor, PoolExecutor, SerialExecutor, make_executor
 from sim.ground.specs import Scenario
+from sim.metrics import replication_kpis
 from sim.results import (
     RESULT_JSON,
     replication_files,
@@ -77,6 +78,21 @@ def replicate(scenario: Scenario, seed: int, replication: int, *,
     res = run_replication(scenario, seed, replication, lookahead=lookahead, spool=spool)
     extra = cost_kpis(scenario, res.kpis)
     return dataclasses.replace(res, kpis={**res.kpis, **extra}) if extra else res
+
+
+def scenario_kpis(scenario: Scenario) -> list[str]:
+    """The names of the KPIs every replication of ``scenario`` reports (`replicate`'s,
+    in their order), known without running it.
+
+    `sim.metrics.replication_kpis` names the same KPIs whatever the log holds (one
+    undefined in a replication is None, never left out), so the names it gives an
+    empty log are those of every run; `sim.costs.cost_kpis` adds its own when the
+    scenario has a ``costs`` section.
+    """
+    kpis = replication_kpis((), duration_s=scenario.duration_s,
+                            horizon_s=scenario.duration_s, operators=1,
+                            teams=len(scenario.response.teams))
+    return [*kpis, *cost_kpis(scenario, kpis)]
 
 
 # Tasks: module-level functions of (context, item), so they pickle by reference;

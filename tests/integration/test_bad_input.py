@@ -303,6 +303,23 @@ def test_experiment_out_on_a_file_fails_before_running(cli, snapshot, tmp_path,
     assert snapshot(tmp_path) == before
 
 
+@pytest.mark.parametrize("command", sorted(EXPERIMENTS))
+@pytest.mark.parametrize(("kpi", "words"), [
+    ("p_intercept", ["no such KPI", "did you mean 'interdicted' or 'p_detect'?"]),
+    ("nope", ["no such KPI", "expected one of the 68 KPIs"]),
+    ("cost_per_day", ["a cost KPI", "'costs' section"]),
+])
+def test_unknown_kpi_is_refused_before_running(cli, snapshot, tmp_path, monkeypatch,
+                                               command, kpi, words):
+    _no_experiment(monkeypatch)
+    before = snapshot(tmp_path)
+    outcome = cli([*EXPERIMENTS[command], "-n", "2", "-q", "--kpi", "p_detect",
+                   "--kpi", kpi, "--out", str(tmp_path / "out")])
+    assert refused(outcome, "error: --kpi", repr(kpi), *words), outcome
+    assert len(outcome.lines[0]) < 200
+    assert snapshot(tmp_path) == before
+
+
 @pytest.mark.parametrize("name", ["../escape", "a/b", "a\\0b", "..", ".hidden", " pad"])
 def test_scenario_name_must_be_a_plain_folder_name(cli, snapshot, tiny_text, tmp_path,
                                                    monkeypatch, name):

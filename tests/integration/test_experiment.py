@@ -163,6 +163,18 @@ def test_compare_command_end_to_end(tmp_path):
     assert {r["variant"] for r in rows} == {"tiny", "same", "ops3"}
 
 
+@pytest.mark.parametrize("costs", [False, True])
+def test_scenario_kpis_are_those_a_replication_reports(costs):
+    from sim.costs import COST_KPIS
+    from sim.experiment import replicate, scenario_kpis
+
+    overrides = [*SHORT, *(["costs={currency: EUR, staff_hour_eur: 40}"] if costs else [])]
+    scenario = load_scenario(TINY, overrides)
+    names = scenario_kpis(scenario)
+    assert names == list(replicate(scenario, 5, 0).kpis)
+    assert (names[-3:] == list(COST_KPIS)) == costs
+
+
 def test_compare_rejects_a_bad_variant_in_one_line():
     result = run_cli("compare", str(TINY), "--variant", "nonsense")
     assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
