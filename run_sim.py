@@ -26,7 +26,7 @@ import json
 import re
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -174,14 +174,15 @@ def _run(args: argparse.Namespace, painter) -> int:  # noqa: ANN001 - MapPainter
             painter.start(inputs)
             return inputs                        # the run's files need them too
 
-    with _progress(scenario.name, args.quiet) as on_done:
+    with _writing((out, "--out"), run_dir=out), _progress(scenario.name,
+                                                          args.quiet) as on_done:
         _guarded(run_experiment, scenario, args.seed, args.replications, out,
                  version=__version__, executor=executor, on_done=on_done,
                  overwrite=args.overwrite, on_result=on_result)
-    if not args.no_plots and (painter is None or not painter.draw(out)):
-        from viz.map import draw_map
+        if not args.no_plots and (painter is None or not painter.draw(out)):
+            from viz.map import draw_map
 
-        draw_map(out)
+            draw_map(out)
     elapsed = time.perf_counter() - started
     if not args.quiet:
         summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
@@ -203,9 +204,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from sim.experiment import run_experiment
 
     started = time.perf_counter()
-    _guarded(run_experiment, scenario, args.seed, 1, out, version=__version__,
-             executor=SerialExecutor(), overwrite=args.overwrite)
-    written = training_outputs(out)
+    with _writing((out, "--out"), run_dir=out):
+        _guarded(run_experiment, scenario, args.seed, 1, out, version=__version__,
+                 executor=SerialExecutor(), overwrite=args.overwrite)
+        written = training_outputs(out)
     if not args.quiet:
         print(f"{scenario.name}: seed {args.seed}, {time.perf_counter() - started:.1f} s "
               f"wall  ->  {out}")
@@ -411,7 +413,8 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
     text = json.dumps(json_schema(), indent=2) + "\n"
     if args.out is not None:
-        write_text_atomic(args.out, text)
+        with _writing((args.out, "--out")):
+            write_text_atomic(args.out, text)
     else:
         sys.stdout.write(text)
     return 0
@@ -435,14 +438,16 @@ def cmd_fuse(args: argparse.Namespace) -> int:
 
     announce_compiles()
 
-    stats = fuse_file(args.detections, args.out, overrides,
-                      extra_columns=args.extra_columns)
-    if args.stats:
-        try:
-            write_text_atomic(args.stats, json.dumps(dataclasses.asdict(stats)) + "\n")
-        except BaseException:
-            Path(args.out).unlink(missing_ok=True)  # both outputs or neither
-            raise
+    outputs = [(args.out, "--out"), *([(args.stats, "--stats")] if args.stats else [])]
+    with _writing(*outputs):
+        stats = fuse_file(args.detections, args.out, overrides,
+                          extra_columns=args.extra_columns)
+        if args.stats:
+            try:
+                write_text_atomic(args.stats, json.dumps(dataclasses.asdict(stats)) + "\n")
+            except BaseException:
+                Path(args.out).unlink(missing_ok=True)  # both outputs or neither
+                raise
     print(f"{args.detections}: {stats.rows:,} reports in {stats.batches:,} batches -> "
           f"{stats.tracks_confirmed:,} confirmed tracks, {stats.output_rows:,} rows in "
           f"{args.out} (tracking {stats.tracking_s:.2f} s, "
@@ -566,6 +571,43 @@ def _guarded(function, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
         raise BadInput(str(error)) from None
 
 
+@contextlib.contextmanager
+def _writing(*outputs: tuple[str | Path, str], run_dir: Path | None = None) -> Iterator[None]:
+    """While a command writes ``outputs`` ((path, option) pairs, checked already): an
+    OSError writing one of them (`sim.outputs.output_of`: a folder that refuses what
+    its permissions allow, a full disk) becomes BadInput ``PATH: OPTION: cannot write:
+    why`` (one line, exit 2). The run folder ``run_dir``, if this command makes it, is
+    then removed with any parent folder made for it, unless replications finished in
+    it: those stay for the same command to resume from, as after Ctrl-C. A folder
+    that was there before is never removed. Any other OSError is no input error and
+    propagates as it is."""
+    import os
+    import shutil
+
+    from sim.outputs import output_of
+    from sim.store import holds_replications
+
+    made = None
+    if run_dir is not None and not (run_dir.exists() or run_dir.is_symlink()):
+        made = Path(os.path.abspath(run_dir))
+        while not made.parent.exists():
+            made = made.parent
+    try:
+        yield
+    except OSError as error:
+        which = output_of(error, [path for path, _ in outputs])
+        if which is None:
+            raise
+        kept = ""
+        if made is not None and run_dir is not None and holds_replications(run_dir):
+            kept = " (the replications that finished stay in it; the same command resumes)"
+        elif made is not None:
+            shutil.rmtree(made, ignore_errors=True)
+        path, option = outputs[which]
+        raise BadInput(f"{path}: {option}: cannot write: "
+                       f"{error.strerror or type(error).__name__}{kept}") from None
+
+
 def _check_kpis(asked: Sequence[str], variants: Sequence[tuple[str, Any]]) -> None:
     """Refuse a ``--kpi`` no variant reports, before any replication runs: the names
     are known from the scenarios alone (`sim.experiment.scenario_kpis`)."""
@@ -616,16 +658,17 @@ def cmd_compare(args: argparse.Namespace) -> int:
     out = check_run_dir(str(_experiment_out(args, "compare", [n for n, _ in variants])))
     if not args.quiet:
         announce_compiles()
-    with _progress("compare", args.quiet) as on_done:
-        results = _guarded(run_variants, variants, args.seed, args.replications, out,
-                           executor=_executor(args, args.replications), on_done=on_done,
-                           overwrite=args.overwrite)
-    comp = compare([n for n, _ in variants], results, _currencies(variants))
-    write_comparison(out, comp)
-    if not args.no_plots:
-        from viz.compare import plot_comparison
+    with _writing((out, "--out"), run_dir=out):
+        with _progress("compare", args.quiet) as on_done:
+            results = _guarded(run_variants, variants, args.seed, args.replications, out,
+                               executor=_executor(args, args.replications),
+                               on_done=on_done, overwrite=args.overwrite)
+        comp = compare([n for n, _ in variants], results, _currencies(variants))
+        write_comparison(out, comp)
+        if not args.no_plots:
+            from viz.compare import plot_comparison
 
-        plot_comparison(out, args.kpis or None)
+            plot_comparison(out, args.kpis or None)
     if not args.quiet:
         print(f"{len(variants)} variants x {args.replications} replications, seed "
               f"{args.seed} (common random numbers)  ->  {out}")
@@ -663,19 +706,20 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                                             [scenarios[0][1].name, *(p for p, _ in points[0])])))
     if not args.quiet:
         announce_compiles()
-    with _progress("sweep", args.quiet) as on_done:
-        results = _guarded(run_variants, scenarios, args.seed, args.replications, out,
-                           kind="sweep", executor=_executor(args, args.replications),
-                           on_done=on_done, overwrite=args.overwrite)
-    comp = compare([n for n, _ in scenarios], results, _currencies(scenarios))
-    write_text_atomic(out / "sweep.csv", sweep_csv(points, comp))
-    kpis = args.kpis or [k for k in DEFAULT_PLOT_KPIS if k in comp.kpis]
-    table = format_sweep(points, comp, kpis)
-    write_text_atomic(out / "sweep.txt", table + "\n")
-    if not args.no_plots:
-        from viz.compare import plot_sweep
+    with _writing((out, "--out"), run_dir=out):
+        with _progress("sweep", args.quiet) as on_done:
+            results = _guarded(run_variants, scenarios, args.seed, args.replications, out,
+                               kind="sweep", executor=_executor(args, args.replications),
+                               on_done=on_done, overwrite=args.overwrite)
+        comp = compare([n for n, _ in scenarios], results, _currencies(scenarios))
+        write_text_atomic(out / "sweep.csv", sweep_csv(points, comp))
+        kpis = args.kpis or [k for k in DEFAULT_PLOT_KPIS if k in comp.kpis]
+        table = format_sweep(points, comp, kpis)
+        write_text_atomic(out / "sweep.txt", table + "\n")
+        if not args.no_plots:
+            from viz.compare import plot_sweep
 
-        plot_sweep(out, kpis)
+            plot_sweep(out, kpis)
     if not args.quiet:
         print(f"{len(points)} points x {args.replications} replications, seed {args.seed}"
               f"  ->  {out}")

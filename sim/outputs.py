@@ -15,6 +15,12 @@ Rules:
   a folder of someone else's files. Missing parent folders are created, but only
   below an existing folder, never through a file.
 
+A path these checks pass can still refuse to be written: a folder whose permissions
+allow what its file system does not (``/proc``, a read-only mount), a full disk.
+`output_of` tells an OSError on one of a command's outputs from any other, so that
+the command line reports it in one line (``PATH: OPTION: cannot write: why``) while a
+bug stays a traceback.
+
 Errors are `OutputPathError`, one line ``PATH: OPTION: what was expected``. Standard
 library only: checking paths must not cost imports.
 """
@@ -22,14 +28,15 @@ library only: checking paths must not cost imports.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-__all__ = ["OutputPathError", "check_output_file", "check_run_dir", "staged_dir",
-           "staged_files", "write_text_atomic"]
+__all__ = ["OutputPathError", "check_output_file", "check_run_dir", "output_of",
+           "staged_dir", "staged_files", "write_text_atomic"]
 
 #: A folder holding this file is a run directory (`sim.results`).
 RUN_DIR_MARKER = "summary.json"
@@ -129,6 +136,40 @@ def check_run_dir(path: str, option: str = "--out") -> Path:
         folder = folder.parent
     _writable_folder(folder, path, option)
     return target
+
+
+#: A write refused for want of room or of a writable disk: raised by ``write`` and
+#: ``close`` without a file name, and never a fault of the program.
+_DISK_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG})
+
+
+def output_of(error: OSError, outputs: Sequence[str | Path]) -> int | None:
+    """Which of ``outputs`` (files or run directories) ``error`` was raised writing.
+
+    A path checked up front can still fail to be written: a folder the command may
+    write into by its permissions but not in fact (``/proc``, a read-only mount), a
+    full disk. The error names a file: it is an output's when that file is the
+    output, lies inside it (a run directory's files), is a temporary file beside it
+    (``.NAME.*``: `write_text_atomic`, `staged_files`, `staged_dir`) or a folder above
+    it (made for it). One naming no file is the first output's when it says the disk
+    is full or read-only. Any other is not about an output (None): a bug, not input.
+
+    Returns
+    -------
+    The index in ``outputs``, or None.
+    """
+    names = [n for n in (error.filename, error.filename2) if isinstance(n, str | bytes)]
+    if not names:
+        return 0 if outputs and error.errno in _DISK_ERRNOS else None
+    for name in names:
+        failed = Path(os.path.abspath(os.fsdecode(name)))
+        for i, output in enumerate(outputs):
+            target = Path(os.path.abspath(output))
+            if (failed == target or target in failed.parents or failed in target.parents
+                    or (failed.parent == target.parent
+                        and failed.name.startswith(f".{target.name}."))):
+                return i
+    return None
 
 
 def write_text_atomic(path: str | Path, text: str) -> None:

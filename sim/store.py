@@ -83,6 +83,14 @@ def staging_dir(root: str | Path) -> Path:
     return tmp
 
 
+def holds_replications(run_dir: str | Path) -> bool:
+    """Whether the store in ``run_dir`` holds a finished replication (one a rerun of
+    the same experiment would not compute again)."""
+    root = Path(run_dir) / REPLICATIONS
+    return root.is_dir() and any(path.is_dir() and path.name.isdigit()
+                                 for pattern in ("*", "*/*") for path in root.glob(pattern))
+
+
 class ResultStore:
     """The replications of one experiment in ``run_dir``.
 

@@ -320,6 +320,106 @@ def test_unknown_kpi_is_refused_before_running(cli, snapshot, tmp_path, monkeypa
     assert snapshot(tmp_path) == before
 
 
+PROC = Path("/proc")
+needs_proc = pytest.mark.skipif(not (PROC / "self").is_dir(), reason="no /proc")
+
+
+@needs_proc
+@pytest.mark.parametrize(("args", "option"), [
+    (["run", str(TINY), "--no-plots", "-q", "--out", "/proc/gbtest"], "--out"),
+    (["run", str(TINY), "--no-plots", "-q", "--out", "/proc/gbtest/a/b"], "--out"),
+    pytest.param(["run", str(TINY), "--no-plots", "-q", "--out", "/sys/gbtest"], "--out",
+                 marks=pytest.mark.skipif(not Path("/sys/kernel").is_dir(), reason="no /sys")),
+    (["schema", "-o", "/proc/schema.json"], "--out"),
+    (["demo", "-q", "--out", "/proc/demo"], "--out"),
+    ([*EXPERIMENTS["compare"], "-n", "2", "-q", "--out", "/proc/cmpx"], "--out"),
+    ([*EXPERIMENTS["sweep"], "-n", "2", "-q", "--out", "/proc/swx"], "--out"),
+])
+def test_a_folder_that_refuses_what_its_permissions_allow(cli, args, option):
+    """/proc passes ``os.access(W_OK)`` as root and refuses every new file: as a
+    read-only mount does; refused in one line either way (up front, for a user)."""
+    outcome = cli(args)
+    path = args[-1]
+    assert refused(outcome, path, option, "cannot write"), outcome
+
+
+@needs_proc
+def test_fuse_into_a_folder_that_refuses_files(cli, snapshot, tmp_path, detections):
+    before = snapshot(tmp_path)
+    outcome = cli(["fuse", str(detections), "-o", "/proc/out.csv"])
+    assert refused(outcome, "/proc/out.csv", "--out"), outcome
+    assert snapshot(tmp_path) == before
+
+
+def _disk_full_on(monkeypatch, name: str):
+    """``write_text_atomic`` of files called ``name`` fails as on a full disk (the
+    error names no file, as a failed ``write`` does)."""
+    import errno
+
+    import sim.results
+    import sim.store
+
+    real = sim.store.write_text_atomic
+
+    def full(path, text):
+        if Path(path).name == name:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real(path, text)
+
+    monkeypatch.setattr(sim.results, "write_text_atomic", full)
+    monkeypatch.setattr(sim.store, "write_text_atomic", full)
+
+
+def test_a_full_disk_before_any_replication_leaves_no_run_folder(cli, snapshot, tmp_path,
+                                                                monkeypatch):
+    _disk_full_on(monkeypatch, "experiment.json")
+    before = snapshot(tmp_path)
+    out = tmp_path / "new" / "run"
+    outcome = cli(["run", str(TINY), "--set", "duration=1h", "--no-plots", "-q",
+                   "--out", str(out)])
+    assert refused(outcome, f"error: {out}: --out: cannot write: No space left"), outcome
+    assert snapshot(tmp_path) == before
+
+
+def test_a_full_disk_after_replications_keeps_them_for_a_resume(cli, tmp_path,
+                                                                monkeypatch):
+    out = tmp_path / "run"
+    args = ["run", str(TINY), "--set", "duration=1h", "--no-plots", "-q", "-n", "2",
+            "--out", str(out)]
+    _disk_full_on(monkeypatch, "summary.json")
+    outcome = cli(args)
+    assert refused(outcome, f"{out}: --out: cannot write", "the same command resumes")
+    assert sorted(p.name for p in (out / "replications").iterdir()) == ["000000", "000001"]
+    assert not (out / "summary.json").exists()
+    monkeypatch.undo()
+    assert cli(args).status == 0 and (out / "summary.json").is_file()
+
+
+def test_a_full_disk_never_removes_the_users_run_folder(cli, tmp_path, monkeypatch):
+    out = tmp_path / "run"
+    args = ["run", str(TINY), "--set", "duration=1h", "--no-plots", "-q", "--out", str(out)]
+    assert cli(args).status == 0
+    (out / "summary.json").unlink()
+    _disk_full_on(monkeypatch, "summary.json")
+    outcome = cli(args)
+    assert refused(outcome, str(out), "cannot write"), outcome
+    assert (out / "detections.csv").is_file() and (out / "experiment.json").is_file()
+
+
+def test_an_oserror_not_about_an_output_is_no_input_error(cli, tmp_path, monkeypatch):
+    """A bug that raises OSError on some other file stays a traceback (exit 1), not a
+    message blaming the user's --out."""
+    import sim.results
+
+    def broken(*args, **kwargs):
+        raise FileNotFoundError(2, "No such file or directory", "/nowhere/internal.bin")
+
+    monkeypatch.setattr(sim.results, "write_text_atomic", broken)
+    with pytest.raises(FileNotFoundError):
+        cli(["run", str(TINY), "--set", "duration=1h", "--no-plots", "-q",
+             "--out", str(tmp_path / "run")])
+
+
 @pytest.mark.parametrize("name", ["../escape", "a/b", "a\\0b", "..", ".hidden", " pad"])
 def test_scenario_name_must_be_a_plain_folder_name(cli, snapshot, tiny_text, tmp_path,
                                                    monkeypatch, name):
