@@ -421,7 +421,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_fuse(args: argparse.Namespace) -> int:
-    from sim.outputs import check_output_file, write_text_atomic
+    from sim.outputs import check_output_file, staged_beside, write_text_atomic
 
     inputs = [args.detections] + ([args.params_from] if args.params_from else [])
     check_output_file(args.out, "--out", inputs=inputs)
@@ -438,16 +438,13 @@ def cmd_fuse(args: argparse.Namespace) -> int:
 
     announce_compiles()
 
+    # both outputs or neither, and a file the user had is replaced only by a whole one
     outputs = [(args.out, "--out"), *([(args.stats, "--stats")] if args.stats else [])]
-    with _writing(*outputs):
-        stats = fuse_file(args.detections, args.out, overrides,
+    with _writing(*outputs), staged_beside([path for path, _ in outputs]) as staged:
+        stats = fuse_file(args.detections, staged[0], overrides,
                           extra_columns=args.extra_columns)
         if args.stats:
-            try:
-                write_text_atomic(args.stats, json.dumps(dataclasses.asdict(stats)) + "\n")
-            except BaseException:
-                Path(args.out).unlink(missing_ok=True)  # both outputs or neither
-                raise
+            write_text_atomic(staged[1], json.dumps(dataclasses.asdict(stats)) + "\n")
     print(f"{args.detections}: {stats.rows:,} reports in {stats.batches:,} batches -> "
           f"{stats.tracks_confirmed:,} confirmed tracks, {stats.output_rows:,} rows in "
           f"{args.out} (tracking {stats.tracking_s:.2f} s, "

@@ -19,7 +19,8 @@ A path these checks pass can still refuse to be written: a folder whose permissi
 allow what its file system does not (``/proc``, a read-only mount), a full disk.
 `output_of` tells an OSError on one of a command's outputs from any other, so that
 the command line reports it in one line (``PATH: OPTION: cannot write: why``) while a
-bug stays a traceback.
+bug stays a traceback. Outputs that must arrive together (``fuse -o`` and
+``--stats``) are written through `staged_beside`.
 
 Errors are `OutputPathError`, one line ``PATH: OPTION: what was expected``. Standard
 library only: checking paths must not cost imports.
@@ -36,7 +37,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 __all__ = ["OutputPathError", "check_output_file", "check_run_dir", "output_of",
-           "staged_dir", "staged_files", "write_text_atomic"]
+           "staged_beside", "staged_dir", "staged_files", "write_text_atomic"]
 
 #: A folder holding this file is a run directory (`sim.results`).
 RUN_DIR_MARKER = "summary.json"
@@ -150,7 +151,7 @@ def output_of(error: OSError, outputs: Sequence[str | Path]) -> int | None:
     write into by its permissions but not in fact (``/proc``, a read-only mount), a
     full disk. The error names a file: it is an output's when that file is the
     output, lies inside it (a run directory's files), is a temporary file beside it
-    (``.NAME.*``: `write_text_atomic`, `staged_files`, `staged_dir`) or a folder above
+    (``.NAME.*``: `write_text_atomic`, `staged_beside`, `staged_dir`) or a folder above
     it (made for it). One naming no file is the first output's when it says the disk
     is full or read-only. Any other is not about an output (None): a bug, not input.
 
@@ -239,3 +240,30 @@ def staged_files(folder: str | Path) -> Iterator[Path]:
                 os.replace(made, folder / made.name)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def staged_beside(targets: Sequence[str | Path]) -> Iterator[list[Path]]:
+    """Write several files beside their ``targets`` and put them in place together.
+
+    Yields one path per target: an empty temporary file in the target's folder, for
+    the block to write (or replace, as `write_text_atomic` does). When the block ends
+    normally each is renamed onto its target; on an error or Ctrl-C they are removed
+    and no target is touched, so the outputs arrive together or not at all and a file
+    the user had stays as it was (only a rename failing between two renames, which
+    needs the folder to change under the command, leaves the first one done).
+    """
+    staged: list[Path] = []
+    try:
+        for target in map(Path, targets):
+            fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
+                                        suffix=".tmp")
+            os.close(fd)
+            staged.append(Path(name))
+        yield list(staged)
+        for path, final in zip(staged, targets, strict=True):
+            os.replace(path, final)
+    finally:
+        for path in staged:
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()

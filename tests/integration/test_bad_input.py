@@ -235,6 +235,43 @@ def test_fuse_stats_into_a_missing_folder_leaves_no_tracks(cli, snapshot, tmp_pa
     assert snapshot(tmp_path) == before
 
 
+def test_fuse_stats_that_cannot_be_written_keep_the_users_tracks_file(
+        cli, snapshot, tmp_path, detections, monkeypatch):
+    """The tracks are fused, then --stats fails: the user's old -o file stays as it
+    was and nothing else is left (it used to be deleted: "both outputs or neither")."""
+    import errno
+
+    import sim.outputs
+
+    real = sim.outputs.write_text_atomic
+
+    def full(path, text):
+        if ".stats.json." in Path(path).name:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+        return real(path, text)
+
+    monkeypatch.setattr(sim.outputs, "write_text_atomic", full)
+    tracks = tmp_path / "tracks.csv"
+    tracks.write_text("keep\n", encoding="utf-8")
+    before = snapshot(tmp_path)
+    outcome = cli(["fuse", str(detections), "-o", str(tracks),
+                   "--stats", str(tmp_path / "stats.json")])
+    assert refused(outcome, "stats.json: --stats: cannot write: No space left"), outcome
+    assert snapshot(tmp_path) == before
+
+
+def test_fuse_writes_both_outputs_over_old_ones(cli, tmp_path, detections):
+    tracks, stats = tmp_path / "tracks.csv", tmp_path / "stats.json"
+    tracks.write_text("old\n", encoding="utf-8")
+    stats.write_text("old\n", encoding="utf-8")
+    outcome = cli(["fuse", str(detections), "-o", str(tracks), "--stats", str(stats)])
+    assert outcome.status == 0, outcome
+    assert tracks.read_text(encoding="utf-8").startswith("time,track,x,y\n")
+    assert json.loads(stats.read_text(encoding="utf-8"))["rows"] == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["det.csv", "stats.json",
+                                                          "tracks.csv"]
+
+
 @pytest.mark.parametrize("out", ["missing/schema.json", ".", ""])
 def test_schema_output_that_cannot_be_written(cli, snapshot, tmp_path, out, monkeypatch):
     monkeypatch.chdir(tmp_path)
