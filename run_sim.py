@@ -114,7 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
     schema.add_argument("--out", "-o", help="write it to this file instead of stdout")
 
     fuse = sub.add_parser("fuse", help="replay the fusion core on a detections CSV")
-    fuse.add_argument("detections", help="CSV: time,sensor,x,y,var_x,var_y,cov_xy[,...]")
+    fuse.add_argument("detections", help="CSV: time,sensor,x,y,var_x,var_y,cov_xy[,...]; "
+                      "a replication column of several values: each fused on its own")
     fuse.add_argument("--out", "-o", required=True, help="tracks CSV to write")
     fuse.add_argument("--param", dest="params", action="append", default=[],
                       metavar="NAME=VALUE", help="fusion parameter override (repeatable)")

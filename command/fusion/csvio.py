@@ -2,8 +2,11 @@
 
 Detections: header ``time,sensor,x,y,var_x,var_y,cov_xy`` (columns found by name;
 other columns such as ``truth`` are never read), one report per line, sorted by time.
-Every problem is reported as one line naming the file and line, and is found before
-anything is written.
+A ``replication`` column (a run's ``detections.csv`` of several replications) splits
+the file into replications, each fused on its own: rows grouped by replication in
+increasing order, each replication's sorted by time; a file whose ``replication``
+column holds one value is one log, as without the column. Every problem is reported
+as one line naming the file and line, and is found before anything is written.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ from command.fusion.tracks import FloatArray, IntArray
 
 REQUIRED = ("time", "sensor", "x", "y", "var_x", "var_y", "cov_xy")
 TRACK_COLUMNS = ("time", "track", "x", "y")
+#: The optional column of a log of several replications (`Detections.replication`).
+REPLICATION = "replication"
 EXTRA_COLUMNS = ("vx", "vy", "status", "p_person", "p_vehicle", "p_animal")
 
 
@@ -36,12 +41,27 @@ class Detections:
     sensor : (m,) int64 sensor ids
     z : (m, 2) positions, m
     R : (m, 2, 2) position covariances, m²
+    replication : (m,) int64 replication of each row, non-decreasing, for a file whose
+        ``replication`` column holds more than one value (rows sorted by time within
+        each); None for one log (no such column, or one value in it)
     """
 
     t_s: FloatArray
     sensor: IntArray
     z: FloatArray
     R: FloatArray
+    replication: IntArray | None = None
+
+    def by_replication(self) -> list[tuple[int | None, Detections]]:
+        """(replication, its rows) in file order; ``[(None, self)]`` for one log."""
+        if self.replication is None:
+            return [(None, self)]
+        cuts = np.flatnonzero(np.diff(self.replication)) + 1
+        bounds = zip(np.r_[0, cuts].tolist(), np.r_[cuts, len(self.t_s)].tolist(),
+                     strict=True)
+        return [(int(self.replication[s]), Detections(self.t_s[s:e], self.sensor[s:e],
+                                                      self.z[s:e], self.R[s:e]))
+                for s, e in bounds]
 
     def batches(self) -> tuple[IntArray, IntArray]:
         """Return (starts, ends) row bounds of the batches (rows of equal time)."""
@@ -54,13 +74,15 @@ class Detections:
 
 def _locate_bad_value(name: str, lines: Sequence[str], cols: Sequence[int],
                       n_fields: int) -> FusionInputError:
-    """Find the first line whose required fields do not parse (the slow path)."""
+    """Find the first line whose required fields (and ``replication``, an eighth
+    column of ``cols``) do not parse (the slow path)."""
+    names = (*REQUIRED, REPLICATION)[:len(cols)]
     for i, line in enumerate(lines):
         parts = line.split(",")
         if len(parts) < n_fields:
             return FusionInputError(f"{name}:{i + 2}: expected at least {n_fields} "
                                     f"columns, got {len(parts)}")
-        for col, c in zip(REQUIRED, cols, strict=True):
+        for col, c in zip(names, cols, strict=True):
             text = parts[c].strip()
             try:
                 value = float(text)
@@ -70,8 +92,8 @@ def _locate_bad_value(name: str, lines: Sequence[str], cols: Sequence[int],
             if not np.isfinite(value):
                 return FusionInputError(f"{name}:{i + 2}: column '{col}': expected a "
                                         f"finite number, got {text!r}")
-            if col == "sensor" and value != int(value):
-                return FusionInputError(f"{name}:{i + 2}: column 'sensor': expected an "
+            if col in ("sensor", REPLICATION) and value != int(value):
+                return FusionInputError(f"{name}:{i + 2}: column '{col}': expected an "
                                         f"integer, got {text!r}")
     return FusionInputError(f"{name}: could not parse the file")
 
@@ -118,11 +140,14 @@ def _decode(name: str, raw: bytes) -> str:
 
 
 def _columns(name: str, header_line: str) -> list[int]:
-    """The position of each `REQUIRED` column in the header line."""
+    """The position of each `REQUIRED` column in the header line, then that of the
+    `REPLICATION` column if there is one."""
     header = [h.strip() for h in header_line.split(",")]
     cols = []
-    for col in REQUIRED:
+    for col in (*REQUIRED, REPLICATION):
         found = [i for i, h in enumerate(header) if h == col]
+        if not found and col == REPLICATION:
+            break
         if not found:
             raise FusionInputError(f"{name}: missing column '{col}' in header")
         if len(found) > 1:
@@ -130,6 +155,30 @@ def _columns(name: str, header_line: str) -> list[int]:
                                    "in header")
         cols.append(found[0])
     return cols
+
+
+#: Largest replication number of a ``replication`` column (float64 holds it exactly).
+MAX_REPLICATION = 2.0**53
+
+
+def _replications(name: str, rep: FloatArray, body_lines: Callable[[], list[str]],
+                  col: int) -> IntArray | None:
+    """The ``replication`` column checked: whole numbers from 0 to `MAX_REPLICATION`,
+    non-decreasing; None when it holds one value (one log)."""
+    bad = np.flatnonzero(~((rep >= 0) & (rep <= MAX_REPLICATION) & (rep == np.round(rep))))
+    if len(bad):
+        i = int(bad[0])
+        raise FusionInputError(f"{name}:{i + 2}: column '{REPLICATION}': expected a whole "
+                               f"number >= 0, got {body_lines()[i].split(',')[col].strip()!r}")
+    if len(rep) == 0 or rep.min() == rep.max():
+        return None
+    back = np.flatnonzero(np.diff(rep) < 0)
+    if len(back):
+        i = int(back[0]) + 1
+        raise FusionInputError(f"{name}:{i + 2}: replication {int(rep[i])} after "
+                               f"replication {int(rep[i - 1])} (rows must be grouped by "
+                               "replication, in increasing order, as a run writes them)")
+    return rep.astype(np.int64)
 
 
 def _csv_kernels():  # noqa: ANN202 - a module
@@ -236,24 +285,39 @@ def read_detections(path: str | Path) -> Detections:
                 raise _locate_bad_value(name, body, cols, n_fields) from None
         else:
             data = np.zeros((0, 7))
+    replication = None
+    if data.shape[1] > len(REQUIRED):
+        replication = _replications(name, data[:, len(REQUIRED)], body_lines,
+                                    cols[len(REQUIRED)])
+        data = np.ascontiguousarray(data[:, :len(REQUIRED)])
     fast = prebuilt.load()
-    if fast is not None:
+    if fast is not None and replication is None:
         ok, t, sensor, z, R = fast.layout_detections(np.ascontiguousarray(data), _LIMITS)
         if ok:  # every check below passes: one C pass instead of ~15 numpy ones
             return Detections(t_s=t, sensor=sensor, z=z, R=R)
+    elif fast is not None and replication is not None:  # a C pass per replication
+        cuts = np.flatnonzero(np.diff(replication)) + 1
+        laid = [fast.layout_detections(np.ascontiguousarray(block), _LIMITS)
+                for block in np.split(data, cuts)]
+        if all(part[0] for part in laid):
+            t, sensor, z, R = (np.concatenate([part[k] for part in laid]) for k in range(1, 5))
+            return Detections(t_s=t, sensor=sensor, z=z, R=R, replication=replication)
     if len(data) and (not np.isfinite(data).all()
                       or (data[:, 1] != np.round(data[:, 1])).any()):
         raise _locate_bad_value(name, body_lines(), cols, n_fields)
     _check_ranges(name, data)
     t = data[:, 0]
     back = np.flatnonzero(np.diff(t) < 0)
+    if replication is not None:  # a replication starts again from its first time
+        back = back[replication[back] == replication[back + 1]]
     if len(back):
         i = int(back[0]) + 1
         body = body_lines()
+        within = "" if replication is None else " within each replication"
         raise FusionInputError(f"{name}:{i + 2}: time {body[i].split(',')[cols[0]].strip()}"
                                f" is before the previous row's "
-                               f"{body[i - 1].split(',')[cols[0]].strip()} "
-                               "(rows must be sorted by time)")
+                               f"{body[i - 1].split(',')[cols[0]].strip()} (rows must be "
+                               f"sorted by time{within})")
     vx, vy, cxy = data[:, 4], data[:, 5], data[:, 6]
     with np.errstate(all="ignore"):  # checked below; no overflow warning on stderr
         det_r = vx * vy - cxy * cxy
@@ -273,7 +337,7 @@ def read_detections(path: str | Path) -> Detections:
     R[:, 0, 0], R[:, 1, 1] = vx, vy
     R[:, 0, 1] = R[:, 1, 0] = cxy
     return Detections(t_s=t.copy(), sensor=data[:, 1].astype(np.int64),
-                      z=data[:, 2:4].copy(), R=R)
+                      z=data[:, 2:4].copy(), R=R, replication=replication)
 
 
 def format_tracks(t_s: FloatArray, track: IntArray, xy: FloatArray,
@@ -323,8 +387,12 @@ class _NotExact(Exception):
 
 
 def write_tracks(path: str | Path, t_s: FloatArray, track: IntArray, xy: FloatArray,
-                 extra: tuple[FloatArray, Sequence[str], FloatArray] | None) -> None:
+                 extra: tuple[FloatArray, Sequence[str], FloatArray] | None,
+                 replication: IntArray | None = None) -> None:
     """Write `format_tracks`'s text to ``path`` atomically (`write_atomic`).
+
+    With ``replication`` ((k,) non-decreasing), each row also gets its replication, in
+    a last column ``replication`` (as a run's ``tracks.csv``).
 
     The fast path formats and writes `WRITE_CHUNK_ROWS` rows at a time, so the text
     of a large file is never held whole (on 316,000 rows that whole text, its bytes
@@ -332,6 +400,10 @@ def write_tracks(path: str | Path, t_s: FloatArray, track: IntArray, xy: FloatAr
     bytes are those of `format_tracks`. A value it cannot write exactly anywhere in
     the file sends the whole file through the general path instead.
     """
+    if replication is not None:
+        _write_atomic(path, lambda f: _write_replications(f, t_s, track, xy, extra,
+                                                          replication))
+        return
     kernels = _csv_kernels() if extra is None else None
     if kernels is not None:
         c = np.ascontiguousarray
@@ -353,6 +425,20 @@ def write_tracks(path: str | Path, t_s: FloatArray, track: IntArray, xy: FloatAr
         except _NotExact:
             pass
     write_atomic(path, format_tracks(t_s, track, xy, extra))
+
+
+def _write_replications(f: BinaryIO, t_s: FloatArray, track: IntArray, xy: FloatArray,
+                        extra: tuple[FloatArray, Sequence[str], FloatArray] | None,
+                        replication: IntArray) -> None:
+    """`format_tracks`'s rows replication by replication, each ended by its number."""
+    header = ",".join(TRACK_COLUMNS + (EXTRA_COLUMNS if extra is not None else ()))
+    f.write(f"{header},{REPLICATION}\n".encode("ascii"))
+    cuts = np.flatnonzero(np.diff(replication)) + 1
+    for s, e in zip(np.r_[0, cuts].tolist(), np.r_[cuts, len(t_s)].tolist(), strict=True):
+        part = None if extra is None else (extra[0][s:e], extra[1][s:e], extra[2][s:e])
+        text = format_tracks(t_s[s:e], track[s:e], xy[s:e], part)
+        rows = text[text.index("\n") + 1:]
+        f.write(rows.replace("\n", f",{int(replication[s])}\n").encode("utf-8"))
 
 
 def write_atomic(path: str | Path, text: str) -> None:

@@ -36,7 +36,8 @@ class ReplayStats:
     ----------
     rows : detection rows read
     batches : batches fused (distinct times)
-    tracks_confirmed : distinct track ids written
+    tracks_confirmed : distinct track ids written (summed over replications, whose
+        ids each start from 0, for a file of several)
     output_rows : rows written to the tracks file
     parse_s, tracking_s, write_s : wall time reading and validating, fusing (the batch
         loop, including collecting output rows), formatting and writing, s
@@ -65,9 +66,13 @@ def fuse_file(detections_path: str | Path, tracks_path: str | Path,
     Parameters
     ----------
     detections_path : input, header ``time,sensor,x,y,var_x,var_y,cov_xy`` (+ ignored
-        columns), rows sorted by time
+        columns), rows sorted by time; with a ``replication`` column holding several
+        values (a run's log of several replications), rows grouped by replication in
+        increasing order and sorted by time within each, each replication fused on its
+        own from an empty track table
     tracks_path : output, header ``time,track,x,y``: for every batch time one row per
-        confirmed track with its position after that batch (updated or coasted)
+        confirmed track with its position after that batch (updated or coasted); for
+        several replications also ``replication``, last (track ids start from 0 in each)
     overrides : ``FusionParams`` field name → value as text (``--param k=v``)
     extra_columns : also write ``vx,vy,status,p_person,p_vehicle,p_animal``; status is
         ``updated`` or ``coasted``
@@ -87,16 +92,42 @@ def fuse_file(detections_path: str | Path, tracks_path: str | Path,
     t_jit = time.perf_counter()
     warm_up()
     t1 = time.perf_counter()
-    cat_t, cat_id, cat_x, extra = track_detections(det, params, extra_columns)
+    parts = det.by_replication()
+    if len(parts) == 1:
+        cat_t, cat_id, cat_x, extra = track_detections(det, params, extra_columns)
+        batches, confirmed, replication = len(det.batches()[0]), count_distinct(cat_id), None
+    else:   # each replication from an empty table, as the run's own node fused it
+        cat_t, cat_id, cat_x, extra, replication, batches, confirmed = _track_replications(
+            parts, params, extra_columns)
     t2 = time.perf_counter()
-    write_tracks(tracks_path, cat_t, cat_id, cat_x[:, :2], extra)
+    write_tracks(tracks_path, cat_t, cat_id, cat_x[:, :2], extra, replication)
     t3 = time.perf_counter()
     rows = len(det.t_s)
-    return ReplayStats(rows=rows, batches=len(det.batches()[0]),
-                       tracks_confirmed=count_distinct(cat_id),
+    return ReplayStats(rows=rows, batches=batches, tracks_confirmed=confirmed,
                        output_rows=int(len(cat_t)), parse_s=t_jit - t0, tracking_s=t2 - t1,
                        write_s=t3 - t2, detections_per_s=rows / max(t2 - t1, 1e-12),
                        jit_s=t1 - t_jit)
+
+
+def _track_replications(parts: list[tuple[int | None, Detections]], params: FusionParams,
+                        extra_columns: bool) -> tuple[FloatArray, IntArray, FloatArray,
+                                                      tuple | None, IntArray, int, int]:
+    """:func:`track_detections` of each replication on its own, the rows concatenated:
+    (t_s, track, x, extra, (k,) replication of each row, batches, confirmed tracks
+    summed over the replications)."""
+    done = [(r, d, track_detections(d, params, extra_columns)) for r, d in parts]
+    rows = [out for _, _, out in done]
+    extra = None
+    extras = [out[3] for out in rows if out[3] is not None]
+    if extra_columns:
+        extra = (np.concatenate([e[0] for e in extras]), [s for e in extras for s in e[1]],
+                 np.concatenate([e[2] for e in extras]))
+    replication = np.repeat(np.array([r for r, _, _ in done], np.int64),
+                            [len(out[0]) for out in rows])
+    return (np.concatenate([out[0] for out in rows]), np.concatenate([out[1] for out in rows]),
+            np.concatenate([out[2] for out in rows]), extra, replication,
+            sum(len(d.batches()[0]) for _, d, _ in done),
+            sum(count_distinct(out[1]) for out in rows))
 
 
 def count_distinct(ids: IntArray) -> int:

@@ -175,6 +175,26 @@ def test_scenario_kpis_are_those_a_replication_reports(costs):
     assert (names[-3:] == list(COST_KPIS)) == costs
 
 
+def test_fusing_the_detections_of_several_replications_reproduces_tracks_csv(
+        tmp_path, short, cli):
+    """`fuse` on a run's detections.csv of several replications fuses each one on its
+    own, as the run did: the tracks, with their replication, of its tracks.csv."""
+    import csv
+
+    out = run_experiment(short, 3, 3, tmp_path / "run", version="test")
+    replay = tmp_path / "replayed.csv"
+    outcome = cli(["fuse", str(out / "detections.csv"), "-o", str(replay),
+                   "--params-from", str(out / "summary.json")])
+    assert outcome.status == 0, outcome
+    with open(out / "tracks.csv", newline="") as f:
+        ours = [[*row[:4], row[6]] for row in csv.reader(f)]
+    with open(replay, newline="") as f:
+        theirs = list(csv.reader(f))
+    assert theirs[0] == ["time", "track", "x", "y", "replication"]
+    assert len({row[4] for row in ours[1:]}) == 3
+    assert ours == theirs
+
+
 def test_compare_rejects_a_bad_variant_in_one_line():
     result = run_cli("compare", str(TINY), "--variant", "nonsense")
     assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1

@@ -93,3 +93,84 @@ def test_the_c_pass_accepts_exactly_what_the_checks_accept(column, value, passes
             assert got.dtype == want.dtype and got.tobytes() == want.tobytes()
     unsorted = data[::-1].copy()
     assert not C.layout_detections(unsorted, limits)[0]
+
+
+# ------------------------------------------------------- files of several replications
+
+REP_HEADER = "time,sensor,x,y,var_x,var_y,cov_xy,truth,track,replication\n"
+
+
+def _track_rows(t0: float, n: int, rep: int, x0: float = 0.0) -> str:
+    """One group walking east, reported every second: a confirmed track."""
+    return "".join(f"{t0 + i:.1f},1,{x0 + 1.5 * i:.1f},20.0,25,25,0,3,-1,{rep}\n"
+                   for i in range(n))
+
+
+def test_each_replication_is_fused_on_its_own(tmp_path):
+    """A run's detections.csv of several replications: every replication starts from
+    an empty track table at its own time 0, as in the run; a `replication` column
+    is written, last, as in a run's tracks.csv."""
+    one = _track_rows(0.0, 8, 0)
+    src, out = tmp_path / "detections.csv", tmp_path / "tracks.csv"
+    src.write_text(REP_HEADER + one + one.replace(",0\n", ",1\n") + _track_rows(3.0, 8, 4))
+    stats = fuse_file(src, out)
+    lines = out.read_text().splitlines()
+    assert lines[0] == "time,track,x,y,replication"
+    by_rep: dict[str, list[str]] = {}
+    for line in lines[1:]:
+        *row, rep = line.split(",")
+        by_rep.setdefault(rep, []).append(",".join(row))
+    assert list(by_rep) == ["0", "1", "4"]
+    assert by_rep["0"] == by_rep["1"]        # the same log gives the same tracks
+    assert by_rep["0"][0].split(",")[1] == by_rep["4"][0].split(",")[1] == "0"  # ids anew
+    alone = tmp_path / "alone.csv"
+    (tmp_path / "rep0.csv").write_text(REP_HEADER + one)
+    fuse_file(tmp_path / "rep0.csv", alone)
+    assert alone.read_text().splitlines() == ["time,track,x,y", *by_rep["0"]]
+    assert stats.rows == 24 and stats.tracks_confirmed == 3
+    assert stats.output_rows == len(lines) - 1
+
+
+def test_several_replications_with_extra_columns(tmp_path):
+    src, out = tmp_path / "detections.csv", tmp_path / "tracks.csv"
+    src.write_text(REP_HEADER + _track_rows(0.0, 8, 0) + _track_rows(0.0, 8, 1))
+    fuse_file(src, out, extra_columns=True)
+    lines = out.read_text().splitlines()
+    assert lines[0] == ("time,track,x,y,vx,vy,status,p_person,p_vehicle,p_animal,"
+                        "replication")
+    assert {line.split(",")[-1] for line in lines[1:]} == {"0", "1"}
+    assert all(len(line.split(",")) == 11 for line in lines)
+
+
+def test_one_replication_column_value_gives_the_bytes_of_no_column(tmp_path):
+    rows = _track_rows(0.0, 8, 7)
+    src, with_rep = tmp_path / "plain.csv", tmp_path / "rep.csv"
+    src.write_text(REP_HEADER.replace(",replication", "") + rows.replace(",7\n", "\n"))
+    with_rep.write_text(REP_HEADER + rows)
+    fuse_file(src, tmp_path / "a.csv")
+    fuse_file(with_rep, tmp_path / "b.csv")
+    assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+
+
+@pytest.mark.parametrize("text, message", [
+    (REP_HEADER + _track_rows(0.0, 3, 1) + _track_rows(0.0, 3, 0),
+     ":5: replication 0 after replication 1 (rows must be grouped by replication"),
+    (REP_HEADER + _track_rows(0.0, 3, 0) + _track_rows(5.0, 2, 1) + _track_rows(1.0, 1, 1),
+     ":7: time 1.0 is before the previous row's 6.0 (rows must be sorted by time "
+     "within each replication)"),
+    (REP_HEADER + _track_rows(0.0, 3, 0) + _track_rows(0.0, 1, 1).replace(",1\n", ",1.5\n"),
+     ":5: column 'replication': expected a whole number >= 0, got '1.5'"),
+    (REP_HEADER + _track_rows(0.0, 3, 0) + _track_rows(0.0, 1, 1).replace(",1\n", ",-1\n"),
+     ":5: column 'replication': expected a whole number >= 0, got '-1'"),
+    (REP_HEADER + _track_rows(0.0, 3, 0) + _track_rows(0.0, 1, 1).replace(",1\n", ",x\n"),
+     ":5: column 'replication': expected a number, got 'x'"),
+    (REP_HEADER + _track_rows(0.0, 3, 0) + "4.0,1,1.0,20.0,25,25,0,3,-1\n",
+     ":5: expected at least 10 columns, got 9"),
+])
+def test_bad_replications_give_one_line_error_and_write_nothing(tmp_path, text, message):
+    src, out = tmp_path / "detections.csv", tmp_path / "tracks.csv"
+    src.write_text(text)
+    with pytest.raises(FusionInputError) as e:
+        fuse_file(src, out)
+    assert "\n" not in str(e.value) and message in str(e.value), str(e.value)
+    assert list(tmp_path.iterdir()) == [src]
