@@ -1,4 +1,4 @@
-"""greenborder command line: run | compare | sweep | validate | schema | fuse.
+"""greenborder command line: run | compare | sweep | validate | schema | fuse | demo | replay.
 
     python run_sim.py                                   # the default scenario into runs/default
     python run_sim.py run SCENARIO [--out DIR] [--seed N] [--replications N] [--set PATH=VALUE]
@@ -481,7 +481,7 @@ def _add_execution_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_experiment_commands(sub: argparse._SubParsersAction) -> None:
-    def common(p: argparse.ArgumentParser) -> None:
+    def common(p: argparse.ArgumentParser, kpi_default: str) -> None:
         p.add_argument("--out", "-o", help="experiment directory (default: runs/...)")
         p.add_argument("--seed", type=_int_at_least(0), default=1, help="seed (default 1)")
         p.add_argument("--replications", "-n", type=_int_at_least(1), default=20,
@@ -489,8 +489,8 @@ def _add_experiment_commands(sub: argparse._SubParsersAction) -> None:
         p.add_argument("--workers", "-j", type=_int_at_least(1), default=None,
                        help="worker processes (default: one per core)")
         p.add_argument("--kpi", dest="kpis", action="append", default=[], metavar="NAME",
-                       help="KPIs for the table and plots (repeatable; default: all in "
-                       "the table, the main ones in plots)")
+                       help=f"KPIs for the table and plots (repeatable; default: "
+                       f"{kpi_default})")
         p.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
         p.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
         _add_execution_options(p)
@@ -504,7 +504,7 @@ def _add_experiment_commands(sub: argparse._SubParsersAction) -> None:
                          "scenario (repeatable)")
     compare.add_argument("--set", dest="overrides", action="append", default=[],
                          metavar="PATH=VALUE", help="override applied to every variant")
-    common(compare)
+    common(compare, "all in the table, the main ones in plots")
 
     sweep = sub.add_parser("sweep", help="run a grid of scenario values; table and a "
                            "plot per KPI")
@@ -512,7 +512,8 @@ def _add_experiment_commands(sub: argparse._SubParsersAction) -> None:
     sweep.add_argument("--set", dest="axes", action="append", default=[], required=True,
                        metavar="PATH=v1,v2,...", help="a swept field and its values "
                        "(repeatable: the grid of all combinations)")
-    common(sweep)
+    common(sweep, "P(detect), P(apprehend), false alarms a day, operator utilisation "
+           "and the cost KPIs; sweep.csv has every KPI")
 
 
 def _map_painter():  # noqa: ANN202 - viz.painter.MapPainter
