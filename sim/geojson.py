@@ -62,6 +62,22 @@ def _fail(source: str, where: str, expected: str) -> GeoJSONError:
     return GeoJSONError(f"{source}: {where}: {expected}")
 
 
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key if len(key) <= 40 else key[:37] + "..."
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``json.loads``'s object of ``pairs``, refusing a key given twice."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(key)
+        out[key] = value
+    return out
+
+
 def read_geojson(path: Path) -> dict[str, Any]:
     """The parsed FeatureCollection at ``path`` (`GeoJSONError` for anything else)."""
     name = str(path)
@@ -78,7 +94,10 @@ def read_geojson(path: Path) -> dict[str, Any]:
     if len(raw) > MAX_BYTES:
         raise _fail(name, "file", f"larger than {MAX_BYTES // 2**20} MB")
     try:
-        data = json.loads(raw.decode("utf-8-sig"))
+        data = json.loads(raw.decode("utf-8-sig"), object_pairs_hook=_unique_keys)
+    except _DuplicateKey as dup:
+        raise _fail(name, "file", f"duplicate key {dup.key!r} in one object; expected "
+                    "each key once (a JSON reader keeps the last silently)") from None
     except UnicodeDecodeError:
         raise _fail(name, "file", "expected UTF-8 text (GeoJSON)") from None
     except json.JSONDecodeError as error:

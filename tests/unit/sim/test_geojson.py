@@ -165,3 +165,17 @@ def test_the_command_line_exits_2_with_one_line(tmp_path: Path, cli) -> None:
     (tmp_path / "seg.geojson").unlink()
     outcome = cli(["validate", str(missing)])
     assert outcome.is_clean_refusal() and "no such file" in outcome.lines[0]
+
+
+def test_a_key_given_twice_is_refused(tmp_path: Path) -> None:
+    path = _scenario(tmp_path, [BORDER, DEST])
+    text = (tmp_path / "seg.geojson").read_text(encoding="utf-8")
+    # a second "role" in the destination's properties: json.loads would keep it silently
+    twice = text.replace('"role": "destination"', '"role": "destination", "role": "border"')
+    assert twice != text
+    (tmp_path / "seg.geojson").write_text(twice, encoding="utf-8")
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    text = str(err.value)
+    assert "\n" not in text and text.startswith(str(tmp_path / "seg.geojson"))
+    assert "duplicate key 'role'" in text, text
