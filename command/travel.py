@@ -33,7 +33,7 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
-from sim.ground.routes import timed_route
+from sim.ground.routes import timed_route, timed_trajectory
 from sim.ground.terrain import Terrain
 from sim.ground.trajectory import Trajectory
 
@@ -140,11 +140,11 @@ class TravelPlanner:
             if best is not None and bound > best.end_s:
                 break
             if drive is None:
-                whole = timed_route(np.vstack([start, target]), self.foot, start_s,
+                whole = timed_route(np.array([start, target]), self.foot, start_s,
                                     self.terrain)
             else:
-                by_road = Trajectory(np.asarray(drive[0]), np.asarray(drive[1]))
-                walk = timed_route(np.vstack([walk_from, target]), self.foot, by_road.end_s,
+                by_road = timed_trajectory(drive[0], np.array(drive[1]))
+                walk = timed_route(np.array([walk_from, target]), self.foot, by_road.end_s,
                                    self.terrain)
                 whole = by_road.splice(by_road.end_s, walk)
             if best is None or whole.end_s < best.end_s or \

@@ -14,7 +14,8 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import accumulate
+from functools import cached_property
+from itertools import accumulate, pairwise
 from weakref import WeakKeyDictionary
 
 import numpy as np
@@ -37,6 +38,16 @@ class Barrier:
 
     line: tuple[tuple[float, float], ...]
     delay_s: float
+
+    @cached_property
+    def geometry(self) -> LineString:
+        """The line as a shapely geometry (made once)."""
+        return LineString(self.line)
+
+    @cached_property
+    def bounds(self) -> tuple[float, float, float, float]:
+        """The line's box (xmin, ymin, xmax, ymax), m."""
+        return tuple(self.geometry.bounds)
 
     def crossing_fractions(self, p0: FloatArray, p1: FloatArray) -> list[float]:
         """Fractions in [0, 1) of the leg p0 → p1 at which it crosses the line."""
@@ -61,14 +72,26 @@ def timed_route(points: FloatArray, speed_mps: float, start_s: float, terrain: T
     (`_WALKS`) and only added up again from the new start.
     """
     pts = np.asarray(points, float).reshape(-1, 2)
-    keep = np.concatenate([[True], np.any(np.diff(pts, axis=0) != 0, axis=1)])
-    pts = pts[keep]
+    rows = pts.tolist()
+    keep = [True] + [b[0] - a[0] != 0 or b[1] - a[1] != 0      # np.diff's floats
+                     for a, b in pairwise(rows)]
+    if not all(keep):
+        pts = pts[keep]
     if barriers:
         steps, xy = _walk_steps(pts, speed_mps, terrain, barriers)
     else:
         steps, xy = _remembered_steps(pts, speed_mps, terrain)
-    times = list(accumulate(steps, initial=float(start_s)))
-    return Trajectory(np.asarray(times), xy.copy())
+    return timed_trajectory(list(accumulate(steps, initial=float(start_s))), xy.copy())
+
+
+def timed_trajectory(times: list[float], xy: FloatArray) -> Trajectory:
+    """`Trajectory` of ``times`` (k,), s, and ``xy`` (k, 2, float64), m, built here:
+    the one check ``Trajectory`` makes that such a walk or drive may fail (times
+    strictly increasing: a step can round away at late times) is made on the Python
+    floats, the same differences ``np.diff`` takes, and its conversions are skipped."""
+    if any(b - a <= 0 for a, b in pairwise(times)):
+        raise ValueError("trajectory times must be strictly increasing")
+    return Trajectory._of(np.asarray(times, dtype=np.float64), xy)
 
 
 #: The steps of recent walks without barriers, per terrain: (points, speed) → steps.
@@ -99,39 +122,98 @@ def _walk_steps(pts: FloatArray, speed_mps: float, terrain: Terrain,
                 barriers: Sequence[Barrier]) -> tuple[list[float], FloatArray]:
     """The durations (s) between the timed points of a walk of ``pts`` (k, 2; no two
     consecutive equal) and those points (m + 1, 2): the walk from time 0."""
+    if len(pts) < 2:
+        return [1.0], np.asarray([pts[0], pts[0]])     # standing still for a second
+    all_cuts = terrain.path_cuts(pts)
+    stops_of = _barrier_stops(pts, barriers)
+    cut_list = [np.unique(np.concatenate([c, [f for f, _ in st]])) if st else c
+                for c, st in zip(all_cuts, stops_of, strict=True)]
+    p0s, d = pts[:-1], pts[1:] - pts[:-1]
+    leg = np.repeat(np.arange(len(cut_list)), [len(c) - 1 for c in cut_list])
+    c0 = np.concatenate([c[:-1] for c in cut_list])
+    c1 = np.concatenate([c[1:] for c in cut_list])
+    factors = terrain.speed_factor_at(p0s[leg] + ((c0 + c1) / 2)[:, None] * d[leg])
+    lengths = np.hypot(d[:, 0], d[:, 1])
+    if any(stops_of):
+        steps, rows = _steps_with_stops(pts, cut_list, stops_of, factors, lengths, speed_mps)
+        xy = np.asarray(rows)
+    else:
+        # the loop of `_steps_with_stops` without stops, element by element the same
+        # floats: dt = length (c1 - c0) / (speed factor), the point p0 + c1 (p1 - p0)
+        dt = lengths[leg] * (c1 - c0) / (speed_mps * factors)
+        keep = ~(dt <= _MIN_PIECE_S)
+        steps = dt[keep].tolist()
+        xy = np.vstack([pts[:1], (p0s[leg] + c1[:, None] * d[leg])[keep]])
+    if not steps:
+        return [1.0], np.asarray([pts[0], pts[0]])
+    return steps, xy
+
+
+def _steps_with_stops(pts: FloatArray, cut_list: list[FloatArray],
+                      stops_of: list[list[tuple[float, float]]], factors: FloatArray,
+                      lengths: FloatArray, speed_mps: float
+                      ) -> tuple[list[float], list[FloatArray]]:
+    """`_walk_steps`'s durations (s) and points (m) of the pieces cut at ``cut_list``
+    (per leg, fractions), walked at ``speed_mps`` × ``factors`` (one per piece, in
+    order) over legs of ``lengths`` (m), with a stop of ``delay`` s at each (fraction,
+    delay) of ``stops_of`` (per leg)."""
     steps: list[float] = []
     xy = [pts[0]]
-    if len(pts) > 1:
-        all_cuts = terrain.path_cuts(pts)
-        stops_of = [sorted((f, b.delay_s) for b in barriers if b.delay_s > 0
-                           for f in b.crossing_fractions(p0, p1))
-                    for p0, p1 in zip(pts[:-1], pts[1:], strict=True)] if barriers \
-            else [[] for _ in range(len(pts) - 1)]
-        cut_list = [np.unique(np.concatenate([c, [f for f, _ in st]])) if st else c
-                    for c, st in zip(all_cuts, stops_of, strict=True)]
-        mids = np.concatenate([
-            p0 + ((c[:-1] + c[1:]) / 2)[:, None] * (p1 - p0)
-            for c, p0, p1 in zip(cut_list, pts[:-1], pts[1:], strict=True)])
-        factors = terrain.speed_factor_at(mids)
-        at = 0
-        for c, stops, p0, p1 in zip(cut_list, stops_of, pts[:-1], pts[1:], strict=True):
-            length = float(np.hypot(*(p1 - p0)))
-            delay_at = dict(stops)
-            f = factors[at:at + len(c) - 1]
-            at += len(c) - 1
-            for c0, c1, fk in zip(c[:-1].tolist(), c[1:].tolist(), f.tolist(), strict=True):
-                if c0 in delay_at:
-                    steps.append(delay_at[c0])
-                    xy.append(xy[-1])
-                dt = length * (c1 - c0) / (speed_mps * fk)
-                if dt <= _MIN_PIECE_S:
-                    continue
-                steps.append(dt)
-                xy.append(p0 + c1 * (p1 - p0))
-    if not steps:
-        steps.append(1.0)
-        xy.append(xy[0])
-    return steps, np.asarray(xy)
+    at = 0
+    for c, stops, p0, p1, length in zip(cut_list, stops_of, pts[:-1], pts[1:],
+                                        lengths.tolist(), strict=True):
+        delay_at = dict(stops)
+        f = factors[at:at + len(c) - 1]
+        at += len(c) - 1
+        for c0, c1, fk in zip(c[:-1].tolist(), c[1:].tolist(), f.tolist(), strict=True):
+            if c0 in delay_at:
+                steps.append(delay_at[c0])
+                xy.append(xy[-1])
+            dt = length * (c1 - c0) / (speed_mps * fk)
+            if dt <= _MIN_PIECE_S:
+                continue
+            steps.append(dt)
+            xy.append(p0 + c1 * (p1 - p0))
+    return steps, xy
+
+
+def _barrier_stops(pts: FloatArray,
+                   barriers: Sequence[Barrier]) -> list[list[tuple[float, float]]]:
+    """For each leg of ``pts`` (k, 2): its crossings of the ``barriers`` that delay,
+    (fraction, delay_s) sorted — `Barrier.crossing_fractions` of every (leg, barrier)
+    pair at once. A pair whose boxes do not meet has no crossing and is not asked of
+    GEOS; the pairs that are get the very intersections and projections
+    `Barrier.crossing_fractions` asks for, element by element."""
+    stops: list[list[tuple[float, float]]] = [[] for _ in range(len(pts) - 1)]
+    active = [b for b in barriers if b.delay_s > 0]
+    if not active:
+        return stops
+    p0, p1 = pts[:-1], pts[1:]
+    lo, hi = np.minimum(p0, p1), np.maximum(p0, p1)
+    boxes = np.array([b.bounds for b in active])          # (barriers, 4)
+    meets = ((lo[:, None, 0] <= boxes[None, :, 2]) & (boxes[None, :, 0] <= hi[:, None, 0])
+             & (lo[:, None, 1] <= boxes[None, :, 3]) & (boxes[None, :, 1] <= hi[:, None, 1]))
+    leg_i, bar_i = np.nonzero(meets)
+    if not len(leg_i):
+        return stops
+    legs = shapely.linestrings(np.stack([p0, p1], axis=1))
+    lines = np.array([b.geometry for b in active], dtype=object)
+    pair_legs = legs[leg_i]
+    hits = shapely.intersection(pair_legs, lines[bar_i])
+    coords, which = shapely.get_coordinates(hits, return_index=True)
+    fr = shapely.line_locate_point(pair_legs[which], shapely.points(coords), normalized=True)
+    found: dict[int, set[float]] = {}
+    for pair, f in zip(which.tolist(), fr.tolist(), strict=True):
+        if 0.0 <= f < 1.0:
+            found.setdefault(pair, set()).add(f)
+    long_enough = shapely.length(pair_legs) > 0
+    for pair, fractions in found.items():
+        if long_enough[pair]:
+            delay = active[bar_i[pair]].delay_s
+            stops[leg_i[pair]].extend((f, delay) for f in fractions)
+    for st in stops:
+        st.sort()
+    return stops
 
 
 def first_crossing_s(trajectory: Trajectory, line: LineString) -> float | None:

@@ -129,3 +129,78 @@ def test_vectorised_prediction_is_predict() -> None:
         got = _predictions(est, max_s)(times)
         want = np.array([est.predict(float(t), max_s) for t in times])
         assert got.tobytes() == want.tobytes()
+
+
+def _loop_steps(pts: np.ndarray, speed_mps: float, terrain: Terrain,
+                barriers: list[routes.Barrier]) -> tuple[list[float], np.ndarray]:
+    """`routes._walk_steps` as a loop over legs and pieces, each barrier asked on its
+    own (`Barrier.crossing_fractions`): the plain way the vectorised one replaced."""
+    steps: list[float] = []
+    xy = [pts[0]]
+    if len(pts) > 1:
+        all_cuts = terrain.path_cuts(pts)
+        stops_of = [sorted((f, b.delay_s) for b in barriers if b.delay_s > 0
+                           for f in b.crossing_fractions(p0, p1))
+                    for p0, p1 in zip(pts[:-1], pts[1:], strict=True)]
+        cut_list = [np.unique(np.concatenate([c, [f for f, _ in st]])) if st else c
+                    for c, st in zip(all_cuts, stops_of, strict=True)]
+        mids = np.concatenate([p0 + ((c[:-1] + c[1:]) / 2)[:, None] * (p1 - p0)
+                               for c, p0, p1 in zip(cut_list, pts[:-1], pts[1:], strict=True)])
+        factors = terrain.speed_factor_at(mids)
+        at = 0
+        for c, stops, p0, p1 in zip(cut_list, stops_of, pts[:-1], pts[1:], strict=True):
+            length = float(np.hypot(*(p1 - p0)))
+            delay_at = dict(stops)
+            f = factors[at:at + len(c) - 1]
+            at += len(c) - 1
+            for c0, c1, fk in zip(c[:-1].tolist(), c[1:].tolist(), f.tolist(), strict=True):
+                if c0 in delay_at:
+                    steps.append(delay_at[c0])
+                    xy.append(xy[-1])
+                dt = length * (c1 - c0) / (speed_mps * fk)
+                if dt <= routes._MIN_PIECE_S:
+                    continue
+                steps.append(dt)
+                xy.append(p0 + c1 * (p1 - p0))
+    if not steps:
+        steps.append(1.0)
+        xy.append(xy[0])
+    return steps, np.asarray(xy)
+
+
+def test_vectorised_walk_steps_are_the_piece_loop(terrain: Terrain) -> None:
+    """Walks through zone edges and vertices, across, along and onto fences (delays 0
+    too), at a float and a numpy speed: the same steps and points, bit for bit."""
+    rng = np.random.default_rng(11)
+    corners = _points(terrain, rng)
+    fences = [routes.Barrier(((0.0, 30.0), (25_000.0, 30.0)), 4.0),
+              routes.Barrier(((5000.0, 0.0), (5000.0, 4000.0)), 12.5),
+              routes.Barrier(((1000.0, 500.0), (3000.0, 2500.0), (6000.0, 500.0)), 7.0),
+              routes.Barrier(((0.0, 1000.0), (25_000.0, 1000.0)), 0.0)]
+    for k in range(400):
+        n = int(rng.integers(1, 10))
+        pts = corners[rng.integers(0, len(corners), n)] if k % 2 else \
+            rng.uniform((-500, -100), (25_500, 5_000), (n, 2))
+        if k % 7 == 0:      # legs along a fence and ending on it
+            pts = np.array([[100.0, 30.0], [900.0, 30.0], [900.0, 500.0], [2000.0, 1500.0]])
+        keep = np.concatenate([[True], np.any(np.diff(pts, axis=0) != 0, axis=1)])
+        pts = pts[keep]
+        barriers = [fences[i] for i in rng.permutation(len(fences))[:int(rng.integers(0, 5))]]
+        speed = 1.5 if k % 3 else np.float64(rng.uniform(0.5, 2.0))
+        got, want = routes._walk_steps(pts, speed, terrain, barriers), \
+            _loop_steps(pts, speed, terrain, barriers)
+        assert np.asarray(got[0]).tobytes() == np.asarray(want[0]).tobytes()
+        assert got[1].tobytes() == want[1].tobytes()
+
+
+def test_timed_trajectory_checks_its_times_like_trajectory() -> None:
+    xy = np.zeros((3, 2))
+    late = 3.0e7
+    times = [late, late + 1e-9, late + 10.0]      # a step that rounds away this late
+    assert times[1] == times[0]
+    with pytest.raises(ValueError, match="strictly increasing"):
+        Trajectory(np.asarray(times), xy)
+    with pytest.raises(ValueError, match="strictly increasing"):
+        routes.timed_trajectory(times, xy)
+    ok = routes.timed_trajectory([0.0, 1.5, 2.0], xy)
+    assert ok.t_s.tobytes() == Trajectory(np.array([0.0, 1.5, 2.0]), xy).t_s.tobytes()
