@@ -61,6 +61,20 @@ def loop_of_fuse_batch(det: Detections, params: FusionParams) -> tuple:
     return np.concatenate(t), np.concatenate(ids), np.concatenate(x)
 
 
+def batches_handed_back(monkeypatch) -> list[float]:  # noqa: ANN001
+    """The times of the batches ``replay`` gives ``fuse_batch`` from now on (filled as
+    they come)."""
+    handed_back: list[float] = []
+    real = replay.fuse_batch
+
+    def spy(table, t_s, *rest):  # noqa: ANN001, ANN002, ANN202
+        handed_back.append(t_s)
+        return real(table, t_s, *rest)
+
+    monkeypatch.setattr(replay, "fuse_batch", spy)
+    return handed_back
+
+
 def assert_same_rows(got: tuple, want: tuple) -> None:
     for g, w in zip(got, want, strict=True):
         assert g.dtype == w.dtype and g.shape == w.shape
@@ -98,14 +112,7 @@ def test_batches_needing_scipy_go_through_fuse_batch_in_between(monkeypatch) -> 
     det = as_detections(before + dense + after)
     params = FusionParams()
     want = loop_of_fuse_batch(det, params)
-    handed_back = []
-    real = replay.fuse_batch
-
-    def spy(table, t_s, *rest):  # noqa: ANN001, ANN002, ANN202
-        handed_back.append(t_s)
-        return real(table, t_s, *rest)
-
-    monkeypatch.setattr(replay, "fuse_batch", spy)
+    handed_back = batches_handed_back(monkeypatch)
     got = replay.track_detections(det, params)
     assert handed_back and set(handed_back) <= {10.0, 11.0, 12.0}
     assert_same_rows(got[:3], want)
@@ -139,14 +146,7 @@ def test_the_c_run_gives_the_loops_extra_columns_bit_for_bit(monkeypatch) -> Non
     after = [(t + 13.0, z, R, s) for t, z, R, s in moving_targets(rng, 20, 30, 3)]
     det = as_detections(before + dense + after)
     params = FusionParams()
-    handed_back = []
-    real = replay.fuse_batch
-
-    def spy(table, t_s, *rest):  # noqa: ANN001, ANN002, ANN202
-        handed_back.append(t_s)
-        return real(table, t_s, *rest)
-
-    monkeypatch.setattr(replay, "fuse_batch", spy)
+    handed_back = batches_handed_back(monkeypatch)
     got = replay.track_detections(det, params, extra_columns=True)
     assert handed_back and set(handed_back) <= {10.0, 11.0, 12.0}   # the rest ran in C
     monkeypatch.setattr(replay, "prebuilt", SimpleNamespace(load=lambda: None))
