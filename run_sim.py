@@ -175,11 +175,12 @@ def _run(args: argparse.Namespace, painter) -> int:  # noqa: ANN001 - MapPainter
             painter.start(inputs)
             return inputs                        # the run's files need them too
 
-    with _writing((out, "--out"), run_dir=out), _progress(scenario.name,
-                                                          args.quiet) as on_done:
+    with _writing((out, "--out"), run_dir=out), _progress(
+            scenario.name, args.quiet, scenario.duration_s) as progress:
         _guarded(run_experiment, scenario, args.seed, args.replications, out,
-                 version=__version__, executor=executor, on_done=on_done,
-                 overwrite=args.overwrite, on_result=on_result)
+                 version=__version__, executor=executor, on_done=progress.on_done,
+                 overwrite=args.overwrite, on_result=on_result,
+                 on_clock=progress.on_clock if progress.bar is not None else None)
         if not args.no_plots and (painter is None or not painter.draw(out)):
             from viz.map import draw_map
 
@@ -538,24 +539,54 @@ def _executor(args: argparse.Namespace, replications: int):  # -> sim.executors.
     return make_executor(_workers(args, replications), args.dask)
 
 
+class _Progress:
+    """What a run tells its progress bar (``bar`` None: nothing is shown).
+
+    `on_done` counts finished replications; `on_clock` moves the bar within the
+    replication running in this process, by the share of the scenario's duration
+    (``duration_s``) simulated, so a long single replication (a year of `scale_year`)
+    shows how far it is and how long is left.
+    """
+
+    def __init__(self, bar, desc: str, duration_s: float | None) -> None:  # noqa: ANN001
+        self.bar, self.desc, self.duration_s = bar, desc, duration_s
+        self.done = self.total = 0
+
+    def on_done(self, done: int, total: int) -> None:
+        if self.bar is None:
+            return
+        self.done, self.total = done, total
+        self.bar.total = total
+        self.bar.n = done
+        self.bar.set_description_str(f"{self.desc}, {done}/{total} replications",
+                                     refresh=False)
+        self.bar.refresh()
+
+    def on_clock(self, replication: int, simulated_s: float) -> None:
+        if self.bar is None or not self.duration_s:
+            return
+        share = min(simulated_s / self.duration_s, 0.99)    # groups may walk on past it
+        self.bar.n = self.done + share
+        self.bar.set_description_str(
+            f"{self.desc}, {self.done}/{self.total} replications, replication "
+            f"{replication}: day {simulated_s / 86_400.0:.1f} of "
+            f"{self.duration_s / 86_400.0:g}", refresh=False)
+        self.bar.refresh()
+
+
 @contextlib.contextmanager
-def _progress(desc: str, quiet: bool):  # noqa: ANN202 - yields on_done(done, total)
-    """A progress bar on stderr when it is a terminal (quiet otherwise). Without one,
-    tqdm is not imported at all (35 ms, and a monitor thread)."""
+def _progress(desc: str, quiet: bool, duration_s: float | None = None):  # noqa: ANN202
+    """A progress bar on stderr when it is a terminal (quiet otherwise): yields its
+    `_Progress`. Without one, tqdm is not imported at all (35 ms, and a monitor
+    thread)."""
     if quiet or not sys.stderr.isatty():
-        yield lambda done, total: None
+        yield _Progress(None, desc, duration_s)
         return
     from tqdm import tqdm
 
-    with tqdm(desc=desc, unit="rep", leave=False,
-              file=sys.stderr) as bar:
-        def on_done(done: int, total: int) -> None:
-            if bar.total != total:
-                bar.total = total
-                bar.refresh()
-            bar.update(done - bar.n)
-
-        yield on_done
+    with tqdm(desc=desc, total=1, leave=False, file=sys.stderr,
+              bar_format="{desc}: {percentage:3.0f}%|{bar}| [{elapsed}<{remaining}]") as bar:
+        yield _Progress(bar, desc, duration_s)
 
 
 def _guarded(function, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
@@ -658,10 +689,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if not args.quiet:
         announce_compiles()
     with _writing((out, "--out"), run_dir=out):
-        with _progress("compare", args.quiet) as on_done:
+        with _progress("compare", args.quiet) as progress:
             results = _guarded(run_variants, variants, args.seed, args.replications, out,
                                executor=_executor(args, args.replications),
-                               on_done=on_done, overwrite=args.overwrite)
+                               on_done=progress.on_done, overwrite=args.overwrite)
         comp = compare([n for n, _ in variants], results, _currencies(variants))
         write_comparison(out, comp)
         if not args.no_plots:
@@ -706,10 +737,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if not args.quiet:
         announce_compiles()
     with _writing((out, "--out"), run_dir=out):
-        with _progress("sweep", args.quiet) as on_done:
+        with _progress("sweep", args.quiet) as progress:
             results = _guarded(run_variants, scenarios, args.seed, args.replications, out,
                                kind="sweep", executor=_executor(args, args.replications),
-                               on_done=on_done, overwrite=args.overwrite)
+                               on_done=progress.on_done, overwrite=args.overwrite)
         comp = compare([n for n, _ in scenarios], results, _currencies(scenarios))
         write_text_atomic(out / "sweep.csv", sweep_csv(points, comp))
         kpis = args.kpis or [k for k in DEFAULT_PLOT_KPIS if k in comp.kpis]

@@ -53,6 +53,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -193,7 +194,8 @@ def build_sources(scenario: Scenario, terrain: Terrain, daylight: Daylight, unti
 
 def run_replication(scenario: Scenario, seed: int, replication: int = 0, *,
                     sensor_factory: SensorFactory | None = None,
-                    lookahead: bool = False, spool: Spool | None = None) -> ReplicationResult:
+                    lookahead: bool = False, spool: Spool | None = None,
+                    on_clock: Callable[[float], None] | None = None) -> ReplicationResult:
     """Run one replication of ``scenario`` with streams from (``seed``, ``replication``).
 
     Parameters
@@ -209,6 +211,9 @@ def run_replication(scenario: Scenario, seed: int, replication: int = 0, *,
     spool : write the event log, the fused reports and the track rows to its folder
         as the run goes (`sim.spool`); the caller closes it. The result is the same
         but for what it holds (`ReplicationResult.streamed`)
+    on_clock : called with the simulated time (s) about every `CLOCK_STEP_S`, or
+        1/200 of the duration if longer, as the replication runs (a progress bar); the
+        result is the same with or without it (`run_until`)
     """
     streams = RandomStreams(seed, replication)
     terrain = Terrain(scenario.segment)
@@ -333,8 +338,9 @@ def run_replication(scenario: Scenario, seed: int, replication: int = 0, *,
              if lookahead and lookahead_possible() else None)
     with ahead or contextlib.nullcontext():
         world.lookahead = ahead
-        env.run(until=env.process(_until_resolved(env, world, duration_s, until_s,
-                                                  cmd.fusion_interval_s)))
+        run_until(env, env.process(_until_resolved(env, world, duration_s, until_s,
+                                                   cmd.fusion_interval_s)),
+                  on_clock, max(CLOCK_STEP_S, duration_s / 200))
     world.lookahead = None
     horizon_s = float(env.now)
     for link in [*(ln.first if isinstance(ln, Route) else ln for ln in links), *relays,
@@ -524,6 +530,42 @@ def _duty(env: simpy.Environment, world: World, patrol: Patrol,  # noqa: ANN202
         world.start_duty(patrol.id, walk)
         yield env.timeout(max(walk.end_s - env.now, 0.0))
         world.end_duty(patrol.id)
+
+
+#: Simulated time between two `run_replication` ``on_clock`` calls, at least, s.
+CLOCK_STEP_S = 3_600.0
+
+
+def run_until(env: simpy.Environment, stop: simpy.Event,
+              on_clock: Callable[[float], None] | None, step_s: float) -> None:
+    """``env.run(until=stop)``, pausing every ``step_s`` of simulated time to call
+    ``on_clock(env.now)`` (none: no pause).
+
+    A pause is a timeout whose callback stops the loop (SimPy then re-queues it first,
+    with no callback left: it is stepped over at once); the queue is left as it was,
+    so every other event is processed in the same order (SimPy takes them by time,
+    priority and creation; a pause only adds its own), at the same time, and the
+    stop's callbacks are those ``env.run(until=stop)`` sets, in the same place: the
+    records are the same, pauses or not (tests/unit/engine/test_run_until.py).
+    """
+    if on_clock is None:
+        env.run(until=stop)
+        return
+    stopped: list[bool] = []
+
+    def halt(event: simpy.Event) -> None:
+        stopped.append(True)     # SimPy re-queues an event that stopped the run, so
+        simpy.core.StopSimulation.callback(event)      # ``processed`` cannot tell
+
+    stop.callbacks.append(halt)
+    while True:
+        if env.peek() == math.inf:          # nothing left: as the plain run fails
+            env.run(until=stop)
+        env.run(until=env.timeout(step_s))
+        on_clock(float(env.now))
+        if stopped:
+            return
+        env.step()      # the pause, re-queued first (priority -1, now) with no callback
 
 
 def _until_resolved(env: simpy.Environment, world: World, duration_s: float, until_s: float,

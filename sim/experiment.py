@@ -68,14 +68,19 @@ Progress = Callable[[int, int], None]
 #: it may return run files it formatted from it (file name → that replication's whole
 #: text, `sim.results.PER_REPLICATION`), which are then not formatted again.
 ResultHook = Callable[[int, ReplicationResult], Mapping[str, str] | None]
+#: ``on_clock(replication, simulated_s)``: how far a replication running in this
+#: process has got (`sim.engine.run_replication`'s ``on_clock``).
+ClockHook = Callable[[int, float], None]
 KPIs = dict[str, float | None]
 
 
 def replicate(scenario: Scenario, seed: int, replication: int, *,
-              lookahead: bool = False, spool: Spool | None = None) -> ReplicationResult:
+              lookahead: bool = False, spool: Spool | None = None,
+              on_clock: Callable[[float], None] | None = None) -> ReplicationResult:
     """One replication with the cost KPIs (`sim.costs.cost_kpis`) added to its KPIs
-    (``lookahead``, ``spool``: `sim.engine.run_replication`'s)."""
-    res = run_replication(scenario, seed, replication, lookahead=lookahead, spool=spool)
+    (``lookahead``, ``spool``, ``on_clock``: `sim.engine.run_replication`'s)."""
+    res = run_replication(scenario, seed, replication, lookahead=lookahead, spool=spool,
+                          on_clock=on_clock)
     extra = cost_kpis(scenario, res.kpis)
     return dataclasses.replace(res, kpis={**res.kpis, **extra}) if extra else res
 
@@ -111,19 +116,23 @@ def _files_task(context: tuple[Scenario, int], replication: int, *,
 
 
 def _spooled_task(context: tuple[Scenario, int, str], replication: int, *,
-                  lookahead: bool = False, on_result: ResultHook | None = None) -> str:
+                  lookahead: bool = False, on_result: ResultHook | None = None,
+                  on_clock: ClockHook | None = None) -> str:
     """The replication's store files written into a new staging folder under the
     store's root (``context[2]``; `sim.store.staging_dir`): its large files as the run
     goes (`sim.spool`), the others at its end. Returns the folder, for
     `sim.store.ResultStore.adopt`; on any error it is removed. ``on_result`` (in
     process only: the hook is not sent to workers) sees the result before the files
-    are formatted."""
+    are formatted; ``on_clock`` (likewise) how far the replication has got."""
     scenario, seed, root = context
     folder = staging_dir(root)
     try:
         spool = Spool(folder, replication)
         try:
-            res = replicate(scenario, seed, replication, lookahead=lookahead, spool=spool)
+            clock = (None if on_clock is None else
+                     functools.partial(on_clock, replication))
+            res = replicate(scenario, seed, replication, lookahead=lookahead, spool=spool,
+                            on_clock=clock)
             made = on_result(replication, res) if on_result is not None else None
         except BaseException:
             spool.close(complete=False)
@@ -202,7 +211,8 @@ def code_digest() -> str:
 def run_experiment(scenario: Scenario, seed: int, replications: int, out_dir: str | Path, *,
                    version: str, executor: Executor | None = None,
                    on_done: Progress | None = None, overwrite: bool = False,
-                   on_result: ResultHook | None = None) -> Path:
+                   on_result: ResultHook | None = None,
+                   on_clock: ClockHook | None = None) -> Path:
     """Run ``replications`` of ``scenario`` into the run directory ``out_dir``, resumably.
 
     Replications already in the directory's store are not run again; each one that
@@ -211,7 +221,9 @@ def run_experiment(scenario: Scenario, seed: int, replications: int, out_dir: st
 
     ``on_result(replication, result)``, with the serial executor only, sees each
     replication simulated by this call before its files are formatted (the CLI
-    starts drawing the map from it meanwhile).
+    starts drawing the map from it meanwhile). ``on_clock(replication, simulated_s)``
+    hears, likewise, how far the replication running in this process has got (a
+    progress bar within a long replication); other executors do not call it.
 
     Raises
     ------
@@ -235,7 +247,9 @@ def run_experiment(scenario: Scenario, seed: int, replications: int, out_dir: st
     task: Callable[..., Any] = _files_task
     context: tuple[Any, ...] = (scenario, seed)
     if spooled:
-        task = functools.partial(_spooled_task, on_result=on_result)
+        task = functools.partial(_spooled_task, on_result=on_result,
+                                 on_clock=on_clock if isinstance(executor, SerialExecutor)
+                                 else None)
         context = (scenario, seed, str(store.root))
     task = _where_idle(task, executor)
     keys = [replication_key(r) for r in range(replications)]
