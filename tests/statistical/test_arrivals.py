@@ -9,7 +9,7 @@ import pytest
 from scipy import stats
 
 from sim.ground.daylight import Daylight
-from sim.ground.specs import NIGHT_PROFILE, CrossingsSpec
+from sim.ground.specs import CrossingsSpec
 from sim.movers import arrival_times
 from sim.rng import RandomStreams
 
@@ -40,15 +40,23 @@ def test_counts_have_the_poisson_mean_and_dispersion():
     assert lo < stat < hi
 
 
+#: An hourly profile of the test's own (not the default), relative weights for the local
+#: hours 00-01, ..., 23-24: the arrivals' histogram must follow it.
+PROFILE = [4, 4, 4, 3, 2, 1, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5,
+           1, 1, 1, 1, 1, 1, 2, 2, 3, 3, 4, 4]
+
+
 def test_hour_of_day_histogram_follows_the_profile():
-    spec = _spec(50.0)
+    spec = CrossingsSpec(groups_per_day=50.0, destinations=[(0.0, 1000.0)],
+                         hourly_profile=PROFILE)
     daylight = _daylight()
     t = np.concatenate([arrival_times(spec, daylight, 10 * 86_400.0,
                                       RandomStreams(seed, 0).stream("crossings/arrivals"))
                         for seed in range(40)])
-    hours = np.floor(daylight.hour_of_day(t)).astype(int)
+    # the local hour written out: the run starts at 18:30 local time (`_daylight`)
+    hours = np.floor((18.5 + t / 3_600.0) % 24.0).astype(int)
     observed = np.bincount(hours, minlength=24)
-    p = np.asarray(NIGHT_PROFILE) / sum(NIGHT_PROFILE)
+    p = np.asarray(PROFILE) / sum(PROFILE)
     expected = p * len(t)
     chi2, pvalue = stats.chisquare(observed, expected)
     assert expected.min() > 5
