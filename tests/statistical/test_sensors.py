@@ -155,10 +155,12 @@ def check_line_of_point_sensors(spacing_m: float, radius_m: float, size: int = 1
     within(hits, n, want, f"seismic line r={radius_m} s={spacing_m} size={size}")
 
 
+# s = 70 m, not 50 m: at P = 1 a larger radius cannot show (a mutation audit); 5,000
+# crossings: tolerance 4.5 SE = 0.031 at P = 0.6, so a radius 10 % off fails
 @pytest.mark.parametrize(("spacing_m", "radius_m", "size"),
-                         [(100.0, 30.0, 1), (50.0, 30.0, 1), (200.0, 30.0, 4)])
+                         [(100.0, 30.0, 1), (70.0, 30.0, 1), (200.0, 30.0, 4)])
 def test_line_of_point_sensors_detects_min_1_2r_over_s(spacing_m, radius_m, size):
-    check_line_of_point_sensors(spacing_m, radius_m, size, 1_500)
+    check_line_of_point_sensors(spacing_m, radius_m, size, 5_000)
 
 
 def test_seismic_discrete_chances_match_the_lateral_range_integral():
