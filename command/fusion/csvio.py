@@ -56,12 +56,9 @@ class Detections:
         """(replication, its rows) in file order; ``[(None, self)]`` for one log."""
         if self.replication is None:
             return [(None, self)]
-        cuts = np.flatnonzero(np.diff(self.replication)) + 1
-        bounds = zip(np.r_[0, cuts].tolist(), np.r_[cuts, len(self.t_s)].tolist(),
-                     strict=True)
         return [(int(self.replication[s]), Detections(self.t_s[s:e], self.sensor[s:e],
                                                       self.z[s:e], self.R[s:e]))
-                for s, e in bounds]
+                for s, e in runs_of(self.replication)]
 
     def batches(self) -> tuple[IntArray, IntArray]:
         """Return (starts, ends) row bounds of the batches (rows of equal time)."""
@@ -70,6 +67,15 @@ class Detections:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
         cuts = np.flatnonzero(np.diff(self.t_s)) + 1
         return np.r_[0, cuts].astype(np.int64), np.r_[cuts, m].astype(np.int64)
+
+
+def runs_of(values: np.ndarray) -> list[tuple[int, int]]:
+    """Row bounds ``(start, end)`` of the runs of equal consecutive ``values`` (a
+    replication column's replications), in order; none for no rows."""
+    if not len(values):
+        return []
+    cuts = (np.flatnonzero(np.diff(values)) + 1).tolist()
+    return list(zip([0, *cuts], [*cuts, len(values)], strict=True))
 
 
 def _locate_bad_value(name: str, lines: Sequence[str], cols: Sequence[int],
@@ -296,9 +302,8 @@ def read_detections(path: str | Path) -> Detections:
         if ok:  # every check below passes: one C pass instead of ~15 numpy ones
             return Detections(t_s=t, sensor=sensor, z=z, R=R)
     elif fast is not None and replication is not None:  # a C pass per replication
-        cuts = np.flatnonzero(np.diff(replication)) + 1
-        laid = [fast.layout_detections(np.ascontiguousarray(block), _LIMITS)
-                for block in np.split(data, cuts)]
+        laid = [fast.layout_detections(np.ascontiguousarray(data[s:e]), _LIMITS)
+                for s, e in runs_of(replication)]
         if all(part[0] for part in laid):
             t, sensor, z, R = (np.concatenate([part[k] for part in laid]) for k in range(1, 5))
             return Detections(t_s=t, sensor=sensor, z=z, R=R, replication=replication)
@@ -433,8 +438,7 @@ def _write_replications(f: BinaryIO, t_s: FloatArray, track: IntArray, xy: Float
     """`format_tracks`'s rows replication by replication, each ended by its number."""
     header = ",".join(TRACK_COLUMNS + (EXTRA_COLUMNS if extra is not None else ()))
     f.write(f"{header},{REPLICATION}\n".encode("ascii"))
-    cuts = np.flatnonzero(np.diff(replication)) + 1
-    for s, e in zip(np.r_[0, cuts].tolist(), np.r_[cuts, len(t_s)].tolist(), strict=True):
+    for s, e in runs_of(replication):
         part = None if extra is None else (extra[0][s:e], extra[1][s:e], extra[2][s:e])
         text = format_tracks(t_s[s:e], track[s:e], xy[s:e], part)
         rows = text[text.index("\n") + 1:]
