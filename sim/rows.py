@@ -17,6 +17,9 @@ DETECTIONS_HEADER = "time,sensor,x,y,var_x,var_y,cov_xy,truth,track,replication\
 TRACKS_HEADER = "time,track,x,y,vx,vy,replication\n"
 
 
+#: orjson writes a numpy array as the list of its Python numbers (`_rows_compiled`).
+_NUMPY = orjson.OPT_SERIALIZE_NUMPY
+
 #: The magnitudes whose ``repr`` has no exponent (with 0): [_PLAIN_MIN, _PLAIN_MAX).
 _PLAIN_MIN, _PLAIN_MAX = 1e-4, 1e16
 
@@ -40,21 +43,55 @@ def detection_rows(t_s: np.ndarray, sensor: np.ndarray, z: np.ndarray, R: np.nda
         return ""
     floats = [np.asarray(col, float) for col in (t_s, z[:, 0], z[:, 1], R[:, 0, 0],
                                                   R[:, 1, 1], R[:, 0, 1])]
-    ints = [np.asarray(col).tolist() for col in (sensor, truth, track)]
-    cols = [c.tolist() for c in floats]
-    rows = list(zip(cols[0], ints[0], *cols[1:], ints[1], ints[2],
-                    [replication] * len(z), strict=True))
-    text = orjson.dumps(rows)[2:-2].replace(b"],[", b"\n").decode("ascii") + "\n"
+    ints = [np.asarray(col) for col in (sensor, truth, track)]
+    text = _rows_compiled(floats, ints, replication)
+    rows = None
+    if text is None:
+        rows = _row_tuples(floats, ints, replication)
+        text = orjson.dumps(rows)[2:-2].replace(b"],[", b"\n").decode("ascii") + "\n"
     exponent = np.zeros(len(z), bool)
     for col in floats:
         size = np.abs(col)
         exponent |= ~((size >= _PLAIN_MIN) & (size < _PLAIN_MAX) | (col == 0.0))
     if not exponent.any():
         return text
+    if rows is None:
+        rows = _row_tuples(floats, ints, replication)
     lines = text.split("\n")
     for k in np.flatnonzero(exponent).tolist():
         lines[k] = ",".join(map(repr, rows[k]))
     return "\n".join(lines)
+
+
+def _row_tuples(floats: list[np.ndarray], ints: list[np.ndarray],
+                replication: int) -> list[tuple]:
+    """The rows' values in file order, as Python numbers (the reference)."""
+    cols = [c.tolist() for c in floats]
+    ids = [c.tolist() for c in ints]
+    return list(zip(cols[0], ids[0], *cols[1:], ids[1], ids[2],
+                    [replication] * len(cols[0]), strict=True))
+
+
+def _rows_compiled(floats: list[np.ndarray], ints: list[np.ndarray],
+                   replication: int) -> str | None:
+    """The rows' text with each column written by orjson from its numpy array (the
+    digits orjson writes for the column's Python floats and ints) and put side by side
+    in C (``_cground.interleave_rows``, `sim.ground.prebuilt`; ~3 times faster than
+    the tuples), or None where it cannot (no C module, or a column orjson does not
+    write as a flat array of numbers)."""
+    from sim.ground import prebuilt
+
+    kernels = prebuilt.load()
+    if kernels is None:
+        return None
+    t, x, y, vxx, vyy, vxy = floats
+    columns = (t, ints[0], x, y, vxx, vyy, vxy, ints[1], ints[2])
+    try:
+        text = tuple(orjson.dumps(np.ascontiguousarray(c), option=_NUMPY) for c in columns)
+    except orjson.JSONEncodeError:
+        return None
+    out = kernels.interleave_rows(text, len(t), f",{replication}".encode("ascii"))
+    return None if out is None else out.decode("ascii")
 
 
 #: ``tracks.csv``'s fixed-point fields: time, then x, y, vx, vy (the track id between).

@@ -24,7 +24,9 @@ never used, are described there), for the kernels of this layer, ported to C in
 * ``record_lines`` and ``join_lines`` — the event records' JSON lines, a column of
   values at a time, and those lines put back in the records' order
   (`sim.ground.events._class_lines_py`, `~sim.ground.events._join_lines`;
-  ``csrc/records.c``).
+  ``csrc/records.c``);
+* ``interleave_rows`` — the rows of ``detections.csv`` from its columns as orjson
+  writes them (`sim.rows.detection_rows`; ``csrc/rows.c``).
 
 The Python functions stay the reference (tests compare both bit for bit) and the
 fallback: the first two compiled by numba's JIT where it is installed, else run as

@@ -5,7 +5,8 @@
  * cdf_below) and of the exposure geometry (exposure.c: sensors.geometry's
  * sector_intervals, look_times and ever_within, Radar.radial_speed) and of a mover's
  * positions (trajectory.c: Trajectory.position_at and box) and of the event records'
- * JSON lines (records.c: sim.ground.events._class_lines), which stay the readable
+ * JSON lines (records.c: sim.ground.events._class_lines) and of the CSV rows of fused
+ * reports (rows.c: sim.rows.detection_rows), which stay the readable
  * reference; tests compare both bit for bit.
  */
 #define PY_SSIZE_T_CLEAN
@@ -19,6 +20,7 @@
 #include "field.h"
 #include "foliage.h"
 #include "records.h"
+#include "rows.h"
 #include "trajectory.h"
 
 #ifndef CG_STAMP
@@ -540,6 +542,19 @@ static PyObject *py_join_lines(PyObject *self, PyObject *const *args, Py_ssize_t
     return join_lines(args[0], args[1]);
 }
 
+/* interleave_rows(columns, k, tail): bytes, or None (rows.h). */
+static PyObject *py_interleave_rows(PyObject *self, PyObject *const *args,
+                                    Py_ssize_t nargs) {
+    Py_ssize_t k;
+    if (nargs != 3 || (k = PyLong_AsSsize_t(args[1])) == -1) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_TypeError, "interleave_rows(columns, k, tail) takes 3 "
+                            "arguments, k a positive int");
+        return NULL;
+    }
+    return interleave_rows(args[0], k, args[2]);
+}
+
 #define FAST(name, doc) {#name, (PyCFunction)(void (*)(void))py_##name, METH_FASTCALL, doc}
 
 static PyMethodDef methods[] = {
@@ -557,6 +572,7 @@ static PyMethodDef methods[] = {
     FAST(box, "Trajectory.box: [xmin, ymin, xmax, ymax]."),
     FAST(record_lines, "events._class_lines: the JSON lines of one record class, or None."),
     FAST(join_lines, "events.records_jsonl: the lines of each record in order, or None."),
+    FAST(interleave_rows, "rows.detection_rows: rows from columns' JSON arrays, or None."),
     {NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_cground",

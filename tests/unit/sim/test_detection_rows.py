@@ -1,6 +1,7 @@
 """``detections.csv`` rows (`sim.rows.detection_rows`): every float in Python's
 shortest round-trip form, ``repr`` (the file's documented format, which a replay reads
-back bit for bit), whatever writes them.
+back bit for bit), whatever writes them: each test runs with the rows put together in
+C (`sim.rows._rows_compiled`) and with the Python reference.
 
 The expected text is built here from ``repr`` and ``str`` of each field, the
 definition of the format, never from the code under test."""
@@ -14,7 +15,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import sim.rows as rows_mod
+from sim.ground import prebuilt
 from sim.rows import detection_rows
+
+
+@pytest.fixture(params=["compiled", "python"], autouse=True)
+def assembly(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each test twice: rows assembled by ``_cground.interleave_rows``, then by Python."""
+    if request.param == "python":
+        monkeypatch.setattr(rows_mod, "_rows_compiled", lambda *args: None)
+    elif prebuilt.load() is None:
+        pytest.skip("the C module is not built")
+    return request.param
 
 
 def _expected(t, sensor, z, R, truth, track, replication: int) -> str:
@@ -96,3 +109,35 @@ def test_every_magnitude_of_plain_notation_is_written_as_repr_writes_them() -> N
     values = 10.0 ** rng.uniform(-4, 16, 120_000) * rng.choice([-1.0, 1.0], 120_000)
     cols = _columns(values.tolist())
     assert detection_rows(*cols, 2) == _expected(*(c.tolist() for c in cols), 2)
+
+
+def test_the_compiled_assembly_writes_ordinary_rows(assembly: str) -> None:
+    """The C path is taken (not silently the fallback) where every column is numbers."""
+    if assembly != "compiled":
+        pytest.skip("the C path only")
+    cols = _columns([1.5, 2.25, -3.0, 4e3, 5.5, 0.125] * 4)
+    floats = [np.asarray(c, float) for c in (cols[0], cols[2][:, 0], cols[2][:, 1],
+                                              cols[3][:, 0, 0], cols[3][:, 1, 1],
+                                              cols[3][:, 0, 1])]
+    text = rows_mod._rows_compiled(floats, [cols[1], cols[4], cols[5]], 9)
+    assert text == _expected(*(c.tolist() for c in cols), 9)
+
+
+@pytest.mark.parametrize("columns", [
+    (b"[1,2]", b"[3]"),              # a column one value short
+    (b"[1,2]", b"[3,4,5]"),          # one value too many
+    (b"[1,2]", b"3,4"),              # not a JSON array
+    (b"[1,,2]", b"[3,4]"),           # an empty value
+    (b"[1,2]", "[3,4]"),             # not bytes
+])
+def test_interleave_rows_declines_columns_that_are_not_k_numbers(columns, assembly) -> None:
+    if assembly != "compiled":
+        pytest.skip("the C function only")
+    assert prebuilt.load().interleave_rows(columns, 2, b",0") is None
+
+
+def test_interleave_rows_puts_values_side_by_side(assembly: str) -> None:
+    if assembly != "compiled":
+        pytest.skip("the C function only")
+    got = prebuilt.load().interleave_rows((b"[1.5,-2]", b"[30,4e-07]"), 2, b",7")
+    assert got == b"1.5,30,7\n-2,4e-07,7\n"
