@@ -56,7 +56,7 @@ start: one exponential time. The command's own draws; no world draw depends on t
 from __future__ import annotations
 
 from collections.abc import Callable, Container, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
@@ -180,6 +180,15 @@ class CameraView:
 
     index: int
     spec: CameraSpec
+    #: The spec's position (m) and range (m) as plain floats, read at every alert.
+    _px: float = field(init=False, repr=False, compare=False)
+    _py: float = field(init=False, repr=False, compare=False)
+    _r: float = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        (px, py), r = self.spec.position_m, self.spec.max_range_m
+        for name, value in (("_px", px), ("_py", py), ("_r", r)):
+            object.__setattr__(self, name, float(value))
 
     def range_m(self, xy: FloatArray) -> float:
         return float(np.hypot(*(np.asarray(xy, float) - self.spec.position_m)))
@@ -187,7 +196,11 @@ class CameraView:
     def covers(self, xy: FloatArray) -> bool:
         """Within the camera's range and field of view."""
         x, y = map(float, xy)
-        (px, py), r = self.spec.position_m, self.spec.max_range_m
+        return self.covers_point(x, y)
+
+    def covers_point(self, x: float, y: float) -> bool:
+        """`covers` of the point (``x``, ``y``) m."""
+        px, py, r = self._px, self._py, self._r
         if abs(x - px) > r or abs(y - py) > r:  # out along an axis: farther than r, cheaply
             return False
         dx, dy = x - px, y - py
@@ -288,8 +301,9 @@ class OperatorQueue:
             yield req
             start = self.env.now
             xy = self._where(alert)
-            views = [c for c in self.cameras if c.index not in self.down and c.covers(xy)
-                     and c.spec.id not in self.offline]
+            x, y = map(float, xy)
+            views = [c for c in self.cameras if c.covers_point(x, y)
+                     and c.index not in self.down and c.spec.id not in self.offline]
             if views:
                 view = min(views, key=lambda c: c.range_m(xy))
                 wait = view.spec.slew_s + float(self.rng.exponential(spec.verification_time_s))
