@@ -1,11 +1,14 @@
-"""``detections.csv`` rows of a `scale_year` day: orjson's writer against ``repr``'s.
+"""``detections.csv`` rows of a `scale_year` day: the writer the run uses against its
+Python fallback and ``repr``'s.
 
 Run: ``pytest benchmarks/bench_rows.py --benchmark-only``. The columns are 54,756
 fused reports (a `scale_year` day's count, seed 1) drawn as the node writes them:
 times over the day, positions over the 100 km segment, covariances of a few hundred
-m². ``orjson`` is `sim.rows.detection_rows` as the run calls it; ``repr`` is the
-format's definition, every float through ``repr`` (what the function did before,
-and what the test of the rows compares it with). ``extra_info``: ns per row.
+m². ``compiled`` is `sim.rows.detection_rows` as the run calls it (orjson writes
+each column, C puts the rows together); ``orjson`` is its fallback without the C
+module (orjson writes the rows' tuples); ``repr`` is the format's definition, every
+float through ``repr`` (what the function did before orjson, and what the test of the
+rows compares it with). ``extra_info``: ns per row.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import sim.rows as rows_mod
 from sim.rows import detection_rows
 
 ROWS = 54_756
@@ -38,10 +42,12 @@ def _by_repr(t, sensor, z, R, truth, track, replication: int) -> str:  # noqa: A
                          track.tolist(), strict=True)) + "\n"
 
 
-@pytest.mark.parametrize("writer", ["orjson", "repr"])
-def test_detection_rows_of_a_day(benchmark, writer: str) -> None:  # noqa: ANN001
+@pytest.mark.parametrize("writer", ["compiled", "orjson", "repr"])
+def test_detection_rows_of_a_day(benchmark, writer: str, monkeypatch) -> None:  # noqa: ANN001
     cols = _columns()
-    write = detection_rows if writer == "orjson" else _by_repr
+    if writer == "orjson":
+        monkeypatch.setattr(rows_mod, "_rows_compiled", lambda *args: None)
+    write = _by_repr if writer == "repr" else detection_rows
     text = benchmark.pedantic(write, args=(*cols, 0), rounds=9, iterations=1,
                               warmup_rounds=1)
     assert text == _by_repr(*cols, 0)
