@@ -13,6 +13,7 @@ import zlib
 
 import numpy as np
 
+from sim.ground import prebuilt
 from sim.ground.keyed import Draws
 
 
@@ -45,8 +46,13 @@ class RandomStreams:
     def draws(self, name: str) -> Draws:
         """Keyed draws for ``name`` (`sim.ground.keyed`): a trial's draw depends on the
         stream and the trial's index only, never on the order of the trials."""
-        state = self._sequence(name).generate_state(2, np.uint64)
-        return Draws(int(state[0]) ^ (int(state[1]) << 1))
+        key = zlib.crc32(name.encode("utf-8"))
+        kernels = prebuilt.load()
+        words = (None if kernels is None
+                 else kernels.stream_state(self.seed, self.replication, key))
+        if words is None:       # no C module, or a seed of 2^64 or more
+            words = self._sequence(name).generate_state(2, np.uint64).tolist()
+        return Draws(words[0] ^ (words[1] << 1))
 
     def _sequence(self, name: str) -> np.random.SeedSequence:
         key = zlib.crc32(name.encode("utf-8"))

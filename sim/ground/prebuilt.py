@@ -26,7 +26,9 @@ never used, are described there), for the kernels of this layer, ported to C in
   (`sim.ground.events._class_lines_py`, `~sim.ground.events._join_lines`;
   ``csrc/records.c``);
 * ``interleave_rows`` — the rows of ``detections.csv`` from its columns as orjson
-  writes them (`sim.rows.detection_rows`; ``csrc/rows.c``).
+  writes them (`sim.rows.detection_rows`; ``csrc/rows.c``);
+* ``stream_state`` — numpy's ``SeedSequence`` state of a named stream's keyed draws
+  (`sim.rng.RandomStreams.draws`; ``csrc/seeds.c``; numpy's class is the reference).
 
 The Python functions stay the reference (tests compare both bit for bit) and the
 fallback: the first two compiled by numba's JIT where it is installed, else run as

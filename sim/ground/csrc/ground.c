@@ -6,7 +6,8 @@
  * sector_intervals, look_times and ever_within, Radar.radial_speed) and of a mover's
  * positions (trajectory.c: Trajectory.position_at and box) and of the event records'
  * JSON lines (records.c: sim.ground.events._class_lines) and of the CSV rows of fused
- * reports (rows.c: sim.rows.detection_rows), which stay the readable
+ * reports (rows.c: sim.rows.detection_rows) and of numpy's SeedSequence for a named
+ * stream (seeds.c: sim.rng.RandomStreams.draws), which stay the readable
  * reference; tests compare both bit for bit.
  */
 #define PY_SSIZE_T_CLEAN
@@ -21,6 +22,7 @@
 #include "foliage.h"
 #include "records.h"
 #include "rows.h"
+#include "seeds.h"
 #include "trajectory.h"
 
 #ifndef CG_STAMP
@@ -555,6 +557,43 @@ static PyObject *py_interleave_rows(PyObject *self, PyObject *const *args,
     return interleave_rows(args[0], k, args[2]);
 }
 
+/* The 32-bit words numpy's _coerce_to_uint32_array makes of n (0 gives one word). */
+static int words_of(unsigned long long n, uint32_t *out) {
+    int k = 0;
+    do {
+        out[k++] = (uint32_t)n;
+        n >>= 32;
+    } while (n);
+    return k;
+}
+
+/* stream_state(seed, replication, key): (s0, s1), the two uint64 of
+ * SeedSequence(seed, spawn_key=(replication, key)).generate_state(2, uint64), or None
+ * where an argument is not an int in [0, 2^64) (seeds.h). */
+static PyObject *py_stream_state(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "stream_state(seed, replication, key) takes 3 "
+                        "arguments");
+        return NULL;
+    }
+    unsigned long long v[3];
+    for (int i = 0; i < 3; i++) {
+        if (!PyLong_Check(args[i])) Py_RETURN_NONE;
+        v[i] = PyLong_AsUnsignedLongLong(args[i]);
+        if (v[i] == (unsigned long long)-1 && PyErr_Occurred()) {
+            PyErr_Clear();
+            Py_RETURN_NONE;
+        }
+    }
+    uint32_t entropy[2], spawn[4], out[4];
+    int n_entropy = words_of(v[0], entropy);
+    int n_spawn = words_of(v[1], spawn);
+    n_spawn += words_of(v[2], spawn + n_spawn);
+    seed_state(entropy, n_entropy, spawn, n_spawn, out, 4);
+    return Py_BuildValue("(KK)", (unsigned long long)out[0] | (unsigned long long)out[1] << 32,
+                         (unsigned long long)out[2] | (unsigned long long)out[3] << 32);
+}
+
 #define FAST(name, doc) {#name, (PyCFunction)(void (*)(void))py_##name, METH_FASTCALL, doc}
 
 static PyMethodDef methods[] = {
@@ -572,6 +611,7 @@ static PyMethodDef methods[] = {
     FAST(box, "Trajectory.box: [xmin, ymin, xmax, ymax]."),
     FAST(record_lines, "events._class_lines: the JSON lines of one record class, or None."),
     FAST(join_lines, "events.records_jsonl: the lines of each record in order, or None."),
+    FAST(stream_state, "rng.RandomStreams.draws: SeedSequence's two uint64, or None."),
     FAST(interleave_rows, "rows.detection_rows: rows from columns' JSON arrays, or None."),
     {NULL, NULL, 0, NULL}};
 
