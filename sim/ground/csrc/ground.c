@@ -567,13 +567,16 @@ static int words_of(unsigned long long n, uint32_t *out) {
     return k;
 }
 
-/* stream_state(seed, replication, key): (s0, s1), the two uint64 of
- * SeedSequence(seed, spawn_key=(replication, key)).generate_state(2, uint64), or None
- * where an argument is not an int in [0, 2^64) (seeds.h). */
+/* stream_state(seed, replication, key, n): the n (1 to 4) uint64 of
+ * SeedSequence(seed, spawn_key=(replication, key)).generate_state(n, uint64), as a
+ * tuple of int, or None where seed, replication or key is not an int in [0, 2^64)
+ * (seeds.h). */
 static PyObject *py_stream_state(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 3) {
-        PyErr_SetString(PyExc_TypeError, "stream_state(seed, replication, key) takes 3 "
-                        "arguments");
+    long n;
+    if (nargs != 4 || (n = PyLong_AsLong(args[3])) < 1 || n > 4) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_TypeError, "stream_state(seed, replication, key, n) "
+                            "takes 4 arguments, n an int from 1 to 4");
         return NULL;
     }
     unsigned long long v[3];
@@ -585,13 +588,22 @@ static PyObject *py_stream_state(PyObject *self, PyObject *const *args, Py_ssize
             Py_RETURN_NONE;
         }
     }
-    uint32_t entropy[2], spawn[4], out[4];
+    uint32_t entropy[2], spawn[4], out[8];
     int n_entropy = words_of(v[0], entropy);
     int n_spawn = words_of(v[1], spawn);
     n_spawn += words_of(v[2], spawn + n_spawn);
-    seed_state(entropy, n_entropy, spawn, n_spawn, out, 4);
-    return Py_BuildValue("(KK)", (unsigned long long)out[0] | (unsigned long long)out[1] << 32,
-                         (unsigned long long)out[2] | (unsigned long long)out[3] << 32);
+    seed_state(entropy, n_entropy, spawn, n_spawn, out, 2 * (int)n);
+    PyObject *state = PyTuple_New(n);
+    for (long i = 0; state && i < n; i++) {
+        PyObject *word = PyLong_FromUnsignedLongLong(
+            (unsigned long long)out[2 * i] | (unsigned long long)out[2 * i + 1] << 32);
+        if (!word) {
+            Py_CLEAR(state);
+            break;
+        }
+        PyTuple_SET_ITEM(state, i, word);
+    }
+    return state;
 }
 
 #define FAST(name, doc) {#name, (PyCFunction)(void (*)(void))py_##name, METH_FASTCALL, doc}
@@ -611,7 +623,7 @@ static PyMethodDef methods[] = {
     FAST(box, "Trajectory.box: [xmin, ymin, xmax, ymax]."),
     FAST(record_lines, "events._class_lines: the JSON lines of one record class, or None."),
     FAST(join_lines, "events.records_jsonl: the lines of each record in order, or None."),
-    FAST(stream_state, "rng.RandomStreams.draws: SeedSequence's two uint64, or None."),
+    FAST(stream_state, "rng.RandomStreams: SeedSequence's n uint64, or None."),
     FAST(interleave_rows, "rows.detection_rows: rows from columns' JSON arrays, or None."),
     {NULL, NULL, 0, NULL}};
 
