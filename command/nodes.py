@@ -420,6 +420,11 @@ class FusionNode:
         self._batch_limit = 1 << 62
         #: a tick is scheduled for the first pending report (`_arm`)
         self._armed = False
+        # ``later(delay, fn)``: the environment's call without an event
+        # (`sim.engine.Clock`), else a timeout in the same place of SimPy's order
+        self._later: Callable[[float, Callable[[], None]], None] = getattr(
+            env, "call_later", None) or (
+            lambda delay, fn: env.timeout(delay).callbacks.append(lambda _e: fn()))
 
     # ----------------------------------------------------------------- intake
     def receive(self, meas_s: float, sensor: int, sensor_name: str, z: FloatArray,
@@ -504,9 +509,9 @@ class FusionNode:
         """Schedule a tick at ``tick_s``: the first tick after the first pending
         report's arrival (the buffers are in arrival order: it arrived first)."""
         self._armed = True
-        self.env.timeout(tick_s - self.env.now).callbacks.append(self._on_tick)
+        self._later(tick_s - self.env.now, self._on_tick)
 
-    def _on_tick(self, _event: simpy.Event) -> None:
+    def _on_tick(self) -> None:
         """Tick; then arm the next tick for what is still pending, if anything is."""
         now = self.env.now
         self.tick(now)

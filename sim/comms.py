@@ -76,7 +76,20 @@ from sim.ground.specs import LINK_TYPES, LinkSpec
 
 FloatArray = NDArray[np.float64]
 
-__all__ = ["LINK_TYPES", "Channel", "Link", "LinkStats", "Route", "outage_windows"]
+__all__ = ["LINK_TYPES", "Channel", "Link", "LinkStats", "Route", "call_later", "outage_windows"]
+
+
+def call_later(env: simpy.Environment) -> Callable[[float, Callable[[], None]], None]:
+    """``later(delay, fn)``: call ``fn()`` after ``delay`` s — the environment's own
+    ``call_later`` (`sim.engine.Clock`: no event made), else through a timeout, in the
+    same place of SimPy's order (the next event id, normal priority)."""
+    own = getattr(env, "call_later", None)
+    if own is not None:
+        return own
+
+    def later(delay: float, fn: Callable[[], None]) -> None:
+        env.timeout(delay).callbacks.append(lambda _e: fn())
+    return later
 
 
 _G, _M1, _M2, _MASK = 0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB, (1 << 64) - 1
@@ -371,9 +384,9 @@ class Link:
     def deliver(self, env: simpy.Environment, at_s: float, arrive: Callable[..., None],
                 lost: Callable[[], None] | None = None) -> None:
         """Call ``arrive`` at ``at_s`` (the end of this link): the message is there.
-        ``arrive`` takes an optional argument (SimPy passes it the event); ``lost`` is
-        never called here (a message lost on this link is known when sent)."""
-        env.timeout(max(at_s - env.now, 0.0)).callbacks.append(arrive)
+        ``arrive`` takes no argument; ``lost`` is never called here (a message lost on
+        this link is known when sent)."""
+        call_later(env)(max(at_s - env.now, 0.0), arrive)
 
     def down_s(self, until_s: float) -> float:
         """Time the link is down before ``until_s``, s."""
@@ -403,6 +416,7 @@ class Route:
         self.bytes_per_report = first.bytes_per_report
         self.send, self.note, self.note_one = first.send, first.note, first.note_one
         self._waiting: list[dict[float, _Hop]] = [{} for _ in relays]
+        self._later = call_later(env)
 
     @property
     def stats(self) -> LinkStats:
@@ -418,15 +432,13 @@ class Route:
                lost: Callable[[], None]) -> None:
         """The message reaches relay ``k`` at ``at_s`` (reports of one message join)."""
         if k == len(self.relays):
-            env = self.env
-            env.timeout(max(at_s - env.now, 0.0)).callbacks.append(lambda _e: arrive())
+            self._later(max(at_s - self.env.now, 0.0), arrive)
             return
         waiting = self._waiting[k]
         hop = waiting.get(at_s)
         if hop is None:
             hop = waiting[at_s] = _Hop()
-            self.env.timeout(max(at_s - self.env.now, 0.0)).callbacks.append(
-                lambda _e: self._relay(k, at_s))
+            self._later(max(at_s - self.env.now, 0.0), lambda: self._relay(k, at_s))
         hop.size += size
         hop.calls.append((arrive, lost))
 
@@ -451,10 +463,10 @@ class Channel:
     def __init__(self, env: simpy.Environment, link: Link,
                  deliver: Callable[[object], None]) -> None:
         self.env, self.link, self.deliver = env, link, deliver
+        self._later = call_later(env)
 
     def send(self, message: object) -> None:
         env = self.env
         at = self.link.send_one(env.now, self.link.bytes_per_report)
         if not math.isnan(at):
-            env.timeout(max(at - env.now, 0.0)).callbacks.append(
-                lambda _e: self.deliver(message))
+            self._later(max(at - env.now, 0.0), lambda: self.deliver(message))

@@ -56,11 +56,14 @@ import functools
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from heapq import heappop, heappush
 from typing import Any
 
 import numpy as np
 import simpy
 from numpy.typing import NDArray
+from simpy.core import EmptySchedule, StopSimulation
+from simpy.events import NORMAL, Event
 
 from command.alerts import Alert, AlertRule, CameraView, OperatorQueue, UAVView
 from command.health import Console, SensorHealth
@@ -116,6 +119,50 @@ ALARM_KINDS = frozenset({"fence", "seismic", "fibre", "microwave", "pir", "acous
 TAIL_CAP_S = 2 * 86_400.0
 #: How often, after ``duration``, the engine checks whether every group is resolved, s.
 RESOLVE_CHECK_S = 60.0
+
+
+class Clock(simpy.Environment):
+    """SimPy's environment with plain calls on its queue (`call_later`).
+
+    ``call_later(delay, fn)`` calls ``fn()`` at ``now + delay`` exactly where
+    ``env.timeout(delay).callbacks.append(lambda _e: fn())`` would: it takes the next
+    event id and normal priority, so SimPy's order of time, priority and creation is
+    kept among calls and events alike. A call is no `Event` (nothing can wait for it
+    or fail it); it saves the Timeout, its callback list and most of a step, for the
+    feeds' wakes, the reports' arrivals and the node's ticks (two of every three of a
+    `scale_year` day's events). Sources of a plain `simpy.Environment` schedule the
+    Timeout instead (`sim.comms.call_later`), with the same order.
+    """
+
+    def call_later(self, delay: float, fn: Callable[[], None]) -> None:
+        """Call ``fn()`` after ``delay`` (≥ 0) s (class docstring)."""
+        heappush(self._queue, (self._now + delay, NORMAL, next(self._eid), fn))  # type: ignore[misc]
+
+    def step(self) -> None:
+        """SimPy's `step`, the calls at the head of the queue made first (each one
+        as its own step would: in queue order, the clock at its time)."""
+        queue = self._queue
+        while True:
+            try:
+                self._now, _, _, event = heappop(queue)
+            except IndexError:
+                raise EmptySchedule from None
+            if isinstance(event, Event):
+                break
+            event()
+        callbacks, event.callbacks = event.callbacks, None  # type: ignore[assignment]
+        try:
+            for callback in callbacks:
+                callback(event)
+        except StopSimulation:
+            # as SimPy: the rest of the callbacks stay for when the run resumes
+            event.callbacks = callbacks[callbacks.index(callback) + 1:]
+            self.schedule(event, simpy.events.EventPriority(-1))
+            raise
+        if not event._ok and not hasattr(event, "_defused"):
+            exc = type(event._value)(*event._value.args)
+            exc.__cause__ = event._value
+            raise exc
 
 
 @dataclass(frozen=True)
@@ -230,7 +277,7 @@ def run_replication(scenario: Scenario, seed: int, replication: int = 0, *,
                          crossing_planner(scenario, terrain, daylight, until_s))
     sources = build_sources(scenario, terrain, daylight, until_s,
                             sensor_factory or _default_sensor_factory(), streams)
-    env = simpy.Environment()
+    env = Clock()
     links, relays = build_links(scenario, sources, streams, env, until_s,
                                 plan.link_windows())
     report_truth: dict[int, int] = {}   # report number → mover id, reports in flight

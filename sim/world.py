@@ -84,7 +84,7 @@ from sensors.geometry import (
 from sensors.outages import Outages
 from sensors.patrol import Patrol, back_and_forth, observer_pieces, observer_ranges_m
 from sensors.uav import UAV
-from sim.comms import Link, Route
+from sim.comms import Link, Route, call_later
 from sim.ground.daylight import Daylight
 from sim.ground.events import (
     Apprehended,
@@ -230,10 +230,9 @@ class _Feed:
         return True
 
     def _wake(self, t_s: float) -> None:
-        env = self.world.env
-        env.timeout(max(t_s - env.now, 0.0)).callbacks.append(self._fire)
+        self.world.later(max(t_s - self.world.env.now, 0.0), self._fire)
 
-    def _fire(self, _event: simpy.Event) -> None:
+    def _fire(self) -> None:
         if self.cancelled:
             return
         now = self.world.env.now
@@ -381,6 +380,9 @@ class World:
                  reaction: ReactionSpec, teams: Sequence[TeamSpec] = (),
                  barriers: Sequence[Barrier] = ()) -> None:
         self.env, self.log, self.terrain, self.daylight = env, log, terrain, daylight
+        #: ``later(delay, fn)``: ``fn()`` after ``delay`` s, no event made where the
+        #: environment allows (`sim.comms.call_later`)
+        self.later = call_later(env)
         self.sources, self.links = list(sources), list(links)
         self.deliver, self.streams, self.reaction = deliver, streams, reaction
         self.barriers = tuple(barriers)
@@ -449,16 +451,20 @@ class World:
         relayed = isinstance(link, Route)       # only relays call ``lost``
         first = self.reports_sent - i
         self.reports_sent += j - i
+        now, later = env.now, self.later
         for k, truth in enumerate(batch, start=i):
             at = arrival[k - off]
             if math.isnan(at):
-                self.log.record(ReportLost(env.now, name, truth))
+                self.log.record(ReportLost(now, name, truth))
                 continue
             rid = first + k
             report_truth[rid] = truth
             meas = float(reports.t_s[k]) if times is None else times[k]
-            link.deliver(env, at, self._arrive(source, reports, k, rid, truth, meas),
-                         self._lost(name, truth, rid) if relayed else None)
+            arrive = self._arrive(source, reports, k, rid, truth, meas)
+            if relayed:
+                link.deliver(env, at, arrive, self._lost(name, truth, rid))
+            else:                               # `Link.deliver`, without its call
+                later(at - now if at > now else 0.0, arrive)
 
     def _lost(self, name: str, truth: int, rid: int) -> Callable[[], None]:
         def lost() -> None:
@@ -467,8 +473,8 @@ class World:
         return lost
 
     def _arrive(self, source: int, reports: Reports, k: int, rid: int, truth: int,
-                meas: float) -> Callable[..., None]:
-        def arrive(_event: object = None) -> None:
+                meas: float) -> Callable[[], None]:
+        def arrive() -> None:
             xy = reports.xy[k]
             x, y = xy.tolist()
             self.log.record(_received(self.env.now, reports.sensor, meas, truth, x, y))
