@@ -60,7 +60,7 @@ import numpy as np
 import simpy
 from numpy.typing import NDArray
 
-from command.fusion import FusionEvents, FusionParams, TrackTable, fuse_batch
+from command.fusion import FusionEvents, FusionParams, TrackTable, fuse_batch, prebuilt
 from command.fusion.stops import NEEDS_ROOM
 from command.fusion.tracks import IntArray
 from sim.ground.events import (
@@ -420,6 +420,8 @@ class FusionNode:
         self._batch_limit = 1 << 62
         #: a tick is scheduled for the first pending report (`_arm`)
         self._armed = False
+        #: the intake of one report in C (`command.fusion.prebuilt`), else None: `_take`
+        self._put = getattr(prebuilt.load(), "put_report", None)
         # ``later(delay, fn)``: the environment's call without an event
         # (`sim.engine.Clock`), else a timeout in the same place of SimPy's order
         self._later: Callable[[float, Callable[[], None]], None] = getattr(
@@ -435,20 +437,43 @@ class FusionNode:
         ``report`` the engine's number for it (opaque to the command). With a
         reorder lag the report is held until ``meas_s + lag_s``.
         """
+        self.receive_row(meas_s, sensor, sensor_name, np.asarray(z, float).reshape(1, 2),
+                         np.asarray(R, float).reshape(1, 2, 2),
+                         np.asarray(class_lik, float).reshape(1, 3), 0, report)
+
+    def receive_row(self, meas_s: float, sensor: int, sensor_name: str, xy: FloatArray,
+                    cov: FloatArray, lik: FloatArray, k: int, report: int) -> None:
+        """`receive` of the report whose ``z``, ``R``, ``class_lik`` are row ``k`` of
+        ``xy`` (n, 2), ``cov`` (n, 2, 2), ``lik`` (n, 3) (float64): what the world
+        delivers, the rows copied into the pending buffers without a view of each."""
         if meas_s < self._latest_meas:
             self.overtaken += 1
             self._overtaken_ids.add(report)
         else:
             self._latest_meas = meas_s
         if self.lag_s > 0.0 and meas_s + self.lag_s > self.env.now:
-            self.env.timeout(meas_s + self.lag_s - self.env.now).callbacks.append(
-                lambda _e: self._take(meas_s, sensor, sensor_name, z, R, class_lik, report))
+            z, R, class_lik = xy[k], cov[k], lik[k]
+            self._later(meas_s + self.lag_s - self.env.now,
+                        lambda: self._take(meas_s, sensor, sensor_name, z, R, class_lik, report))
             return
-        self._take(meas_s, sensor, sensor_name, z, R, class_lik, report)
+        put = self._put
+        if put is None:
+            self._take(meas_s, sensor, sensor_name, xy[k], cov[k], lik[k], report)
+            return
+        n = self._n
+        if n == len(self._arrival):
+            self._make_room()
+            n = self._n
+        put(self._pending_cols, n, self.env.now, meas_s, sensor, report, xy, cov, lik, k)
+        self._names.append(sensor_name)
+        self._n = n + 1
+        if not self._armed:
+            self._arm(self.next_tick_after(float(self._arrival[self._head])))
 
     def _take(self, meas_s: float, sensor: int, sensor_name: str, z: FloatArray,
               R: FloatArray, class_lik: FloatArray, report: int) -> None:
-        """Put a report into the pending buffers now (its arrival time: now)."""
+        """Put a report into the pending buffers now (its arrival time: now); what
+        `receive_row` does with the C module's ``put_report``."""
         n = self._n
         if n == len(self._arrival):
             self._make_room()

@@ -290,7 +290,7 @@ def run_replication(scenario: Scenario, seed: int, replication: int = 0, *,
     if spool is not None:
         node.fused.sink = _fused_sink(spool, ledger)
         node.fused.drain_rows = spool.chunk_rows
-    world = World(env, log, terrain, daylight, sources, links, node.receive, streams,
+    world = World(env, log, terrain, daylight, sources, links, node.receive_row, streams,
                   scenario.crossings.reaction, scenario.response.teams, barriers)
     world.report_truth = report_truth
     reserve_ids = set(scenario.layers.reserve_teams)

@@ -366,8 +366,9 @@ class World:
     terrain, daylight : the segment and the clock of day and night
     sources : the sensors then the patrols (position = integer id)
     links : one uplink per source, same order
-    deliver : ``deliver(meas_s, source, name, z, R, class_lik, report)`` — a report
-        reaches the local node (`command.nodes.FusionNode.receive`)
+    deliver : ``deliver(meas_s, source, name, xy, cov, class_lik, k, report)`` — a
+        report, row ``k`` of the arrays, reaches the local node
+        (`command.nodes.FusionNode.receive_row`)
     streams : the replication's named streams
     reaction : how groups react to what they see
     teams : the reaction teams' specs (their detection ranges)
@@ -475,11 +476,11 @@ class World:
     def _arrive(self, source: int, reports: Reports, k: int, rid: int, truth: int,
                 meas: float) -> Callable[[], None]:
         def arrive() -> None:
-            xy = reports.xy[k]
-            x, y = xy.tolist()
+            xy = reports.xy
+            x, y = xy[k].tolist()
             self.log.record(_received(self.env.now, reports.sensor, meas, truth, x, y))
-            self.deliver(meas, source, reports.sensor, xy, reports.cov[k],
-                         reports.class_lik[k], rid)
+            self.deliver(meas, source, reports.sensor, xy, reports.cov, reports.class_lik, k,
+                         rid)
         return arrive
 
     def schedule_health(self) -> None:

@@ -35,10 +35,10 @@ class RecordingNode(FusionNode):
         self.stream: list[tuple] = []
         RecordingNode.streams.append(self.stream)
 
-    def receive(self, meas_s, sensor, sensor_name, z, R, class_lik, report) -> None:  # noqa: ANN001
-        self.stream.append((self.env.now, meas_s, sensor, sensor_name, np.array(z),
-                            np.array(R), np.array(class_lik), report))
-        super().receive(meas_s, sensor, sensor_name, z, R, class_lik, report)
+    def receive_row(self, meas_s, sensor, sensor_name, xy, cov, lik, k, report) -> None:  # noqa: ANN001
+        self.stream.append((self.env.now, meas_s, sensor, sensor_name, np.array(xy[k]),
+                            np.array(cov[k]), np.array(lik[k]), report))
+        super().receive_row(meas_s, sensor, sensor_name, xy, cov, lik, k, report)
 
 
 class ReferenceNode(FusionNode):

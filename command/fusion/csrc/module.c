@@ -324,6 +324,85 @@ static PyObject *py_fuse(PyObject *self, PyObject *const *args, Py_ssize_t nargs
     return out ? Py_BuildValue("(ON)", Py_True, out) : NULL;
 }
 
+/* A source row: row k of a float64 array of ndim dimensions with the trailing ones
+ * of tail (any strides); a pointer to its first element or NULL with an error. */
+static const char *source_row(PyObject *o, const char *name, int ndim, const npy_intp *tail,
+                              int64_t k, npy_intp *strides) {
+    if (!PyArray_Check(o) || PyArray_TYPE((PyArrayObject *)o) != NPY_FLOAT64
+        || PyArray_NDIM((PyArrayObject *)o) != ndim) {
+        PyErr_Format(PyExc_TypeError, "%s: expected a %d-d float64 array", name, ndim);
+        return NULL;
+    }
+    PyArrayObject *a = (PyArrayObject *)o;
+    for (int d = 1; d < ndim; d++) {
+        if (PyArray_DIM(a, d) != tail[d - 1]) {
+            PyErr_Format(PyExc_ValueError, "%s: dimension %d is %zd, expected %zd", name, d,
+                         (Py_ssize_t)PyArray_DIM(a, d), (Py_ssize_t)tail[d - 1]);
+            return NULL;
+        }
+    }
+    if (k < 0 || k >= ROWS(a)) {
+        PyErr_Format(PyExc_IndexError, "%s: row %lld of %lld", name, (long long)k,
+                     (long long)ROWS(a));
+        return NULL;
+    }
+    for (int d = 0; d < ndim; d++) strides[d] = PyArray_STRIDE(a, d);
+    return (const char *)PyArray_DATA(a) + k * strides[0];
+}
+
+#define AT(p, st, i, j) (*(const double *)((p) + (i) * (st)[1] + (j) * (st)[2]))
+
+/* put_report(pending, n, now, meas, sensor, report, xy, cov, lik, k): the local node's
+ * intake of one report (command.nodes.FusionNode._take): row n of the pending buffers
+ * (arrival, meas, sensor, report, z, R, lik) becomes (now, meas, sensor, report,
+ * xy[k], cov[k], lik[k]), the values copied as they are. */
+static PyObject *py_put_report(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    (void)self;
+    if (!nargs_ok("put_report", nargs, 10)) return NULL;
+    PyObject *pt = tuple_arg(args[0], "pending", 7);
+    if (!pt) return NULL;
+    PyObject **p = &PyTuple_GET_ITEM(pt, 0);
+    ARR(arrival, p[0], "pending.arrival", NPY_FLOAT64, 1, NULL, 1);
+    ARR(meas, p[1], "pending.meas", NPY_FLOAT64, 1, NULL, 1);
+    ARR(psensor, p[2], "pending.sensor", NPY_INT64, 1, NULL, 1);
+    ARR(preport, p[3], "pending.report", NPY_INT64, 1, NULL, 1);
+    ARR(pz, p[4], "pending.z", NPY_FLOAT64, 2, T2, 1);
+    ARR(pR, p[5], "pending.R", NPY_FLOAT64, 3, T22, 1);
+    ARR(plik, p[6], "pending.lik", NPY_FLOAT64, 2, T3, 1);
+    int64_t n, sensor, report, k;
+    double now, t_meas;
+    if (int_arg(args[1], &n) || double_arg(args[2], &now) || double_arg(args[3], &t_meas)
+        || int_arg(args[4], &sensor) || int_arg(args[5], &report) || int_arg(args[9], &k))
+        return NULL;
+    int64_t cap = ROWS(arrival);
+    if (n < 0 || n >= cap || ROWS(meas) != cap || ROWS(psensor) != cap
+        || ROWS(preport) != cap || ROWS(pz) != cap || ROWS(pR) != cap || ROWS(plik) != cap) {
+        PyErr_SetString(PyExc_ValueError, "put_report: need 0 <= n < rows, equal rows");
+        return NULL;
+    }
+    npy_intp sxy[2], scov[3], slik[2];
+    const char *xy = source_row(args[6], "xy", 2, T2, k, sxy);
+    if (!xy) return NULL;
+    const char *cov = source_row(args[7], "cov", 3, T22, k, scov);
+    if (!cov) return NULL;
+    const char *lik = source_row(args[8], "lik", 2, T3, k, slik);
+    if (!lik) return NULL;
+    ((double *)PyArray_DATA(arrival))[n] = now;
+    ((double *)PyArray_DATA(meas))[n] = t_meas;
+    ((int64_t *)PyArray_DATA(psensor))[n] = sensor;
+    ((int64_t *)PyArray_DATA(preport))[n] = report;
+    double *z = (double *)PyArray_DATA(pz) + 2 * n;
+    double *R = (double *)PyArray_DATA(pR) + 4 * n;
+    double *l = (double *)PyArray_DATA(plik) + 3 * n;
+    for (int i = 0; i < 2; i++) z[i] = *(const double *)(xy + i * sxy[1]);
+    for (int i = 0; i < 2; i++)
+        for (int j = 0; j < 2; j++) R[2 * i + j] = AT(cov, scov, i, j);
+    for (int i = 0; i < 3; i++) l[i] = *(const double *)(lik + i * slik[1]);
+    Py_RETURN_NONE;
+}
+
+#undef AT
+
 static PyObject *py_fuse_tick(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     if (!nargs_ok("fuse_tick", nargs, 21)) return NULL;
     double now_s, last_fused_s, time_s, lam, revive_s;
@@ -666,6 +745,7 @@ static PyMethodDef methods[] = {
     FAST(update_manage, "kernels.update_manage: the new table and the batch's events."),
     FAST(fuse, "kernels.fuse: (done, out)."),
     FAST(fuse_tick, "batches.fuse_tick: the tick's 12 numbers; writes the buffers."),
+    FAST(put_report, "The local node's intake of one report into its pending buffers."),
     FAST(fuse_sorted, "A sorted file's batches (replay.track_detections): (stop, table, "
                       "time_s, next_id, t, id, x)."),
     FAST(parse_decimal_rows, "csvfast.parse_decimal_rows: (ok, data)."),
