@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import collections
 import contextlib
+import heapq
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -39,7 +40,10 @@ ARRIVAL = "World._arrive.<locals>.arrive"
 
 
 def event_name(event: simpy.events.Event) -> str:
-    """An event's name: its first callback's generator or qualified name."""
+    """An event's name: its first callback's generator or qualified name (a plain call
+    of `sim.engine.Clock`, the called function's)."""
+    if not isinstance(event, simpy.events.Event):
+        return getattr(event, "__qualname__", type(event).__name__)
     callbacks = event.callbacks or []
     if not callbacks:
         return type(event).__name__
@@ -66,19 +70,31 @@ def census(scenario_path: str, overrides: list[str], seed: int) -> list[tuple[fl
 @contextlib.contextmanager
 def stepping(seen: Callable[[float, str], None]) -> Iterator[None]:
     """Within the block, ``seen(time s, name)`` is called for every event SimPy steps,
-    before it is stepped."""
-    step = simpy.Environment.step
+    before it is stepped (`sim.engine.Clock`'s plain calls one by one, as events)."""
+    sys.path.insert(0, str(ROOT))
+    from sim.engine import Clock
+
+    step, clock_step = simpy.Environment.step, Clock.step
 
     def counting_step(env: simpy.Environment) -> None:
         when, _, _, event = env._queue[0]
         seen(when, event_name(event))
-        step(env)
+        if not isinstance(env, Clock):
+            step(env)
+        elif isinstance(event, simpy.events.Event):
+            clock_step(env)              # steps this event alone: it is at the head
+        else:
+            heapq.heappop(env._queue)
+            env._now = when
+            event()
 
     simpy.Environment.step = counting_step  # type: ignore[method-assign]
+    Clock.step = counting_step  # type: ignore[method-assign]
     try:
         yield
     finally:
         simpy.Environment.step = step  # type: ignore[method-assign]
+        Clock.step = clock_step  # type: ignore[method-assign]
 
 
 #: The events of the report path: a feed's next report due, a report's arrival.
