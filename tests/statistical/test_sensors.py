@@ -28,7 +28,7 @@ import sensors.patrol as patrol_mod
 import sensors.radar as radar_mod
 import sensors.seismic as seismic_mod
 from sensors.camera import Camera
-from sensors.common import NuisanceProfile
+from sensors.common import FloatArray, NuisanceProfile
 from sensors.dragroad import DragRoad
 from sensors.fence import Fence
 from sensors.fibre import Fibre
@@ -223,24 +223,43 @@ def test_radar_pd_per_scan_follows_the_radar_equation(range_m):
     check_radar_swerling(range_m)
 
 
-def check_fixed_sight_lines(depth_m: float = 40.0, spots: int = 500) -> None:
-    """A radar behind a forest strip of ``depth`` m (foliage 0.8), persons standing at
-    ``spots`` places 20 m apart (two cells of the sight-line field: independent), 30
-    scans each. Every spot is seen on all or none of its scans (trees do not move), and
-    the share of open spots is the Beer–Lambert transmittance exp(−0.8·d/cos θ / 30 m)
-    averaged over the spots' angles θ (100 m of forest → 0.07 [Forest-radar])."""
+def check_fixed_sight_lines(depth_m: float = 25.0, seed: int = 16) -> None:
+    """A radar at the origin behind a forest strip (x from 500 m to 500 m + ``depth``,
+    foliage 0.8), persons standing at 10,000 spots of a 100 × 100 grid 20 m apart
+    (x 1,005 … 2,985 m, y −995 … 985 m), 10 scans each. Every spot is seen on all or
+    none of its scans (trees do not move), and the share of open spots is the
+    Beer–Lambert transmittance exp(−0.8·d/cos θ / 30 m) averaged over the spots
+    (cos θ = x/r; L = 30 m: 100 m of forest → 0.07 [Forest-radar]), here 0.496.
+
+    Independent spots: the sight-line field interpolates keyed normals at the corners of
+    10 m cells (`sensors.common.SIGHT_CELL_M`); spots 20 m apart, each in the middle of
+    its cell, share no corner. A moderate share is what makes the check sharp: with
+    n = 10,000 the tolerance 4.5 SE is 0.0225, while a foliage length 20 % too long or
+    too short moves the share by +0.061 or −0.065 (mean of T^(1/1.2), of T^1.2), 12–13
+    SE; the old 40 m strip behind one row of 500 spots (share 0.107, tolerance 0.062)
+    let a length 1.2× off either way pass (a mutation audit).
+
+    snr_1km_db = 130, so that the per-scan Pd is 1 − 3e-10 at the farthest spot (3.1
+    km) and "seen on some scans only" can come from the sight lines alone. The radar's
+    Swerling I fluctuation is drawn anew every scan (`sensors.radar`, by design): at
+    90 dB the miss per scan is 3e-6 at 3.1 km and 8e-5 at 7.4 km, so the ~5·10⁴ looks
+    at open spots here, or the ~10⁴ at 6–8 km of an earlier attempt (open spots 5–6 km
+    out and beyond), now and then see an open spot on all scans but one — the
+    fluctuation missing a scan, not a sight line that changed."""
     terrain = Terrain(SegmentSpec(border=[(0, 0), (10_000, 0)], zones=[
         {"kind": "forest", "polygon": [(500, -6000), (500 + depth_m, -6000),
                                        (500 + depth_m, 6000), (500, 6000)], "foliage": 0.8}]))
-    radar = Radar(RadarSpec(id="radar-1", position_m=(0, 0), snr_1km_db=90.0, revisit_s=2,
-                            min_speed_mps=0.0, max_range_m=8000), terrain, draws=Draws.of(16))
-    y = -5000.0 + 20.0 * np.arange(spots)
-    want = np.exp(-0.8 * depth_m * np.hypot(1000.0, y) / 1000.0 / 30.0)
-    seen = np.array([len(radar.observe(parked((1000.0, yy), 60.0), 0, Draws.of([16, i])))
-                     for i, yy in enumerate(y)])
-    assert set(np.unique(seen)) <= {0, 30}, "a spot seen on some scans but not others"
-    p = float(want.mean())
-    within(int((seen > 0).sum()), spots, p, f"sight lines through {depth_m:.0f} m forest")
+    radar = Radar(RadarSpec(id="radar-1", position_m=(0, 0), snr_1km_db=130.0, revisit_s=2,
+                            phase_s=1.0, min_speed_mps=0.0, max_range_m=8000), terrain,
+                  draws=Draws.of(seed))
+    gx, gy = np.meshgrid(1005.0 + 20.0 * np.arange(100), -995.0 + 20.0 * np.arange(100))
+    spots = np.column_stack([gx.ravel(), gy.ravel()])
+    want = np.exp(-0.8 * depth_m * np.hypot(spots[:, 0], spots[:, 1]) / spots[:, 0] / 30.0)
+    seen = np.array([len(radar.observe(parked(xy, 20.0), 0, Draws.of([seed, i])))
+                     for i, xy in enumerate(spots)])
+    assert set(np.unique(seen)) <= {0, 10}, "a spot seen on some scans but not others"
+    within(int((seen > 0).sum()), len(spots), float(want.mean()),
+           f"sight lines through {depth_m:.0f} m forest")
 
 
 def test_a_walker_at_one_spot_in_forest_is_seen_on_all_or_none_of_the_looks():
@@ -492,8 +511,11 @@ def test_animals_in_a_radar_sector_follow_the_stated_rate():
 # ----------------------------------------------------------- the constants matter
 
 
-def _foliage_half(foliage_m, length_m):  # noqa: ANN001, ANN202
-    return np.exp(-np.asarray(foliage_m, float) / (1.5 * length_m))
+def _foliage_length_times(factor: float) -> Callable[[FloatArray, float], FloatArray]:
+    """`sensors.common.foliage_transmittance` with the foliage length ``factor`` × L."""
+    def transmittance(foliage_m: FloatArray, length_m: float) -> FloatArray:
+        return np.exp(-np.asarray(foliage_m, float) / (factor * length_m))
+    return transmittance
 
 
 #: The documented list of model constants: (name, patch, the check that pins it).
@@ -510,8 +532,12 @@ PERTURBATIONS: list[tuple[str, Callable[[pytest.MonkeyPatch], None], Callable[[]
     ("radar range law R⁻⁴ → R⁻³",
      lambda m: m.setattr(radar_mod, "RANGE_EXPONENT", 3.0),
      lambda: check_radar_swerling(3000.0)),
-    ("foliage attenuation exp(−f/L) → exp(−f/1.5L)",
-     lambda m: m.setattr(common_mod, "foliage_transmittance", _foliage_half),
+    ("foliage attenuation exp(−f/L) → exp(−f/1.2L)",
+     lambda m: m.setattr(common_mod, "foliage_transmittance", _foliage_length_times(1.2)),
+     check_fixed_sight_lines),
+    ("foliage attenuation exp(−f/L) → exp(−1.2f/L)",
+     lambda m: m.setattr(common_mod, "foliage_transmittance",
+                         _foliage_length_times(1 / 1.2)),
      check_fixed_sight_lines),
     ("sweep width W = 1.6 Rd → 2.0 Rd (barrier)",
      lambda m: m.setattr(patrol_mod, "ESW_FACTOR", {**patrol_mod.ESW_FACTOR, "medium": 2.0}),
