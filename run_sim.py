@@ -240,9 +240,10 @@ def training_outputs(run_dir: Path) -> list[Path]:
     replication 0 of ``run_dir``, from its files alone.
 
     Every input is read and checked first (`viz.rundata.check_run_files`: a damaged file
-    is named with its line); the outputs are made in a staging folder inside
-    ``run_dir`` and renamed into place at the end (`sim.outputs.staged_files`), so an
-    error or Ctrl-C leaves the folder as it was, earlier outputs included."""
+    is named with its line), and only then: what the check parsed is what is drawn.
+    The outputs are made in a staging folder inside ``run_dir`` and renamed into place
+    at the end (`sim.outputs.staged_files`), so an error or Ctrl-C leaves the folder as
+    it was, earlier outputs included."""
     if not run_dir.is_dir():
         raise BadInput(f"{run_dir}: RUNDIR: not a folder; expected a run directory "
                        "(written by run_sim.py run or demo)")
@@ -250,15 +251,16 @@ def training_outputs(run_dir: Path) -> list[Path]:
         if not (run_dir / name).is_file():
             raise BadInput(f"{run_dir}: RUNDIR: {name} is missing; expected a run "
                            "directory (written by run_sim.py run or demo)")
-    from sim.narrative import read_run, timeline_json, timeline_markdown
+    from sim.narrative import run_files, timeline_json, timeline_markdown
     from sim.outputs import staged_files
     from viz.rundata import check_run_files, read_run_dir
 
-    check_run_files(run_dir)
+    inputs = check_run_files(run_dir)         # each file read and parsed once, here
     try:
-        files = read_run(run_dir)
+        files = run_files(inputs.events(), inputs.scenario(), inputs.rows("sensors.csv"),
+                          inputs.rows("detections.csv"), inputs.rows("crossings.csv"))
         markdown, timeline = timeline_markdown(files), timeline_json(files)
-        data = read_run_dir(run_dir, lines=json.loads(timeline)["lines"])
+        data = read_run_dir(run_dir, lines=json.loads(timeline)["lines"], inputs=inputs)
     except (OSError, ValueError, KeyError, TypeError, IndexError) as error:
         raise BadInput(f"{run_dir}: RUNDIR: cannot read its files: "
                        f"{' '.join(str(error).split())[:100]}") from None
@@ -272,7 +274,7 @@ def training_outputs(run_dir: Path) -> list[Path]:
         with staged_files(run_dir) as stage:
             (stage / "timeline.md").write_text(markdown, encoding="utf-8")
             (stage / "timeline.json").write_text(timeline, encoding="utf-8")
-            draw_map(run_dir, stage / "map.png")
+            draw_map(run_dir, stage / "map.png", inputs=inputs)
             draw_timeline(data, stage / "timeline.png")
             names += [path.name for path in animate(data, stage)]
             names.append(write_replay(data, stage / "replay.html").name)

@@ -29,7 +29,7 @@ import csv
 import datetime as dt
 import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -79,10 +79,17 @@ def _csv_rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
+def _csv_lines(path: Path, required: bool = True) -> Iterator[dict[str, str]]:
+    """A CSV's rows, read as they are asked for (none for a missing file not
+    ``required``)."""
+    if required or path.exists():
+        with path.open(newline="", encoding="utf-8") as f:
+            yield from csv.DictReader(f)
+
+
 def read_run(run_dir: str | Path, replication: int = 0) -> RunFiles:
     """The files of ``run_dir`` the timeline needs, for ``replication``."""
     run_dir = Path(run_dir)
-    rep = str(replication)
     events = []
     with (run_dir / "events.jsonl").open(encoding="utf-8") as f:
         for line in f:
@@ -91,14 +98,27 @@ def read_run(run_dir: str | Path, replication: int = 0) -> RunFiles:
                 if ev.get("replication", 0) == replication:
                     events.append(ev)
     scenario = yaml.safe_load((run_dir / "scenario.yaml").read_text(encoding="utf-8"))
-    names = {int(r["sensor"]): r["id"] for r in _csv_rows(run_dir / "sensors.csv")}
+    return run_files(events, scenario, _csv_rows(run_dir / "sensors.csv"),
+                     _csv_lines(run_dir / "detections.csv"),
+                     _csv_lines(run_dir / "crossings.csv", required=False), replication)
+
+
+def run_files(events: Iterable[dict[str, Any]], scenario: dict[str, Any],
+              sensors: Iterable[dict[str, str]], detections: Iterable[dict[str, str]],
+              crossings: Iterable[dict[str, str]], replication: int = 0) -> RunFiles:
+    """What the timeline reads, from a run directory's files already parsed (records of
+    ``events.jsonl``, ``scenario.yaml``, the rows of ``sensors.csv``, ``detections.csv``
+    and ``crossings.csv``), for ``replication``: what `read_run` reads, for a caller
+    that has read them (``replay``, which checks every file first)."""
+    rep = str(replication)
+    events = [ev for ev in events if ev.get("replication", 0) == replication]
+    names = {int(r["sensor"]): r["id"] for r in sensors}
     tracks: dict[int, list[tuple[float, str]]] = defaultdict(list)
-    with (run_dir / "detections.csv").open(newline="", encoding="utf-8") as f:
-        for row in csv.DictReader(f):          # the node's fusion: sensor → track
-            if row["replication"] == rep and int(row["track"]) >= 0:
-                tracks[int(row["track"])].append((float(row["time"]),
-                                                   names.get(int(row["sensor"]), "?")))
-    crossings = [r for r in _csv_rows(run_dir / "crossings.csv") if r["replication"] == rep]
+    for row in detections:                     # the node's fusion: sensor → track
+        if row["replication"] == rep and int(row["track"]) >= 0:
+            tracks[int(row["track"])].append((float(row["time"]),
+                                              names.get(int(row["sensor"]), "?")))
+    crossings = [r for r in crossings if r["replication"] == rep]
     return RunFiles(events, scenario, names, dict(tracks), crossings)
 
 

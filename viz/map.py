@@ -25,6 +25,7 @@ from __future__ import annotations
 import csv
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +41,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Circle, Polygon, Wedge  # noqa: E402
 from matplotlib.transforms import Bbox  # noqa: E402
 
-from viz.rundata import parse_scenario_yaml  # noqa: E402
+from viz.rundata import RunInputs, parse_scenario_yaml  # noqa: E402
 
 ZONE_COLOURS = {"forest": "#b5d6a7", "field": "#f3efc9", "marsh": "#c9dfe0",
                 "water": "#9cc3e6", "road": "#9e9e9e", "settlement": "#e0c9b8"}
@@ -208,18 +209,21 @@ class MapCanvas:
         sources = json.loads(coverage_json)["sources"] if coverage_json is not None else None
         return cls(parse_scenario_yaml(scenario_yaml), sources)
 
-    def finish(self, folder: str | Path, out: str | Path, replication: int = 0) -> Path:
+    def finish(self, folder: str | Path, out: str | Path, replication: int = 0,
+               inputs: RunInputs | None = None) -> Path:
         """Draw replication ``replication`` of ``folder``'s ``trajectories.csv``,
-        ``crossings.csv`` and ``alerts.csv`` over the scenario's layers and write the
-        map to ``out`` (PNG); returns ``out``. A canvas is finished once."""
+        ``crossings.csv`` and ``alerts.csv`` (their rows in ``inputs`` where given,
+        `viz.rundata.check_run_files`) over the scenario's layers and write the map to
+        ``out`` (PNG); returns ``out``. A canvas is finished once."""
         if self._finished:
             raise RuntimeError("a MapCanvas is finished once")
         self._finished = True
         folder, rep, ax = Path(folder), str(replication), self.ax
+        rows: Callable[[str], list[dict[str, str]]] = (
+            inputs.rows if inputs is not None else lambda name: _read_csv(folder / name))
         before = set(ax.get_children())
-        crossings = _draw_paths(ax, folder, rep)
-        _draw_alerts(ax, [a for a in _read_csv(folder / "alerts.csv")
-                          if a.get("replication", "0") == rep])
+        crossings = _draw_paths(ax, rows, rep)
+        _draw_alerts(ax, [a for a in rows("alerts.csv") if a.get("replication", "0") == rep])
         later = set(self._later) | (set(ax.get_children()) - before)
         ax.set_title(_title(self.scenario["name"], replication, crossings))
         handles, labels = ax.get_legend_handles_labels()
@@ -330,18 +334,19 @@ def _frame(ax: Any, border: np.ndarray, depth: float) -> None:
     ax.ticklabel_format(style="plain", useOffset=False)
 
 
-def _draw_paths(ax: Any, folder: Path, rep: str) -> dict[str, dict[str, str]]:
+def _draw_paths(ax: Any, rows: Callable[[str], list[dict[str, str]]],
+                rep: str) -> dict[str, dict[str, str]]:
     """Every mover's path of replication ``rep`` (``trajectories.csv``), a group's
     coloured by its outcome (``crossings.csv``, which is returned: id → row), and
     where groups were apprehended."""
     paths: dict[str, list[tuple[float, float, float]]] = defaultdict(list)
     kinds: dict[str, str] = {}
-    for row in _read_csv(folder / "trajectories.csv"):
+    for row in rows("trajectories.csv"):
         if row.get("replication", "0") != rep:
             continue
         paths[row["mover"]].append((float(row["t_s"]), float(row["x"]), float(row["y"])))
         kinds[row["mover"]] = row.get("kind", "group")
-    crossings = {row["id"]: row for row in _read_csv(folder / "crossings.csv")
+    crossings = {row["id"]: row for row in rows("crossings.csv")
                  if row.get("replication", "0") == rep}
 
     labelled: set[str] = set()
@@ -384,7 +389,16 @@ def _title(name: str, replication: int, crossings: dict[str, dict[str, str]]) ->
 
 
 def draw_map(run_dir: str | Path, out: str | Path | None = None,
-             replication: int = 0) -> Path:
-    """Draw ``map.png`` for one replication of a run directory; returns the file path."""
+             replication: int = 0, inputs: RunInputs | None = None) -> Path:
+    """Draw ``map.png`` for one replication of a run directory; returns the file path.
+
+    ``inputs``: the run directory's files as `viz.rundata.check_run_files` read them,
+    not read again."""
     target = Path(out) if out is not None else Path(run_dir) / "map.png"
-    return MapCanvas.from_folder(run_dir).finish(run_dir, target, replication)
+    if inputs is None:
+        canvas = MapCanvas.from_folder(run_dir)
+    else:
+        coverage = inputs.document("coverage.json")
+        canvas = MapCanvas(inputs.scenario(),
+                           coverage["sources"] if coverage is not None else None)
+    return canvas.finish(run_dir, target, replication, inputs)

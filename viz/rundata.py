@@ -116,7 +116,43 @@ CSV_COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]]
 JSON_FILES = (("summary.json", True), ("coverage.json", False))
 
 
-def check_run_files(folder: str | Path) -> None:
+class RunInputs:
+    """A run directory's inputs as `check_run_files` read them: each file once, parsed,
+    for every replication, so that the readers (`read_run_dir`, `sim.narrative`'s
+    timeline, the map) need not read and parse them again.
+
+    The same views as reading the files gives: `events` every record of
+    ``events.jsonl`` in file order, `rows` a CSV's rows as `csv.DictReader` makes them,
+    `document` a JSON file parsed, `scenario` ``scenario.yaml`` parsed (libyaml's safe
+    loader, as `parse_scenario_yaml`)."""
+
+    def __init__(self, folder: Path, parsed: dict[str, Any]) -> None:
+        self.folder = folder
+        self._parsed = parsed
+
+    def events(self) -> list[dict[str, Any]]:
+        """Every record of ``events.jsonl`` (all replications), in file order."""
+        events: list[dict[str, Any]] = self._parsed["events.jsonl"]
+        return events
+
+    def scenario(self) -> Any:
+        """``scenario.yaml``, parsed."""
+        return self._parsed["scenario.yaml"]
+
+    def document(self, name: str) -> Any:
+        """A JSON file of `JSON_FILES`, parsed; None for one the folder does not have."""
+        return self._parsed.get(name)
+
+    def rows(self, name: str) -> list[dict[str, str]]:
+        """A CSV of `CSV_COLUMNS`, one mapping a row (header → field); [] for a file the
+        folder does not have."""
+        if name not in self._parsed:
+            return []
+        header, rows = self._parsed[name]
+        return [dict(zip(header, row, strict=True)) for row in rows]
+
+
+def check_run_files(folder: str | Path) -> RunInputs:
     """Read every input of a replay once and check it, line by line, before anything
     is written: a damaged file is reported by name and line, not half-way through the
     pictures.
@@ -126,24 +162,31 @@ def check_run_files(folder: str | Path) -> None:
     its fields, numbers where numbers are read; ``scenario.yaml`` parses to a mapping
     with a segment, a border, a name and a start; the JSON files parse to objects.
 
+    Returns
+    -------
+    What was read, parsed (`RunInputs`): the files are not read again.
+
     Raises
     ------
     RunDirError
         One line, ``FOLDER/FILE: line N: what was expected``.
     """
     folder = Path(folder)
-    for name, problem in _problems(folder):
+    parsed: dict[str, Any] = {}
+    for name, problem in _problems(folder, parsed):
         raise RunDirError(f"{folder / name}: {problem}; the run directory is damaged "
                           "(run it again)")
+    return RunInputs(folder, parsed)
 
 
-def _problems(folder: Path) -> Iterator[tuple[str, str]]:
-    """(file name, problem) of the first problem found, if any."""
+def _problems(folder: Path, parsed: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """(file name, problem) of the first problem found, if any; each file's contents
+    parsed go into ``parsed`` under its name as it is read."""
     try:
-        yield from _events_problem(folder / "events.jsonl")
+        yield from _events_problem(folder / "events.jsonl", parsed)
         for name, columns in CSV_COLUMNS.items():
-            yield from _csv_problem(folder / name, *columns)
-        yield from _scenario_problem(folder / "scenario.yaml")
+            yield from _csv_problem(folder / name, *columns, parsed=parsed)
+        yield from _scenario_problem(folder / "scenario.yaml", parsed)
         for name, required in JSON_FILES:
             path = folder / name
             if required or path.exists():
@@ -154,6 +197,7 @@ def _problems(folder: Path) -> Iterator[tuple[str, str]]:
                     continue
                 if not isinstance(data, dict):
                     yield name, "expected a JSON object"
+                parsed[name] = data
     except _FileProblem as problem:
         yield problem.name, str(problem)
 
@@ -178,7 +222,9 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
         raise _FileProblem(path.name, f"cannot read: {error.strerror or error}") from None
 
 
-def _events_problem(path: Path) -> Iterator[tuple[str, str]]:
+def _events_problem(path: Path, parsed: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    events: list[dict[str, Any]] = []
+    parsed[path.name] = events
     for number, line in _lines(path):
         if not line.strip():
             continue
@@ -197,10 +243,11 @@ def _events_problem(path: Path) -> Iterator[tuple[str, str]]:
             yield path.name, (f"line {number}: expected a record with a kind and a finite "
                               "t_s")
             return
+        events.append(ev)
 
 
 def _csv_problem(path: Path, numbers: tuple[str, ...], optional: tuple[str, ...],
-                 whole: tuple[str, ...]) -> Iterator[tuple[str, str]]:
+                 whole: tuple[str, ...], parsed: dict[str, Any]) -> Iterator[tuple[str, str]]:
     if not path.exists():      # required files are checked by the caller
         return
     lines = (line for _, line in _lines(path))
@@ -216,6 +263,8 @@ def _csv_problem(path: Path, numbers: tuple[str, ...], optional: tuple[str, ...]
             yield path.name, f"line 1: no column {missing[0]!r} in the header"
             return
         where = {c: header.index(c) for c in (*numbers, *optional, *whole) if c in header}
+        rows: list[list[str]] = []
+        parsed[path.name] = (header, rows)
         for row in reader:
             number = reader.line_num
             if len(row) != len(header):
@@ -239,11 +288,12 @@ def _csv_problem(path: Path, numbers: tuple[str, ...], optional: tuple[str, ...]
                     yield path.name, (f"line {number}: column {column!r}: expected {kind}, "
                                       f"got {text[:40]!r}")
                     return
+            rows.append(row)
     except csv.Error as error:
         yield path.name, f"line {reader.line_num}: {error}"
 
 
-def _scenario_problem(path: Path) -> Iterator[tuple[str, str]]:
+def _scenario_problem(path: Path, parsed: dict[str, Any]) -> Iterator[tuple[str, str]]:
     text = "".join(line for _, line in _lines(path))
     try:
         scenario = parse_scenario_yaml(text)
@@ -262,6 +312,7 @@ def _scenario_problem(path: Path) -> Iterator[tuple[str, str]]:
         yield path.name, "expected a resolved scenario with segment.border"
     elif not isinstance(scenario.get("name"), str) or "start" not in scenario:
         yield path.name, "expected a resolved scenario with a name and a start"
+    parsed[path.name] = scenario
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -271,13 +322,39 @@ def _rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
+class _FolderFiles:
+    """A run directory's files read as they are asked for: `RunInputs`' views, for a
+    folder nobody has checked."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def events(self) -> Iterator[dict[str, Any]]:
+        with (self.folder / "events.jsonl").open(encoding="utf-8") as f:
+            for line in f:
+                if line.strip():
+                    yield json.loads(line)
+
+    def scenario(self) -> Any:
+        return read_scenario_yaml(self.folder)
+
+    def document(self, name: str) -> Any:
+        path = self.folder / name
+        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+    def rows(self, name: str) -> list[dict[str, str]]:
+        return _rows(self.folder / name)
+
+
 def read_run_dir(folder: str | Path, replication: int = 0,
-                 lines: list[dict[str, Any]] | None = None) -> RunData:
+                 lines: list[dict[str, Any]] | None = None,
+                 inputs: RunInputs | None = None) -> RunData:
     """Read ``folder`` (one replication). Raises `RunDirError` for a folder that is not a
     run directory.
 
     ``lines``: the narrated timeline (``timeline.json``'s lines) when the caller has it
-    already, as ``replay`` does before writing it; otherwise read from the folder."""
+    already, as ``replay`` does before writing it; otherwise read from the folder.
+    ``inputs``: the folder's files as `check_run_files` read them, not read again."""
     folder = Path(folder)
     if not folder.is_dir():
         raise RunDirError(f"{folder}: not a folder; expected a run directory")
@@ -285,31 +362,26 @@ def read_run_dir(folder: str | Path, replication: int = 0,
     if missing:
         raise RunDirError(f"{folder}: {missing[0]}: missing; expected a run directory "
                           "(run_sim.py run or demo writes one)")
+    files: RunInputs | _FolderFiles = inputs if inputs is not None else _FolderFiles(folder)
     rep = str(replication)
     try:
-        scenario = read_scenario_yaml(folder)
+        scenario = files.scenario()
         if not isinstance(scenario, dict) or "segment" not in scenario:
             raise ValueError("no segment")
         coverage: list[dict[str, Any]] = []
-        if (folder / "coverage.json").is_file():
-            coverage = json.loads((folder / "coverage.json").read_text(encoding="utf-8"))[
-                "sources"]
-        events = []
-        with (folder / "events.jsonl").open(encoding="utf-8") as f:
-            for line in f:
-                if line.strip():
-                    ev = json.loads(line)
-                    if ev.get("replication", 0) == replication:
-                        events.append(ev)
+        document = files.document("coverage.json")
+        if document is not None:
+            coverage = document["sources"]
+        events = [ev for ev in files.events() if ev.get("replication", 0) == replication]
         points: dict[str, list[tuple[float, float, float]]] = defaultdict(list)
         kinds: dict[str, str] = {}
-        for row in _rows(folder / "trajectories.csv"):
+        for row in files.rows("trajectories.csv"):
             if row.get("replication", "0") == rep:
                 points[row["mover"]].append((float(row["t_s"]), float(row["x"]),
                                              float(row["y"])))
                 kinds[row["mover"]] = row.get("kind", "group")
         tracks: dict[int, list[tuple[float, float, float]]] = defaultdict(list)
-        for row in _rows(folder / "tracks.csv"):
+        for row in files.rows("tracks.csv"):
             if row.get("replication", "0") == rep:
                 tracks[int(row["track"])].append((float(row["time"]), float(row["x"]),
                                                   float(row["y"])))
@@ -332,8 +404,8 @@ def read_run_dir(folder: str | Path, replication: int = 0,
         breaks = np.flatnonzero((dt_s < 0) | ((dt_s > GAP_S) & (moved < 0.2 * dt_s))) + 1
         for piece in np.split(arr, breaks):
             paths.append(Path2D(mover, kinds[mover], piece[:, 0], piece[:, 1:]))
-    crossings = {r["id"]: r for r in _rows(folder / "crossings.csv")
+    crossings = {r["id"]: r for r in files.rows("crossings.csv")
                  if r.get("replication", "0") == rep}
-    alerts = [r for r in _rows(folder / "alerts.csv") if r.get("replication", "0") == rep]
+    alerts = [r for r in files.rows("alerts.csv") if r.get("replication", "0") == rep]
     return RunData(folder, scenario, coverage, paths, crossings, alerts,
                    {k: np.asarray(v, dtype=float) for k, v in tracks.items()}, events, lines)

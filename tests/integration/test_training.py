@@ -570,3 +570,29 @@ def test_replay_that_fails_midway_leaves_the_folder_as_it_was(tiny_run, snapshot
     else:
         assert outcome.status == 130 and outcome.lines == ["interrupted"]
     assert snapshot(tmp_path) == before
+
+
+# ------------------------------------------------------------- each input read once
+
+
+def test_what_the_check_read_is_what_reading_the_files_gives(tiny_run, tmp_path) -> None:  # noqa: ANN001
+    """`replay` draws from what `check_run_files` parsed, not from the files read again:
+    the timeline's files, the pictures' data and the map are the same either way."""
+    from sim.narrative import read_run, run_files
+    from viz.map import draw_map
+    from viz.rundata import check_run_files, read_run_dir
+
+    inputs = check_run_files(tiny_run)
+    assert run_files(inputs.events(), inputs.scenario(), inputs.rows("sensors.csv"),
+                     inputs.rows("detections.csv"), inputs.rows("crossings.csv")) == (
+        read_run(tiny_run))
+    checked, read = read_run_dir(tiny_run, inputs=inputs), read_run_dir(tiny_run)
+    for name in ("scenario", "coverage", "crossings", "alerts", "events", "lines"):
+        assert getattr(checked, name) == getattr(read, name), name
+    assert [(p.mover, p.kind, p.t_s.tolist(), p.xy.tolist()) for p in checked.paths] == [
+        (p.mover, p.kind, p.t_s.tolist(), p.xy.tolist()) for p in read.paths]
+    assert {k: v.tolist() for k, v in checked.tracks.items()} == {
+        k: v.tolist() for k, v in read.tracks.items()}
+    assert (draw_map(tiny_run, tmp_path / "a.png", inputs=inputs).read_bytes()
+            == draw_map(tiny_run, tmp_path / "b.png").read_bytes())
+
