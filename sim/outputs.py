@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import os
 import shutil
 import tempfile
@@ -221,6 +222,58 @@ def staged_dir(target: str | Path) -> Iterator[Path]:
         shutil.rmtree(stage, ignore_errors=True)
 
 
+#: The staging folders `staged_files` makes inside its folder are named so.
+STAGING_PREFIX = ".staging-"
+
+
+def _locked(folder: Path, wait: bool) -> int | None:
+    """An open descriptor of the folder ``folder`` holding an exclusive `fcntl.flock`
+    on it (released when the descriptor is closed, or by the kernel when the process
+    dies, however it dies); None when another process holds it and ``wait`` is false,
+    or when ``folder`` is not a folder (a symbolic link is not followed) or cannot be
+    locked."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+    except OSError:
+        os.close(fd)
+        return None
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _new_stage(folder: Path) -> tuple[Path, int | None]:
+    """A new staging folder in ``folder``, locked for this process's life (or until the
+    descriptor returned is closed), once the stale ones are removed: those whose lock
+    can be taken, left by a process killed before it could remove its own (SIGKILL,
+    a power cut). Both happen under a lock on ``folder`` itself, so no process removes
+    a staging folder between another's making it and locking it."""
+    guard = _locked(folder, wait=True)          # held for a moment: a few file operations
+    try:
+        if guard is not None:
+            for stale in folder.glob(f"{STAGING_PREFIX}*"):
+                held = _locked(stale, wait=False)
+                if held is not None:            # no live process holds it
+                    try:
+                        shutil.rmtree(stale, ignore_errors=True)
+                    finally:
+                        os.close(held)
+        stage = Path(tempfile.mkdtemp(dir=folder, prefix=STAGING_PREFIX))
+        try:
+            return stage, _locked(stage, wait=False)
+        except BaseException:
+            shutil.rmtree(stage, ignore_errors=True)
+            raise
+    finally:
+        if guard is not None:
+            os.close(guard)
+
+
 @contextlib.contextmanager
 def staged_files(folder: str | Path) -> Iterator[Path]:
     """Write files into a temporary folder inside ``folder``, then rename them into it.
@@ -230,9 +283,14 @@ def staged_files(folder: str | Path) -> Iterator[Path]:
     the old file or the new one) and the staging folder is removed. On an error or
     Ctrl-C the staging folder is removed with everything in it, and ``folder`` is as it
     was: no half of the outputs, no file of the user's touched.
+
+    A process killed outright (SIGKILL) leaves its staging folder behind; the staging
+    folder is locked (`fcntl.flock`) while its process lives, and the next call on the
+    same folder removes every ``.staging-*`` folder whose lock it can take, never one a
+    process still running holds.
     """
     folder = Path(folder)
-    stage = Path(tempfile.mkdtemp(dir=folder, prefix=".staging-"))
+    stage, held = _new_stage(folder)
     try:
         yield stage
         for made in sorted(stage.iterdir()):
@@ -240,6 +298,8 @@ def staged_files(folder: str | Path) -> Iterator[Path]:
                 os.replace(made, folder / made.name)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+        if held is not None:
+            os.close(held)
 
 
 @contextlib.contextmanager

@@ -572,7 +572,7 @@ def test_replay_that_fails_midway_leaves_the_folder_as_it_was(tiny_run, snapshot
     assert snapshot(tmp_path) == before
 
 
-# ------------------------------------------------------------- each input read once
+# ------------------------------------------- each input read once; staging leftovers
 
 
 def test_what_the_check_read_is_what_reading_the_files_gives(tiny_run, tmp_path) -> None:  # noqa: ANN001
@@ -596,3 +596,38 @@ def test_what_the_check_read_is_what_reading_the_files_gives(tiny_run, tmp_path)
     assert (draw_map(tiny_run, tmp_path / "a.png", inputs=inputs).read_bytes()
             == draw_map(tiny_run, tmp_path / "b.png").read_bytes())
 
+
+def test_a_replay_killed_outright_leaves_a_staging_folder_the_next_one_removes(
+        tiny_run, tmp_path) -> None:  # noqa: ANN001
+    """SIGKILL runs no clean-up: the killed replay's ``.staging-*`` folder stays, and the
+    next replay of the folder removes it (its lock is free) and writes the same files as
+    a replay of an untouched copy."""
+    import shutil
+    import signal
+    import subprocess
+    import sys
+
+    outputs = ("timeline.md", "timeline.json", "map.png", "timeline.png", "replay.gif",
+               "replay.html")
+    reference = tmp_path / "reference"
+    shutil.copytree(tiny_run, reference)
+    assert call_cli(["replay", str(reference), "-q"], timeout_s=600).is_success()
+    run = tmp_path / "run"
+    shutil.copytree(tiny_run, run)
+    script = Path(__file__).resolve().parents[2] / "run_sim.py"
+    child = subprocess.Popen([sys.executable, str(script), "replay", str(run), "-q"])
+    try:
+        deadline = time.monotonic() + 120
+        while not list(run.glob(".staging-*/timeline.md")):   # mid-way: pictures next
+            assert child.poll() is None and time.monotonic() < deadline, "not caught mid-way"
+            time.sleep(0.01)
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=30)
+    assert child.returncode == -signal.SIGKILL
+    left = list(run.glob(".staging-*"))
+    assert len(left) == 1 and not any((run / name).exists() for name in outputs)
+    assert call_cli(["replay", str(run), "-q"], timeout_s=600).is_success()
+    assert not list(run.glob(".staging-*"))
+    for name in outputs:
+        assert (run / name).read_bytes() == (reference / name).read_bytes(), name
