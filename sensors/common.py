@@ -262,17 +262,20 @@ class SightLines:
         tr = self.transmittance(xy) if transmittance is None else transmittance
         if self._kernels is not None:     # the C port of the two lines below, bit for bit
             flat = np.ascontiguousarray(xy).reshape(-1)
-            corners = self.draws.normal(self._kernels.field_keys(flat, SIGHT_CELL_M), 1)
+            keys, corner = self._kernels.field_keys(flat, SIGHT_CELL_M)
             tr = np.asarray(tr, dtype=float)
             if tr.shape != (len(xy),):
                 tr = np.broadcast_to(tr, (len(xy),))
-            return self._kernels.field_below(flat, SIGHT_CELL_M, corners.reshape(-1),
+            return self._kernels.field_below(flat, SIGHT_CELL_M,
+                                             self.draws.normal(keys, 1).reshape(-1), corner,
                                              np.ascontiguousarray(tr))
         # U(x) < T with U = Φ(correlated normal): decided without Φ wherever clear-cut
         return cdf_below(correlated_normal(self.draws, xy), tr)
 
-    def open_along(self, trajectory: Trajectory, t_s: FloatArray) -> NDArray[np.bool_]:
-        """`open` at the mover's positions at times ``t_s``, with the transmittance
+    def open_along(self, trajectory: Trajectory, t_s: FloatArray,
+                   xy: FloatArray | None = None) -> NDArray[np.bool_]:
+        """`open` at the mover's positions at times ``t_s`` (``xy`` (n, 2): those
+        positions, already computed by `Trajectory.position_at`), with the transmittance
         evaluated every `LOS_STEP_M` of its path and interpolated in between: without a
         mast, the foliage on the line (`foliage_along`); with ``mast_m``, the
         transmittance from the mast over relief and under the canopy top
@@ -286,7 +289,7 @@ class SightLines:
         else:
             tr = foliage_transmittance(foliage_along(self.terrain, self.origin, trajectory, t),
                                        self.length_m)
-        return self.open(trajectory.position_at(t).reshape(-1, 2), tr)
+        return self.open(trajectory.position_at(t).reshape(-1, 2) if xy is None else xy, tr)
 
 
 def foliage_along(terrain: Terrain, origin: FloatArray, trajectory: Trajectory,

@@ -124,7 +124,7 @@ class Radar(SectorSensor):
                size: int) -> tuple[np.ndarray, FloatArray]:
         """Fluctuation drawn per scan, sight line fixed, Doppler on radial speed."""
         moving = self.radial_speed(trajectory, looks.t_s, looks.d) >= self.spec.min_speed_mps
-        hit = (looks.u[:, 0] < self.pd(looks.range_m, looks.t_s, size)) & moving
+        hit = (looks.uniform(0) < self.pd(looks.range_m, looks.t_s, size)) & moving
         return hit & self.open_at(trajectory, looks, hit), np.asarray(self.spec.class_accuracy)
 
     def measured_range_m(self, range_m: FloatArray, z: FloatArray) -> FloatArray:

@@ -75,17 +75,27 @@ def _wedge(heading_deg: float, fov_deg: float) -> tuple[int, FloatArray]:
 @dataclass(frozen=True)
 class Looks:
     """The looks of one sensor at one mover: times, look numbers, exposure interval
-    (index), offsets from the sensor, and keyed uniforms (detection, class). The keyed
-    normals (range, bearing) are drawn in `SectorSensor.observe` for the detecting
-    looks only (a pure function of the look number, so the same). Whether each sight
-    line is open: `SectorSensor.open_at`."""
+    (index), the mover's positions and their offsets from the sensor, ranges, and the
+    stream of their keyed draws (`uniform`). The keyed normals (range, bearing) are
+    drawn in `SectorSensor.observe` for the detecting looks only (a pure function of
+    the look number, so the same). Whether each sight line is open:
+    `SectorSensor.open_at`."""
 
     t_s: FloatArray
     k: IntArray
     interval: IntArray
+    xy: FloatArray
     d: FloatArray
     range_m: FloatArray
-    u: FloatArray
+    draws: Draws
+
+    def uniform(self, column: int, where: np.ndarray | None = None) -> FloatArray:
+        """Keyed uniform ``column`` (0: detection, 1: class) of each look (n,), or of
+        the looks ``where`` (n,) is True: column ``column`` of ``Draws.uniform(k, 2)``,
+        drawn only where it is read (a camera never reads column 0, and only detecting
+        looks read column 1)."""
+        k = self.k if where is None else self.k[where]
+        return self.draws.uniform(k, column + 1)[:, column]
 
 
 class SectorSensor(Sensor):
@@ -172,9 +182,19 @@ class SectorSensor(Sensor):
     def _looks_at(self, trajectory: Trajectory, draws: Draws, t: FloatArray,
                   interval: IntArray) -> Looks:
         """The looks at times ``t`` (n,) of exposures ``interval`` (n,)."""
-        k = np.round((t - self.phase_s) / self.spec.revisit_s).astype(np.int64)
-        d = trajectory.position_at(t).reshape(-1, 2) - self.position
-        return Looks(t, k, interval, d, np.hypot(d[:, 0], d[:, 1]), draws.uniform(k, 2))
+        geometry = None
+        if self._kernels is not None:     # the C port of the `else`, bit for bit
+            geometry = self._kernels.look_geometry(*trajectory.knots(), np.ascontiguousarray(t),
+                                                   self.position, float(self.phase_s),
+                                                   float(self.spec.revisit_s))
+        if geometry is not None:
+            k, xy, d, range_m = geometry
+        else:
+            k = np.round((t - self.phase_s) / self.spec.revisit_s).astype(np.int64)
+            xy = trajectory.position_at(t).reshape(-1, 2)
+            d = xy - self.position
+            range_m = np.hypot(d[:, 0], d[:, 1])
+        return Looks(t, k, interval, xy, d, range_m, draws)
 
     def open_at(self, trajectory: Trajectory, looks: Looks, where: np.ndarray) -> np.ndarray:
         """Whether the fixed sight line is open (n,) at the looks; evaluated only where
@@ -183,7 +203,8 @@ class SectorSensor(Sensor):
         out = np.ones(len(looks.t_s), dtype=bool)
         if self.sight.clear or not where.any():
             return out
-        out[where] = self.sight.open_along(trajectory, looks.t_s[where])
+        out[where] = self.sight.open_along(trajectory, looks.t_s[where],
+                                           looks.xy.compress(where, axis=0))
         return out
 
     def observe(self, trajectory: Trajectory, truth: int, draws: Draws,
@@ -295,7 +316,7 @@ class SectorSensor(Sensor):
         xy, cov = self._measure(lk.range_m[detected], np.arctan2(d[:, 1], d[:, 0]),
                                 draws.normal(lk.k[detected], 2))
         lik = class_evidence(PERSON, np.broadcast_to(accuracy, lk.t_s.shape)[detected],
-                             lk.u[detected, 1])
+                             lk.uniform(1, detected))
         return Reports(self.id, lk.t_s[detected], xy, cov,
                        np.full(len(xy), truth, dtype=np.int64), lik), last_cell
 

@@ -104,7 +104,8 @@ class Draws:
     True
     """
 
-    __slots__ = ("key",)
+    __slots__ = ("key", "_sibling")
+    _sibling: Draws
 
     def __init__(self, key: int) -> None:
         self.key = np.uint64(int(key) & _MASK64)
@@ -135,10 +136,20 @@ class Draws:
         return ((bits >> np.uint64(11)).astype(np.float64) + 0.5) * 2.0**-53
 
     def normal(self, index: ArrayLike, columns: int = 1) -> FloatArray:
-        """(n, columns) standard normals (Box–Muller on keyed uniforms)."""
-        u = Draws(int(self.key ^ _NORMAL_SALT)).uniform(index, 2 * columns)
-        r = np.sqrt(-2.0 * np.log(u[:, :columns]))
-        return r * np.cos(2.0 * np.pi * u[:, columns:])
+        """(n, columns) standard normals (Box–Muller on keyed uniforms of the sibling
+        stream, made once: sight lines draw normals many times a stream). In place, the
+        same operations as ``sqrt(-2 log u₁) · cos(2π u₂)``."""
+        try:
+            sibling = self._sibling
+        except AttributeError:
+            sibling = self._sibling = Draws(int(self.key ^ _NORMAL_SALT))
+        u = sibling.uniform(index, 2 * columns)
+        r = np.log(u[:, :columns])
+        r *= -2.0
+        np.sqrt(r, out=r)
+        angle = u[:, columns:] * (2.0 * np.pi)
+        r *= np.cos(angle, out=angle)
+        return r
 
     def child(self, part: int) -> Draws:
         """An independent stream derived from this one and ``part``."""

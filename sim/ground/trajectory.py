@@ -59,7 +59,7 @@ class Trajectory:
             object.__setattr__(self, "_cols", cols)
         return cols
 
-    def _knots(self) -> tuple[FloatArray, FloatArray, FloatArray]:
+    def knots(self) -> tuple[FloatArray, FloatArray, FloatArray]:
         """t (k,), x (k,) and y (k,) as contiguous arrays, made once (what the C
         kernels read)."""
         knots = self.__dict__.get("_knots_c")
@@ -95,9 +95,9 @@ class Trajectory:
         if kernels is None:
             return self._position_at_numpy(t_s)
         if isinstance(t_s, float | int):
-            return kernels.position_at(*self._knots(), t_s)
+            return kernels.position_at(*self.knots(), t_s)
         t = np.asarray(t_s, dtype=np.float64)
-        out = kernels.position_at(*self._knots(), t.ravel())
+        out = kernels.position_at(*self.knots(), t.ravel())
         return out.reshape(t.shape + (2,))
 
     def _position_at_numpy(self, t_s: float | FloatArray) -> FloatArray:
@@ -144,7 +144,7 @@ class Trajectory:
         kernels = prebuilt.load()
         if kernels is None:
             return self._box_numpy(start_s, end_s)
-        return kernels.box(*self._knots(), start_s, end_s)
+        return kernels.box(*self.knots(), start_s, end_s)
 
     def _box_numpy(self, start_s: float, end_s: float) -> FloatArray:
         """`box` in numpy and Python floats: the reference."""

@@ -1,7 +1,8 @@
 /* When a mover is inside a radar's or camera's sector, and the looks then; whether two
  * movers ever come within a range; a radar's radial speed: a port of
  * sensors/geometry.py (sector_intervals with r_min = 0, merge_intervals, look_times,
- * ever_within) and of sensors/radar.py (Radar.radial_speed), which stay the readable
+ * ever_within), of sensors/sector.py (SectorSensor._looks_at's look numbers and
+ * geometry) and of sensors/radar.py (Radar.radial_speed), which stay the readable
  * reference; tests compare both bit for bit. Every float is
  * computed by numpy's operations in numpy's order, with numpy's NaN-propagating
  * maximum and minimum; the wedge's edge vectors come from the caller (numpy's cos and
@@ -10,6 +11,7 @@
 #include <math.h>
 
 #include "exposure.h"
+#include "trajectory.h"
 
 static double np_max(double x, double y) { return (x >= y || isnan(x)) ? x : y; }
 static double np_min(double x, double y) { return (x <= y || isnan(x)) ? x : y; }
@@ -151,6 +153,23 @@ int radial_speed(const double *t, const double *xy, int64_t m, const double *loo
         double vy = (xy[2 * leg + 3] - xy[2 * leg + 1]) / dt;
         double range = np_max(hypot(d[2 * i], d[2 * i + 1]), 1e-9);
         out[i] = fabs(vx * d[2 * i] + vy * d[2 * i + 1]) / range;
+    }
+    return 0;
+}
+
+int look_geometry(const double *tk, const double *x, const double *y, int64_t m,
+                  const double *t, int64_t n, double cx, double cy, double phase,
+                  double period, int64_t *k, double *xy, double *d, double *range) {
+    for (int64_t i = 0; i < n; i++) {
+        double q = nearbyint((t[i] - phase) / period);      /* np.round: half to even */
+        if (!(fabs(q) < 0x1p62)) return -1;
+        k[i] = (int64_t)q;
+    }
+    position_at(tk, x, y, m, t, n, xy);
+    for (int64_t i = 0; i < n; i++) {
+        d[2 * i] = xy[2 * i] - cx;
+        d[2 * i + 1] = xy[2 * i + 1] - cy;
+        range[i] = hypot(d[2 * i], d[2 * i + 1]);
     }
     return 0;
 }

@@ -36,4 +36,13 @@ int ever_within(const double *t0, const double *t1, const double *p0, const doub
 int radial_speed(const double *t, const double *xy, int64_t m, const double *look_t,
                  const double *d, int64_t n, double *out);
 
+/* SectorSensor._looks_at at the n look times t of a sensor at (cx, cy) with the look
+ * clock phase + k · period, on the trajectory of m knots tk with values x and y: the
+ * look numbers k (n,) (np.round of (t − phase) / period), positions xy and offsets d
+ * (n, 2) from the sensor, ranges (n,) (np.hypot). Returns 0, or -1 for a look number
+ * out of int64's range (numpy then decides). */
+int look_geometry(const double *tk, const double *x, const double *y, int64_t m,
+                  const double *t, int64_t n, double cx, double cy, double phase,
+                  double period, int64_t *k, double *xy, double *d, double *range);
+
 #endif

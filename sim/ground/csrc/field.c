@@ -2,7 +2,9 @@
  * the corners of a grid of cell_m, bilinear, rescaled to unit variance) and cdf_below
  * (whether Φ of it is below a threshold), which stay the readable reference; tests
  * compare both bit for bit. The keyed normals themselves are drawn by the caller
- * (sim.ground.keyed.Draws.normal: numpy's log and cos), at the keys field_keys gives.
+ * (sim.ground.keyed.Draws.normal: numpy's log and cos), at the keys field_corners
+ * gives: each key once where consecutive runs share a corner (a path walks from a cell
+ * into its neighbour: about half the corners), a draw being a function of its key.
  *
  * The field is the same float as numpy's: the same operations in the same order. The
  * test Φ(z) < T is the same boolean as numpy's, 0.5 · erfc(−z/√2) < T with the C
@@ -52,32 +54,35 @@ static int starts_run(int64_t i, int64_t ix, int64_t iy, int64_t *px, int64_t *p
     return starts;
 }
 
-int64_t field_runs(const double *xy, int64_t n, double cell_m) {
-    int64_t runs = 0, px = 0, py = 0;
-    for (int64_t i = 0; i < n; i++) {
-        int64_t ix, iy;
-        double fx, fy;
-        cell_of(xy, i, cell_m, &ix, &iy, &fx, &fy);
-        if (starts_run(i, ix, iy, &px, &py)) runs++;
-    }
-    return runs;
-}
-
-void field_keys(const double *xy, int64_t n, double cell_m, int64_t runs, int64_t *keys) {
-    static const int corner[4][2] = {{0, 0}, {1, 0}, {0, 1}, {1, 1}};   /* _CORNERS */
-    int64_t r = -1, px = 0, py = 0;
+int64_t field_corners(const double *xy, int64_t n, double cell_m, int64_t *keys,
+                      int64_t *corner, int64_t *runs) {
+    static const int offset[4][2] = {{0, 0}, {1, 0}, {0, 1}, {1, 1}};   /* _CORNERS */
+    int64_t r = -1, px = 0, py = 0, distinct = 0;
+    int64_t before[4] = {0, 0, 0, 0};   /* the previous run's corner keys */
     for (int64_t i = 0; i < n; i++) {
         int64_t ix, iy;
         double fx, fy;
         cell_of(xy, i, cell_m, &ix, &iy, &fx, &fy);
         if (!starts_run(i, ix, iy, &px, &py)) continue;
         r++;
+        int64_t now[4];
         for (int c = 0; c < 4; c++) {         /* ((cx + dx) << 32) ^ ((cy + dy) & 0xFFFFFFFF) */
-            uint64_t hi = (uint64_t)(ix + corner[c][0]) << 32;
-            uint64_t lo = (uint64_t)(iy + corner[c][1]) & 0xFFFFFFFFULL;
-            keys[c * runs + r] = (int64_t)(hi ^ lo);
+            uint64_t hi = (uint64_t)(ix + offset[c][0]) << 32;
+            uint64_t lo = (uint64_t)(iy + offset[c][1]) & 0xFFFFFFFFULL;
+            now[c] = (int64_t)(hi ^ lo);
+            int64_t k = -1;
+            for (int b = 0; r && b < 4 && k < 0; b++)   /* a corner the last run shares */
+                if (before[b] == now[c]) k = corner[4 * (r - 1) + b];
+            if (k < 0) {
+                keys[distinct] = now[c];
+                k = distinct++;
+            }
+            corner[4 * r + c] = k;
         }
+        for (int c = 0; c < 4; c++) before[c] = now[c];
     }
+    *runs = r + 1;
+    return distinct;
 }
 
 /* Φ at z = PHI_Z0 + k / PHI_PER_UNIT, k = 0 .. PHI_POINTS - 1, by erfc (filled once). Φ
@@ -89,12 +94,14 @@ void field_keys(const double *xy, int64_t n, double cell_m, int64_t runs, int64_
 #define PHI_PER_UNIT 4.0
 #define PHI_POINTS 73
 #define PHI_MARGIN 1e-12
-static double PHI[PHI_POINTS];
+static double PHI[PHI_POINTS], PHI_AT[PHI_POINTS];   /* Φ, and the z of each point */
 static int phi_ready = 0;
 
 static void phi_table(void) {
-    for (int k = 0; k < PHI_POINTS; k++)
-        PHI[k] = 0.5 * erfc((PHI_Z0 + k / PHI_PER_UNIT) * -sqrt(0.5));
+    for (int k = 0; k < PHI_POINTS; k++) {
+        PHI_AT[k] = PHI_Z0 + k / PHI_PER_UNIT;
+        PHI[k] = 0.5 * erfc(PHI_AT[k] * -sqrt(0.5));
+    }
     phi_ready = 1;
 }
 
@@ -103,9 +110,9 @@ static int table_below(double z, double threshold) {
     double q = floor_fast((z - PHI_Z0) * PHI_PER_UNIT);
     if (!(q >= 0 && q < PHI_POINTS - 1)) return -1;      /* outside, or NaN */
     int k = (int)q;
-    if (k > 0 && z < PHI_Z0 + k / PHI_PER_UNIT) k--;    /* rounding moved z up a cell */
-    else if (k < PHI_POINTS - 2 && z >= PHI_Z0 + (k + 1) / PHI_PER_UNIT) k++;
-    if (!(z >= PHI_Z0 + k / PHI_PER_UNIT && z < PHI_Z0 + (k + 1) / PHI_PER_UNIT)) return -1;
+    if (k > 0 && z < PHI_AT[k]) k--;                      /* rounding moved z up a cell */
+    else if (k < PHI_POINTS - 2 && z >= PHI_AT[k + 1]) k++;
+    if (!(z >= PHI_AT[k] && z < PHI_AT[k + 1])) return -1;
     if (threshold < PHI[k] * (1 - PHI_MARGIN)) return 0;
     if (threshold > PHI[k + 1] * (1 + PHI_MARGIN)) return 1;
     return -1;
@@ -125,8 +132,11 @@ static int cdf_below(double z, double threshold) {
 }
 
 int field_below(const double *xy, int64_t n, double cell_m, const double *zc,
-                int64_t runs, const double *threshold, uint8_t *below) {
+                int64_t distinct, const int64_t *corner, int64_t runs,
+                const double *threshold, uint8_t *below) {
     if (!phi_ready) phi_table();
+    for (int64_t k = 0; k < 4 * runs; k++)
+        if (corner[k] < 0 || corner[k] >= distinct) return -1;
     int64_t r = -1, px = 0, py = 0;
     for (int64_t i = 0; i < n; i++) {
         int64_t ix, iy;
@@ -136,7 +146,7 @@ int field_below(const double *xy, int64_t n, double cell_m, const double *zc,
         double w[4] = {(1 - fx) * (1 - fy), fx * (1 - fy), (1 - fx) * fy, fx * fy};
         double z = 0.0, w2 = 0.0;
         for (int c = 0; c < 4; c++) {
-            z += w[c] * zc[c * runs + r];
+            z += w[c] * zc[corner[4 * r + c]];
             w2 += w[c] * w[c];
         }
         below[i] = (uint8_t)cdf_below(z / sqrt(w2), threshold[i]);

@@ -16,6 +16,7 @@
 #include <numpy/arrayobject.h>
 #include <math.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "exposure.h"
 #include "field.h"
@@ -325,6 +326,7 @@ static PyArrayObject *points_arg(PyObject *const *args, npy_intp *n, double *cel
     return xy;
 }
 
+/* (keys (distinct,), corner (4 runs,)) int64: field_corners's, in arrays of their size. */
 static PyObject *py_field_keys(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     if (nargs != 2) {
         PyErr_SetString(PyExc_TypeError, "field_keys(xy, cell_m) takes 2 arguments");
@@ -334,36 +336,51 @@ static PyObject *py_field_keys(PyObject *self, PyObject *const *args, Py_ssize_t
     double cell_m;
     PyArrayObject *xy = points_arg(args, &n, &cell_m);
     if (!xy) return NULL;
-    int64_t runs = field_runs(PyArray_DATA(xy), n, cell_m);
-    npy_intp size = 4 * runs;
-    PyObject *keys = PyArray_SimpleNew(1, &size, NPY_INT64);
-    if (!keys) return NULL;
-    field_keys(PyArray_DATA(xy), n, cell_m, runs, PyArray_DATA((PyArrayObject *)keys));
-    return keys;
+    int64_t *scratch = malloc((size_t)(8 * n + 1) * sizeof(int64_t));
+    if (!scratch) return PyErr_NoMemory();
+    const double *p = PyArray_DATA(xy);
+    int64_t runs;
+    npy_intp distinct = field_corners(p, n, cell_m, scratch, scratch + 4 * n, &runs);
+    npy_intp corners = 4 * runs;
+    PyObject *keys = PyArray_SimpleNew(1, &distinct, NPY_INT64);
+    PyObject *corner = keys ? PyArray_SimpleNew(1, &corners, NPY_INT64) : NULL;
+    if (corner) {
+        memcpy(PyArray_DATA((PyArrayObject *)keys), scratch, (size_t)distinct * sizeof(int64_t));
+        memcpy(PyArray_DATA((PyArrayObject *)corner), scratch + 4 * n,
+               (size_t)corners * sizeof(int64_t));
+    }
+    free(scratch);
+    if (!corner) {
+        Py_XDECREF(keys);
+        return NULL;
+    }
+    return Py_BuildValue("(NN)", keys, corner);
 }
 
 static PyObject *py_field_below(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 4) {
+    if (nargs != 5) {
         PyErr_SetString(PyExc_TypeError,
-                        "field_below(xy, cell_m, zc, threshold) takes 4 arguments");
+                        "field_below(xy, cell_m, zc, corner, threshold) takes 5 arguments");
         return NULL;
     }
     npy_intp n;
     double cell_m;
     PyArrayObject *xy = points_arg(args, &n, &cell_m);
     PyArrayObject *zc = xy ? array_arg(args[2], "zc", NPY_FLOAT64) : NULL;
-    PyArrayObject *threshold = zc ? array_arg(args[3], "threshold", NPY_FLOAT64) : NULL;
+    PyArrayObject *corner = zc ? array_arg(args[3], "corner", NPY_INT64) : NULL;
+    PyArrayObject *threshold = corner ? array_arg(args[4], "threshold", NPY_FLOAT64) : NULL;
     if (!threshold) return NULL;
-    int64_t runs = PyArray_DIM(zc, 0) / 4;
-    PyObject *below = PyArray_DIM(threshold, 0) == n && PyArray_DIM(zc, 0) == 4 * runs
+    int64_t runs = PyArray_DIM(corner, 0) / 4;
+    PyObject *below = PyArray_DIM(threshold, 0) == n && PyArray_DIM(corner, 0) == 4 * runs
                       ? PyArray_SimpleNew(1, &n, NPY_BOOL) : NULL;
-    if (below && !field_below(PyArray_DATA(xy), n, cell_m, PyArray_DATA(zc), runs,
+    if (below && !field_below(PyArray_DATA(xy), n, cell_m, PyArray_DATA(zc),
+                              PyArray_DIM(zc, 0), PyArray_DATA(corner), runs,
                               PyArray_DATA(threshold), PyArray_DATA((PyArrayObject *)below)))
         return below;
     Py_XDECREF(below);
     if (!PyErr_Occurred())
-        PyErr_SetString(PyExc_ValueError, "field_below: need 4 corner normals per run of "
-                        "points in one cell (field_keys) and a threshold per point");
+        PyErr_SetString(PyExc_ValueError, "field_below: need the corner normals of each run "
+                        "of points in one cell (field_keys) and a threshold per point");
     return NULL;
 }
 
@@ -505,6 +522,45 @@ static PyObject *py_position_at(PyObject *self, PyObject *const *args, Py_ssize_
     return out;
 }
 
+/* look_geometry(tk, x, y, t, centre, phase, period): (k, xy, d, range), or None where
+ * a look number is out of range (exposure.h). */
+static PyObject *py_look_geometry(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 7) {
+        PyErr_SetString(PyExc_TypeError, "look_geometry(tk, x, y, t, centre, phase, period) "
+                        "takes 7 arguments");
+        return NULL;
+    }
+    const double *x, *y;
+    PyArrayObject *tk = knots_arg(args, "look_geometry", &x, &y);
+    PyArrayObject *t = tk ? array_arg(args[3], "t", NPY_FLOAT64) : NULL;
+    PyArrayObject *centre = t ? array_arg(args[4], "centre", NPY_FLOAT64) : NULL;
+    if (!centre) return NULL;
+    double phase = PyFloat_AsDouble(args[5]), period = PyFloat_AsDouble(args[6]);
+    if (PyErr_Occurred()) return NULL;
+    if (PyArray_DIM(centre, 0) != 2) {
+        PyErr_SetString(PyExc_ValueError, "look_geometry: the centre must hold 2 coordinates");
+        return NULL;
+    }
+    const double *c = PyArray_DATA(centre);
+    npy_intp n = PyArray_DIM(t, 0), pairs[2] = {n, 2};
+    PyObject *k = PyArray_SimpleNew(1, &n, NPY_INT64);
+    PyObject *xy = k ? PyArray_SimpleNew(2, pairs, NPY_FLOAT64) : NULL;
+    PyObject *d = xy ? PyArray_SimpleNew(2, pairs, NPY_FLOAT64) : NULL;
+    PyObject *range = d ? PyArray_SimpleNew(1, &n, NPY_FLOAT64) : NULL;
+    if (!range) {
+        Py_XDECREF(k); Py_XDECREF(xy); Py_XDECREF(d);
+        return NULL;
+    }
+    if (look_geometry(PyArray_DATA(tk), x, y, PyArray_DIM(tk, 0), PyArray_DATA(t), n, c[0],
+                      c[1], phase, period, PyArray_DATA((PyArrayObject *)k),
+                      PyArray_DATA((PyArrayObject *)xy), PyArray_DATA((PyArrayObject *)d),
+                      PyArray_DATA((PyArrayObject *)range))) {
+        Py_DECREF(k); Py_DECREF(xy); Py_DECREF(d); Py_DECREF(range);
+        Py_RETURN_NONE;
+    }
+    return Py_BuildValue("(NNNN)", k, xy, d, range);
+}
+
 static PyObject *py_box(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     if (nargs != 5) {
         PyErr_SetString(PyExc_TypeError, "box(tk, x, y, start, end) takes 5 arguments");
@@ -614,13 +670,14 @@ static PyMethodDef methods[] = {
     FAST(search, "dijkstra.search_py: (dist, pred)."),
     FAST(foliage, "Terrain.foliage_m: (n,) foliage metres, or None where GEOS decides."),
     FAST(foliage_along, "Terrain.foliage_along: (n,) foliage metres, or None."),
-    FAST(field_keys, "sensors.common._corner_normals' keys: (4 runs,) int64."),
+    FAST(field_keys, "sensors.common._corner_normals' keys: (keys, corner) int64."),
     FAST(sector_looks, "sensors.geometry.look_times of sector_intervals: (t, interval)."),
     FAST(ever_within, "sensors.geometry.ever_within of relative legs: bool."),
     FAST(radial_speed, "Radar.radial_speed: (n,) m/s."),
     FAST(field_below, "sensors.common.cdf_below(correlated_normal(...)): (n,) bool."),
     FAST(position_at, "Trajectory.position_at: (2,) at a number, (n, 2) at an array."),
     FAST(box, "Trajectory.box: [xmin, ymin, xmax, ymax]."),
+    FAST(look_geometry, "SectorSensor._looks_at's (k, xy, d, range), or None."),
     FAST(record_lines, "events._class_lines: the JSON lines of one record class, or None."),
     FAST(join_lines, "events.records_jsonl: the lines of each record in order, or None."),
     FAST(stream_state, "rng.RandomStreams: SeedSequence's n uint64, or None."),

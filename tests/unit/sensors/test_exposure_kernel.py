@@ -20,6 +20,7 @@ from sensors.geometry import (
 )
 from sensors.radar import Radar
 from sensors.sector import _wedge
+from sim.ground.keyed import Draws
 from sim.ground.specs import CameraSpec, RadarSpec
 from sim.ground.trajectory import Trajectory
 
@@ -135,3 +136,24 @@ def test_radial_speed_is_the_numpy_references(ground_kernels) -> None:  # noqa: 
         want = radar.radial_speed(walk, t, d)
         radar._kernels = ground_kernels
         assert got.tobytes() == want.tobytes()
+
+
+def test_looks_are_the_numpy_references(ground_kernels) -> None:  # noqa: ANN001
+    """`SectorSensor._looks_at` by ``look_geometry``: look numbers (half-way times
+    rounded to even, as np.round), positions, offsets and ranges the same bit for bit,
+    at looks on the clock, off it, before, on and after the knots."""
+    rng = np.random.default_rng(16)
+    radar = Radar(RadarSpec(id="radar-1", position_m=(120.0, -40.0), revisit_s=2.0))
+    draws = Draws(7)
+    for _ in range(100):
+        walk = _path(rng, radar.position, 3000.0)
+        k = rng.integers(-5, 5000, 40)
+        t = np.concatenate([radar.phase_s + k * 2.0, radar.phase_s + (k + 0.5) * 2.0,
+                            rng.uniform(walk.start_s - 100, walk.end_s + 100, 40), walk.t_s])
+        got = radar._looks_at(walk, draws, t, np.zeros(len(t), dtype=np.int64))
+        radar._kernels = None
+        want = radar._looks_at(walk, draws, t, np.zeros(len(t), dtype=np.int64))
+        radar._kernels = ground_kernels
+        for field in ("k", "xy", "d", "range_m"):
+            assert getattr(got, field).tobytes() == getattr(want, field).tobytes(), field
+        assert got.uniform(0).tobytes() == want.uniform(0).tobytes()

@@ -23,8 +23,9 @@ from sim.ground.terrain import Terrain
 
 def _compiled(ground_kernels, draws: Draws, xy: np.ndarray, threshold: np.ndarray) -> np.ndarray:  # noqa: ANN001
     flat = np.ascontiguousarray(xy).reshape(-1)
-    corners = draws.normal(ground_kernels.field_keys(flat, SIGHT_CELL_M), 1).reshape(-1)
-    return ground_kernels.field_below(flat, SIGHT_CELL_M, corners, np.ascontiguousarray(threshold))
+    keys, corner = ground_kernels.field_keys(flat, SIGHT_CELL_M)
+    return ground_kernels.field_below(flat, SIGHT_CELL_M, draws.normal(keys, 1).reshape(-1),
+                                      corner, np.ascontiguousarray(threshold))
 
 
 def _points(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -59,11 +60,32 @@ def test_field_below_is_the_numpy_references(ground_kernels) -> None:  # noqa: A
 
 def test_corner_keys_are_the_cells_corners(ground_kernels) -> None:  # noqa: ANN001
     """(15, −5) is in cell (1, −1); its corners (1, −1), (2, −1), (1, 0), (2, 0) are keyed
-    (x << 32) ^ (y & 0xFFFFFFFF); (16, −4), in the same cell, adds no run."""
-    keys = ground_kernels.field_keys(np.array([15.0, -5.0, 16.0, -4.0]), 10.0)
+    (x << 32) ^ (y & 0xFFFFFFFF); (16, −4), in the same cell, adds no run; (25, −5), in
+    the next cell (2, −1), shares two corners with it and adds two keys."""
+    keys, corner = ground_kernels.field_keys(np.array([15.0, -5.0, 16.0, -4.0, 25.0, -5.0]),
+                                             10.0)
     m = 0xFFFFFFFF
-    want = [(1 << 32) ^ (-1 & m), (2 << 32) ^ (-1 & m), (1 << 32) ^ 0, (2 << 32) ^ 0]
+    want = [(1 << 32) ^ (-1 & m), (2 << 32) ^ (-1 & m), (1 << 32) ^ 0, (2 << 32) ^ 0,
+            (3 << 32) ^ (-1 & m), (3 << 32) ^ 0]
     assert keys.tolist() == want
+    assert corner.tolist() == [0, 1, 2, 3, 1, 4, 3, 5]
+
+
+def test_corner_keys_give_each_runs_corners(ground_kernels) -> None:  # noqa: ANN001
+    """Whatever keys are shared, each run's four corners are its cell's, in order."""
+    rng = np.random.default_rng(10)
+    for _ in range(30):
+        xy = _points(rng, int(rng.integers(1, 300)))
+        keys, corner = ground_kernels.field_keys(np.ascontiguousarray(xy).reshape(-1),
+                                                 SIGHT_CELL_M)
+        cell = np.floor(xy / SIGHT_CELL_M).astype(np.int64)
+        first = np.ones(len(cell), dtype=bool)
+        first[1:] = (cell[1:] != cell[:-1]).any(axis=1)
+        cx, cy = cell[first, 0], cell[first, 1]
+        want = np.stack([((cx + dx) << 32) ^ ((cy + dy) & 0xFFFFFFFF)
+                         for dx, dy in ((0, 0), (1, 0), (0, 1), (1, 1))], axis=1)
+        assert np.array_equal(keys[corner].reshape(-1, 4), want)
+        assert len(keys) < 4 * len(cx) or len(cx) == 1
 
 
 def test_sight_lines_open_the_same_with_and_without_the_kernels(ground_kernels) -> None:  # noqa: ANN001
@@ -83,8 +105,11 @@ def test_sight_lines_open_the_same_with_and_without_the_kernels(ground_kernels) 
 
 
 def test_field_below_refuses_normals_of_other_cells(ground_kernels) -> None:  # noqa: ANN001
-    flat = np.array([15.0, -5.0, 35.0, -5.0])        # two runs: eight corner normals
+    flat = np.array([15.0, -5.0, 35.0, -5.0])        # two runs: eight corners
+    corner = np.arange(8, dtype=np.int64)
     with pytest.raises(ValueError, match="corner normals"):
-        ground_kernels.field_below(flat, 10.0, np.zeros(4), np.full(2, 0.5))
+        ground_kernels.field_below(flat, 10.0, np.zeros(8), corner[:4], np.full(2, 0.5))
     with pytest.raises(ValueError, match="corner normals"):
-        ground_kernels.field_below(flat, 10.0, np.zeros(8), np.full(3, 0.5))
+        ground_kernels.field_below(flat, 10.0, np.zeros(8), corner, np.full(3, 0.5))
+    with pytest.raises(ValueError, match="corner normals"):      # an index names no normal
+        ground_kernels.field_below(flat, 10.0, np.zeros(7), corner, np.full(2, 0.5))
