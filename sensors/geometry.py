@@ -270,6 +270,10 @@ def relative_legs(a: Trajectory, b: Trajectory) -> Legs | None:
     start, end = max(a.start_s, b.start_s), min(a.end_s, b.end_s)
     if end <= start:
         return None
+    kernels = prebuilt.load()
+    if kernels is not None:               # the C port of the lines below, bit for bit
+        knots, rel, v = kernels.relative_legs(*a.knots(), *b.knots(), start, end)
+        return knots[:-1], knots[1:], rel[:-1], v
     knots = np.concatenate([a.t_s, b.t_s, [start, end]])
     knots = knots[(knots >= start) & (knots <= end)]
     knots.sort()

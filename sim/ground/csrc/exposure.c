@@ -1,7 +1,7 @@
 /* When a mover is inside a radar's or camera's sector, and the looks then; whether two
  * movers ever come within a range; a radar's radial speed: a port of
  * sensors/geometry.py (sector_intervals with r_min = 0, merge_intervals, look_times,
- * ever_within), of sensors/sector.py (SectorSensor._looks_at's look numbers and
+ * ever_within, relative_legs), of sensors/sector.py (SectorSensor._looks_at's look numbers and
  * geometry) and of sensors/radar.py (Radar.radial_speed), which stay the readable
  * reference; tests compare both bit for bit. Every float is
  * computed by numpy's operations in numpy's order, with numpy's NaN-propagating
@@ -172,4 +172,28 @@ int look_geometry(const double *tk, const double *x, const double *y, int64_t m,
         range[i] = hypot(d[2 * i], d[2 * i + 1]);
     }
     return 0;
+}
+
+int64_t relative_legs(const double *ta, const double *xa, const double *ya, int64_t ma,
+                      const double *tb, const double *xb, const double *yb, int64_t mb,
+                      double start, double end, double *knot, double *pa, double *pb,
+                      double *rel, double *v) {
+    int64_t n = 0, i = 0, j = 0;
+    knot[n++] = start;          /* the union of both knots in [start, end], sorted, once */
+    while (i < ma || j < mb) {
+        double t;
+        if (j >= mb || (i < ma && ta[i] <= tb[j])) t = ta[i++];
+        else t = tb[j++];
+        if (t >= start && t <= end && t != knot[n - 1]) knot[n++] = t;
+    }
+    if (end != knot[n - 1]) knot[n++] = end;
+    position_at(ta, xa, ya, ma, knot, n, pa);
+    position_at(tb, xb, yb, mb, knot, n, pb);
+    for (int64_t k = 0; k < 2 * n; k++) rel[k] = pa[k] - pb[k];
+    for (int64_t k = 0; k + 1 < n; k++) {
+        double dt = knot[k + 1] - knot[k];
+        v[2 * k] = (rel[2 * k + 2] - rel[2 * k]) / dt;
+        v[2 * k + 1] = (rel[2 * k + 3] - rel[2 * k + 1]) / dt;
+    }
+    return n;
 }

@@ -45,4 +45,15 @@ int look_geometry(const double *tk, const double *x, const double *y, int64_t m,
                   const double *t, int64_t n, double cx, double cy, double phase,
                   double period, int64_t *k, double *xy, double *d, double *range);
 
+/* geometry.relative_legs of trajectories a (ma knots ta, values xa, ya) and b (mb
+ * knots) over [start, end] (start < end, both knots of theirs): the union of their
+ * knots in it, sorted, each once, into knot, the positions of a minus those of b there
+ * into rel (2 n), and the velocity of each leg into v (2 (n − 1)); pa and pb are
+ * scratch of 2 (ma + mb + 2) doubles, knot holds ma + mb + 2, rel and v twice that.
+ * Returns n. */
+int64_t relative_legs(const double *ta, const double *xa, const double *ya, int64_t ma,
+                      const double *tb, const double *xb, const double *yb, int64_t mb,
+                      double start, double end, double *knot, double *pa, double *pb,
+                      double *rel, double *v);
+
 #endif

@@ -561,6 +561,48 @@ static PyObject *py_look_geometry(PyObject *self, PyObject *const *args, Py_ssiz
     return Py_BuildValue("(NNNN)", k, xy, d, range);
 }
 
+/* relative_legs(ta, xa, ya, tb, xb, yb, start, end): (knots (n,), rel (n, 2),
+ * v (n - 1, 2)) of geometry.relative_legs (exposure.h). */
+static PyObject *py_relative_legs(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 8) {
+        PyErr_SetString(PyExc_TypeError, "relative_legs(ta, xa, ya, tb, xb, yb, start, end) "
+                        "takes 8 arguments");
+        return NULL;
+    }
+    const double *xa, *ya, *xb, *yb;
+    PyArrayObject *ta = knots_arg(args, "relative_legs", &xa, &ya);
+    PyArrayObject *tb = ta ? knots_arg(args + 3, "relative_legs", &xb, &yb) : NULL;
+    if (!tb) return NULL;
+    double start = PyFloat_AsDouble(args[6]), end = PyFloat_AsDouble(args[7]);
+    if (PyErr_Occurred()) return NULL;
+    if (!(start < end)) {
+        PyErr_SetString(PyExc_ValueError, "relative_legs: need start < end");
+        return NULL;
+    }
+    npy_intp ma = PyArray_DIM(ta, 0), mb = PyArray_DIM(tb, 0), most = ma + mb + 2;
+    double *scratch = malloc((size_t)(9 * most) * sizeof(double));
+    if (!scratch) return PyErr_NoMemory();
+    double *knot = scratch, *pa = knot + most, *pb = pa + 2 * most, *rel = pb + 2 * most,
+           *vel = rel + 2 * most;
+    npy_intp n = relative_legs(PyArray_DATA(ta), xa, ya, ma, PyArray_DATA(tb), xb, yb, mb,
+                               start, end, knot, pa, pb, rel, vel);
+    npy_intp pairs[2] = {n, 2}, legs[2] = {n - 1, 2};
+    PyObject *k = PyArray_SimpleNew(1, &n, NPY_FLOAT64);
+    PyObject *r = k ? PyArray_SimpleNew(2, pairs, NPY_FLOAT64) : NULL;
+    PyObject *v = r ? PyArray_SimpleNew(2, legs, NPY_FLOAT64) : NULL;
+    if (v) {
+        memcpy(PyArray_DATA((PyArrayObject *)k), knot, (size_t)n * sizeof(double));
+        memcpy(PyArray_DATA((PyArrayObject *)r), rel, (size_t)(2 * n) * sizeof(double));
+        memcpy(PyArray_DATA((PyArrayObject *)v), vel, (size_t)(2 * (n - 1)) * sizeof(double));
+    }
+    free(scratch);
+    if (!v) {
+        Py_XDECREF(k); Py_XDECREF(r);
+        return NULL;
+    }
+    return Py_BuildValue("(NNN)", k, r, v);
+}
+
 static PyObject *py_box(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     if (nargs != 5) {
         PyErr_SetString(PyExc_TypeError, "box(tk, x, y, start, end) takes 5 arguments");
@@ -674,6 +716,7 @@ static PyMethodDef methods[] = {
     FAST(sector_looks, "sensors.geometry.look_times of sector_intervals: (t, interval)."),
     FAST(ever_within, "sensors.geometry.ever_within of relative legs: bool."),
     FAST(radial_speed, "Radar.radial_speed: (n,) m/s."),
+    FAST(relative_legs, "sensors.geometry.relative_legs: (knots, rel, v)."),
     FAST(field_below, "sensors.common.cdf_below(correlated_normal(...)): (n,) bool."),
     FAST(position_at, "Trajectory.position_at: (2,) at a number, (n, 2) at an array."),
     FAST(box, "Trajectory.box: [xmin, ymin, xmax, ymax]."),

@@ -157,3 +157,29 @@ def test_looks_are_the_numpy_references(ground_kernels) -> None:  # noqa: ANN001
         for field in ("k", "xy", "d", "range_m"):
             assert getattr(got, field).tobytes() == getattr(want, field).tobytes(), field
         assert got.uniform(0).tobytes() == want.uniform(0).tobytes()
+
+
+def test_relative_legs_are_the_numpy_references(ground_kernels, monkeypatch) -> None:  # noqa: ANN001
+    """``relative_legs`` in C: the union of both movers' knots over the time both exist
+    (shared knots, a mover's knots cut by the other's start and end, one mover inside
+    the other's span) and the relative positions and velocities, bit for bit."""
+    rng = np.random.default_rng(17)
+    pairs = 0
+    for trial in range(400):
+        a = _path(rng, np.zeros(2), 2000.0)
+        b = _path(rng, np.zeros(2), 2000.0)
+        b = b.shifted(float(a.t_s[0] - b.t_s[0] + rng.uniform(-2000, 2000)))
+        if trial % 4 == 0 and len(a.t_s) > 2:               # some knots shared
+            t = np.unique(np.concatenate([b.t_s, a.t_s[1:-1]]))
+            b = Trajectory(t, b.position_at(t))
+        got = relative_legs(a, b)
+        with monkeypatch.context() as m:
+            m.setattr("sim.ground.prebuilt.load", lambda: None)
+            want = relative_legs(a, b)
+        assert (got is None) == (want is None)
+        if want is None:
+            continue
+        pairs += 1
+        for g, w in zip(got, want, strict=True):
+            assert g.shape == w.shape and g.tobytes() == np.ascontiguousarray(w).tobytes()
+    assert pairs > 200
