@@ -294,6 +294,12 @@ def proximity_intervals(a: Trajectory, b: Trajectory, radius: float,
     legs = relative_legs(a, b) if legs is None else legs
     if legs is None:
         return np.zeros((0, 2))
+    kernels = prebuilt.load()
+    if kernels is not None:               # the C port of the line below, bit for bit
+        t0, t1, p0, v = legs
+        return kernels.proximity(np.ascontiguousarray(t0), np.ascontiguousarray(t1),
+                                 np.ascontiguousarray(p0).reshape(-1),
+                                 np.ascontiguousarray(v).reshape(-1), float(radius))
     return merge_intervals(*circle_candidates(legs, np.zeros(2), radius))
 
 

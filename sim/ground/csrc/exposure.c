@@ -1,7 +1,7 @@
 /* When a mover is inside a radar's or camera's sector, and the looks then; whether two
  * movers ever come within a range; a radar's radial speed: a port of
  * sensors/geometry.py (sector_intervals with r_min = 0, merge_intervals, look_times,
- * ever_within, relative_legs), of sensors/sector.py (SectorSensor._looks_at's look numbers and
+ * ever_within, relative_legs, proximity_intervals), of sensors/sector.py (SectorSensor._looks_at's look numbers and
  * geometry) and of sensors/radar.py (Radar.radial_speed), which stay the readable
  * reference; tests compare both bit for bit. Every float is
  * computed by numpy's operations in numpy's order, with numpy's NaN-propagating
@@ -46,6 +46,9 @@ static void halfline(double alpha, double beta, double dt, double *lo, double *h
     *hi = never ? -INFINITY : np_min(h, dt);
 }
 
+static int64_t merge_pieces(const double *lo, const double *hi, int64_t k, int64_t *order,
+                            double *iv);
+
 int64_t sector_exposure(const double *t, const double *xy, int64_t m, const Sector *s,
                         double *scratch, int64_t *order, double *iv) {
     int64_t legs = m - 1, k = 0;
@@ -80,6 +83,12 @@ int64_t sector_exposure(const double *t, const double *xy, int64_t m, const Sect
                 hi[k++] = np_min(ring_hi[j], w_hi[q]);
             }
     }
+    return merge_pieces(lo, hi, k, order, iv);
+}
+
+/* merge_intervals (gap 0) of the k candidates lo, hi into iv: their number. */
+static int64_t merge_pieces(const double *lo, const double *hi, int64_t k, int64_t *order,
+                            double *iv) {
     int64_t n = 0;                                 /* merge_intervals: the pieces kept */
     for (int64_t i = 0; i < k; i++)
         if (hi[i] > lo[i]) order[n++] = i;
@@ -196,4 +205,17 @@ int64_t relative_legs(const double *ta, const double *xa, const double *ya, int6
         v[2 * k + 1] = (rel[2 * k + 3] - rel[2 * k + 1]) / dt;
     }
     return n;
+}
+
+int64_t proximity(const double *t0, const double *t1, const double *p0, const double *v,
+                  int64_t legs, double radius, double *scratch, int64_t *order, double *iv) {
+    double *lo = scratch, *hi = scratch + legs;
+    for (int64_t i = 0; i < legs; i++) {           /* circle_candidates about the origin */
+        double l, h;
+        disc_tau(p0[2 * i] - 0.0, p0[2 * i + 1] - 0.0, v[2 * i], v[2 * i + 1], t1[i] - t0[i],
+                 radius, &l, &h);
+        lo[i] = l + t0[i];
+        hi[i] = h + t0[i];
+    }
+    return merge_pieces(lo, hi, legs, order, iv);
 }

@@ -56,4 +56,10 @@ int64_t relative_legs(const double *ta, const double *xa, const double *ya, int6
                       double start, double end, double *knot, double *pa, double *pb,
                       double *rel, double *v);
 
+/* geometry.proximity_intervals of relative legs (t0, t1 (legs,), p0, v (legs, 2)):
+ * the intervals within radius of the origin into iv (2 · n, at most legs of them),
+ * their number n. scratch holds 2 legs doubles, order legs int64. */
+int64_t proximity(const double *t0, const double *t1, const double *p0, const double *v,
+                  int64_t legs, double radius, double *scratch, int64_t *order, double *iv);
+
 #endif

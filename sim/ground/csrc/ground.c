@@ -453,6 +453,39 @@ static PyObject *py_ever_within(PyObject *self, PyObject *const *args, Py_ssize_
                                        PyArray_DATA(v), legs, radius));
 }
 
+/* proximity(t0, t1, p0, v, radius): the (n, 2) intervals of
+ * geometry.proximity_intervals (exposure.h). */
+static PyObject *py_proximity(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 5) {
+        PyErr_SetString(PyExc_TypeError, "proximity(t0, t1, p0, v, radius) takes 5 arguments");
+        return NULL;
+    }
+    PyArrayObject *t0 = array_arg(args[0], "t0", NPY_FLOAT64);
+    PyArrayObject *t1 = t0 ? array_arg(args[1], "t1", NPY_FLOAT64) : NULL;
+    PyArrayObject *p0 = t1 ? array_arg(args[2], "p0", NPY_FLOAT64) : NULL;
+    PyArrayObject *v = p0 ? array_arg(args[3], "v", NPY_FLOAT64) : NULL;
+    double radius = v ? PyFloat_AsDouble(args[4]) : -1.0;
+    if (!v || (radius == -1.0 && PyErr_Occurred())) return NULL;
+    npy_intp legs = PyArray_DIM(t0, 0);
+    if (PyArray_DIM(t1, 0) != legs || PyArray_DIM(p0, 0) != 2 * legs
+        || PyArray_DIM(v, 0) != 2 * legs) {
+        PyErr_SetString(PyExc_ValueError, "proximity: need t0, t1 of the legs and p0, v "
+                        "of 2 coordinates each");
+        return NULL;
+    }
+    char *scratch = malloc((size_t)(legs + 1) * 5 * sizeof(double));
+    if (!scratch) return PyErr_NoMemory();
+    double *iv = (double *)scratch + 2 * (legs + 1);
+    int64_t *order = (int64_t *)((double *)scratch + 4 * (legs + 1));
+    npy_intp dims[2] = {proximity(PyArray_DATA(t0), PyArray_DATA(t1), PyArray_DATA(p0),
+                                  PyArray_DATA(v), legs, radius, (double *)scratch, order, iv),
+                        2};
+    PyObject *out = PyArray_SimpleNew(2, dims, NPY_FLOAT64);
+    if (out) memcpy(PyArray_DATA((PyArrayObject *)out), iv, (size_t)dims[0] * 2 * sizeof(double));
+    free(scratch);
+    return out;
+}
+
 static PyObject *py_radial_speed(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     if (nargs != 4) {
         PyErr_SetString(PyExc_TypeError, "radial_speed(t, xy, look_t, d) takes 4 arguments");
@@ -716,6 +749,7 @@ static PyMethodDef methods[] = {
     FAST(sector_looks, "sensors.geometry.look_times of sector_intervals: (t, interval)."),
     FAST(ever_within, "sensors.geometry.ever_within of relative legs: bool."),
     FAST(radial_speed, "Radar.radial_speed: (n,) m/s."),
+    FAST(proximity, "sensors.geometry.proximity_intervals of relative legs: (n, 2)."),
     FAST(relative_legs, "sensors.geometry.relative_legs: (knots, rel, v)."),
     FAST(field_below, "sensors.common.cdf_below(correlated_normal(...)): (n,) bool."),
     FAST(position_at, "Trajectory.position_at: (2,) at a number, (n, 2) at an array."),

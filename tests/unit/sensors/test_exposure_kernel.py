@@ -15,6 +15,7 @@ from sensors.camera import Camera
 from sensors.geometry import (
     circle_candidates,
     look_times,
+    proximity_intervals,
     relative_legs,
     sector_intervals,
 )
@@ -183,3 +184,26 @@ def test_relative_legs_are_the_numpy_references(ground_kernels, monkeypatch) -> 
         for g, w in zip(got, want, strict=True):
             assert g.shape == w.shape and g.tobytes() == np.ascontiguousarray(w).tobytes()
     assert pairs > 200
+
+
+def test_proximity_intervals_are_the_numpy_references(ground_kernels, monkeypatch) -> None:  # noqa: ANN001
+    """``proximity`` in C: the intervals two movers are within a radius, bit for bit,
+    at radii that miss, graze (the closest approach, an ulp below it) and cover."""
+    rng = np.random.default_rng(18)
+    intervals = 0
+    for _ in range(300):
+        a = _path(rng, np.zeros(2), 2000.0)
+        b = _path(rng, np.zeros(2), 2000.0)
+        b = b.shifted(float(a.t_s[0] - b.t_s[0] + rng.uniform(-500, 500)))
+        legs = relative_legs(a, b)
+        if legs is None:
+            continue
+        gap = float(np.hypot(legs[2][:, 0], legs[2][:, 1]).min())
+        for radius in (0.0, gap, float(np.nextafter(gap, 0)), gap * 1.5, 300.0, 1e5):
+            got = proximity_intervals(a, b, radius, legs)
+            with monkeypatch.context() as m:
+                m.setattr("sim.ground.prebuilt.load", lambda: None)
+                want = proximity_intervals(a, b, radius, legs)
+            assert got.shape == want.shape and got.tobytes() == want.tobytes()
+            intervals += len(want)
+    assert intervals > 500
