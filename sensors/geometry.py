@@ -243,8 +243,13 @@ def line_crossings(trajectory: Trajectory,
     xy : (n, 2) crossing points, m
     segment : (n,) index of the line segment crossed
     """
-    t0, t1, p0, v = trajectory.legs
     q = np.asarray(line, float)
+    kernels = prebuilt.load()
+    if kernels is not None and len(q) >= 2:   # the C port of the lines below, bit for bit
+        return kernels.line_crossings(np.ascontiguousarray(trajectory.t_s),
+                                      trajectory.xy.reshape(-1),
+                                      np.ascontiguousarray(q).reshape(-1))
+    t0, t1, p0, v = trajectory.legs
     q0, e = q[:-1], np.diff(q, axis=0)
     d = v * (t1 - t0)[:, None]                       # (l, 2) leg displacement
     w = q0[None, :, :] - p0[:, None, :]               # (l, s, 2)

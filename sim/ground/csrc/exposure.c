@@ -1,7 +1,7 @@
 /* When a mover is inside a radar's or camera's sector, and the looks then; whether two
  * movers ever come within a range; a radar's radial speed: a port of
  * sensors/geometry.py (sector_intervals with r_min = 0, merge_intervals, look_times,
- * ever_within, relative_legs, proximity_intervals), of sensors/sector.py (SectorSensor._looks_at's look numbers and
+ * ever_within, relative_legs, proximity_intervals, line_crossings), of sensors/sector.py (SectorSensor._looks_at's look numbers and
  * geometry) and of sensors/radar.py (Radar.radial_speed), which stay the readable
  * reference; tests compare both bit for bit. Every float is
  * computed by numpy's operations in numpy's order, with numpy's NaN-propagating
@@ -218,4 +218,45 @@ int64_t proximity(const double *t0, const double *t1, const double *p0, const do
         hi[i] = h + t0[i];
     }
     return merge_pieces(lo, hi, legs, order, iv);
+}
+
+int64_t line_crossings(const double *t, const double *xy, int64_t m, const double *q,
+                       int64_t points, double *t_out, double *xy_out, int64_t *segment_out) {
+    int64_t hits = 0, segments = points - 1;
+    const double last_u = nextafter(1.0, 2.0);      /* the last segment is closed */
+    for (int64_t i = 0; i + 1 < m; i++) {           /* leg-major, as np.nonzero finds them */
+        double t0 = t[i], dt = t[i + 1] - t0;
+        double px = xy[2 * i], py = xy[2 * i + 1];
+        double vx = (xy[2 * i + 2] - px) / dt, vy = (xy[2 * i + 3] - py) / dt;
+        double dx = vx * dt, dy = vy * dt;          /* v * (t1 - t0), as numpy has it */
+        for (int64_t j = 0; j < segments; j++) {
+            double ex = q[2 * j + 2] - q[2 * j], ey = q[2 * j + 3] - q[2 * j + 1];
+            double wx = q[2 * j] - px, wy = q[2 * j + 1] - py;
+            double denom = dx * ey - dy * ex;
+            double s = (wx * ey - wy * ex) / denom;
+            double u = (wx * dy - wy * dx) / denom;
+            double u_max = j == segments - 1 ? last_u : 1.0;
+            if (!(denom != 0 && s >= 0 && s < 1 && u >= 0 && u < u_max)) continue;
+            t_out[hits] = t0 + s * dt;
+            xy_out[2 * hits] = px + s * dx;
+            xy_out[2 * hits + 1] = py + s * dy;
+            segment_out[hits++] = j;
+        }
+    }
+    for (int64_t i = 1; i < hits; i++) {            /* stable insertion sort by time */
+        double tv = t_out[i], xv = xy_out[2 * i], yv = xy_out[2 * i + 1];
+        int64_t sv = segment_out[i], j = i - 1;
+        while (j >= 0 && t_out[j] > tv) {
+            t_out[j + 1] = t_out[j];
+            xy_out[2 * j + 2] = xy_out[2 * j];
+            xy_out[2 * j + 3] = xy_out[2 * j + 1];
+            segment_out[j + 1] = segment_out[j];
+            j--;
+        }
+        t_out[j + 1] = tv;
+        xy_out[2 * j + 2] = xv;
+        xy_out[2 * j + 3] = yv;
+        segment_out[j + 1] = sv;
+    }
+    return hits;
 }

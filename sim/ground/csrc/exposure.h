@@ -62,4 +62,11 @@ int64_t relative_legs(const double *ta, const double *xa, const double *ya, int6
 int64_t proximity(const double *t0, const double *t1, const double *p0, const double *v,
                   int64_t legs, double radius, double *scratch, int64_t *order, double *iv);
 
+/* geometry.line_crossings of the trajectory (m times t, m points xy) and the polyline
+ * q (points, 2): the crossing times, points and segments into t_out, xy_out (2 ·) and
+ * segment_out, sorted by time (stably); at most (m − 1) (points − 1) of them. Returns
+ * their number. */
+int64_t line_crossings(const double *t, const double *xy, int64_t m, const double *q,
+                       int64_t points, double *t_out, double *xy_out, int64_t *segment_out);
+
 #endif

@@ -486,6 +486,48 @@ static PyObject *py_proximity(PyObject *self, PyObject *const *args, Py_ssize_t 
     return out;
 }
 
+/* line_crossings(t, xy, line): (t_s (n,), xy (n, 2), segment (n,) int64) of
+ * geometry.line_crossings (exposure.h). */
+static PyObject *py_line_crossings(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "line_crossings(t, xy, line) takes 3 arguments");
+        return NULL;
+    }
+    PyArrayObject *t = array_arg(args[0], "t", NPY_FLOAT64);
+    PyArrayObject *xy = t ? array_arg(args[1], "xy", NPY_FLOAT64) : NULL;
+    PyArrayObject *line = xy ? array_arg(args[2], "line", NPY_FLOAT64) : NULL;
+    if (!line) return NULL;
+    npy_intp m = PyArray_DIM(t, 0), points = PyArray_DIM(line, 0) / 2;
+    if (m < 1 || PyArray_DIM(xy, 0) != 2 * m || points < 2
+        || PyArray_DIM(line, 0) != 2 * points) {
+        PyErr_SetString(PyExc_ValueError, "line_crossings: need m >= 1 times and their m "
+                        "points, and a line of 2 points or more");
+        return NULL;
+    }
+    npy_intp most = (m - 1) * (points - 1) + 1;
+    double *scratch = malloc((size_t)most * 4 * sizeof(double));
+    if (!scratch) return PyErr_NoMemory();
+    int64_t *seg = (int64_t *)(scratch + 3 * most);
+    npy_intp n = line_crossings(PyArray_DATA(t), PyArray_DATA(xy), m, PyArray_DATA(line),
+                                points, scratch, scratch + most, seg);
+    npy_intp pairs[2] = {n, 2};
+    PyObject *t_out = PyArray_SimpleNew(1, &n, NPY_FLOAT64);
+    PyObject *xy_out = t_out ? PyArray_SimpleNew(2, pairs, NPY_FLOAT64) : NULL;
+    PyObject *s_out = xy_out ? PyArray_SimpleNew(1, &n, NPY_INT64) : NULL;
+    if (s_out) {
+        memcpy(PyArray_DATA((PyArrayObject *)t_out), scratch, (size_t)n * sizeof(double));
+        memcpy(PyArray_DATA((PyArrayObject *)xy_out), scratch + most,
+               (size_t)(2 * n) * sizeof(double));
+        memcpy(PyArray_DATA((PyArrayObject *)s_out), seg, (size_t)n * sizeof(int64_t));
+    }
+    free(scratch);
+    if (!s_out) {
+        Py_XDECREF(t_out); Py_XDECREF(xy_out);
+        return NULL;
+    }
+    return Py_BuildValue("(NNN)", t_out, xy_out, s_out);
+}
+
 static PyObject *py_radial_speed(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     if (nargs != 4) {
         PyErr_SetString(PyExc_TypeError, "radial_speed(t, xy, look_t, d) takes 4 arguments");
@@ -749,6 +791,7 @@ static PyMethodDef methods[] = {
     FAST(sector_looks, "sensors.geometry.look_times of sector_intervals: (t, interval)."),
     FAST(ever_within, "sensors.geometry.ever_within of relative legs: bool."),
     FAST(radial_speed, "Radar.radial_speed: (n,) m/s."),
+    FAST(line_crossings, "sensors.geometry.line_crossings: (t_s, xy, segment)."),
     FAST(proximity, "sensors.geometry.proximity_intervals of relative legs: (n, 2)."),
     FAST(relative_legs, "sensors.geometry.relative_legs: (knots, rel, v)."),
     FAST(field_below, "sensors.common.cdf_below(correlated_normal(...)): (n,) bool."),

@@ -14,6 +14,7 @@ import pytest
 from sensors.camera import Camera
 from sensors.geometry import (
     circle_candidates,
+    line_crossings,
     look_times,
     proximity_intervals,
     relative_legs,
@@ -207,3 +208,29 @@ def test_proximity_intervals_are_the_numpy_references(ground_kernels, monkeypatc
             assert got.shape == want.shape and got.tobytes() == want.tobytes()
             intervals += len(want)
     assert intervals > 500
+
+
+def test_line_crossings_are_the_numpy_references(ground_kernels, monkeypatch) -> None:  # noqa: ANN001
+    """``line_crossings`` in C: times, points and segments, sorted as numpy sorts them,
+    bit for bit: walks over polylines with crossings at their vertices, along a segment,
+    of a one-point trajectory."""
+    rng = np.random.default_rng(19)
+    found = 0
+    for trial in range(300):
+        walk = _path(rng, np.zeros(2), 1000.0)
+        k = int(rng.integers(2, 8))
+        line = rng.uniform(-1500, 1500, (k, 2))
+        if trial % 5 == 0 and len(walk.t_s) > 1:          # through a vertex, along a leg
+            line[1] = walk.xy[0] + 0.5 * (walk.xy[1] - walk.xy[0])
+            line[0] = walk.xy[0]
+        if trial % 7 == 0:                                 # on the grid: exact crossings
+            line = np.round(line / 500) * 500
+            walk = Trajectory(walk.t_s, np.round(walk.xy / 500) * 500)
+        got = line_crossings(walk, line)
+        with monkeypatch.context() as m:
+            m.setattr("sim.ground.prebuilt.load", lambda: None)
+            want = line_crossings(walk, line)
+        for g, w in zip(got, want, strict=True):
+            assert g.shape == w.shape and g.dtype == w.dtype and g.tobytes() == w.tobytes()
+        found += len(want[0])
+    assert found > 300
