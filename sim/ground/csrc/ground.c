@@ -431,48 +431,47 @@ static PyObject *py_sector_looks(PyObject *self, PyObject *const *args, Py_ssize
     return Py_BuildValue("(NN)", t_out, which);
 }
 
-static PyObject *py_ever_within(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+/* The arguments (t0, t1, p0, v, radius) of ever_within and proximity: the legs' times,
+ * start positions and velocities (2 coordinates each) and a range; 0, or -1 with an
+ * error set. */
+static int legs_args(const char *name, PyObject *const *args, Py_ssize_t nargs,
+                     PyArrayObject **arrays, double *radius, npy_intp *legs) {
     if (nargs != 5) {
-        PyErr_SetString(PyExc_TypeError, "ever_within(t0, t1, p0, v, radius) takes 5 arguments");
-        return NULL;
+        PyErr_Format(PyExc_TypeError, "%s(t0, t1, p0, v, radius) takes 5 arguments", name);
+        return -1;
     }
-    PyArrayObject *t0 = array_arg(args[0], "t0", NPY_FLOAT64);
-    PyArrayObject *t1 = t0 ? array_arg(args[1], "t1", NPY_FLOAT64) : NULL;
-    PyArrayObject *p0 = t1 ? array_arg(args[2], "p0", NPY_FLOAT64) : NULL;
-    PyArrayObject *v = p0 ? array_arg(args[3], "v", NPY_FLOAT64) : NULL;
-    double radius = v ? PyFloat_AsDouble(args[4]) : -1.0;
-    if (!v || (radius == -1.0 && PyErr_Occurred())) return NULL;
-    npy_intp legs = PyArray_DIM(t0, 0);
-    if (PyArray_DIM(t1, 0) != legs || PyArray_DIM(p0, 0) != 2 * legs
-        || PyArray_DIM(v, 0) != 2 * legs) {
-        PyErr_SetString(PyExc_ValueError, "ever_within: need t0, t1 of the legs and p0, v "
-                        "of 2 coordinates each");
-        return NULL;
+    static const char *names[4] = {"t0", "t1", "p0", "v"};
+    for (int i = 0; i < 4; i++)
+        if (!(arrays[i] = array_arg(args[i], names[i], NPY_FLOAT64))) return -1;
+    *radius = PyFloat_AsDouble(args[4]);
+    if (*radius == -1.0 && PyErr_Occurred()) return -1;
+    *legs = PyArray_DIM(arrays[0], 0);
+    if (PyArray_DIM(arrays[1], 0) != *legs || PyArray_DIM(arrays[2], 0) != 2 * *legs
+        || PyArray_DIM(arrays[3], 0) != 2 * *legs) {
+        PyErr_Format(PyExc_ValueError, "%s: need t0, t1 of the legs and p0, v of 2 "
+                     "coordinates each", name);
+        return -1;
     }
-    return PyBool_FromLong(ever_within(PyArray_DATA(t0), PyArray_DATA(t1), PyArray_DATA(p0),
-                                       PyArray_DATA(v), legs, radius));
+    return 0;
+}
+
+static PyObject *py_ever_within(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    PyArrayObject *a[4];
+    double radius;
+    npy_intp legs;
+    if (legs_args("ever_within", args, nargs, a, &radius, &legs)) return NULL;
+    return PyBool_FromLong(ever_within(PyArray_DATA(a[0]), PyArray_DATA(a[1]),
+                                       PyArray_DATA(a[2]), PyArray_DATA(a[3]), legs, radius));
 }
 
 /* proximity(t0, t1, p0, v, radius): the (n, 2) intervals of
  * geometry.proximity_intervals (exposure.h). */
 static PyObject *py_proximity(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 5) {
-        PyErr_SetString(PyExc_TypeError, "proximity(t0, t1, p0, v, radius) takes 5 arguments");
-        return NULL;
-    }
-    PyArrayObject *t0 = array_arg(args[0], "t0", NPY_FLOAT64);
-    PyArrayObject *t1 = t0 ? array_arg(args[1], "t1", NPY_FLOAT64) : NULL;
-    PyArrayObject *p0 = t1 ? array_arg(args[2], "p0", NPY_FLOAT64) : NULL;
-    PyArrayObject *v = p0 ? array_arg(args[3], "v", NPY_FLOAT64) : NULL;
-    double radius = v ? PyFloat_AsDouble(args[4]) : -1.0;
-    if (!v || (radius == -1.0 && PyErr_Occurred())) return NULL;
-    npy_intp legs = PyArray_DIM(t0, 0);
-    if (PyArray_DIM(t1, 0) != legs || PyArray_DIM(p0, 0) != 2 * legs
-        || PyArray_DIM(v, 0) != 2 * legs) {
-        PyErr_SetString(PyExc_ValueError, "proximity: need t0, t1 of the legs and p0, v "
-                        "of 2 coordinates each");
-        return NULL;
-    }
+    PyArrayObject *a[4];
+    double radius;
+    npy_intp legs;
+    if (legs_args("proximity", args, nargs, a, &radius, &legs)) return NULL;
+    PyArrayObject *t0 = a[0], *t1 = a[1], *p0 = a[2], *v = a[3];
     char *scratch = malloc((size_t)(legs + 1) * 5 * sizeof(double));
     if (!scratch) return PyErr_NoMemory();
     double *iv = (double *)scratch + 2 * (legs + 1);
