@@ -324,6 +324,17 @@ static PyObject *py_fuse(PyObject *self, PyObject *const *args, Py_ssize_t nargs
     return out ? Py_BuildValue("(ON)", Py_True, out) : NULL;
 }
 
+/* The local node's pending buffers, the tuple p (arrival, meas, sensor, report, z, R,
+ * lik), declared as arrays of those names (written to when w). */
+#define PENDING(p, w)                                                                \
+    ARR(arrival, (p)[0], "pending.arrival", NPY_FLOAT64, 1, NULL, w);                \
+    ARR(meas, (p)[1], "pending.meas", NPY_FLOAT64, 1, NULL, w);                      \
+    ARR(psensor, (p)[2], "pending.sensor", NPY_INT64, 1, NULL, w);                   \
+    ARR(preport, (p)[3], "pending.report", NPY_INT64, 1, NULL, w);                   \
+    ARR(pz, (p)[4], "pending.z", NPY_FLOAT64, 2, T2, w);                             \
+    ARR(pR, (p)[5], "pending.R", NPY_FLOAT64, 3, T22, w);                            \
+    ARR(plik, (p)[6], "pending.lik", NPY_FLOAT64, 2, T3, w)
+
 /* A source row: row k of a float64 array of ndim dimensions with the trailing ones
  * of tail (any strides); a pointer to its first element or NULL with an error. */
 static const char *source_row(PyObject *o, const char *name, int ndim, const npy_intp *tail,
@@ -362,13 +373,7 @@ static PyObject *py_put_report(PyObject *self, PyObject *const *args, Py_ssize_t
     PyObject *pt = tuple_arg(args[0], "pending", 7);
     if (!pt) return NULL;
     PyObject **p = &PyTuple_GET_ITEM(pt, 0);
-    ARR(arrival, p[0], "pending.arrival", NPY_FLOAT64, 1, NULL, 1);
-    ARR(meas, p[1], "pending.meas", NPY_FLOAT64, 1, NULL, 1);
-    ARR(psensor, p[2], "pending.sensor", NPY_INT64, 1, NULL, 1);
-    ARR(preport, p[3], "pending.report", NPY_INT64, 1, NULL, 1);
-    ARR(pz, p[4], "pending.z", NPY_FLOAT64, 2, T2, 1);
-    ARR(pR, p[5], "pending.R", NPY_FLOAT64, 3, T22, 1);
-    ARR(plik, p[6], "pending.lik", NPY_FLOAT64, 2, T3, 1);
+    PENDING(p, 1);
     int64_t n, sensor, report, k;
     double now, t_meas;
     if (int_arg(args[1], &n) || double_arg(args[2], &now) || double_arg(args[3], &t_meas)
@@ -418,13 +423,7 @@ static PyObject *py_fuse_tick(PyObject *self, PyObject *const *args, Py_ssize_t 
     PyObject *pt = tuple_arg(args[3], "pending", 7);
     if (!pt) return NULL;
     PyObject **p = &PyTuple_GET_ITEM(pt, 0);
-    ARR(arrival, p[0], "pending.arrival", NPY_FLOAT64, 1, NULL, 0);
-    ARR(meas, p[1], "pending.meas", NPY_FLOAT64, 1, NULL, 0);
-    ARR(psensor, p[2], "pending.sensor", NPY_INT64, 1, NULL, 0);
-    ARR(preport, p[3], "pending.report", NPY_INT64, 1, NULL, 0);
-    ARR(pz, p[4], "pending.z", NPY_FLOAT64, 2, T2, 0);
-    ARR(pR, p[5], "pending.R", NPY_FLOAT64, 3, T22, 0);
-    ARR(plik, p[6], "pending.lik", NPY_FLOAT64, 2, T3, 0);
+    PENDING(p, 0);
     int64_t cap = ROWS(arrival);
     if (!same_rows("fuse_tick", "pending.meas", ROWS(meas), cap)
         || !same_rows("fuse_tick", "pending.sensor", ROWS(psensor), cap)
