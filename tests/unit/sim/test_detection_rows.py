@@ -1,7 +1,7 @@
 """``detections.csv`` rows (`sim.rows.detection_rows`): every float in Python's
 shortest round-trip form, ``repr`` (the file's documented format, which a replay reads
-back bit for bit), whatever writes them: each test runs with the rows put together in
-C (`sim.rows._rows_compiled`) and with the Python reference.
+back bit for bit), whatever writes them: each test of the text runs with the rows put
+together in C (`sim.rows._rows_compiled`) and with the Python reference.
 
 The expected text is built here from ``repr`` and ``str`` of each field, the
 definition of the format, never from the code under test."""
@@ -19,10 +19,12 @@ import sim.rows as rows_mod
 from sim.ground import prebuilt
 from sim.rows import detection_rows
 
+needs_c = pytest.mark.skipif(prebuilt.load() is None, reason="the C module is not built")
 
-@pytest.fixture(params=["compiled", "python"], autouse=True)
+
+@pytest.fixture(params=["compiled", "python"])
 def assembly(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Each test twice: rows assembled by ``_cground.interleave_rows``, then by Python."""
+    """A test twice: rows assembled by ``_cground.interleave_rows``, then by Python."""
     if request.param == "python":
         monkeypatch.setattr(rows_mod, "_rows_compiled", lambda *args: None)
     elif prebuilt.load() is None:
@@ -58,11 +60,13 @@ EDGES = [1e-4, np.nextafter(1e-4, 0), -1e-4, np.nextafter(-1e-4, 0), 1e16,
          -2.5e-13, 1e22, 1e23]
 
 
+@pytest.mark.usefixtures("assembly")
 def test_the_edges_of_plain_notation_are_written_as_repr_writes_them() -> None:
     cols = _columns(EDGES)
     assert detection_rows(*cols, 3) == _expected(*(c.tolist() for c in cols), 3)
 
 
+@pytest.mark.usefixtures("assembly")
 def test_rows_of_ordinary_measurements_are_written_as_repr_writes_them() -> None:
     rng = np.random.default_rng(20261207)
     k = 5_000
@@ -79,12 +83,14 @@ def test_rows_of_ordinary_measurements_are_written_as_repr_writes_them() -> None
     assert got.count("\n") == k
 
 
+@pytest.mark.usefixtures("assembly")
 def test_no_rows_are_no_text() -> None:
     empty = np.empty(0)
     assert detection_rows(empty, empty.astype(int), np.empty((0, 2)), np.empty((0, 2, 2)),
                           empty.astype(int), empty.astype(int), 0) == ""
 
 
+@pytest.mark.usefixtures("assembly")
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.floats(allow_nan=True, allow_infinity=True), min_size=1, max_size=60))
 def test_any_floats_are_written_as_repr_writes_them(values: list[float]) -> None:
@@ -92,6 +98,7 @@ def test_any_floats_are_written_as_repr_writes_them(values: list[float]) -> None
     assert detection_rows(*cols, 0) == _expected(*(c.tolist() for c in cols), 0)
 
 
+@pytest.mark.usefixtures("assembly")
 @pytest.mark.parametrize("bits_seed", [1, 2, 3])
 def test_random_bit_patterns_are_written_as_repr_writes_them(bits_seed: int) -> None:
     """Doubles drawn uniformly over their bit patterns: every exponent alike."""
@@ -102,6 +109,7 @@ def test_random_bit_patterns_are_written_as_repr_writes_them(bits_seed: int) -> 
     assert detection_rows(*cols, 1) == _expected(*(c.tolist() for c in cols), 1)
 
 
+@pytest.mark.usefixtures("assembly")
 def test_every_magnitude_of_plain_notation_is_written_as_repr_writes_them() -> None:
     """Log-uniform magnitudes over [1e-4, 1e16), each sign: the whole range written
     without ``repr``'s help."""
@@ -111,10 +119,9 @@ def test_every_magnitude_of_plain_notation_is_written_as_repr_writes_them() -> N
     assert detection_rows(*cols, 2) == _expected(*(c.tolist() for c in cols), 2)
 
 
-def test_the_compiled_assembly_writes_ordinary_rows(assembly: str) -> None:
+@needs_c
+def test_the_compiled_assembly_writes_ordinary_rows() -> None:
     """The C path is taken (not silently the fallback) where every column is numbers."""
-    if assembly != "compiled":
-        pytest.skip("the C path only")
     cols = _columns([1.5, 2.25, -3.0, 4e3, 5.5, 0.125] * 4)
     floats = [np.asarray(c, float) for c in (cols[0], cols[2][:, 0], cols[2][:, 1],
                                               cols[3][:, 0, 0], cols[3][:, 1, 1],
@@ -123,6 +130,7 @@ def test_the_compiled_assembly_writes_ordinary_rows(assembly: str) -> None:
     assert text == _expected(*(c.tolist() for c in cols), 9)
 
 
+@needs_c
 @pytest.mark.parametrize("columns", [
     (b"[1,2]", b"[3]"),              # a column one value short
     (b"[1,2]", b"[3,4,5]"),          # one value too many
@@ -130,14 +138,11 @@ def test_the_compiled_assembly_writes_ordinary_rows(assembly: str) -> None:
     (b"[1,,2]", b"[3,4]"),           # an empty value
     (b"[1,2]", "[3,4]"),             # not bytes
 ])
-def test_interleave_rows_declines_columns_that_are_not_k_numbers(columns, assembly) -> None:
-    if assembly != "compiled":
-        pytest.skip("the C function only")
+def test_interleave_rows_declines_columns_that_are_not_k_numbers(columns) -> None:
     assert prebuilt.load().interleave_rows(columns, 2, b",0") is None
 
 
-def test_interleave_rows_puts_values_side_by_side(assembly: str) -> None:
-    if assembly != "compiled":
-        pytest.skip("the C function only")
+@needs_c
+def test_interleave_rows_puts_values_side_by_side() -> None:
     got = prebuilt.load().interleave_rows((b"[1.5,-2]", b"[30,4e-07]"), 2, b",7")
     assert got == b"1.5,30,7\n-2,4e-07,7\n"
