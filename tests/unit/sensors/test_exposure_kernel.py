@@ -43,6 +43,13 @@ def _path(rng: np.random.Generator, centre: np.ndarray, r_max: float) -> Traject
     return Trajectory(np.cumsum(rng.uniform(1, 900, k)) + rng.uniform(-1e4, 1e6), xy)
 
 
+def _pair(rng: np.random.Generator, shift_s: float) -> tuple[Trajectory, Trajectory]:
+    """Two random walks, the second's start moved to within ``shift_s`` s of the first's."""
+    a = _path(rng, np.zeros(2), 2000.0)
+    b = _path(rng, np.zeros(2), 2000.0)
+    return a, b.shifted(float(a.t_s[0] - b.t_s[0] + rng.uniform(-shift_s, shift_s)))
+
+
 def test_sector_looks_are_the_numpy_references(ground_kernels) -> None:  # noqa: ANN001
     rng = np.random.default_rng(12)
     for trial in range(400):
@@ -105,9 +112,7 @@ def test_ever_within_is_the_numpy_references(ground_kernels) -> None:  # noqa: A
     rng = np.random.default_rng(14)
     checked = 0
     for _ in range(300):
-        a = _path(rng, np.zeros(2), 2000.0)
-        b = _path(rng, np.zeros(2), 2000.0)
-        b = b.shifted(float(a.t_s[0] - b.t_s[0] + rng.uniform(-500, 500)))
+        a, b = _pair(rng, 500.0)
         legs = relative_legs(a, b)
         if legs is None:
             continue
@@ -168,9 +173,7 @@ def test_relative_legs_are_the_numpy_references(ground_kernels, monkeypatch) -> 
     rng = np.random.default_rng(17)
     pairs = 0
     for trial in range(400):
-        a = _path(rng, np.zeros(2), 2000.0)
-        b = _path(rng, np.zeros(2), 2000.0)
-        b = b.shifted(float(a.t_s[0] - b.t_s[0] + rng.uniform(-2000, 2000)))
+        a, b = _pair(rng, 2000.0)
         if trial % 4 == 0 and len(a.t_s) > 2:               # some knots shared
             t = np.unique(np.concatenate([b.t_s, a.t_s[1:-1]]))
             b = Trajectory(t, b.position_at(t))
@@ -193,9 +196,7 @@ def test_proximity_intervals_are_the_numpy_references(ground_kernels, monkeypatc
     rng = np.random.default_rng(18)
     intervals = 0
     for _ in range(300):
-        a = _path(rng, np.zeros(2), 2000.0)
-        b = _path(rng, np.zeros(2), 2000.0)
-        b = b.shifted(float(a.t_s[0] - b.t_s[0] + rng.uniform(-500, 500)))
+        a, b = _pair(rng, 500.0)
         legs = relative_legs(a, b)
         if legs is None:
             continue
