@@ -529,11 +529,27 @@ def write_run_dir_from_store(out_dir: str | Path, scenario: Scenario, seed: int,
     return out
 
 
-def _write_stream(path: Path, head: str, slices: Iterable[Path]) -> None:
+def _write_stream(path: Path, head: str, slices: Sequence[Path]) -> None:
     """``head`` then the files ``slices``, copied in blocks, into ``path`` (through a
-    temporary file and a rename)."""
+    temporary file and a rename).
+
+    With no head and one slice (``events.jsonl`` of a single replication: a year of
+    `scale_year` is 3.6 GB of it) ``path`` is a hard link to the slice, not a copy: the
+    store's files are complete and never written again (a later assembly replaces
+    ``path`` by a rename, leaving the store's file as it was). Where a link cannot be
+    made (another file system, one without links) the file is copied.
+    """
     tmp = path.with_name(f".tmp-{path.name}-{os.getpid()}")
+    if not head and len(slices) == 1:
+        try:
+            os.link(slices[0], tmp)
+        except OSError:
+            tmp.unlink(missing_ok=True)
+        else:
+            os.replace(tmp, path)
+            return
     try:
+        tmp.unlink(missing_ok=True)    # never write through a link left by a killed run
         with open(tmp, "wb") as f:
             f.write(head.encode("utf-8"))
             for part in slices:

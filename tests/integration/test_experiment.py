@@ -69,6 +69,30 @@ def test_the_store_gives_the_bytes_of_the_in_memory_writer(tmp_path, short):
         assert store_files[name] == data, name
 
 
+def test_one_replication_links_its_headless_file_and_extending_leaves_the_link_intact(
+        tmp_path, short, monkeypatch):  # noqa: ANN001
+    out = run_experiment(short, 3, 1, tmp_path / "run", version="t")
+    stored = out / "replications" / "000000" / "events.jsonl"
+    assert (out / "events.jsonl").stat().st_ino == stored.stat().st_ino
+    assert (out / "tracks.csv").stat().st_ino != (out / "replications" / "000000"
+                                                    / "tracks.csv").stat().st_ino
+    one = stored.read_bytes()
+    run_experiment(short, 3, 2, out, version="t")       # now a copy of two slices
+    assert stored.read_bytes() == one
+    assert (out / "events.jsonl").stat().st_ino != stored.stat().st_ino
+    assert tree(out) == tree(run_experiment(short, 3, 2, tmp_path / "whole", version="t"))
+
+    linked = run_experiment(short, 3, 1, tmp_path / "linked", version="t")
+
+    def no_links(src, dst):  # noqa: ANN001, ANN202
+        raise OSError("links not supported")
+    monkeypatch.setattr("sim.results.os.link", no_links)
+    copied = run_experiment(short, 3, 1, tmp_path / "copied", version="t")
+    assert (copied / "events.jsonl").read_bytes() == one
+    assert (copied / "events.jsonl").stat().st_nlink == 1
+    assert tree(copied) == tree(linked)
+
+
 def test_on_result_sees_each_simulated_replication_and_changes_no_file(tmp_path, short):
     seen = []
     hooked = run_experiment(short, 3, 2, tmp_path / "hooked", version="t",
