@@ -7,7 +7,7 @@ it runs the same in process, in a local process pool or on a Dask cluster
 engine's lookahead (`sim.lookahead`): only then is a core idle for it. The
 scenarios go to each worker once; a worker sends back text, never live objects:
 
-- for ``run``, the replication's slices of the run directory's files
+- for ``run``, the replication's own copy of the run directory's files
   (`sim.results.replication_files`): the run directory needs the event log. In
   this process or a local pool's worker (`_spooled_task`), they are written into a
   staging folder of the store as the replication runs — the event log, the fused

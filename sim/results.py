@@ -55,9 +55,10 @@ replication by replication:
     geometries (metres, to 0.1 m), so pictures need not re-derive sensor geometry.
 ``experiment.json``, ``replications/``
     The result store of a resumable run (`sim.store`, `sim.experiment.run_experiment`):
-    per replication its ``result.json`` (`result_record`) and its slices of the files
-    above (`replication_files`); the files are assembled from them
-    (`write_run_dir_from_store`), byte for byte what `write_run_dir` writes.
+    per replication its ``result.json`` (`result_record`) and each file above as it
+    would be for that replication alone (`replication_files`); the files are assembled
+    from them (`write_run_dir_from_store`: one replication's are hard links, several
+    are the header and each one's rows), byte for byte what `write_run_dir` writes.
 
 How they are made: `write_run_dir` formats every file from replications held whole
 in memory (`ReplicationResult`); `sim.experiment` runs write ``events.jsonl``,
@@ -475,9 +476,10 @@ def replication_files(res: ReplicationResult,
                       made: Mapping[str, str] | None = None) -> dict[str, str]:
     """Everything the run directory needs of one replication, as store files.
 
-    ``result.json`` (`result_record`) and, for every file of `PER_REPLICATION`, this
-    replication's rows without the header: the run's file is the header followed by
-    these slices in replication order, byte for byte what `run_files` writes.
+    ``result.json`` (`result_record`) and every file of `PER_REPLICATION` as
+    `run_files` writes it for this replication alone: the run's file is the header
+    followed by each replication's rows after its header, in replication order, byte
+    for byte what `run_files` writes for them all.
     ``made``: files of `PER_REPLICATION` already formatted from ``res`` alone (name →
     whole text, e.g. `map_inputs`), used as they are. Files ``res`` streamed to its
     spool's folder (`ReplicationResult.streamed`, `sim.spool`) are left out: they are
@@ -488,12 +490,11 @@ def replication_files(res: ReplicationResult,
     for name, writer in PER_REPLICATION.items():
         if name in res.streamed:
             continue
-        head = writer([])
         text = made[name] if name in made else writer([res])
-        if not text.startswith(head):
+        if not text.startswith(writer([])):
             raise AssertionError(f"{name}: a replication's text does not start with the "
-                                 "header; its slices cannot be concatenated")
-        files[name] = text[len(head):]
+                                 "header; the files cannot be concatenated")
+        files[name] = text
     return files
 
 
@@ -513,7 +514,8 @@ def write_run_dir_from_store(out_dir: str | Path, scenario: Scenario, seed: int,
     Each file is written under a temporary name and renamed into place, one after the
     other, ``summary.json`` last; the bytes equal `write_run_dir`'s for the same
     replications. Files are copied slice by slice in blocks of 1 MiB, so a long run is never
-    held in memory whole.
+    held in memory whole; with one replication they are hard links to the store's
+    (`_write_stream`).
     """
     out = Path(out_dir)
     records = [json.loads(store.read(key, RESULT_JSON)) for key in keys]
@@ -529,31 +531,35 @@ def write_run_dir_from_store(out_dir: str | Path, scenario: Scenario, seed: int,
     return out
 
 
-def _write_stream(path: Path, head: str, slices: Sequence[Path]) -> None:
-    """``head`` then the files ``slices``, copied in blocks, into ``path`` (through a
-    temporary file and a rename).
+def _write_stream(path: Path, head: str, files: Sequence[Path]) -> None:
+    """``head`` then the rows of each of the store's ``files`` after its own copy of
+    ``head``, copied in blocks, into ``path`` (through a temporary file and a rename).
 
-    With no head and one slice (``events.jsonl`` of a single replication: a year of
-    `scale_year` is 3.6 GB of it) ``path`` is a hard link to the slice, not a copy: the
-    store's files are complete and never written again (a later assembly replaces
-    ``path`` by a rename, leaving the store's file as it was). Where a link cannot be
-    made (another file system, one without links) the file is copied.
+    With one file ``path`` is a hard link to it, not a copy (a `scale_year` year's
+    store holds 13 GB): the store's files are complete and never written again (a
+    later assembly replaces ``path`` by a rename, leaving the store's file as it
+    was). Where a link cannot be made (another file system, one without links) the
+    file is copied.
     """
     tmp = path.with_name(f".tmp-{path.name}-{os.getpid()}")
-    if not head and len(slices) == 1:
+    if len(files) == 1:
         try:
-            os.link(slices[0], tmp)
+            os.link(files[0], tmp)
         except OSError:
             tmp.unlink(missing_ok=True)
         else:
             os.replace(tmp, path)
             return
+    skip = head.encode("utf-8")
     try:
         tmp.unlink(missing_ok=True)    # never write through a link left by a killed run
         with open(tmp, "wb") as f:
-            f.write(head.encode("utf-8"))
-            for part in slices:
+            f.write(skip)
+            for part in files:
                 with open(part, "rb") as src:
+                    if src.read(len(skip)) != skip:
+                        raise ValueError(f"{part}: does not start with the header of "
+                                         f"{path.name}")
                     shutil.copyfileobj(src, f, 1 << 20)
             f.flush()
             os.fsync(f.fileno())

@@ -3,8 +3,9 @@
 Three files of a run grow with its length: ``events.jsonl`` (every record),
 ``detections.csv`` (every fused report) and ``tracks.csv`` (every confirmed track
 after every batch) — a day of ``scale_year`` makes 85 MB of them. A `Spool` writes
-one replication's slices of them (the rows without the header, the store's files,
-`sim.results.replication_files`) into a folder while the clock runs:
+one replication's files of them (each as the run's file would be for this replication
+alone, header included: the store's files, `sim.results.replication_files`) into a
+folder while the clock runs:
 
 - `StreamedLog`, the engine's event log, holds the records of the last chunk
   (`CHUNK_RECORDS`), then formats them (`sim.ground.events.records_jsonl`, the same
@@ -42,7 +43,7 @@ from sim.ground.events import (
     TrackDeleted,
     records_jsonl,
 )
-from sim.rows import detection_rows, track_rows
+from sim.rows import DETECTIONS_HEADER, TRACKS_HEADER, detection_rows, track_rows
 from sim.tally import REPLACED, TALLIED, ReportTally
 
 #: Records a `StreamedLog` holds before writing them out (~20 MB of records; a week of
@@ -51,8 +52,11 @@ CHUNK_RECORDS = 100_000
 #: Fused reports or track rows the node holds before handing them over.
 CHUNK_ROWS = 100_000
 
-#: The files a `Spool` writes (store slices: rows without the header).
+#: The files a `Spool` writes (store files: the header, then this replication's rows).
 STREAMED = ("events.jsonl", "detections.csv", "tracks.csv")
+#: What each of them starts with.
+_HEADERS = {"events.jsonl": "", "detections.csv": DETECTIONS_HEADER,
+            "tracks.csv": TRACKS_HEADER}
 
 #: Records a streamed log writes and does not keep: the reports (tallied), the fusion
 #: ticks and the tracks' confirmations and deletions (read by no KPI and no file but
@@ -78,6 +82,8 @@ class Spool:
         self._files: dict[str, IO[str]] = {
             name: open(self.folder / name, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
             for name in STREAMED}
+        for name, f in self._files.items():
+            f.write(_HEADERS[name])
         self._log: StreamedLog | None = None
         self.chunk_rows = CHUNK_ROWS
         self._later: list[Callable[[], None]] = []

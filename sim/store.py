@@ -10,8 +10,9 @@ An experiment writes into a run directory. Beside the final files it keeps:
     replication count may differ, so a run can be extended.
 ``replications/<key>/``
     One directory per finished replication, holding its files (a JSON summary, and
-    for ``run`` its slices of the run's CSV and JSONL files). It is written under a
-    temporary name and renamed into place once every file is flushed to disk, so it
+    for ``run`` the run's CSV and JSONL files as they would be for it alone). It is
+    written under a temporary name and renamed into place once every file is flushed
+    to disk, so it
     exists whole or not at all: an interruption at any instant (Ctrl-C, ``kill -9``,
     power loss) loses at most the replications still running, and a rerun computes
     exactly the missing keys. Leftover temporary directories are removed when the

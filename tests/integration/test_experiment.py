@@ -17,7 +17,7 @@ from sim.engine import run_replication
 from sim.executors import DaskExecutor, PoolExecutor, SerialExecutor
 from sim.experiment import run_experiment, run_replications, run_variants
 from sim.ground.events import CrossingStarted
-from sim.results import write_run_dir
+from sim.results import PER_REPLICATION, write_run_dir
 from sim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -69,18 +69,19 @@ def test_the_store_gives_the_bytes_of_the_in_memory_writer(tmp_path, short):
         assert store_files[name] == data, name
 
 
-def test_one_replication_links_its_headless_file_and_extending_leaves_the_link_intact(
+def test_one_replication_links_the_store_files_and_extending_leaves_them_intact(
         tmp_path, short, monkeypatch):  # noqa: ANN001
     out = run_experiment(short, 3, 1, tmp_path / "run", version="t")
-    stored = out / "replications" / "000000" / "events.jsonl"
-    assert (out / "events.jsonl").stat().st_ino == stored.stat().st_ino
-    assert (out / "tracks.csv").stat().st_ino != (out / "replications" / "000000"
-                                                    / "tracks.csv").stat().st_ino
-    one = stored.read_bytes()
-    run_experiment(short, 3, 2, out, version="t")       # now a copy of two slices
-    assert stored.read_bytes() == one
-    assert (out / "events.jsonl").stat().st_ino != stored.stat().st_ino
+    stored = out / "replications" / "000000"
+    for name in PER_REPLICATION:
+        assert (out / name).stat().st_ino == (stored / name).stat().st_ino, name
+    files = {name: (stored / name).read_bytes() for name in PER_REPLICATION}
+    run_experiment(short, 3, 2, out, version="t")       # now copies of two replications
+    for name in PER_REPLICATION:
+        assert (stored / name).read_bytes() == files[name], name
+        assert (out / name).stat().st_ino != (stored / name).stat().st_ino, name
     assert tree(out) == tree(run_experiment(short, 3, 2, tmp_path / "whole", version="t"))
+    one = files["events.jsonl"]
 
     linked = run_experiment(short, 3, 1, tmp_path / "linked", version="t")
 
