@@ -40,6 +40,7 @@ sensors and the fusion core agree on one measurement model.
 
 from __future__ import annotations
 
+import functools
 import math
 import weakref
 import zlib
@@ -84,6 +85,8 @@ def class_evidence(true_class: int, accuracy: float | FloatArray, u: FloatArray)
     u : (n,) uniform draws, one per report (drawn for every look)
     """
     u = np.asarray(u, float)
+    if isinstance(accuracy, float) and u.ndim == 1 and len(u) <= _FEW_REPORTS:
+        return _few_evidence(true_class, accuracy, u.tolist())
     acc = np.broadcast_to(np.asarray(accuracy, float), u.shape)
     other = (1.0 - acc) / 2.0
     # declared = true class if u < acc, else one of the other two (equal halves)
@@ -93,6 +96,33 @@ def class_evidence(true_class: int, accuracy: float | FloatArray, u: FloatArray)
     lik = np.repeat(other[:, None], 3, axis=1)
     lik[np.arange(len(u)), declared] = acc
     return lik
+
+
+#: Up to this many reports `class_evidence` declares in plain Python (the numpy
+#: version's dozen calls cost more than the rows).
+_FEW_REPORTS = 32
+
+
+@functools.lru_cache(maxsize=64)
+def _evidence_rows(true_class: int, accuracy: float
+                   ) -> tuple[float, tuple[tuple[float, float, float], ...]]:
+    """``acc + other`` (the second cut of `class_evidence`) and the likelihood row of
+    each declared class, for one true class and a scalar accuracy."""
+    other = (1.0 - accuracy) / 2.0
+    rows = tuple(tuple(accuracy if c == declared else other for c in range(3))
+                 for declared in range(3))
+    return accuracy + other, rows  # type: ignore[return-value]
+
+
+def _few_evidence(true_class: int, accuracy: float, u: list[float]) -> FloatArray:
+    """`class_evidence` of a scalar accuracy and a few draws ``u``, the same floats."""
+    if not u:
+        return np.zeros((0, 3))
+    cut, rows = _evidence_rows(true_class, accuracy)
+    others = [c for c in range(3) if c != true_class]
+    true_row, first, second = rows[true_class], rows[others[0]], rows[others[1]]
+    return np.array([true_row if v < accuracy else first if v < cut else second
+                     for v in u])
 
 
 #: Size of the cells of the sight-line field, m: points closer than this mostly share
@@ -457,17 +487,57 @@ def nuisance_times(end_s: float, per_day: float, rng: np.random.Generator,
     if profile is None or conditions is None:
         n = rng.poisson(per_day * span / 86_400.0)
         return np.sort(rng.uniform(start_s, start_s + span, n))
-    edges = np.arange(start_s, end_s, NUISANCE_BIN_S)
+    edges, widths, mean = _bin_means(conditions, profile, per_day, start_s, end_s)
     if not len(edges):
         return np.zeros(0)
-    ends = np.minimum(edges + NUISANCE_BIN_S, end_s)
-    middles = (edges + ends) / 2
-    rate = per_day / 86_400.0 * profile.factor_of(
-        _bin_states(conditions, start_s, end_s, middles))
-    counts = rng.poisson(rate * (ends - edges))
+    counts = rng.poisson(mean)
+    u = rng.random(int(counts.sum()))
+    if not len(u):                      # a quiet day, as for most sensors: no alarm
+        return u
     lo = np.repeat(edges, counts)
-    width = np.repeat(ends - edges, counts)
-    return np.sort(lo + width * rng.random(int(counts.sum())))
+    width = np.repeat(widths, counts)
+    return np.sort(lo + width * u)
+
+
+_Bins = tuple[FloatArray, FloatArray, FloatArray]
+#: Per clock, the bins of one span and, per (profile, rate), their Poisson means
+#: (`_bin_means`): the many sensors of a class draw a day's alarms from the same
+#: means, a fixed function of the span, the profile, the rate and the clock.
+_BIN_MEANS: weakref.WeakKeyDictionary[
+    Daylight, tuple[float, float, dict[tuple[NuisanceProfile, float], _Bins]]] = \
+    weakref.WeakKeyDictionary()
+
+
+def _bin_means(conditions: Conditions, profile: NuisanceProfile, per_day: float,
+               start_s: float, end_s: float) -> _Bins:
+    """The bin starts (m,), widths (m,), s, and Poisson means (m,) of `nuisance_times`
+    over [start_s, end_s), remembered per clock for the last span asked."""
+    daylight = conditions.daylight
+    means: dict[tuple[NuisanceProfile, float], _Bins] | None = None
+    if daylight is not None:
+        hit = _BIN_MEANS.get(daylight)
+        if hit is not None and hit[0] == start_s and hit[1] == end_s:
+            means = hit[2]
+            bins = means.get((profile, per_day))
+            if bins is not None:
+                return bins
+        else:
+            means = {}
+            _BIN_MEANS[daylight] = (start_s, end_s, means)
+    edges = np.arange(start_s, end_s, NUISANCE_BIN_S)
+    ends = np.minimum(edges + NUISANCE_BIN_S, end_s)
+    widths = ends - edges
+    if len(edges):
+        middles = (edges + ends) / 2
+        rate = per_day / 86_400.0 * profile.factor_of(
+            _bin_states(conditions, start_s, end_s, middles))
+        mean = rate * widths
+    else:
+        mean = widths
+    bins = (edges, widths, mean)
+    if means is not None:
+        means[(profile, per_day)] = bins
+    return bins
 
 
 def downtime(mtbf_s: float | None, mttr_s: float, end_s: float, draws: Draws) -> FloatArray:

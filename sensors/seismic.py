@@ -63,7 +63,8 @@ def latch(t_s: np.ndarray, hold_s: float) -> np.ndarray:
     and each more than ``hold_s`` after the previous trigger."""
     t = np.asarray(t_s, float)
     keep = np.ones(len(t), dtype=bool)
-    keep[1:] = np.diff(t) > hold_s
+    if len(t) > 1:
+        keep[1:] = np.diff(t) > hold_s
     return keep
 
 
@@ -90,6 +91,9 @@ class Seismic(Sensor):
                         else default_phase_s(spec.id, spec.revisit_s))
         field = draws if draws is not None else field_key(spec.id)
         self.down_s, self.health_delay_s = failures(spec, duration_s, field)
+        #: one alarm's fix (`proximity` at the sensor, a single walker's radius),
+        #: (1, 2) and (1, 2, 2): every nuisance alarm's, repeated
+        self._alarm_fix = proximity(self.position[None], self.radius_m())
 
     def radius_m(self, size: int = 1) -> float:
         """Detection radius for a group of ``size`` walkers, m."""
@@ -135,8 +139,9 @@ class Seismic(Sensor):
         keep = latch(t, spec.hold_s) & up_mask(self.down_s, t)
         t, u_class = t[keep], u_class[keep]
         n = len(t)
-        xy, cov = proximity(np.broadcast_to(self.position, (n, 2)), self.radius_m())
-        return Reports(self.id, t, xy, cov, np.full(n, -1, dtype=np.int64),
+        xy, cov = self._alarm_fix
+        return Reports(self.id, t, np.repeat(xy, n, axis=0), np.repeat(cov, n, axis=0),
+                       np.full(n, -1, dtype=np.int64),
                        class_evidence(ANIMAL, spec.class_accuracy, u_class))
 
     def coverage(self) -> Point:
