@@ -55,6 +55,7 @@ start: one exponential time. The command's own draws; no world draw depends on t
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -138,28 +139,34 @@ class AlertRule:
         track id."""
         table = node.tracks
         alerted = self._alerted
+        ids = table.ids.tolist()
+        if not node.coarse and alerted.issuperset(ids):   # most ticks: nothing new
+            return
         fresh: list[tuple[int, int | CoarseReport]] = [
-            (track, row) for row, track in enumerate(table.ids.tolist())
-            if track not in alerted]
+            (track, row) for row, track in enumerate(ids) if track not in alerted]
         if node.coarse:
             fresh = sorted(fresh + [(c.track, c) for c in node.coarse
                                     if c.track not in alerted],
                            key=lambda pair: pair[0])
         if not fresh:
             return
-        ok = table.is_confirmed & (table.n_updates >= self.min_reports)
+        # plain lists: a tick has a few fresh tracks, most of which raise nothing
+        is_confirmed, n_updates = table.is_confirmed.tolist(), table.n_updates.tolist()
+        min_reports, alarm_sensors = self.min_reports, self.alarm_sensors
         patrol_ids = frozenset(self.patrols)
         for track, row in fresh:
             sensors = node.track_sensors(track)
-            seen_by = sorted(sensors & patrol_ids)
-            confirmed = not isinstance(row, CoarseReport) and bool(ok[row])
-            if not (confirmed or sensors & self.alarm_sensors or seen_by):
+            confirmed = (not isinstance(row, CoarseReport) and is_confirmed[row]
+                         and n_updates[row] >= min_reports)
+            if not (confirmed or not sensors.isdisjoint(alarm_sensors)
+                    or not sensors.isdisjoint(patrol_ids)):
                 continue
+            seen_by = sorted(sensors & patrol_ids)
             self._alerted.add(track)
             if isinstance(row, CoarseReport):
                 p, n_reports, x, y = np.array(row.class_prob), 1, row.x_m, row.y_m
             else:
-                p, n_reports = table.class_prob[row], int(table.n_updates[row])
+                p, n_reports = table.class_prob[row], n_updates[row]
                 x, y = table.x[row, :2].tolist()
             priority = alert_priority(p, len(sensors), bool(seen_by))
             source = self.patrols[seen_by[0]] if seen_by else ""
@@ -169,6 +176,12 @@ class AlertRule:
             self.log.record(AlertRaised(now_s, alert.id, track, priority, n_reports, x, y,
                                         float(p[PERSON]), float(p[ANIMAL]), source))
             self.on_alert(alert)
+
+
+#: Relative margin on the squared range, and margin on the bearing (deg), within which
+#: `CameraView.covers_point` asks numpy: far wider than the few ulps plain floats and
+#: numpy can differ by.
+_NEAR_EDGE = 1e-9
 
 
 @dataclass(frozen=True)
@@ -199,17 +212,29 @@ class CameraView:
         return self.covers_point(x, y)
 
     def covers_point(self, x: float, y: float) -> bool:
-        """`covers` of the point (``x``, ``y``) m."""
+        """`covers` of the point (``x``, ``y``) m.
+
+        The range and the bearing off the heading are first found with plain floats
+        (squared range, the standard library's ``atan2``); only a point within
+        `_NEAR_EDGE` of either limit is decided by numpy's ``hypot`` and ``arctan2``
+        (the reference), so every answer is theirs."""
         px, py, r = self._px, self._py, self._r
         if abs(x - px) > r or abs(y - py) > r:  # out along an axis: farther than r, cheaply
             return False
         dx, dy = x - px, y - py
-        if float(np.hypot(dx, dy)) > r:
+        d2, r2 = dx * dx + dy * dy, r * r
+        if d2 > r2 * (1.0 + _NEAR_EDGE) or (
+                d2 >= r2 * (1.0 - _NEAR_EDGE) and float(np.hypot(dx, dy)) > r):
             return False
-        if self.spec.fov_deg >= 360:
+        spec = self.spec
+        if spec.fov_deg >= 360:
             return True
-        off = (np.degrees(np.arctan2(dy, dx)) - self.spec.heading_deg + 180) % 360 - 180
-        return abs(off) <= self.spec.fov_deg / 2
+        half = spec.fov_deg / 2
+        off = abs((math.degrees(math.atan2(dy, dx)) - spec.heading_deg + 180) % 360 - 180)
+        if abs(off - half) > _NEAR_EDGE:
+            return off <= half
+        off = (np.degrees(np.arctan2(dy, dx)) - spec.heading_deg + 180) % 360 - 180
+        return bool(abs(off) <= half)
 
 
 @dataclass(frozen=True)
@@ -302,7 +327,10 @@ class OperatorQueue:
             start = self.env.now
             xy = self._where(alert)
             x, y = map(float, xy)
-            views = [c for c in self.cameras if c.covers_point(x, y)
+            # `covers_point`'s cheap first test inline: most cameras are far along an axis
+            views = [c for c in self.cameras
+                     if not (abs(x - c._px) > c._r or abs(y - c._py) > c._r)
+                     and c.covers_point(x, y)
                      and c.index not in self.down and c.spec.id not in self.offline]
             if views:
                 view = min(views, key=lambda c: c.range_m(xy))

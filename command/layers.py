@@ -66,6 +66,8 @@ NCC = "ncc"
 
 #: The level up to which the NCC raises a section on its own (critical needs Frontex).
 _RAISE_CAP = IMPACT_LEVELS.index("high")
+#: The rule of a level the scenario gives none (a spec is frozen: one serves all).
+_NO_RULE = ReactionRuleSpec()
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +142,8 @@ class Sections:
         ``s``, else (``s`` in a gap between sections, or beyond the first or the last)
         the one whose stretch is nearest ``s``, the earlier of two as near. Sections
         are in order and do not overlap (`sim.ground.specs.Scenario`)."""
+        if len(self.ids) == 1:              # one section: nearest whatever the point
+            return self.ids[0]
         s = float(self.line.project(shapely.Point(x_m, y_m)))
         gap = np.maximum(self._from - s, 0.0) + np.maximum(s - self._to, 0.0)
         inside = np.flatnonzero((self._from <= s) & (s < self._to))
@@ -157,7 +161,7 @@ class _Layer:
 
     def rules(self, section: str) -> ReactionRuleSpec:
         return self.spec.rules.get(self.levels.get(section, "low"),  # type: ignore[call-overload]
-                                   ReactionRuleSpec())
+                                   _NO_RULE)
 
     def _note(self, msg: IncidentReport, impact: str = "") -> None:
         self.picture[msg.incident] = msg
