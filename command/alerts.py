@@ -333,7 +333,8 @@ class OperatorQueue:
                      and c.covers_point(x, y)
                      and c.index not in self.down and c.spec.id not in self.offline]
             if views:
-                view = min(views, key=lambda c: c.range_m(xy))
+                view = views[0] if len(views) == 1 else min(views,
+                                                            key=lambda c: c.range_m(xy))
                 wait = view.spec.slew_s + float(self.rng.exponential(spec.verification_time_s))
                 yield self.env.timeout(wait)
                 persons = self.camera.look(view.index, self._where(alert), self.env.now,

@@ -136,6 +136,8 @@ class Seismic(Sensor):
         t = nuisance_times(end_s, spec.nuisance_per_day, rng, start_s, self.conditions,
                            self.NUISANCE)
         u_class = rng.random(len(t))
+        if not len(t):                  # a quiet day (most sensors' most days)
+            return Reports.empty(self.id)
         keep = latch(t, spec.hold_s) & up_mask(self.down_s, t)
         t, u_class = t[keep], u_class[keep]
         n = len(t)

@@ -97,3 +97,13 @@ def test_seismic_nuisance_repeats_the_proximity_fix() -> None:
         assert got.cov.shape == cov.shape and got.cov.tobytes() == cov.tobytes()
         assert got.class_lik.tobytes() == _numpy_evidence(ANIMAL, spec.class_accuracy,
                                                           u[keep]).tobytes()
+
+
+def test_a_quiet_seismic_day_is_the_empty_batch_of_the_plain_path() -> None:
+    spec = SeismicSpec(id="seismic-2", position_m=(0.0, 0.0), nuisance_per_day=1e-9)
+    sensor = Seismic(spec, Daylight(dt.datetime(2026, 6, 1), "05:00", "21:00"))
+    got = sensor.nuisance(86_400.0, np.random.default_rng(3))
+    xy, cov = proximity(np.zeros((0, 2)), sensor.radius_m())
+    ref = (np.zeros(0), xy, cov, np.full(0, -1, dtype=np.int64), np.zeros((0, 3)))
+    for a, b in zip((got.t_s, got.xy, got.cov, got.truth, got.class_lik), ref, strict=True):
+        assert a.shape == b.shape and a.dtype == b.dtype
