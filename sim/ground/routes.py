@@ -124,26 +124,32 @@ def _walk_steps(pts: FloatArray, speed_mps: float, terrain: Terrain,
     consecutive equal) and those points (m + 1, 2): the walk from time 0."""
     if len(pts) < 2:
         return [1.0], np.asarray([pts[0], pts[0]])     # standing still for a second
-    all_cuts = terrain.path_cuts(pts)
-    stops_of = _barrier_stops(pts, barriers)
-    cut_list = [np.unique(np.concatenate([c, [f for f, _ in st]])) if st else c
-                for c, st in zip(all_cuts, stops_of, strict=True)]
+    cut_list = terrain.path_cuts(pts)
+    stops_of = _barrier_stops(pts, barriers) if barriers else None
+    if stops_of is not None:
+        cut_list = [np.unique(np.concatenate([c, [f for f, _ in st]])) if st else c
+                    for c, st in zip(cut_list, stops_of, strict=True)]
     p0s, d = pts[:-1], pts[1:] - pts[:-1]
-    leg = np.repeat(np.arange(len(cut_list)), [len(c) - 1 for c in cut_list])
-    c0 = np.concatenate([c[:-1] for c in cut_list])
-    c1 = np.concatenate([c[1:] for c in cut_list])
-    factors = terrain.speed_factor_at(p0s[leg] + ((c0 + c1) / 2)[:, None] * d[leg])
     lengths = np.hypot(d[:, 0], d[:, 1])
-    if any(stops_of):
+    if len(cut_list) == 1:      # one leg: its start, offset and length broadcast
+        c0, c1 = cut_list[0][:-1], cut_list[0][1:]
+        p0_of, d_of, length_of = p0s, d, lengths
+    else:
+        leg = np.repeat(np.arange(len(cut_list)), [len(c) - 1 for c in cut_list])
+        c0 = np.concatenate([c[:-1] for c in cut_list])
+        c1 = np.concatenate([c[1:] for c in cut_list])
+        p0_of, d_of, length_of = p0s[leg], d[leg], lengths[leg]
+    factors = terrain.speed_factor_at(p0_of + ((c0 + c1) / 2)[:, None] * d_of)
+    if stops_of is not None and any(stops_of):
         steps, rows = _steps_with_stops(pts, cut_list, stops_of, factors, lengths, speed_mps)
         xy = np.asarray(rows)
     else:
         # the loop of `_steps_with_stops` without stops, element by element the same
         # floats: dt = length (c1 - c0) / (speed factor), the point p0 + c1 (p1 - p0)
-        dt = lengths[leg] * (c1 - c0) / (speed_mps * factors)
+        dt = length_of * (c1 - c0) / (speed_mps * factors)
         keep = ~(dt <= _MIN_PIECE_S)
         steps = dt[keep].tolist()
-        xy = np.vstack([pts[:1], (p0s[leg] + c1[:, None] * d[leg])[keep]])
+        xy = np.vstack([pts[:1], (p0_of + c1[:, None] * d_of)[keep]])
     if not steps:
         return [1.0], np.asarray([pts[0], pts[0]])
     return steps, xy
