@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from weakref import WeakKeyDictionary
 
 import numpy as np
 import shapely
@@ -45,8 +46,11 @@ _Drive = tuple[list[float], list[FloatArray]]
 INTERCEPT_STEP_S = 30.0
 #: Spacing of the search pattern's legs, in detection ranges (2: sweep width W = 2 r).
 SEARCH_SPACING = 2.0
-#: Points whose nearest road points a planner remembers (then it forgets them all).
+#: Points whose nearest road points the planners remember (then they forget them all).
 _NEAR_KEPT = 4096
+#: The nearest road points of points, per terrain: the planners of one terrain share
+#: them (the roads are the terrain's; a dispatch asks every free team of one point).
+_NEAR: WeakKeyDictionary[Terrain, dict[bytes, FloatArray]] = WeakKeyDictionary()
 
 
 class TravelPlanner:
@@ -68,7 +72,7 @@ class TravelPlanner:
                       if kind == "road"]
         self._roads = np.array(self.roads, dtype=object)
         self._rings = np.array([r.exterior for r in self.roads], dtype=object)
-        self._near: dict[bytes, FloatArray] = {}
+        self._near = _NEAR.setdefault(terrain, {})
 
     # ------------------------------------------------------------------ roads
     def _on_roads(self, xy: FloatArray) -> FloatArray:
@@ -82,14 +86,15 @@ class TravelPlanner:
         return np.where(inside[..., None], xy[None], near.reshape(len(self.roads), -1, 2))
 
     def _near_roads(self, xy: FloatArray) -> FloatArray:
-        """`_on_roads` of one point (2,) → (roads, 2), remembered (bases, aims and
-        the points of a search recur)."""
+        """`_on_roads` of one point (2,) → (roads, 2), remembered (bases, aims, the
+        points of a search and the point of a dispatch recur)."""
         key = np.asarray(xy, float).tobytes()
-        found = self._near.get(key)
+        near = self._near
+        found = near.get(key)
         if found is None:
-            if len(self._near) >= _NEAR_KEPT:
-                self._near.clear()
-            found = self._near[key] = self._on_roads(xy)[:, 0]
+            if len(near) >= _NEAR_KEPT:
+                near.clear()
+            found = near[key] = self._on_roads(xy)[:, 0]
             found.flags.writeable = False
         return found
 
@@ -100,11 +105,14 @@ class TravelPlanner:
         if not self.roads:
             return self._foot_s(np.broadcast_to(start, targets.shape), targets)
         entries = self._near_roads(start)
-        exits = self._on_roads(targets)
         n = len(targets)
-        foot = self._foot_s(np.concatenate([np.broadcast_to(start, targets.shape),
-                                            exits.reshape(-1, 2)]),
-                            np.tile(targets, (len(self.roads) + 1, 1))).reshape(-1, n)
+        # one target (a dispatch): its road points are remembered like a route's
+        exits = self._near_roads(targets[0])[:, None] if n == 1 else self._on_roads(targets)
+        roads = len(self.roads)
+        froms = np.empty(((roads + 1) * n, 2))      # the start, then each road's exits
+        froms[:n] = start
+        froms[n:] = exits.reshape(-1, 2)
+        foot = self._foot_s(froms, np.tile(targets, (roads + 1, 1))).reshape(-1, n)
         best = foot[0]
         for entry, exit_, walk in zip(entries, exits, foot[1:], strict=True):
             drive = (np.hypot(*(entry - start)) + np.hypot(*(exit_ - entry).T)) / self.drive
@@ -159,11 +167,14 @@ class TravelPlanner:
         at ``entry``, along it to ``exit_``."""
         t = [start_s]
         pts = [start]
-        for p in (entry, exit_):
-            dt = float(np.hypot(*(p - pts[-1]))) / self.drive
+        (x, y), drive = start.tolist(), self.drive
+        for p in (entry, exit_):        # the differences in Python floats: the same
+            px, py = p.tolist()
+            dt = float(np.hypot(px - x, py - y)) / drive
             if dt > 1e-6:
                 t.append(t[-1] + dt)
                 pts.append(p)
+                x, y = px, py
         if len(t) == 1:
             t.append(start_s + 1e-3)
             pts.append(start)
