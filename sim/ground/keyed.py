@@ -40,6 +40,17 @@ def _mix(z: NDArray[np.uint64]) -> NDArray[np.uint64]:
     return z ^ (z >> np.uint64(31))
 
 
+_GOLDEN_INT, _M1_INT, _M2_INT = int(_GOLDEN), int(_M1), int(_M2)
+
+
+def _mix_int(z: int) -> int:
+    """`_mix` of one value in Python ints (0 <= z < 2⁶⁴), wrapping as uint64 does: the
+    same bits, without numpy's per-call cost (`Draws.child`, once per stream)."""
+    z = ((z ^ (z >> 30)) * _M1_INT) & _MASK64
+    z = ((z ^ (z >> 27)) * _M2_INT) & _MASK64
+    return z ^ (z >> 31)
+
+
 _UNIFORMS = None
 
 
@@ -153,5 +164,5 @@ class Draws:
 
     def child(self, part: int) -> Draws:
         """An independent stream derived from this one and ``part``."""
-        z = np.array([int(part) & _MASK64], dtype=np.uint64)
-        return Draws(int(_mix(_mix(z + _GOLDEN) ^ self.key)[0]))
+        z = (int(part) + _GOLDEN_INT) & _MASK64
+        return Draws(_mix_int(_mix_int(z) ^ int(self.key)))

@@ -34,3 +34,19 @@ def test_uniforms_equal_the_numpy_pipeline(compiled: str, prebuilt_kernels) -> N
         assert got.shape == (n, columns)
         assert np.array_equal(got, _numpy_uniform(draws, index, columns))
     assert np.array_equal(Draws(5).uniform(7, 3), _numpy_uniform(Draws(5), np.array([7]), 3))
+
+
+def _numpy_child(draws: Draws, part: int) -> Draws:
+    """`Draws.child` as numpy's wrapping uint64 arithmetic computes it (the reference)."""
+    z = np.array([int(part) & keyed._MASK64], dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        return Draws(int(keyed._mix(keyed._mix(z + keyed._GOLDEN) ^ draws.key)[0]))
+
+
+def test_child_keys_equal_the_numpy_pipeline() -> None:
+    rng = np.random.default_rng(12)
+    parts = [0, 1, 0xCA3E, 2**64 - 1, 2**63, -1, -(2**63)]
+    parts += [int(p) for p in rng.integers(-2**63, 2**63 - 1, 300, dtype=np.int64)]
+    for k, part in enumerate(parts):
+        draws = Draws(int(rng.integers(0, 2**63 - 1)) * (k % 3 + 1))
+        assert draws.child(part).key == _numpy_child(draws, part).key
