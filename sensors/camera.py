@@ -113,15 +113,27 @@ class Camera(SectorSensor):
         t = np.asarray(t_s, float)
         factor = np.ones(t.shape)
         if not self.spec.thermal:
+            # the factor of each light (`LIGHT_KINDS` indices: DAY, TWILIGHT, NIGHT),
+            # read by index: np.select's values, without its masks
             light = self.conditions.light(t)
-            factor = np.select([light == DAY, light == TWILIGHT, light == NIGHT],
-                               [1.0, self.spec.twilight_range_factor,
-                                self.spec.night_range_factor], 1.0)
+            factor = self._light_factor()[light]
         vis = self.conditions.visibility_m(t)
         k = THERMAL_EXTINCTION if self.spec.thermal else 1.0
         with np.errstate(divide="ignore"):
             factor = factor * np.exp(-k * KOSCHMIEDER * np.asarray(range_m, float) / vis)
         return factor
+
+    def _light_factor(self) -> FloatArray:
+        """Multiplier of pixels on target by light (3,), indexed by `LIGHT_KINDS`
+        index: 1 by day, ``twilight_range_factor``, ``night_range_factor``."""
+        try:
+            return self._light_table
+        except AttributeError:
+            table = np.empty(3)
+            table[[DAY, TWILIGHT, NIGHT]] = (1.0, self.spec.twilight_range_factor,
+                                             self.spec.night_range_factor)
+            self._light_table: FloatArray = table
+            return table
 
     def p_inf(self, range_m: FloatArray, t_s: FloatArray, task: str = "detect",
               focal_length_mm: float | None = None) -> FloatArray:
