@@ -10,6 +10,8 @@ the +x axis (east, when x is east and y is north); a bearing θ points along
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -18,11 +20,18 @@ FloatArray = NDArray[np.float64]
 
 def _pack(x: FloatArray, y: FloatArray, rxx: FloatArray, ryy: FloatArray,
           rxy: FloatArray) -> tuple[FloatArray, FloatArray]:
-    x, y, rxx, ryy, rxy = np.broadcast_arrays(x, y, rxx, ryy, rxy)
-    z = np.stack([x, y], -1).reshape(-1, 2).astype(np.float64)
-    R = np.empty((len(z), 2, 2))
-    R[:, 0, 0], R[:, 1, 1] = rxx.ravel(), ryy.ravel()
-    R[:, 0, 1] = R[:, 1, 0] = rxy.ravel()
+    """Positions (m, 2) and covariances (m, 2, 2) from their entries, broadcast
+    together (m: the broadcast size); each entry copied as it is (float64)."""
+    shape = np.broadcast_shapes(np.shape(x), np.shape(y), np.shape(rxx), np.shape(ryy),
+                                np.shape(rxy))
+    m = math.prod(shape)
+    z = np.empty((m, 2))
+    zv = z.reshape(shape + (2,))
+    zv[..., 0], zv[..., 1] = x, y
+    R = np.empty((m, 2, 2))
+    Rv = R.reshape(shape + (2, 2))
+    Rv[..., 0, 0], Rv[..., 1, 1] = rxx, ryy
+    Rv[..., 0, 1] = Rv[..., 1, 0] = rxy
     return z, R
 
 
@@ -77,9 +86,11 @@ def range_bearing(sensor_xy: ArrayLike, range_m: ArrayLike, bearing_rad: ArrayLi
     c, sn = np.cos(th), np.sin(th)
     k = lam_inv**2 - 2.0
     h = 0.5 * (r * r + sr2)
-    rxx = k * r * r * c * c + h * (1.0 + lam2 * np.cos(2 * th))
-    ryy = k * r * r * sn * sn + h * (1.0 - lam2 * np.cos(2 * th))
-    rxy = k * r * r * c * sn + h * lam2 * np.sin(2 * th)
+    krr = k * r * r                  # (k·r)·r, as each of the three entries reads it
+    lam2_cos = lam2 * np.cos(2 * th)
+    rxx = krr * c * c + h * (1.0 + lam2_cos)
+    ryy = krr * sn * sn + h * (1.0 - lam2_cos)
+    rxy = krr * c * sn + h * lam2 * np.sin(2 * th)
     return _pack(s[..., 0] + lam_inv * r * c, s[..., 1] + lam_inv * r * sn, rxx, ryy, rxy)
 
 
