@@ -64,6 +64,8 @@ class Weather:
         self.draws = draws
         self.transition = None if transition is None else np.asarray(transition, float)
         self.timeline = tuple(timeline)
+        self._timeline_cache: tuple[tuple[tuple[float, int], ...], FloatArray,
+                                    IntArray] | None = None
         self._states = np.zeros(0, dtype=np.int64)
         if self.transition is not None:
             self._cum = np.cumsum(self.transition, axis=1)
@@ -99,14 +101,22 @@ class Weather:
         """Weather index at times ``t_s`` (any shape)."""
         t = np.asarray(t_s, float)
         if self.transition is None:
-            at = np.array([a for a, _ in self.timeline])
-            states = np.array([s for _, s in self.timeline], dtype=np.int64)
-            i = np.clip(np.searchsorted(at, t, side="right") - 1, 0, len(states) - 1)
-            return states[i]
+            at, states = self._timeline_arrays()
+            # searchsorted - 1 is at most len - 1: only the lower clip can bind
+            return states[np.maximum(np.searchsorted(at, t, side="right") - 1, 0)]
         k = np.floor(np.maximum(t, 0.0) / self.step_s).astype(np.int64)
         if k.size == 0:
             return np.zeros(t.shape, dtype=np.int64)
         return self._chain(int(k.max()))[k]
+
+    def _timeline_arrays(self) -> tuple[FloatArray, IntArray]:
+        """The timeline's times and states as arrays (made once per timeline)."""
+        got = self._timeline_cache
+        if got is None or got[0] is not self.timeline:
+            got = self._timeline_cache = (
+                self.timeline, np.array([a for a, _ in self.timeline]),
+                np.array([s for _, s in self.timeline], dtype=np.int64))
+        return got[1], got[2]
 
     def changes(self, start_s: float, end_s: float) -> tuple[FloatArray, IntArray]:
         """Times in (start_s, end_s) at which the weather changes, and the state from
