@@ -118,6 +118,9 @@ class Camera(SectorSensor):
             light = self.conditions.light(t)
             factor = self._light_factor()[light]
         vis = self.conditions.visibility_m(t)
+        if factor.shape == np.shape(range_m) and (vis == np.inf).all():
+            # exp(-k·K·R / inf) = exp(-0.0) = 1 at every finite range: factor × 1
+            return factor
         k = THERMAL_EXTINCTION if self.spec.thermal else 1.0
         with np.errstate(divide="ignore"):
             factor = factor * np.exp(-k * KOSCHMIEDER * np.asarray(range_m, float) / vis)
@@ -149,8 +152,14 @@ class Camera(SectorSensor):
         s = self.spec
         f = s.focal_length_mm if focal_length_mm is None else focal_length_mm
         n = pixels_on_target(s.target_m, f, s.pixel_pitch_um, range_m)
-        p = ttpf(n * factor / N50_PX[task])
-        return np.where(range_m <= s.max_range_m, p, 0.0)
+        return self._p_of_pixels(range_m, n * factor, task)
+
+    def _p_of_pixels(self, range_m: FloatArray, pixels: FloatArray, task: str) -> FloatArray:
+        """`_p_inf` given the pixels on target (n,) after light and atmosphere
+        (``pixels_on_target × factor``: what detection and recognition at the same
+        looks share)."""
+        p = ttpf(pixels / N50_PX[task])
+        return np.where(range_m <= self.spec.max_range_m, p, 0.0)
 
     def pd(self, range_m: FloatArray, t_s: FloatArray, size: int = 1) -> FloatArray:
         """P∞ of detection (a group is seen when one member is: size does not matter,
@@ -163,7 +172,10 @@ class Camera(SectorSensor):
         exposure, on its first look number: acquirability and search effort."""
         # light and atmosphere at the looks, shared by detection and recognition
         factor = self._condition_factor(looks.range_m, looks.t_s)
-        p_inf = self._p_inf(looks.range_m, factor, "detect")
+        s = self.spec
+        pixels = pixels_on_target(s.target_m, s.focal_length_mm, s.pixel_pitch_um,
+                                  looks.range_m) * factor
+        p_inf = self._p_of_pixels(looks.range_m, pixels, "detect")
         new_exposure = np.empty(len(looks.t_s), dtype=bool)
         new_exposure[:1] = True
         np.not_equal(looks.interval[1:], looks.interval[:-1], out=new_exposure[1:])
@@ -174,13 +186,12 @@ class Camera(SectorSensor):
         acquirable = u_acq < p_inf
         acquirable &= self.open_at(trajectory, looks, acquirable)
         # search time spent acquirable, per exposure, measured in units of τ(R(t))
-        with np.errstate(divide="ignore"):
-            dwell = np.where(acquirable, self.spec.revisit_s * p_inf / TLS_TAU_S, 0.0)
+        dwell = np.where(acquirable, self.spec.revisit_s * p_inf / TLS_TAU_S, 0.0)
         spent = np.cumsum(dwell)
         start = np.concatenate(([0.0], spent))[first][episode]
         acquired = (spent - start) >= effort
-        accuracy = 1 / 3 + (self.spec.class_accuracy - 1 / 3) * self._p_inf(
-            looks.range_m, factor, "recognise")
+        accuracy = 1 / 3 + (self.spec.class_accuracy - 1 / 3) * self._p_of_pixels(
+            looks.range_m, pixels, "recognise")
         return acquirable & acquired, accuracy
 
     def recognition_p(self, range_m: FloatArray, t_s: FloatArray) -> FloatArray:
