@@ -174,9 +174,14 @@ class SectorSensor(Sensor):
                 float(self.phase_s))
         else:
             t, interval = look_times(self.exposure(trajectory), spec.revisit_s, self.phase_s)
-        up = up_mask(self.down_s, t)
-        if after_s > -np.inf:
-            up &= t > after_s
+        if not len(self.down_s):          # never down: only ``after_s`` can drop looks
+            if after_s == -np.inf:
+                return t, interval
+            up = t > after_s
+        else:
+            up = up_mask(self.down_s, t)
+            if after_s > -np.inf:
+                up &= t > after_s
         return t[up], interval[up]
 
     def _looks_at(self, trajectory: Trajectory, draws: Draws, t: FloatArray,
@@ -302,10 +307,13 @@ class SectorSensor(Sensor):
         if not len(lk.t_s):
             return Reports.empty(self.id), last_cell
         detected, accuracy = self.detect(lk, trajectory, draws, size)
-        detected = detected & (lk.t_s > start_s)
+        if start_s > -np.inf:
+            detected = detected & (lk.t_s > start_s)
         interval = self.report_interval
         if interval is not None:
             idx = np.flatnonzero(detected)
+            if not len(idx):
+                return Reports.empty(self.id), last_cell
             keep = first_per_interval(lk.t_s[idx], interval, last_cell=last_cell)
             detected[idx[~keep]] = False
             if keep.any():
@@ -315,7 +323,8 @@ class SectorSensor(Sensor):
         d = lk.d[detected]
         xy, cov = self._measure(lk.range_m[detected], np.arctan2(d[:, 1], d[:, 0]),
                                 draws.normal(lk.k[detected], 2))
-        lik = class_evidence(PERSON, np.broadcast_to(accuracy, lk.t_s.shape)[detected],
+        # one accuracy for all looks (a radar's) broadcasts in class_evidence as is
+        lik = class_evidence(PERSON, accuracy if np.ndim(accuracy) == 0 else accuracy[detected],
                              lk.uniform(1, detected))
         return Reports(self.id, lk.t_s[detected], xy, cov,
                        np.full(len(xy), truth, dtype=np.int64), lik), last_cell
