@@ -44,6 +44,7 @@ from sensors.common import (
     up_mask,
 )
 from sensors.geometry import circle_intervals, look_times
+from sim.ground import prebuilt
 from sim.ground.daylight import Daylight
 from sim.ground.keyed import Draws
 from sim.ground.measurements import proximity
@@ -56,6 +57,8 @@ SOIL_FACTOR = {"soil": 1.0, "grass": 0.9, "sand": 0.7, "mud": 0.8, "asphalt": 1.
                "frozen": 0.6}
 #: r(n) = r₁ · n^GROUP_RADIUS_EXPONENT [G].
 GROUP_RADIUS_EXPONENT = 0.25
+#: The wedge edges `sensors.sector._wedge` gives a full circle (none read).
+_NO_WEDGE = np.zeros(4)
 
 
 def latch(t_s: np.ndarray, hold_s: float) -> np.ndarray:
@@ -94,6 +97,7 @@ class Seismic(Sensor):
         #: one alarm's fix (`proximity` at the sensor, a single walker's radius),
         #: (1, 2) and (1, 2, 2): every nuisance alarm's, repeated
         self._alarm_fix = proximity(self.position[None], self.radius_m())
+        self._kernels = prebuilt.load()
 
     def radius_m(self, size: int = 1) -> float:
         """Detection radius for a group of ``size`` walkers, m."""
@@ -109,20 +113,39 @@ class Seismic(Sensor):
         """Intervals (n, 2), s, when the mover is within the detection radius."""
         return circle_intervals(trajectory, self.position, self.radius_m(size))
 
+    def look_times(self, trajectory: Trajectory, size: int = 1) -> np.ndarray:
+        """The ticks (n,), s, at which the mover is within the detection radius
+        (`exposure`): by the compiled looks of a full-circle sector where they are
+        built (``sector_looks``, kind 0: the same intervals as `circle_intervals`,
+        bit for bit), else `sensors.geometry.look_times`."""
+        spec = self.spec
+        if self._kernels is not None:
+            t, _ = self._kernels.sector_looks(
+                np.ascontiguousarray(trajectory.t_s), trajectory.xy.reshape(-1),
+                self.position, float(self.radius_m(size)), 0, _NO_WEDGE,
+                float(spec.revisit_s), float(self.phase_s))
+            return t
+        return look_times(self.exposure(trajectory, size), spec.revisit_s, self.phase_s)[0]
+
     def observe(self, trajectory: Trajectory, truth: int, draws: Draws,
                 start_s: float = -np.inf, size: int = 1) -> Reports:
         """The onsets of alarms after ``start_s`` (module docstring). Keyed draws per
         tick number k: trigger, class. Triggers before ``start_s`` are computed too,
         so an alarm already on stays on across a revision."""
         spec = self.spec
-        t, _ = look_times(self.exposure(trajectory, size), spec.revisit_s, self.phase_s)
-        t = t[up_mask(self.down_s, t)]
+        t = self.look_times(trajectory, size)
+        if len(self.down_s):
+            t = t[up_mask(self.down_s, t)]
+        if not len(t):                    # never in range while up: no alarm
+            return Reports.empty(self.id)
         k = np.round((t - self.phase_s) / spec.revisit_s).astype(np.int64)
         u2 = draws.uniform(k, 2)
         trig = (u2[:, 0] < spec.pd) & (trajectory.speed_at(t) > 0)
         t, u_class = t[trig], u2[trig, 1]
         onset = latch(t, spec.hold_s) & (t > start_s)
         n = int(onset.sum())
+        if not n:
+            return Reports.empty(self.id)
         r = self.radius_m(size)
         xy, cov = proximity(np.broadcast_to(self.position, (n, 2)), r)
         return Reports(self.id, t[onset], xy, cov, np.full(n, truth, dtype=np.int64),

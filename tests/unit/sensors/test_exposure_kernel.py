@@ -14,6 +14,7 @@ import pytest
 from sensors.camera import Camera
 from sensors.geometry import (
     circle_candidates,
+    circle_intervals,
     line_crossings,
     look_times,
     proximity_intervals,
@@ -22,8 +23,9 @@ from sensors.geometry import (
 )
 from sensors.radar import Radar
 from sensors.sector import _wedge
+from sensors.seismic import Seismic
 from sim.ground.keyed import Draws
-from sim.ground.specs import CameraSpec, RadarSpec
+from sim.ground.specs import CameraSpec, RadarSpec, SeismicSpec
 from sim.ground.trajectory import Trajectory
 
 
@@ -235,3 +237,20 @@ def test_line_crossings_are_the_numpy_references(ground_kernels, monkeypatch) ->
             assert g.shape == w.shape and g.dtype == w.dtype and g.tobytes() == w.tobytes()
         found += len(want[0])
     assert found > 300
+
+
+def test_seismic_ticks_the_same_with_and_without_the_kernels(ground_kernels) -> None:  # noqa: ANN001
+    rng = np.random.default_rng(14)
+    for trial in range(300):
+        centre = rng.uniform(-1e5, 1e5, 2)
+        sensor = Seismic(SeismicSpec(id=f"seismic-{trial}", position_m=tuple(centre),
+                                     radius_m=float(rng.uniform(5, 60))))
+        assert sensor._kernels is ground_kernels
+        size = int(rng.integers(1, 12))
+        walk = _path(rng, centre, sensor.radius_m(size))
+        got = sensor.look_times(walk, size)
+        want, _ = look_times(circle_intervals(walk, centre, sensor.radius_m(size)),
+                             sensor.spec.revisit_s, sensor.phase_s)
+        assert got.tobytes() == want.tobytes(), trial
+        sensor._kernels = None
+        assert sensor.look_times(walk, size).tobytes() == want.tobytes(), trial
