@@ -58,6 +58,19 @@ static PyArrayObject *array_arg(PyObject *o, const char *name, int typenum, int 
     return a;
 }
 
+/* Whether array_arg would accept o (without raising: the caller calls array_arg for
+ * the error when not). */
+static int array_fits(PyObject *o, int typenum, int ndim, const npy_intp *tail,
+                      int writable) {
+    if (!PyArray_Check(o)) return 0;
+    PyArrayObject *a = (PyArrayObject *)o;
+    if (PyArray_TYPE(a) != typenum || PyArray_NDIM(a) != ndim) return 0;
+    for (int d = 1; d < ndim; d++)
+        if (tail[d - 1] >= 0 && PyArray_DIM(a, d) != tail[d - 1]) return 0;
+    if (!PyArray_IS_C_CONTIGUOUS(a) || !PyArray_ISALIGNED(a)) return 0;
+    return !writable || PyArray_ISWRITEABLE(a);
+}
+
 static const npy_intp T4[] = {4}, T44[] = {4, 4}, T2[] = {2}, T22[] = {2, 2}, T3[] = {3};
 
 #define ARR(var, obj, name, type, nd, tail, w)                                         \
@@ -100,11 +113,16 @@ static int table_args(PyObject *const *a, const char *name, int writable, cf_tab
     int64_t n = -1;
     char label[96];
     for (int f = 0; f < 8; f++) {
-        snprintf(label, sizeof label, "%s.%s", name, fields[f]);
-        PyArrayObject *arr = array_arg(a[f], label, types[f], dims[f], tails[f], writable);
-        if (!arr) return -1;
+        /* the label is formatted only for an error (an snprintf per field cost more
+           than the rest of the checks) */
+        PyArrayObject *arr = array_fits(a[f], types[f], dims[f], tails[f], writable)
+                             ? (PyArrayObject *)a[f] : NULL;
+        if (!arr || (n >= 0 && ROWS(arr) != n)) {
+            snprintf(label, sizeof label, "%s.%s", name, fields[f]);
+            arr = array_arg(a[f], label, types[f], dims[f], tails[f], writable);
+            if (!arr || (n >= 0 && !same_rows(name, label, ROWS(arr), n))) return -1;
+        }
         if (n < 0) n = ROWS(arr);
-        else if (!same_rows(name, label, ROWS(arr), n)) return -1;
         data[f] = PyArray_DATA(arr);
     }
     t->n = n;

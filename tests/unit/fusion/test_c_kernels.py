@@ -189,3 +189,24 @@ def test_wrong_arrays_raise_instead_of_being_misread(C) -> None:  # noqa: ANN001
     x = np.zeros((4, 8))[:, ::2]                              # not C-contiguous
     with pytest.raises(ValueError, match="C-contiguous"):
         C.predict(x, np.zeros((4, 4, 4)), 1.0, 1.0)
+
+
+def test_a_wrong_table_array_is_named_in_the_error(C) -> None:  # noqa: ANN001
+    """A track table's arrays are checked field by field (the label formatted only for
+    the error): the wrong one, its dtype or its row count, is the one named."""
+    params = FusionParams()
+    z, R = np.zeros((2, 2)), np.tile(np.eye(2), (2, 1, 1))
+    rest = (0.0, z, R, np.zeros(2, np.int64), np.zeros((0, 3)), False, 0.0, 0, 1e-6,
+            params.as_vector())
+    table = list(empty_table())
+    table[5] = np.zeros(1)                                    # last_update_s: 1 row, not 0
+    with pytest.raises(ValueError, match="fuse.last_update_s has 1 rows, expected 0"):
+        C.fuse(*table, *rest)
+    table = list(empty_table())
+    table[7] = np.zeros(0, np.float32)                        # score of float32
+    with pytest.raises(TypeError, match="fuse.score"):
+        C.fuse(*table, *rest)
+    table = list(empty_table())
+    table[2] = np.zeros((0, 4, 3))                            # P (0, 4, 3)
+    with pytest.raises(ValueError, match="fuse.P: dimension 2 is 3"):
+        C.fuse(*table, *rest)
