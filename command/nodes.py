@@ -554,7 +554,7 @@ class FusionNode:
         h = self._head
         if h == self._n or not self._arrival[h] < now_s:
             return
-        kernel = _tick_kernel() if self._fuse is None else None
+        kernel = (_TICK_KERNEL or _tick_kernel()) if self._fuse is None else None
         d0, first_id = self.fused.k, self.tracks.next_id
         if kernel is None:
             n_fused, n_batches = self._tick_per_batch(now_s)
@@ -728,7 +728,13 @@ class FusionNode:
         `command.fusion.batches.fuse_tick`), their bounds relative to batch ``b0``.
         """
         listeners = self.on_fused
-        if not listeners and not nc and not nd:
+        if not nc and not nd:              # the usual tick: listeners only, no records
+            if listeners:
+                for b in range(b0, b1):
+                    s, e = ptr[b], ptr[b + 1]
+                    rs, ts = reports[s:e], tracks[s:e]
+                    for listener in listeners:
+                        listener(rs, ts)
             return
         if nc:
             cp, cid, cxy = (work[3][:b1 - b0 + 1].tolist(), work[5][:nc].tolist(),
