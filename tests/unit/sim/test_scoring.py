@@ -49,3 +49,33 @@ def test_fused_refuses_batches_of_unequal_lengths() -> None:
     ledger = TruthLedger({0: 1, 1: 2})
     with pytest.raises(ValueError):
         ledger.fused([0, 1], [3])
+
+
+def test_annotated_records_are_those_of_dataclasses_replace() -> None:
+    """`annotate` fills the truth with each class's `record_maker`: every field kept,
+    the same record (and JSON) as ``dataclasses.replace(rec, truth=...)``."""
+    import dataclasses
+
+    from sim.ground.events import (
+        AlertRaised,
+        AlertVerified,
+        ReportOutOfSequence,
+        TeamTasked,
+        TrackConfirmed,
+        record_json,
+    )
+
+    ledger = TruthLedger({9: 4})
+    ledger.fused([9], [7])                                   # track 7: truth 4
+    records = [TrackConfirmed(1.0, 7, 1.5, -2.25),
+               AlertRaised(2.0, 3, 7, 1, 4, 10.5, 20.25, 0.7, 0.1, "post-1"),
+               AlertVerified(3.0, 3, 2.5, "cam-01", "confirmed", 2),
+               TeamTasked(4.0, 3, "team-01", "intercept", 5.0, 6.0, 4.5)]
+    for rec in records:
+        got = ledger.annotate(rec)
+        want = dataclasses.replace(rec, truth=4)
+        assert type(got) is type(want) and got == want
+        assert record_json(got) == record_json(want)
+    ledger = TruthLedger({11: -1})
+    late = ReportOutOfSequence(5.0, "radar-01", 4.0, 11)
+    assert ledger.annotate(late) == dataclasses.replace(late, truth=-1)
