@@ -40,12 +40,15 @@ def _mix(z: NDArray[np.uint64]) -> NDArray[np.uint64]:
     return z ^ (z >> np.uint64(31))
 
 
-_GOLDEN_INT, _M1_INT, _M2_INT = int(_GOLDEN), int(_M1), int(_M2)
+#: `_GOLDEN` as a Python int (`mix64`'s callers add it).
+GOLDEN64 = int(_GOLDEN)
+_M1_INT, _M2_INT = int(_M1), int(_M2)
 
 
-def _mix_int(z: int) -> int:
+def mix64(z: int) -> int:
     """`_mix` of one value in Python ints (0 <= z < 2⁶⁴), wrapping as uint64 does: the
-    same bits, without numpy's per-call cost (`Draws.child`, once per stream)."""
+    same bits, without numpy's per-call cost (`Draws.child`, once per stream; the
+    links' keyed draws, `sim.comms`)."""
     z = ((z ^ (z >> 30)) * _M1_INT) & _MASK64
     z = ((z ^ (z >> 27)) * _M2_INT) & _MASK64
     return z ^ (z >> 31)
@@ -164,5 +167,5 @@ class Draws:
 
     def child(self, part: int) -> Draws:
         """An independent stream derived from this one and ``part``."""
-        z = (int(part) + _GOLDEN_INT) & _MASK64
-        return Draws(_mix_int(_mix_int(z) ^ int(self.key)))
+        z = (int(part) + GOLDEN64) & _MASK64
+        return Draws(mix64(mix64(z) ^ int(self.key)))
