@@ -41,6 +41,7 @@ nothing from ``command``.)
 from __future__ import annotations
 
 import hashlib
+import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -74,5 +75,16 @@ def load() -> ModuleType | None:
             module = None
         if module is not None and SOURCE_DIR.is_dir() and module.stamp() != sources_stamp():
             module = None
+            _note_stale()
         _LOADED.append(module)
     return _LOADED[0]
+
+
+def _note_stale() -> None:
+    """One line on stderr: the built module is stale, so the slower fallback runs (a
+    checkout whose C files changed since ``pip install -e .``). Said because it is
+    otherwise silent: a 3-day ``scale_year`` run took 21.4 s on numba's fallback
+    against 16.7 s on the C module (py-spy, 2026-12-08)."""
+    print(f"note: {EXTENSION} was built from other C sources than sim/ground/csrc/; "
+          "running the slower fallback until `pip install -e .` rebuilds it",
+          file=sys.stderr, flush=True)

@@ -6,8 +6,8 @@ tested (``tests/unit/fusion/test_c_kernels.py``, ``test_csvfast.py``,
 ``tests/unit/engine/test_node_tick.py``; the ground layer's in
 ``tests/unit/sim/test_keyed_kernel.py`` and ``test_leastcost_settle.py``). Here: that
 the build compiles both modules stamped with their sources, that a stale build is
-never used, that a run then imports neither numba nor scipy, and that the callers
-fall back without a fresh build.
+never used (and a line on stderr says so), that a run then imports neither numba nor
+scipy, and that the callers fall back without a fresh build.
 """
 
 from __future__ import annotations
@@ -59,15 +59,22 @@ def test_the_stamp_changes_with_every_c_source(module, tmp_path: Path,  # noqa: 
 
 @pytest.mark.parametrize("module", MODULES, ids=["fusion", "ground"])
 def test_a_build_from_other_sources_is_not_loaded(module, prebuilt_kernels,  # noqa: ANN001
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+                                                  monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture) -> None:
     package = module.__name__.rsplit(".", 1)[0]
     built = prebuilt_kernels(package)
     assert built.stamp() == module.sources_stamp()
     monkeypatch.setattr(module, "_LOADED", [])
     monkeypatch.setattr(module, "sources_stamp", lambda: built.stamp() + 1)   # edited
     assert module.load() is None
+    note = capsys.readouterr().err
+    assert note.count("\n") == 1 and "pip install -e ." in note
+    assert f"{module.EXTENSION} was built from other C sources" in note
+    module.load()
+    assert capsys.readouterr().err == ""                              # said once
     monkeypatch.undo()
     assert module.load() is built
+    assert capsys.readouterr().err == ""
 
 
 def test_the_build_compiles_both_modules_with_their_stamps(tmp_path: Path) -> None:
