@@ -387,8 +387,9 @@ _COMPILED_PACKAGES = ("command.", "sim.", "sensors.")
 
 def _load(path: str, overrides: list[str]):  # -> (Scenario, warnings), imported lazily
     """Load and check a scenario; its warnings are returned, to print once all is checked."""
-    from sim.scenario import load_scenario
+    from sim.scenario import check_distinct_paths, load_scenario
 
+    check_distinct_paths(overrides)
     warnings: list[str] = []
     return load_scenario(path, overrides, on_warning=warnings.append), warnings
 

@@ -344,20 +344,22 @@ def split_values(text: str) -> list[str]:
 
 def parse_variant(text: str) -> tuple[str, list[str]]:
     """``NAME:PATH=VALUE,PATH=VALUE`` → (NAME, [PATH=VALUE, ...])."""
-    from sim.scenario import ScenarioError
+    from sim.scenario import ScenarioError, check_distinct_paths
 
     name, sep, rest = text.partition(":")
     overrides = split_values(rest) if sep else []
     if not name.strip() or not overrides or any("=" not in o for o in overrides):
         raise ScenarioError(f"--variant {text!r}: expected NAME:PATH=VALUE[,PATH=VALUE...], "
                             "e.g. more-ops:command.operators=4")
+    check_distinct_paths(overrides, f"--variant {name.strip()}:")
     return name.strip(), overrides
 
 
 def parse_sweep(items: Sequence[str]) -> list[tuple[str, list[str]]]:
     """``PATH=v1,v2,...`` items → (PATH, [v1, v2, ...]) axes of the grid."""
-    from sim.scenario import ScenarioError
+    from sim.scenario import ScenarioError, check_distinct_paths
 
+    check_distinct_paths(items)
     axes = []
     for item in items:
         path, sep, values = item.partition("=")
@@ -387,8 +389,9 @@ def comparison_variants(paths: Sequence[str], variants: Sequence[str],
     sim.scenario.ScenarioError
         A bad file, override or variant (one line naming it).
     """
-    from sim.scenario import ScenarioError, load_scenario
+    from sim.scenario import ScenarioError, check_distinct_paths, load_scenario
 
+    check_distinct_paths(overrides)
     loaded = [load_scenario(p, overrides) for p in paths]
     names = [s.name for s in loaded]
     if len(set(names)) != len(names):

@@ -22,8 +22,8 @@ from sim.checks import CheckError, check_scenario
 from sim.ground.specs import InjectSpecs, Scenario, SensorSpecs
 from sim.safe_yaml import MAX_BYTES, YamlInputError, read_yaml
 
-__all__ = ["Scenario", "ScenarioError", "apply_overrides", "dump_scenario", "json_schema",
-           "load_scenario", "parse_scenario"]
+__all__ = ["Scenario", "ScenarioError", "apply_overrides", "check_distinct_paths",
+           "dump_scenario", "json_schema", "load_scenario", "parse_scenario"]
 
 
 class ScenarioError(ValueError):
@@ -141,6 +141,27 @@ def apply_overrides(data: dict[str, Any], overrides: Iterable[str],
             else:
                 raise ScenarioError(f"{source}: {where}: cannot set a field inside a value")
     return result
+
+
+def check_distinct_paths(items: Iterable[str], source: str = "--set") -> None:
+    """Refuse a field given twice among ``PATH=VALUE`` items of one list (``--set``
+    on the command line, one ``--variant``, a sweep's axes): which value was meant is
+    not clear, so it is an error rather than the last one silently winning. (A
+    variant's items may repeat a ``--set`` path: `apply_overrides` applies them after,
+    and they win, as documented for ``compare``.)
+
+    Raises
+    ------
+    ScenarioError
+        ``--set duration: given twice ('duration=1d', 'duration=2d'); give it once``
+    """
+    first: dict[str, str] = {}
+    for item in items:
+        path = item.partition("=")[0].strip()
+        if path in first:
+            raise ScenarioError(f"{source} {path}: given twice ({first[path]!r}, {item!r}); "
+                                "give it once")
+        first[path] = item
 
 
 def _is_index(key: str) -> bool:

@@ -106,6 +106,35 @@ def test_set_values_pass_the_same_checks(cli, item, field):
     assert refused(outcome, field), outcome
 
 
+@pytest.mark.parametrize(("args", "words"), [
+    (["validate", str(TINY), "--set", "duration=1h", "--set", " duration=2h"],
+     ["--set duration: given twice", "'duration=1h'", "' duration=2h'"]),
+    (["run", str(TINY), "--set", "sensors.0.pd=0.5", "--set", "sensors.0.pd=0.6"],
+     ["--set sensors.0.pd: given twice"]),
+    (["compare", str(TINY), "--variant", "a:duration=1h,duration=2h"],
+     ["--variant a: duration: given twice"]),
+    (["compare", str(TINY), "--set", "seed=2", "--set", "seed=3", "--variant", "a:duration=1h"],
+     ["--set seed: given twice"]),
+    (["sweep", str(TINY), "--set", "duration=1h,2h", "--set", "duration=3h"],
+     ["--set duration: given twice"]),
+])
+def test_a_field_set_twice_in_one_list_is_refused(cli, snapshot, tmp_path, monkeypatch,
+                                                  args, words):
+    _no_simulation(monkeypatch)
+    before = snapshot(tmp_path)
+    outcome = cli([*args, "--out", str(tmp_path / "out")] if args[0] != "validate" else args)
+    assert refused(outcome, *words), outcome
+    assert snapshot(tmp_path) == before
+
+
+def test_a_variant_may_set_again_what_set_gave_every_variant(tmp_path):
+    from sim.experiment import comparison_variants
+
+    variants = comparison_variants([str(TINY)], ["short:duration=1h"], ["duration=2h"])
+    assert [(name, s.duration_s) for name, s in variants] == [("tiny", 7200.0),
+                                                              ("short", 3600.0)]
+
+
 # ------------------------------------------------ non-finite and absurd numbers, entry range
 
 @pytest.mark.parametrize("path", [
