@@ -31,7 +31,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import numpy as np
 
@@ -43,7 +43,7 @@ from sim.ground.events import (
     TrackDeleted,
     records_jsonl,
 )
-from sim.rows import DETECTIONS_HEADER, TRACKS_HEADER, detection_rows, track_rows
+from sim.rows import DETECTIONS_HEADER, TRACKS_HEADER, detection_rows, track_rows_ascii
 from sim.tally import REPLACED, TALLIED, ReportTally
 
 #: Records a `StreamedLog` holds before writing them out (~20 MB of records; a week of
@@ -57,6 +57,9 @@ STREAMED = ("events.jsonl", "detections.csv", "tracks.csv")
 #: What each of them starts with.
 _HEADERS = {"events.jsonl": "", "detections.csv": DETECTIONS_HEADER,
             "tracks.csv": TRACKS_HEADER}
+#: The files opened in binary mode: their rows come as ASCII bytes
+#: (`sim.rows.track_rows_ascii`, the formatter's buffer written as it is).
+_BINARY = frozenset(("tracks.csv",))
 
 #: Records a streamed log writes and does not keep: the reports (tallied), the fusion
 #: ticks and the tracks' confirmations and deletions (read by no KPI and no file but
@@ -79,11 +82,12 @@ class Spool:
     def __init__(self, folder: str | Path, replication: int) -> None:
         self.folder = Path(folder)
         self.replication = int(replication)
-        self._files: dict[str, IO[str]] = {
-            name: open(self.folder / name, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
+        self._files: dict[str, IO[Any]] = {
+            name: open(self.folder / name, "wb") if name in _BINARY  # noqa: SIM115
+            else open(self.folder / name, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
             for name in STREAMED}
         for name, f in self._files.items():
-            f.write(_HEADERS[name])
+            f.write(_HEADERS[name].encode("ascii") if name in _BINARY else _HEADERS[name])
         self._log: StreamedLog | None = None
         self.chunk_rows = CHUNK_ROWS
         self._later: list[Callable[[], None]] = []
@@ -103,7 +107,8 @@ class Spool:
         (columns as `sim.rows.detection_rows` and `sim.rows.track_rows` take them)."""
         self._files["detections.csv"].write(
             detection_rows(t_s, sensor, z, R, truth, track, self.replication))
-        self._files["tracks.csv"].write(track_rows(trk_t, trk_id, trk_x, self.replication))
+        self._files["tracks.csv"].write(
+            track_rows_ascii(trk_t, trk_id, trk_x, self.replication))
 
     def later(self, write: Callable[[], None]) -> None:
         """Call ``write`` (it writes rows through `fused_rows`) in `close`."""

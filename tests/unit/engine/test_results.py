@@ -6,6 +6,7 @@ import csv
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from sim.engine import run_replication
@@ -90,3 +91,20 @@ def test_tracks_csv_is_the_same_by_the_compiled_writer_or_the_f_string(results,
     plain = results_module.tracks_csv(res)
     assert compiled.count("\n") > 10
     assert compiled == plain
+
+
+def test_track_rows_ascii_are_track_rows_bytes_by_either_writer(monkeypatch):
+    import sim.rows as rows_module
+
+    rng = np.random.default_rng(3)
+    t = np.sort(rng.uniform(0, 86_400, 500))
+    ids = rng.integers(-1, 10_000, 500)
+    x = rng.normal(0, [5_000, 5_000, 2, 2], (500, 4))
+    text = rows_module.track_rows(t, ids, x, 7)
+    fast = rows_module.track_rows_ascii(t, ids, x, 7)
+    assert isinstance(fast, memoryview)                   # the formatter's own buffer
+    assert text.count("\n") == 500 and bytes(fast) == text.encode("ascii")
+    monkeypatch.setattr(rows_module, "_track_rows_fast", lambda *a: None)
+    assert rows_module.track_rows_ascii(t, ids, x, 7) == text.encode("ascii")
+    assert rows_module.track_rows(t, ids, x, 7) == text
+    assert rows_module.track_rows_ascii(t[:0], ids[:0], x[:0], 7) == b""
