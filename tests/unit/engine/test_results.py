@@ -108,3 +108,22 @@ def test_track_rows_ascii_are_track_rows_bytes_by_either_writer(monkeypatch):
     assert rows_module.track_rows_ascii(t, ids, x, 7) == text.encode("ascii")
     assert rows_module.track_rows(t, ids, x, 7) == text
     assert rows_module.track_rows_ascii(t[:0], ids[:0], x[:0], 7) == b""
+
+
+def test_rounded_geometry_writes_the_json_of_the_rounded_mapping():
+    from shapely.geometry import LineString, MultiPolygon, Point, Polygon, mapping
+
+    from sim.results import _rounded, _rounded_geometry
+
+    rng = np.random.default_rng(5)
+    # halves and their neighbours, where round(x, 1) is not round-half-up
+    edge = np.round(rng.uniform(-9e4, 9e4, 400), 1) + rng.choice([0.05, -0.05, 0.04999999], 400)
+    shapes = [Point(0, 0).buffer(1_000 + k, 32) for k in range(5)]
+    shapes.append(Point(0.05, 0.15).buffer(1.0).difference(Point(0.05, 0.15).buffer(0.25)))
+    shapes.append(Polygon(np.c_[edge[:100], edge[100:200]]))
+    shapes.append(LineString(np.c_[edge[200:300], edge[300:]]))
+    shapes += [MultiPolygon(shapes[:2]), Polygon(), LineString([(0, 0, 1.25), (1, 1, 2.25)])]
+    assert len(shapes[5].interiors) == 1
+    for shape in shapes:
+        want = json.dumps(_rounded(mapping(shape)), separators=(",", ":"))
+        assert json.dumps(_rounded_geometry(shape), separators=(",", ":")) == want
