@@ -272,7 +272,7 @@ def run_experiment(scenario: Scenario, seed: int, replications: int, out_dir: st
         if fresh and not any(store.has(k) for k in keys):
             shutil.rmtree(out_dir, ignore_errors=True)
         raise
-    return write_run_dir_from_store(out_dir, scenario, seed, store, keys, version)
+    return write_run_dir_from_store(out_dir, scenario, seed, store, keys, version, text)
 
 
 def run_variants(variants: Sequence[tuple[str, Scenario]], seed: int, replications: int,
