@@ -438,6 +438,24 @@ class World:
         ``times`` and ``truths``: its measurement times and integer truths as plain
         lists, if the caller has them — `_Feed` does)."""
         env, link = self.env, self.links[source]
+        if j - i == 1 and arrival is not None and times is not None and truths is not None:
+            # the usual call (a feed's one report due now): what the loop below does
+            # for it, without its lists and lookups
+            at, truth = arrival[i], truths[i]
+            link.note_one(at)
+            rid = self.reports_sent
+            self.reports_sent = rid + 1
+            if at != at:                        # NaN: lost
+                self.log.record(ReportLost(env.now, reports.sensor, truth))
+                return
+            self.report_truth[rid] = truth
+            arrive = self._arrive(source, reports, i, rid, truth, times[i])
+            if isinstance(link, Route):
+                link.deliver(env, at, arrive, self._lost(reports.sensor, truth, rid))
+            else:
+                now = env.now
+                self.later(at - now if at > now else 0.0, arrive)
+            return
         off = 0
         if arrival is None:
             arrival, off = link.send(reports.t_s[i:j]).tolist(), i
@@ -476,11 +494,10 @@ class World:
     def _arrive(self, source: int, reports: Reports, k: int, rid: int, truth: int,
                 meas: float) -> Callable[[], None]:
         def arrive() -> None:
-            xy = reports.xy
+            xy, name = reports.xy, reports.sensor
             x, y = xy[k].tolist()
-            self.log.record(_received(self.env.now, reports.sensor, meas, truth, x, y))
-            self.deliver(meas, source, reports.sensor, xy, reports.cov, reports.class_lik, k,
-                         rid)
+            self.log.record(_received(self.env.now, name, meas, truth, x, y))
+            self.deliver(meas, source, name, xy, reports.cov, reports.class_lik, k, rid)
         return arrive
 
     def schedule_health(self) -> None:
