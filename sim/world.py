@@ -192,6 +192,7 @@ class _Feed:
     def __init__(self, world: World, mover: Mover | None, source: int,
                  seen: Reports | _Windows) -> None:
         self.world, self.mover, self.source = world, mover, source
+        self._env, self._later = world.env, world.later
         self.windows = seen if isinstance(seen, _Windows) else None
         self.cancelled = False
         #: measurement times of the windows loaded, as the source made them (before
@@ -230,13 +231,19 @@ class _Feed:
         return True
 
     def _wake(self, t_s: float) -> None:
-        self.world.later(max(t_s - self.world.env.now, 0.0), self._fire)
+        now = self._env.now
+        self._later(t_s - now if t_s > now else 0.0, self._fire)
 
     def _fire(self) -> None:
         if self.cancelled:
             return
-        now = self.world.env.now
+        now = self._env.now
         self.flush(now)
+        times, i = self.times, self.i
+        if i < len(times):                  # the usual case: more of this window
+            t_s = times[i]
+            self._later(t_s - now if t_s > now else 0.0, self._fire)   # `_wake`
+            return
         while self.i == len(self.times) and self._next_window():
             pass
         if self.i < len(self.times):
@@ -264,15 +271,18 @@ class _Feed:
         """Send every report measured up to ``now_s`` not sent yet."""
         until = now_s + _EPS_S
         while True:
-            t = self.times
-            j, n = self.i, len(t)
+            t, i = self.times, self.i
+            j, n = i, len(t)
             while j < n and t[j] <= until:
                 j += 1
-            if j > self.i:
-                self.world.send(self.source, self.reports, self.i, j, self.arrival,
-                                self.times, self.truths)
+            if j > i:
+                self.world.send(self.source, self.reports, i, j, self.arrival, t,
+                                self.truths)
                 self.i = j
-            if j < n or self.windows is None or self.windows.horizon_s >= until:
+            if j < n:
+                return
+            windows = self.windows
+            if windows is None or windows.horizon_s >= until:
                 return
             if not self._next_window():
                 return
