@@ -405,6 +405,10 @@ class World:
         self.team_specs = {t.id: t for t in teams}
         self.movers: dict[str, Mover] = {}
         self.groups: list[Mover] = []
+        #: the groups active at the last look, and how many of ``groups`` it had seen
+        #: (`_looked_groups`)
+        self._looked: list[Mover] = []
+        self._looked_n = 0
         self.observers: list[Mover] = []
         #: truth of the reports in flight: report number → mover id (-1 nuisance)
         self.report_truth: MutableMapping[int, int] = {}
@@ -969,7 +973,7 @@ class World:
             return 0            # nor one out of service by the exercise script
         view = cam.coverage()
         seen = 0
-        for g in self.groups:
+        for g in self._looked_groups():
             if not g.active or g.trajectory is None:
                 continue
             p = g.trajectory.position_at(t_s)
@@ -986,6 +990,20 @@ class World:
                 seen += g.size
         return seen
 
+    def _looked_groups(self) -> list[Mover]:
+        """The groups active now, in crossing order (that of ``groups``): a look
+        considers no other. A group never becomes active again once it is not (a
+        crossing is a new `Mover`), so those of the last look still active, then the
+        groups added since that are, are all of them; a look walks the groups that
+        may be active, not every group that ever crossed (~9 500 in ``scale_year``)."""
+        groups, n = self.groups, len(self.groups)
+        looked = [g for g in self._looked if g.active]
+        if self._looked_n < n:
+            looked += [g for g in groups[self._looked_n:] if g.active]
+            self._looked_n = n
+        self._looked = looked
+        return looked
+
     def launch(self, task: UAVTask) -> float | None:
         """A UAV is sent to ``task.xy`` now: when it will be overhead (None: it cannot
         fly; `sensors.uav.UAV.task`)."""
@@ -998,7 +1016,7 @@ class World:
         within ``radius_m`` of ``xy``, by the UAV's recognition probability (keyed draw
         per group and time)."""
         seen = 0
-        for g in self.groups:
+        for g in self._looked_groups():
             if not g.active or g.trajectory is None:
                 continue
             p = g.trajectory.position_at(t_s)

@@ -133,3 +133,23 @@ def test_the_same_seed_gives_the_same_reaction_and_a_reaction_depends_on_its_key
         env.run(until=20_000.0)
         runs.append([(r.t_s, r.reaction) for r in log.records if isinstance(r, GroupReacted)])
     assert runs[0] == runs[1] and runs[0]
+
+
+def test_a_look_considers_the_active_groups_in_crossing_order() -> None:
+    """`World._looked_groups` (what a camera or UAV look walks) is every active group
+    in the order of ``groups``, however groups cross and end between looks."""
+    from sim.world import Mover
+
+    _, _, world, _ = _world(ReactionSpec())
+    rng = np.random.default_rng(3)
+    for step in range(300):
+        if rng.random() < 0.4:
+            m = Mover(f"group-{step}", "group", NORTH, True)
+            world.movers[m.id] = m
+            world.groups.append(m)
+        active = [g for g in world.groups if g.active]
+        if active and rng.random() < 0.3:
+            active[int(rng.integers(len(active)))].active = False   # ends (never again)
+        if rng.random() < 0.5:
+            assert world._looked_groups() == [g for g in world.groups if g.active]
+    assert world._looked_groups() == [g for g in world.groups if g.active]
