@@ -123,8 +123,17 @@ class Radar(SectorSensor):
     def detect(self, looks: Looks, trajectory: Trajectory, draws: Draws,
                size: int) -> tuple[np.ndarray, FloatArray]:
         """Fluctuation drawn per scan, sight line fixed, Doppler on radial speed."""
-        moving = self.radial_speed(trajectory, looks.t_s, looks.d) >= self.spec.min_speed_mps
-        hit = (looks.uniform(0) < self.pd(looks.range_m, looks.t_s, size)) & moving
+        speed = self.radial_speed(trajectory, looks.t_s, looks.d)
+        spec = self.spec
+        if self._kernels is not None:     # the C port of the `else`, bit for bit
+            gain = 10 ** (spec.snr_1km_db / 10) * (spec.person_rcs_m2 * max(int(size), 1))
+            hit = self._kernels.radar_hits(np.ascontiguousarray(looks.range_m, dtype=float),
+                                           speed, np.ascontiguousarray(looks.uniform(0)),
+                                           float(spec.min_speed_mps), float(gain),
+                                           float(spec.pfa), float(spec.max_range_m))
+        else:
+            hit = ((looks.uniform(0) < self.pd(looks.range_m, looks.t_s, size))
+                   & (speed >= spec.min_speed_mps))
         return hit & self.open_at(trajectory, looks, hit), np.asarray(self.spec.class_accuracy)
 
     def measured_range_m(self, range_m: FloatArray, z: FloatArray) -> FloatArray:

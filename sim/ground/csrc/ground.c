@@ -550,6 +550,51 @@ static PyObject *py_radial_speed(PyObject *self, PyObject *const *args, Py_ssize
     return NULL;
 }
 
+/* radar_hits(range_m, speed, u, min_speed, gain, pfa, max_range): Radar.detect's
+ * (u < pd) & (speed >= min_speed) before the sight lines, (n,) bool: pd the Swerling I
+ * Pd of Radar.pd, pow(pfa, 1 / (1 + gain * pow(1000 / max(r, 1), 4))) where
+ * r <= max_range, else 0; gain is 10^(snr_1km_db / 10) * sigma as Radar.snr computes
+ * it. numpy's power is libm's pow on this build (no SIMD loop for float64 power
+ * short of AVX512); the test compares both bit for bit. A look too slow for the
+ * Doppler filter skips the pow (its pd is never read). */
+static PyObject *py_radar_hits(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 7) {
+        PyErr_SetString(PyExc_TypeError, "radar_hits(range_m, speed, u, min_speed, gain, "
+                        "pfa, max_range) takes 7 arguments");
+        return NULL;
+    }
+    PyArrayObject *range = array_arg(args[0], "range_m", NPY_FLOAT64);
+    PyArrayObject *speed = range ? array_arg(args[1], "speed", NPY_FLOAT64) : NULL;
+    PyArrayObject *u = speed ? array_arg(args[2], "u", NPY_FLOAT64) : NULL;
+    if (!u) return NULL;
+    double min_speed = PyFloat_AsDouble(args[3]), gain = PyFloat_AsDouble(args[4]);
+    double pfa = PyFloat_AsDouble(args[5]), max_range = PyFloat_AsDouble(args[6]);
+    if (PyErr_Occurred()) return NULL;
+    npy_intp n = PyArray_DIM(range, 0);
+    if (PyArray_DIM(speed, 0) != n || PyArray_DIM(u, 0) != n) {
+        PyErr_SetString(PyExc_ValueError, "radar_hits: need one speed and one draw per range");
+        return NULL;
+    }
+    PyObject *out = PyArray_SimpleNew(1, &n, NPY_BOOL);
+    if (!out) return NULL;
+    const double *r = PyArray_DATA(range), *v = PyArray_DATA(speed), *w = PyArray_DATA(u);
+    npy_bool *hit = PyArray_DATA((PyArrayObject *)out);
+    for (npy_intp i = 0; i < n; i++) {
+        if (!(v[i] >= min_speed)) {
+            hit[i] = 0;
+            continue;
+        }
+        double ri = r[i], pd = 0.0;
+        if (ri <= max_range) {
+            double rc = ri < 1.0 ? 1.0 : ri; /* np.maximum(r, 1.0), NaN kept */
+            double snr = gain * pow(1000.0 / rc, 4.0);
+            pd = pow(pfa, 1.0 / (1.0 + snr));
+        }
+        hit[i] = w[i] < pd;
+    }
+    return out;
+}
+
 /* A trajectory's knots tk (m,) and their x and y (m,) from the first three arguments. */
 static PyArrayObject *knots_arg(PyObject *const *args, const char *name, const double **x,
                                 const double **y) {
@@ -790,6 +835,7 @@ static PyMethodDef methods[] = {
     FAST(sector_looks, "sensors.geometry.look_times of sector_intervals: (t, interval)."),
     FAST(ever_within, "sensors.geometry.ever_within of relative legs: bool."),
     FAST(radial_speed, "Radar.radial_speed: (n,) m/s."),
+    FAST(radar_hits, "Radar.detect's Doppler and fluctuation test: (n,) bool."),
     FAST(line_crossings, "sensors.geometry.line_crossings: (t_s, xy, segment)."),
     FAST(proximity, "sensors.geometry.proximity_intervals of relative legs: (n, 2)."),
     FAST(relative_legs, "sensors.geometry.relative_legs: (knots, rel, v)."),

@@ -254,3 +254,46 @@ def test_seismic_ticks_the_same_with_and_without_the_kernels(ground_kernels) -> 
         assert got.tobytes() == want.tobytes(), trial
         sensor._kernels = None
         assert sensor.look_times(walk, size).tobytes() == want.tobytes(), trial
+
+
+@pytest.mark.parametrize("size", [1, 3])
+def test_radar_hits_are_the_numpy_references(ground_kernels, size: int) -> None:  # noqa: ANN001
+    """``radar_hits`` is Radar.detect's numpy test ``(u < pd) & (speed >= min)`` bit for
+    bit: ranges under 1 m, at and beyond ``max_range_m``, speeds at the threshold,
+    draws on, just under and just over each look's pd."""
+    rng = np.random.default_rng(17)
+    for db in (10.0, 21.1, 35.0):
+        radar = Radar(RadarSpec(id="radar-1", position_m=(0.0, 0.0), snr_1km_db=db,
+                                max_range_m=6000.0, min_speed_mps=0.3))
+        r = np.concatenate([rng.uniform(0.0, 7000.0, 3000), [0.0, 0.5, 1.0, 6000.0,
+                                                           np.nextafter(6000.0, 7e3)]])
+        speed = rng.uniform(0.0, 1.0, len(r))
+        speed[::7] = 0.3
+        pd = radar.pd(r, None, size)
+        u = rng.uniform(0.0, 1.0, len(r))
+        u[::3] = pd[::3]
+        u[1::5] = np.nextafter(pd[1::5], 0.0)
+        u[2::5] = np.nextafter(pd[2::5], 1.0)
+        u = np.clip(u, 2.0**-54, 1.0 - 2.0**-54)
+        want = (u < pd) & (speed >= radar.spec.min_speed_mps)
+        gain = 10 ** (db / 10) * (radar.spec.person_rcs_m2 * size)
+        got = ground_kernels.radar_hits(r, speed, u, 0.3, gain, radar.spec.pfa, 6000.0)
+        assert got.dtype == bool and 0 < got.sum() < len(r)
+        assert np.array_equal(got, want)
+
+
+def test_radar_detect_is_the_numpy_references(ground_kernels) -> None:  # noqa: ANN001
+    """Radar.detect with the kernels and without: the same looks detect."""
+    rng = np.random.default_rng(18)
+    radar = Radar(RadarSpec(id="radar-1", position_m=(0.0, 0.0), max_range_m=3000.0))
+    hits = 0
+    for i in range(100):
+        walk = _path(rng, radar.position, 3000.0)
+        looks = radar.looks(walk, Draws(i))
+        got = radar.detect(looks, walk, Draws(i), 2)[0]
+        radar._kernels = None
+        want = radar.detect(looks, walk, Draws(i), 2)[0]
+        radar._kernels = ground_kernels
+        assert np.array_equal(got, want)
+        hits += int(got.sum())
+    assert hits > 0
