@@ -70,8 +70,16 @@ class Reports:
 
     @classmethod
     def empty(cls, sensor: str) -> Reports:
-        return cls(sensor, np.zeros(0), np.zeros((0, 2)), np.zeros((0, 2, 2)),
-                   np.zeros(0, dtype=np.int64), np.zeros((0, 3)))
+        """No reports of ``sensor``: one batch per sensor id and class, made once and
+        shared (frozen, and its arrays hold no element to change)."""
+        key = (cls, sensor)
+        try:
+            return _EMPTY[key]
+        except KeyError:
+            made = _EMPTY[key] = cls(sensor, np.zeros(0), np.zeros((0, 2)),
+                                     np.zeros((0, 2, 2)), np.zeros(0, dtype=np.int64),
+                                     np.zeros((0, 3)))
+            return made
 
     @classmethod
     def concat(cls, sensor: str, parts: list[Reports]) -> Reports:
@@ -85,6 +93,10 @@ class Reports:
                    np.concatenate([p.cov for p in parts])[order],
                    np.concatenate([p.truth for p in parts])[order],
                    np.concatenate([p.class_lik for p in parts])[order])
+
+
+#: The empty batches of `Reports.empty`, by class and sensor id.
+_EMPTY: dict[tuple[type[Reports], str], Reports] = {}
 
 
 class Sensor(ABC):

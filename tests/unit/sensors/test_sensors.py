@@ -344,3 +344,15 @@ def test_sector_reach_box_is_the_range_disc(kind: str) -> None:
     edge = 2000.0 + 0.02
     walk = Trajectory(np.array([0.0, 2000.0]), np.array([[-3000.0, edge], [3000.0, edge]]))
     assert len(sensor.observe(walk, 1, Draws(3))) == 0
+
+
+def test_empty_reports_are_shared_and_shaped() -> None:
+    """`Reports.empty`: the shapes and dtypes of a batch of none, made once per id."""
+    from sensors.base import Reports
+
+    e = Reports.empty("radar-9")
+    assert e.sensor == "radar-9" and len(e) == 0
+    assert [a.shape for a in (e.t_s, e.xy, e.cov, e.truth, e.class_lik)] == \
+        [(0,), (0, 2), (0, 2, 2), (0,), (0, 3)]
+    assert e.truth.dtype == np.int64 and e.t_s.dtype == e.cov.dtype == np.float64
+    assert Reports.empty("radar-9") is e and Reports.empty("radar-8").sensor == "radar-8"
