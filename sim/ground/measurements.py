@@ -11,11 +11,19 @@ the +x axis (east, when x is east and y is north); a bearing θ points along
 from __future__ import annotations
 
 import math
+from types import ModuleType
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 FloatArray = NDArray[np.float64]
+
+
+def _kernels() -> ModuleType | None:
+    """The compiled ground kernels (`sim.ground.prebuilt`), or None: numpy runs."""
+    from sim.ground import prebuilt
+
+    return prebuilt.load()
 
 
 def _pack(x: FloatArray, y: FloatArray, rxx: FloatArray, ryy: FloatArray,
@@ -85,6 +93,15 @@ def range_bearing(sensor_xy: ArrayLike, range_m: ArrayLike, bearing_rad: ArrayLi
     lam2 = np.exp(-2.0 * sb2)
     c, sn = np.cos(th), np.sin(th)
     k = lam_inv**2 - 2.0
+    kernels = _kernels()
+    if (kernels is not None and s.shape == (2,) and r.ndim == 1 and th.shape == r.shape
+            and sb2.ndim == 0 and (sr2.ndim == 0 or sr2.shape == r.shape)):
+        # the C port of the lines below, bit for bit (numpy's cos and sin kept)
+        th2 = 2 * th
+        x, y = s.tolist()
+        return kernels.range_bearing(
+            x, y, np.ascontiguousarray(r), c, sn, np.cos(th2), np.sin(th2),
+            np.ascontiguousarray(sr2.reshape(-1)), float(lam_inv), float(lam2), float(k))
     h = 0.5 * (r * r + sr2)
     krr = k * r * r                  # (k·r)·r, as each of the three entries reads it
     lam2_cos = lam2 * np.cos(2 * th)

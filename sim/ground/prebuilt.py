@@ -14,6 +14,8 @@ never used, are described there), for the kernels of this layer, ported to C in
   (`sensors.common.correlated_normal` and `sensors.common.cdf_below`; ``csrc/field.c``);
 * ``radar_hits`` — a radar's Doppler and fluctuation test per look
   (`sensors.radar.Radar.detect` before the sight lines; ``csrc/ground.c``);
+* ``range_bearing`` — the converted range-and-bearing measurement from numpy's cosines
+  and sines (`sim.ground.measurements.range_bearing`; ``csrc/ground.c``);
 * ``sector_looks``, ``ever_within`` and ``radial_speed`` — a radar's or camera's
   looks at a mover (`sensors.geometry.look_times` of
   `sensors.geometry.sector_intervals`), whether two movers ever come within a range

@@ -595,6 +595,59 @@ static PyObject *py_radar_hits(PyObject *self, PyObject *const *args, Py_ssize_t
     return out;
 }
 
+/* range_bearing(sx, sy, r, c, sn, cos2, sin2, sr2, lam_inv, lam2, k): (z (n, 2),
+ * R (n, 2, 2)) of sim.ground.measurements.range_bearing from numpy's cos and sin of
+ * the bearings θ and of 2θ (c, sn, cos2, sin2 (n,)), the ranges r (n,) and the range
+ * variances sr2 ((n,) or (1,): one for all), with the scalars lam_inv, lam2 and k as
+ * it computes them: its multiplications and additions in its order. */
+static PyObject *py_range_bearing(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 11) {
+        PyErr_SetString(PyExc_TypeError, "range_bearing(sx, sy, r, c, sn, cos2, sin2, sr2, "
+                        "lam_inv, lam2, k) takes 11 arguments");
+        return NULL;
+    }
+    double sx = PyFloat_AsDouble(args[0]), sy = PyFloat_AsDouble(args[1]);
+    double lam_inv = PyFloat_AsDouble(args[8]), lam2 = PyFloat_AsDouble(args[9]);
+    double k = PyFloat_AsDouble(args[10]);
+    if (PyErr_Occurred()) return NULL;
+    PyArrayObject *a[6];
+    static const char *names[6] = {"r", "c", "sn", "cos2", "sin2", "sr2"};
+    for (int j = 0; j < 6; j++)
+        if (!(a[j] = array_arg(args[2 + j], names[j], NPY_FLOAT64))) return NULL;
+    npy_intp n = PyArray_DIM(a[0], 0), nv = PyArray_DIM(a[5], 0);
+    for (int j = 1; j < 5; j++)
+        if (PyArray_DIM(a[j], 0) != n) n = -1;
+    if (n < 0 || !(nv == n || nv == 1)) {
+        PyErr_SetString(PyExc_ValueError, "range_bearing: need n ranges, cosines and sines, "
+                        "and n range variances or one");
+        return NULL;
+    }
+    npy_intp zd[2] = {n, 2}, rd[3] = {n, 2, 2};
+    PyObject *z = PyArray_SimpleNew(2, zd, NPY_FLOAT64);
+    PyObject *R = z ? PyArray_SimpleNew(3, rd, NPY_FLOAT64) : NULL;
+    if (!R) {
+        Py_XDECREF(z);
+        return NULL;
+    }
+    const double *r = PyArray_DATA(a[0]), *c = PyArray_DATA(a[1]), *sn = PyArray_DATA(a[2]);
+    const double *c2 = PyArray_DATA(a[3]), *s2 = PyArray_DATA(a[4]), *v = PyArray_DATA(a[5]);
+    double *zo = PyArray_DATA((PyArrayObject *)z), *ro = PyArray_DATA((PyArrayObject *)R);
+    npy_intp step = nv == 1 ? 0 : 1;
+    for (npy_intp i = 0; i < n; i++) {
+        double ri = r[i], ci = c[i], si = sn[i];
+        double h = 0.5 * (ri * ri + v[i * step]);
+        double krr = k * ri * ri;
+        double lam2_cos = lam2 * c2[i];
+        double rxy = krr * ci * si + h * lam2 * s2[i];
+        ro[4 * i] = krr * ci * ci + h * (1.0 + lam2_cos);
+        ro[4 * i + 1] = ro[4 * i + 2] = rxy;
+        ro[4 * i + 3] = krr * si * si + h * (1.0 - lam2_cos);
+        zo[2 * i] = sx + lam_inv * ri * ci;
+        zo[2 * i + 1] = sy + lam_inv * ri * si;
+    }
+    return Py_BuildValue("(NN)", z, R);
+}
+
 /* A trajectory's knots tk (m,) and their x and y (m,) from the first three arguments. */
 static PyArrayObject *knots_arg(PyObject *const *args, const char *name, const double **x,
                                 const double **y) {
@@ -835,6 +888,7 @@ static PyMethodDef methods[] = {
     FAST(sector_looks, "sensors.geometry.look_times of sector_intervals: (t, interval)."),
     FAST(ever_within, "sensors.geometry.ever_within of relative legs: bool."),
     FAST(radial_speed, "Radar.radial_speed: (n,) m/s."),
+    FAST(range_bearing, "measurements.range_bearing: (z (n, 2), R (n, 2, 2))."),
     FAST(radar_hits, "Radar.detect's Doppler and fluctuation test: (n,) bool."),
     FAST(line_crossings, "sensors.geometry.line_crossings: (t_s, xy, segment)."),
     FAST(proximity, "sensors.geometry.proximity_intervals of relative legs: (n, 2)."),

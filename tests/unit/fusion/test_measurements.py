@@ -85,3 +85,29 @@ def test_position_fix_broadcasts_scalars():
     z, R = position_fix([1.0, 2.0], [3.0, 4.0], 9.0, 16.0, 1.0)
     assert z.shape == (2, 2) and R.shape == (2, 2, 2)
     assert np.allclose(R[1], [[9.0, 1.0], [1.0, 16.0]])
+
+
+@pytest.mark.parametrize("per_report_sigma", [False, True])
+def test_range_bearing_kernel_is_the_numpy_reference(monkeypatch, per_report_sigma):
+    """The compiled range_bearing (``sim/ground/csrc/ground.c``) is the numpy lines' bit
+    for bit: ranges from 0 to 20 km, any bearing, one range sigma or one per report."""
+    import sim.ground.measurements as m
+    from sim.ground import prebuilt
+
+    if prebuilt.load() is None:
+        pytest.skip("the ground kernels are not built")
+    rng = np.random.default_rng(21)
+    for sb in (1e-4, 0.01, 0.1):
+        n = int(rng.integers(1, 400))
+        r = np.abs(rng.normal(0, 1, n)) * 10 ** rng.uniform(0, 4.3, n)
+        r[:2] = 0.0
+        th = rng.uniform(-4 * np.pi, 4 * np.pi, n)
+        sr = rng.uniform(1, 50, n) if per_report_sigma else 15.0
+        pos = rng.uniform(-1e5, 1e5, 2)
+        got = range_bearing(pos, r, th, sr, sb)
+        monkeypatch.setattr(m, "_kernels", lambda: None)
+        want = range_bearing(pos, r, th, sr, sb)
+        monkeypatch.undo()
+        assert got[0].shape == want[0].shape == (n, 2) and got[1].shape == (n, 2, 2)
+        assert got[0].tobytes() == want[0].tobytes()
+        assert got[1].tobytes() == want[1].tobytes()
