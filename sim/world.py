@@ -627,13 +627,17 @@ class World:
 
     # -------------------------------------------------------------- encounters
     def _encounters(self, m: Mover) -> None:
+        """Re-plan the meetings of ``m``: with every observer (a group), or with every
+        group active now (an observer; `_looked_groups`, not a walk over every group
+        that ever crossed). An inactive group needs no pairing here: when it stopped,
+        its own call cancelled each of its pairs' pending meetings, and `_pair` never
+        schedules one for it again."""
         if m.kind == "group":
             for o in self.observers:
                 self._pair(o, m)
         else:
-            for g in self.groups:
-                if g.active:
-                    self._pair(m, g)
+            for g in self._looked_groups():
+                self._pair(m, g)
 
     def _pair(self, o: Mover, g: Mover) -> None:
         key = (o.id, g.id)
