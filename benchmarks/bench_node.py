@@ -2,7 +2,8 @@
 
 Run: ``pytest benchmarks/bench_node.py --benchmark-only``. Setup runs the default
 scenario once (seed 1) and records every report as it reaches the node (arrival time
-and arguments of ``FusionNode.receive``); each round replays that stream into a new
+and arguments of ``FusionNode.receive_row``, the report's row as a one-row batch);
+each round replays that stream into a new
 node in a bare SimPy environment, so the node's whole cost is timed — intake, its
 clock process, the tick, the fused log, listeners' calls (one that does nothing) and
 its records — and nothing of the world. ``extra_info``: batches, reports, the
@@ -38,14 +39,15 @@ class _Recording(FusionNode):
         self.stream: list[tuple] = []
         _Recording.streams.append(self.stream)
 
-    def receive(self, meas_s, sensor, sensor_name, z, R, class_lik, report) -> None:  # noqa: ANN001
-        self.stream.append((self.env.now, meas_s, sensor, sensor_name, np.array(z),
-                            np.array(R), np.array(class_lik), report))
-        super().receive(meas_s, sensor, sensor_name, z, R, class_lik, report)
+    def receive_row(self, meas_s, sensor, sensor_name, xy, cov, lik, k, report) -> None:  # noqa: ANN001
+        # the world delivers row k of a batch (`World.deliver`); kept as a one-row batch
+        self.stream.append((self.env.now, meas_s, sensor, sensor_name, xy[k:k + 1].copy(),
+                            cov[k:k + 1].copy(), lik[k:k + 1].copy(), 0, report))
+        super().receive_row(meas_s, sensor, sensor_name, xy, cov, lik, k, report)
 
 
 class _Dropping(FusionNode):
-    def receive(self, *args) -> None:  # noqa: ANN002
+    def receive_row(self, *args) -> None:  # noqa: ANN002
         pass
 
 
@@ -58,7 +60,9 @@ def stream() -> list[tuple]:
         sim.engine.run_replication(load_scenario(DEFAULT), 1)
     finally:
         mp.undo()
-    return _Recording.streams[0]
+    stream = _Recording.streams[0]
+    assert len(stream) > 1000, "no reports recorded: does the engine still call receive_row?"
+    return stream
 
 
 def replay(stream: list[tuple], cls: type[FusionNode] = FusionNode, **kw) -> tuple:  # noqa: ANN003
@@ -75,7 +79,7 @@ def replay(stream: list[tuple], cls: type[FusionNode] = FusionNode, **kw) -> tup
         for at, *args in stream:
             if at > env.now:
                 yield env.timeout(at - env.now)
-            node.receive(*args)
+            node.receive_row(*args)
 
     env.process(drive())
     env.run(until=stream[-1][0] + 20.0)
@@ -154,7 +158,7 @@ def test_whole_stream_in_one_tick(benchmark, stream):  # noqa: ANN001
         node = FusionNode(simpy.Environment(), "post-1", 5.0, border_fusion_params(),
                           EventLog())
         for _, *args in stream:
-            node.receive(*args)
+            node.receive_row(*args)
         t0 = time.perf_counter()
         node.tick(1.0)
         return node, time.perf_counter() - t0
