@@ -130,7 +130,8 @@ class Radar(SectorSensor):
             hit = self._kernels.radar_hits(np.ascontiguousarray(looks.range_m, dtype=float),
                                            speed, np.ascontiguousarray(looks.uniform(0)),
                                            float(spec.min_speed_mps), float(gain),
-                                           float(spec.pfa), float(spec.max_range_m))
+                                           float(spec.pfa), float(spec.max_range_m),
+                                           float(RANGE_EXPONENT))
         else:
             hit = ((looks.uniform(0) < self.pd(looks.range_m, looks.t_s, size))
                    & (speed >= spec.min_speed_mps))

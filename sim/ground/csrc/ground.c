@@ -550,17 +550,18 @@ static PyObject *py_radial_speed(PyObject *self, PyObject *const *args, Py_ssize
     return NULL;
 }
 
-/* radar_hits(range_m, speed, u, min_speed, gain, pfa, max_range): Radar.detect's
- * (u < pd) & (speed >= min_speed) before the sight lines, (n,) bool: pd the Swerling I
- * Pd of Radar.pd, pow(pfa, 1 / (1 + gain * pow(1000 / max(r, 1), 4))) where
+/* radar_hits(range_m, speed, u, min_speed, gain, pfa, max_range, exponent):
+ * Radar.detect's (u < pd) & (speed >= min_speed) before the sight lines, (n,) bool: pd
+ * the Swerling I Pd of Radar.pd, pow(pfa, 1 / (1 + gain * pow(1000 / max(r, 1),
+ * exponent))) (exponent: sensors.radar.RANGE_EXPONENT, 4) where
  * r <= max_range, else 0; gain is 10^(snr_1km_db / 10) * sigma as Radar.snr computes
  * it. numpy's power is libm's pow on this build (no SIMD loop for float64 power
  * short of AVX512); the test compares both bit for bit. A look too slow for the
  * Doppler filter skips the pow (its pd is never read). */
 static PyObject *py_radar_hits(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 7) {
+    if (nargs != 8) {
         PyErr_SetString(PyExc_TypeError, "radar_hits(range_m, speed, u, min_speed, gain, "
-                        "pfa, max_range) takes 7 arguments");
+                        "pfa, max_range, exponent) takes 8 arguments");
         return NULL;
     }
     PyArrayObject *range = array_arg(args[0], "range_m", NPY_FLOAT64);
@@ -569,6 +570,7 @@ static PyObject *py_radar_hits(PyObject *self, PyObject *const *args, Py_ssize_t
     if (!u) return NULL;
     double min_speed = PyFloat_AsDouble(args[3]), gain = PyFloat_AsDouble(args[4]);
     double pfa = PyFloat_AsDouble(args[5]), max_range = PyFloat_AsDouble(args[6]);
+    double exponent = PyFloat_AsDouble(args[7]);
     if (PyErr_Occurred()) return NULL;
     npy_intp n = PyArray_DIM(range, 0);
     if (PyArray_DIM(speed, 0) != n || PyArray_DIM(u, 0) != n) {
@@ -587,7 +589,7 @@ static PyObject *py_radar_hits(PyObject *self, PyObject *const *args, Py_ssize_t
         double ri = r[i], pd = 0.0;
         if (ri <= max_range) {
             double rc = ri < 1.0 ? 1.0 : ri; /* np.maximum(r, 1.0), NaN kept */
-            double snr = gain * pow(1000.0 / rc, 4.0);
+            double snr = gain * pow(1000.0 / rc, exponent);
             pd = pow(pfa, 1.0 / (1.0 + snr));
         }
         hit[i] = w[i] < pd;

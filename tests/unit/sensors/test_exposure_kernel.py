@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import sensors.radar as radar_module
 from sensors.camera import Camera
 from sensors.geometry import (
     circle_candidates,
@@ -277,13 +278,18 @@ def test_radar_hits_are_the_numpy_references(ground_kernels, size: int) -> None:
         u = np.clip(u, 2.0**-54, 1.0 - 2.0**-54)
         want = (u < pd) & (speed >= radar.spec.min_speed_mps)
         gain = 10 ** (db / 10) * (radar.spec.person_rcs_m2 * size)
-        got = ground_kernels.radar_hits(r, speed, u, 0.3, gain, radar.spec.pfa, 6000.0)
+        got = ground_kernels.radar_hits(r, speed, u, 0.3, gain, radar.spec.pfa, 6000.0,
+                                        radar_module.RANGE_EXPONENT)
         assert got.dtype == bool and 0 < got.sum() < len(r)
         assert np.array_equal(got, want)
 
 
-def test_radar_detect_is_the_numpy_references(ground_kernels) -> None:  # noqa: ANN001
-    """Radar.detect with the kernels and without: the same looks detect."""
+@pytest.mark.parametrize("exponent", [4.0, 3.0])
+def test_radar_detect_is_the_numpy_references(ground_kernels, exponent,  # noqa: ANN001
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Radar.detect with the kernels and without: the same looks detect, under the
+    module's range law and a changed one (the kernel takes the exponent, not a 4)."""
+    monkeypatch.setattr(radar_module, "RANGE_EXPONENT", exponent)
     rng = np.random.default_rng(18)
     radar = Radar(RadarSpec(id="radar-1", position_m=(0.0, 0.0), max_range_m=3000.0))
     hits = 0
