@@ -406,10 +406,10 @@ class World:
         self.team_specs = {t.id: t for t in teams}
         self.movers: dict[str, Mover] = {}
         self.groups: list[Mover] = []
-        #: the groups active at the last look, and how many of ``groups`` it had seen
-        #: (`_looked_groups`)
-        self._looked: list[Mover] = []
-        self._looked_n = 0
+        #: the groups active at the last `_groups_active_now`, and how many of
+        #: ``groups`` it had seen
+        self._active: list[Mover] = []
+        self._active_seen = 0
         self.observers: list[Mover] = []
         #: truth of the reports in flight: report number → mover id (-1 nuisance)
         self.report_truth: MutableMapping[int, int] = {}
@@ -628,7 +628,7 @@ class World:
     # -------------------------------------------------------------- encounters
     def _encounters(self, m: Mover) -> None:
         """Re-plan the meetings of ``m``: with every observer (a group), or with every
-        group active now (an observer; `_looked_groups`, not a walk over every group
+        group active now (an observer; `_groups_active_now`, not a walk over every group
         that ever crossed). An inactive group needs no pairing here: when it stopped,
         its own call cancelled each of its pairs' pending meetings, and `_pair` never
         schedules one for it again."""
@@ -636,7 +636,7 @@ class World:
             for o in self.observers:
                 self._pair(o, m)
         else:
-            for g in self._looked_groups():
+            for g in self._groups_active_now():
                 self._pair(m, g)
 
     def _pair(self, o: Mover, g: Mover) -> None:
@@ -979,8 +979,8 @@ class World:
             return 0            # nor one out of service by the exercise script
         view = cam.coverage()
         seen = 0
-        for g in self._looked_groups():
-            if not g.active or g.trajectory is None:
+        for g in self._groups_active_now():
+            if g.trajectory is None:
                 continue
             p = g.trajectory.position_at(t_s)
             if float(np.hypot(*(p - xy))) > radius_m or not shapely.contains_xy(
@@ -996,19 +996,20 @@ class World:
                 seen += g.size
         return seen
 
-    def _looked_groups(self) -> list[Mover]:
-        """The groups active now, in crossing order (that of ``groups``): a look
-        considers no other. A group never becomes active again once it is not (a
-        crossing is a new `Mover`), so those of the last look still active, then the
-        groups added since that are, are all of them; a look walks the groups that
-        may be active, not every group that ever crossed (~9 500 in ``scale_year``)."""
+    def _groups_active_now(self) -> list[Mover]:
+        """The groups active now, in crossing order (that of ``groups``): what a look
+        or an observer's re-plan considers. A group never becomes active again once
+        it is not (a crossing is a new `Mover`), so those of the last call still
+        active, then the groups added since that are, are all of them; the walk is
+        over the groups that may be active, not every group that ever crossed (~9 500
+        in ``scale_year``)."""
         groups, n = self.groups, len(self.groups)
-        looked = [g for g in self._looked if g.active]
-        if self._looked_n < n:
-            looked += [g for g in groups[self._looked_n:] if g.active]
-            self._looked_n = n
-        self._looked = looked
-        return looked
+        active = [g for g in self._active if g.active]
+        if self._active_seen < n:
+            active += [g for g in groups[self._active_seen:] if g.active]
+            self._active_seen = n
+        self._active = active
+        return active
 
     def launch(self, task: UAVTask) -> float | None:
         """A UAV is sent to ``task.xy`` now: when it will be overhead (None: it cannot
@@ -1022,8 +1023,8 @@ class World:
         within ``radius_m`` of ``xy``, by the UAV's recognition probability (keyed draw
         per group and time)."""
         seen = 0
-        for g in self._looked_groups():
-            if not g.active or g.trajectory is None:
+        for g in self._groups_active_now():
+            if g.trajectory is None:
                 continue
             p = g.trajectory.position_at(t_s)
             if float(np.hypot(*(p - xy))) > radius_m:

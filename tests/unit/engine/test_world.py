@@ -136,7 +136,7 @@ def test_the_same_seed_gives_the_same_reaction_and_a_reaction_depends_on_its_key
 
 
 def test_a_look_considers_the_active_groups_in_crossing_order() -> None:
-    """`World._looked_groups` (what a camera or UAV look walks) is every active group
+    """`World._groups_active_now` (what a look or an observer's re-plan walks) is every active group
     in the order of ``groups``, however groups cross and end between looks."""
     from sim.world import Mover
 
@@ -151,5 +151,5 @@ def test_a_look_considers_the_active_groups_in_crossing_order() -> None:
         if active and rng.random() < 0.3:
             active[int(rng.integers(len(active)))].active = False   # ends (never again)
         if rng.random() < 0.5:
-            assert world._looked_groups() == [g for g in world.groups if g.active]
-    assert world._looked_groups() == [g for g in world.groups if g.active]
+            assert world._groups_active_now() == [g for g in world.groups if g.active]
+    assert world._groups_active_now() == [g for g in world.groups if g.active]
